@@ -1,0 +1,29 @@
+package io.jvs.api;
+
+/**
+ * The connection a scheduler is asked to place: protocol, client address and port, virtual address and port.
+ *
+ * <p>Addresses are given folded to 32 bits, the form the IPVS hashing schedulers ({@code dh}, {@code sh},
+ * {@code mh}, {@code lblc}, {@code lblcr}) hash: an IPv4 address as its number, an IPv6 address as the XOR
+ * of its four 32-bit words. A data path passes an object it already has (its connection entry), so asking
+ * a scheduler to pick allocates nothing.
+ *
+ * @since 0.1
+ */
+public interface Flow {
+
+    /** The protocol of the connection. */
+    Protocol protocol();
+
+    /** The client (source) address, folded to 32 bits as described above. */
+    int clientAddressHash();
+
+    /** The client (source) port, 0-65535. */
+    int clientPort();
+
+    /** The virtual (destination) address the client connected to, folded to 32 bits as described above. */
+    int virtualAddressHash();
+
+    /** The virtual (destination) port the client connected to, 0-65535. */
+    int virtualPort();
+}

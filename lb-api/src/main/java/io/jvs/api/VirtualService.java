@@ -1,0 +1,523 @@
+package io.jvs.api;
+
+import io.jvs.api.internal.Addresses;
+import io.jvs.api.internal.Checks;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A virtual service (VS): where clients connect, how new connections are spread over the real servers, and
+ * the real servers themselves. An immutable definition made with a {@link Builder}; a
+ * {@link LoadBalancer} runs it.
+ *
+ * <pre>{@code
+ * VirtualService web = VirtualService.tcp("10.0.0.1", 80)        // ipvsadm -A -t 10.0.0.1:80
+ *         .scheduler("wrr")                                       //   -s wrr
+ *         .persistence(Duration.ofMinutes(5))                     //   -p 300
+ *         .realServer(RealServer.of("192.168.1.2", 80).withWeight(3))
+ *         .realServer(RealServer.of("192.168.1.3", 80))           // ipvsadm -a ... -w 1
+ *         .build();
+ * }</pre>
+ *
+ * <p>Each builder option may be set once; a second call throws {@link IllegalStateException}. Values are
+ * checked as they are set, and {@link Builder#build()} checks the combination; a rejected value leaves the
+ * builder as it was.
+ *
+ * @since 0.1
+ */
+public final class VirtualService {
+
+    /** The scheduler a service gets when none is set, as in ipvsadm. */
+    public static final String DEFAULT_SCHEDULER = "wlc";
+
+    /** The longest persistence timeout ipvsadm accepts: 31 days. */
+    public static final Duration MAX_PERSISTENCE = Duration.ofSeconds(2_678_400);
+
+    private final ServiceId id;
+    private final List<Endpoint> endpoints;
+    private final Scheduler.Factory scheduler;
+    private final Duration persistence;
+    private final int netmaskPrefix;
+    private final int netmaskV4;
+    private final boolean onePacket;
+    private final Set<SchedulerFlag> schedulerFlags;
+    private final List<RealServer> realServers;
+
+    private VirtualService(Builder b, Scheduler.Factory scheduler) {
+        this.id = b.id;
+        this.endpoints = List.copyOf(b.endpoints);
+        this.scheduler = scheduler;
+        this.persistence = b.persistence == null ? Duration.ZERO : b.persistence;
+        this.netmaskPrefix = b.netmaskPrefix;
+        this.netmaskV4 = b.netmaskV4;
+        this.onePacket = b.onePacket;
+        this.schedulerFlags = Collections.unmodifiableSet(b.schedulerFlags.isEmpty()
+                ? EnumSet.noneOf(SchedulerFlag.class) : EnumSet.copyOf(b.schedulerFlags));
+        this.realServers = List.copyOf(b.realServers.values());
+    }
+
+    /** Starts a TCP service on {@code host:port} (ipvsadm {@code -t}); an IP literal or a name resolved now. */
+    public static Builder tcp(String host, int port) {
+        return new Builder(ServiceId.tcp(socketAddress(host, port)));
+    }
+
+    /** Starts a TCP service on a resolved address (ipvsadm {@code -t}). */
+    public static Builder tcp(InetSocketAddress address) {
+        return new Builder(ServiceId.tcp(address));
+    }
+
+    /** Starts a UDP service on {@code host:port} (ipvsadm {@code -u}); an IP literal or a name resolved now. */
+    public static Builder udp(String host, int port) {
+        return new Builder(ServiceId.udp(socketAddress(host, port)));
+    }
+
+    /** Starts a UDP service on a resolved address (ipvsadm {@code -u}). */
+    public static Builder udp(InetSocketAddress address) {
+        return new Builder(ServiceId.udp(address));
+    }
+
+    /**
+     * Starts an IPv4 firewall-mark service group (ipvsadm {@code -f MARK}): several endpoints, added with
+     * {@link Builder#endpoint(Protocol, InetSocketAddress)}, that share real servers and persistence.
+     */
+    public static Builder fwmark(int mark) {
+        return new Builder(ServiceId.fwmark(mark, StandardProtocolFamily.INET));
+    }
+
+    /** Starts a service with the given id. */
+    public static Builder builder(ServiceId id) {
+        return new Builder(Checks.checkNotNull(id, "id"));
+    }
+
+    private static InetSocketAddress socketAddress(String host, int port) {
+        Checks.checkNotNull(host, "host");
+        Checks.checkInRange(port, 0, 65535, "port");
+        return new InetSocketAddress(Addresses.resolve(host, "host"), port);
+    }
+
+    /** What identifies the service. */
+    public ServiceId id() {
+        return id;
+    }
+
+    /**
+     * Where the service receives traffic: for a TCP or UDP service its one address; for a firewall-mark group
+     * the endpoints it was given (possibly none: then it receives nothing, as an IPVS mark no packet carries).
+     */
+    public List<Endpoint> endpoints() {
+        return endpoints;
+    }
+
+    /** The scheduler's factory. */
+    public Scheduler.Factory scheduler() {
+        return scheduler;
+    }
+
+    /** The scheduler's name, as ipvsadm prints it. */
+    public String schedulerName() {
+        return scheduler.name();
+    }
+
+    /** Whether the service is persistent (ipvsadm {@code -p}). */
+    public boolean isPersistent() {
+        return !persistence.isZero();
+    }
+
+    /** The persistence timeout, whole seconds, or {@link Duration#ZERO} if the service is not persistent. */
+    public Duration persistence() {
+        return persistence;
+    }
+
+    /**
+     * The persistence granularity (ipvsadm {@code -M}): clients whose addresses agree under this mask share a
+     * persistence template. Defaults to a host mask, 255.255.255.255 or /128.
+     */
+    public InetAddress persistenceNetmask() {
+        byte[] b;
+        if (id.family() == StandardProtocolFamily.INET) {
+            b = new byte[] {(byte) (netmaskV4 >>> 24), (byte) (netmaskV4 >>> 16), (byte) (netmaskV4 >>> 8), (byte) netmaskV4};
+        } else {
+            b = new byte[16];
+            for (int i = 0; i < netmaskPrefix; i++) {
+                b[i / 8] |= (byte) (0x80 >>> (i % 8));
+            }
+        }
+        try {
+            return InetAddress.getByAddress(b);
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * The persistence netmask as a prefix length (0-32 or 1-128), or -1 for an IPv4 mask whose one bits are not
+     * contiguous (ipvsadm accepts any dotted mask).
+     */
+    public int persistencePrefixLength() {
+        return netmaskPrefix;
+    }
+
+    /** Whether every datagram is scheduled on its own (ipvsadm {@code -o}, UDP only). */
+    public boolean isOnePacket() {
+        return onePacket;
+    }
+
+    /** The scheduler flags (ipvsadm {@code -b}). */
+    public Set<SchedulerFlag> schedulerFlags() {
+        return schedulerFlags;
+    }
+
+    /** The real servers, in the order they were added. A running service keeps them newest first, as IPVS does. */
+    public List<RealServer> realServers() {
+        return realServers;
+    }
+
+    /**
+     * A copy of this service with {@code servers} as its real servers instead of the current ones.
+     *
+     * @throws IllegalArgumentException if two servers share an address and port
+     */
+    public VirtualService withRealServers(Iterable<RealServer> servers) {
+        Builder b = toBuilder();
+        b.realServers.clear();
+        return b.realServers(servers).build();
+    }
+
+    /**
+     * A builder holding this service's values, each of which may be set once more. Real servers are kept;
+     * {@link Builder#realServer(RealServer)} adds to them.
+     */
+    public Builder toBuilder() {
+        Builder b = new Builder(id);
+        b.endpoints.addAll(endpoints);
+        b.scheduler = scheduler;
+        b.persistence = isPersistent() ? persistence : null;
+        b.netmaskPrefix = netmaskPrefix;
+        b.netmaskV4 = netmaskV4;
+        b.onePacket = onePacket;
+        b.schedulerFlags.addAll(schedulerFlags);
+        for (RealServer rs : realServers) {
+            b.realServers.put(rs.address(), rs);
+        }
+        return b;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof VirtualService)) {
+            return false;
+        }
+        VirtualService that = (VirtualService) o;
+        return netmaskPrefix == that.netmaskPrefix && netmaskV4 == that.netmaskV4 && onePacket == that.onePacket
+                && id.equals(that.id) && endpoints.equals(that.endpoints)
+                && scheduler.name().equals(that.scheduler.name()) && persistence.equals(that.persistence)
+                && schedulerFlags.equals(that.schedulerFlags) && realServers.equals(that.realServers);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(id, endpoints, scheduler.name(), persistence, netmaskPrefix, netmaskV4, onePacket,
+                schedulerFlags, realServers);
+    }
+
+    /** For example {@code TCP 10.0.0.1:80 wrr persistent 300 [10.0.0.11:80 FullNat weight 3, ...]}. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder().append(id).append(' ').append(scheduler.name());
+        if (isPersistent()) {
+            sb.append(" persistent ").append(persistence.getSeconds());
+            if (netmaskPrefix != (id.family() == StandardProtocolFamily.INET ? 32 : 128)) {
+                sb.append(" mask ").append(id.family() == StandardProtocolFamily.INET
+                        ? Addresses.toString(persistenceNetmask()) : Integer.toString(netmaskPrefix));
+            }
+        }
+        if (onePacket) {
+            sb.append(" ops");
+        }
+        if (id.isFwmark()) {
+            sb.append(" endpoints ").append(endpoints);
+        }
+        return sb.append(' ').append(realServers).toString();
+    }
+
+    /**
+     * Builds a {@link VirtualService}. Options are set once and checked as they are set; {@link #build()}
+     * checks the combination and leaves the builder unchanged, so it can build again.
+     */
+    public static final class Builder {
+        private final ServiceId id;
+        private final Set<Endpoint> endpoints = new LinkedHashSet<>();
+        private final Set<SchedulerFlag> schedulerFlags = EnumSet.noneOf(SchedulerFlag.class);
+        private final Map<InetSocketAddress, RealServer> realServers = new LinkedHashMap<>();
+        private Scheduler.Factory scheduler;
+        private Duration persistence;
+        private int netmaskPrefix;
+        private int netmaskV4 = -1;
+        private boolean onePacket;
+        // Which options were set on this builder (toBuilder() pre-fills values without setting these).
+        private boolean schedulerSet;
+        private boolean persistenceSet;
+        private boolean netmaskSet;
+        private boolean onePacketSet;
+        private boolean flagsSet;
+
+        Builder(ServiceId id) {
+            this.id = id;
+            this.netmaskPrefix = id.family() == StandardProtocolFamily.INET ? 32 : 128;
+            if (!id.isFwmark()) {
+                endpoints.add(Endpoint.of(id.protocol(), id.address()));
+            }
+        }
+
+        /**
+         * Sets the scheduler by name (ipvsadm {@code -s}); the default is {@value #DEFAULT_SCHEDULER}.
+         *
+         * @throws IllegalArgumentException naming the registered schedulers if none has this name
+         * @throws IllegalStateException if the scheduler was already set
+         */
+        public Builder scheduler(String name) {
+            Checks.checkNotNull(name, "scheduler");
+            return scheduler(Scheduler.Factory.byName(name));
+        }
+
+        /**
+         * Sets the scheduler by factory, for schedulers that are not registered by name.
+         *
+         * @throws IllegalStateException if the scheduler was already set
+         */
+        public Builder scheduler(Scheduler.Factory factory) {
+            Checks.checkNotNull(factory, "scheduler");
+            Checks.checkNotSet(schedulerSet ? scheduler.name() : null, "scheduler");
+            scheduler = factory;
+            schedulerSet = true;
+            return this;
+        }
+
+        /**
+         * Makes the service persistent (ipvsadm {@code -p}): a client's new connections go to the server its
+         * earlier ones went to, until {@code timeout} passes with no new connection from it.
+         *
+         * @param timeout whole seconds, 1 s to 31 days (ipvsadm's range)
+         * @throws IllegalArgumentException if the timeout is out of range or not whole seconds
+         * @throws IllegalStateException if persistence was already set
+         */
+        public Builder persistence(Duration timeout) {
+            Checks.checkNotNull(timeout, "persistence");
+            Checks.checkArgument(!timeout.isNegative() && !timeout.isZero() && timeout.getNano() == 0
+                    && timeout.compareTo(MAX_PERSISTENCE) <= 0, "persistence", timeout, "whole seconds, PT1S-PT744H");
+            Checks.checkNotSet(persistenceSet ? persistence : null, "persistence");
+            persistence = timeout;
+            persistenceSet = true;
+            return this;
+        }
+
+        /**
+         * Sets the persistence granularity as a prefix length (ipvsadm {@code -M}): 0-32 for an IPv4 service,
+         * 1-128 for an IPv6 one. {@code 24} makes all clients of a /24 share one real server.
+         *
+         * @throws IllegalArgumentException if the length is out of range for the service's family
+         * @throws IllegalStateException if the netmask was already set
+         */
+        public Builder persistenceNetmask(int prefixLength) {
+            boolean v4 = id.family() == StandardProtocolFamily.INET;
+            Checks.checkInRange(prefixLength, v4 ? 0 : 1, v4 ? 32 : 128, "persistenceNetmask");
+            checkNetmaskNotSet();
+            netmaskPrefix = prefixLength;
+            netmaskV4 = v4 ? (prefixLength == 0 ? 0 : -1 << (32 - prefixLength)) : -1;
+            netmaskSet = true;
+            return this;
+        }
+
+        /**
+         * Sets the persistence granularity as an IPv4 dotted mask, as ipvsadm {@code -M 255.255.255.0} does. Any
+         * mask is accepted, as in ipvsadm; for an IPv6 service give an IPv6 mask of contiguous one bits.
+         *
+         * @throws IllegalArgumentException if the mask's family differs from the service's, or an IPv6 mask is
+         *     not a prefix
+         * @throws IllegalStateException if the netmask was already set
+         */
+        public Builder persistenceNetmask(InetAddress mask) {
+            Checks.checkNotNull(mask, "persistenceNetmask");
+            boolean v4 = id.family() == StandardProtocolFamily.INET;
+            if (v4) {
+                Checks.checkArgument(mask instanceof Inet4Address, "persistenceNetmask", Addresses.toString(mask),
+                        "an IPv4 mask for an IPv4 service");
+                checkNetmaskNotSet();
+                netmaskV4 = mask.hashCode();
+                int ones = Integer.bitCount(netmaskV4);
+                netmaskPrefix = netmaskV4 == (ones == 0 ? 0 : -1 << (32 - ones)) ? ones : -1;
+                netmaskSet = true;
+                return this;
+            }
+            Checks.checkArgument(mask instanceof Inet6Address, "persistenceNetmask", Addresses.toString(mask),
+                    "an IPv6 prefix for an IPv6 service");
+            byte[] b = mask.getAddress();
+            int ones = 0;
+            while (ones < 128 && (b[ones / 8] & (0x80 >>> (ones % 8))) != 0) {
+                ones++;
+            }
+            for (int i = ones; i < 128; i++) {
+                Checks.checkArgument((b[i / 8] & (0x80 >>> (i % 8))) == 0, "persistenceNetmask",
+                        Addresses.toString(mask), "contiguous one bits");
+            }
+            return persistenceNetmask(ones);
+        }
+
+        private void checkNetmaskNotSet() {
+            if (netmaskSet) {
+                throw new IllegalStateException("persistenceNetmask was already set to " + (netmaskPrefix >= 0
+                        ? "/" + netmaskPrefix : Integer.toHexString(netmaskV4)));
+            }
+        }
+
+        /**
+         * Schedules every datagram on its own and keeps no flow entry (ipvsadm {@code -o}). Only for UDP services
+         * and firewall-mark groups (where it applies to their UDP traffic).
+         *
+         * @throws IllegalStateException if one-packet scheduling was already set
+         */
+        public Builder onePacket() {
+            Checks.checkNotSet(onePacketSet ? Boolean.TRUE : null, "onePacket");
+            onePacket = true;
+            onePacketSet = true;
+            return this;
+        }
+
+        /**
+         * Sets the scheduler flags (ipvsadm {@code -b}); {@link SchedulerFlag#parse(String, String)} turns
+         * ipvsadm's names into flags.
+         *
+         * @throws IllegalStateException if the flags were already set
+         */
+        public Builder schedulerFlags(Set<SchedulerFlag> flags) {
+            Checks.checkNotNull(flags, "schedulerFlags");
+            for (SchedulerFlag f : flags) {
+                Checks.checkNotNull(f, "schedulerFlag");
+            }
+            Checks.checkNotSet(flagsSet ? schedulerFlags : null, "schedulerFlags");
+            schedulerFlags.clear();
+            schedulerFlags.addAll(flags);
+            flagsSet = true;
+            return this;
+        }
+
+        /**
+         * Adds an endpoint to a firewall-mark service group. A TCP or UDP service has exactly one endpoint, its
+         * own address.
+         *
+         * @throws IllegalArgumentException if this is not a firewall-mark service, the address family differs
+         *     from the group's, or the endpoint was already added
+         */
+        public Builder endpoint(Protocol protocol, InetSocketAddress address) {
+            Endpoint e = Endpoint.of(protocol, address);
+            Checks.checkArgument(id.isFwmark(), "endpoint", e, "only for firewall-mark services; " + id
+                    + " has its own");
+            boolean v6 = address.getAddress() instanceof Inet6Address;
+            Checks.checkArgument(v6 == (id.family() == StandardProtocolFamily.INET6), "endpoint", e,
+                    "an address of the group's family " + id.family());
+            Checks.checkArgument(!endpoints.contains(e), "endpoint", e, "not a duplicate");
+            endpoints.add(e);
+            return this;
+        }
+
+        /**
+         * Adds a real server (ipvsadm {@code -a}).
+         *
+         * @throws IllegalArgumentException if a server with the same address and port was already added
+         */
+        public Builder realServer(RealServer server) {
+            Checks.checkNotNull(server, "realServer");
+            if (realServers.containsKey(server.address())) {
+                throw new IllegalArgumentException("duplicate real server: " + Addresses.toString(server.address()));
+            }
+            realServers.put(server.address(), server);
+            return this;
+        }
+
+        /**
+         * Adds real servers in order; none is added if any is rejected.
+         *
+         * @throws IllegalArgumentException if two servers share an address and port, or one was already added
+         */
+        public Builder realServers(Iterable<RealServer> servers) {
+            Checks.checkNotNull(servers, "realServers");
+            Map<InetSocketAddress, RealServer> added = new LinkedHashMap<>();
+            for (RealServer rs : servers) {
+                Checks.checkNotNull(rs, "realServer");
+                if (realServers.containsKey(rs.address()) || added.put(rs.address(), rs) != null) {
+                    throw new IllegalArgumentException("duplicate real server: " + Addresses.toString(rs.address()));
+                }
+            }
+            realServers.putAll(added);
+            return this;
+        }
+
+        /**
+         * Builds the service.
+         *
+         * @throws IllegalArgumentException if the options do not fit together: a port-0 service that is not
+         *     persistent, or one-packet scheduling on a TCP service
+         * @throws IllegalStateException if no scheduler was set and the default {@value #DEFAULT_SCHEDULER}
+         *     is not registered (add {@code io.jvs:lb-schedulers})
+         */
+        public VirtualService build() {
+            if (!id.isFwmark() && id.address().getPort() == 0 && persistence == null) {
+                throw new IllegalArgumentException("port: 0 (expected: 1-65535 for a non-persistent service; "
+                        + "port 0 stands for every port and needs persistence)");
+            }
+            if (onePacket && !id.isFwmark() && id.protocol() != Protocol.UDP) {
+                throw new IllegalArgumentException("onePacket: true (expected: only for UDP virtual services, not "
+                        + id + ")");
+            }
+            Scheduler.Factory f = scheduler;
+            if (f == null) {
+                f = Scheduler.Factory.find(DEFAULT_SCHEDULER).orElseThrow(() -> new IllegalStateException(
+                        "scheduler: not set, and the default " + DEFAULT_SCHEDULER
+                                + " is not registered (expected: io.jvs:lb-schedulers on the class path)"));
+            }
+            return new VirtualService(this, f);
+        }
+
+        @Override
+        public String toString() {
+            List<String> parts = new ArrayList<>();
+            parts.add(id.toString());
+            if (scheduler != null) {
+                parts.add("scheduler=" + scheduler.name());
+            }
+            if (persistence != null) {
+                parts.add("persistence=" + persistence);
+            }
+            if (netmaskSet) {
+                parts.add("persistenceNetmask=" + netmaskPrefix);
+            }
+            if (onePacket) {
+                parts.add("onePacket");
+            }
+            if (!schedulerFlags.isEmpty()) {
+                parts.add("schedulerFlags=" + schedulerFlags);
+            }
+            if (!realServers.isEmpty()) {
+                parts.add("realServers=" + realServers.values());
+            }
+            return "VirtualService.Builder" + parts;
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package io.jvs.examples;
+
+import io.jvs.api.internal.Addresses;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+
+/** Parses {@code HOST:PORT} and {@code [IPv6]:PORT} arguments. */
+public final class HostPort {
+
+    private HostPort() {}
+
+    /**
+     * Parses {@code text} as {@code HOST:PORT}.
+     *
+     * @throws IllegalArgumentException naming {@code option} if it is malformed or the host does not resolve
+     */
+    public static InetSocketAddress parse(String text, String option) {
+        int colon = text.lastIndexOf(':');
+        if (colon <= 0 || colon == text.length() - 1) {
+            throw new IllegalArgumentException(option + ": " + text + " (expected: HOST:PORT)");
+        }
+        String host = text.substring(0, colon);
+        if (host.indexOf(':') >= 0 && !(host.startsWith("[") && host.endsWith("]"))) {
+            throw new IllegalArgumentException(option + ": " + text + " (expected: [IPv6]:PORT for an IPv6 address)");
+        }
+        int port = parseInt(text.substring(colon + 1), 0, 65535, option + " port");
+        InetAddress address = Addresses.resolve(host.startsWith("[") ? host.substring(1, host.length() - 1) : host,
+                option + " host");
+        return new InetSocketAddress(address, port);
+    }
+
+    /** Parses a decimal in {@code [min, max]}, or throws {@code name: text (expected: min-max)}. */
+    public static int parseInt(String text, int min, int max, String name) {
+        try {
+            int v = Integer.parseInt(text);
+            if (v >= min && v <= max) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw new IllegalArgumentException(name + ": " + text + " (expected: " + min + "-" + max + ")");
+    }
+}

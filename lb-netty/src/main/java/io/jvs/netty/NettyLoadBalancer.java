@@ -1,0 +1,224 @@
+package io.jvs.netty;
+
+import io.jvs.api.ForwardingMethod;
+import io.jvs.api.LoadBalancer;
+import io.jvs.api.RealServer;
+import io.jvs.api.ServiceId;
+import io.jvs.api.ServiceStatus;
+import io.jvs.api.Ticker;
+import io.jvs.api.VirtualService;
+import io.jvs.api.internal.Checks;
+import io.jvs.core.Director;
+import io.jvs.netty.internal.NettyDataPath;
+import io.jvs.netty.internal.Transports;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A load balancer whose data path is Netty: each virtual service listens on its address, and every client
+ * connection is relayed to the real server its scheduler picks over a connection the director opens itself
+ * (full NAT, {@link ForwardingMethod#FULLNAT}).
+ *
+ * <pre>{@code
+ * try (NettyLoadBalancer lb = NettyLoadBalancer.builder().build()) {
+ *     lb.start(VirtualService.tcp("127.0.0.1", 8080)
+ *             .scheduler("wrr")
+ *             .realServer(RealServer.of("127.0.0.1", 9001).withWeight(3))
+ *             .realServer(RealServer.of("127.0.0.1", 9002))
+ *             .build()).join();
+ *     ...
+ * }
+ * }</pre>
+ *
+ * @since 0.1
+ */
+public final class NettyLoadBalancer implements LoadBalancer {
+
+    private final Director director;
+    private final Transport transport;
+
+    private NettyLoadBalancer(Director director, Transport transport) {
+        this.director = director;
+        this.transport = transport;
+    }
+
+    /** Starts building a load balancer. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The transport in use (never {@link Transport#AUTO}). */
+    public Transport transport() {
+        return transport;
+    }
+
+    @Override
+    public CompletableFuture<Void> start(VirtualService service) {
+        return director.start(service);
+    }
+
+    @Override
+    public void update(VirtualService service) {
+        director.update(service);
+    }
+
+    @Override
+    public CompletableFuture<Void> stop(ServiceId service) {
+        return director.stop(service);
+    }
+
+    @Override
+    public void addRealServer(ServiceId service, RealServer server) {
+        director.addRealServer(service, server);
+    }
+
+    @Override
+    public void editRealServer(ServiceId service, RealServer server) {
+        director.editRealServer(service, server);
+    }
+
+    @Override
+    public void removeRealServer(ServiceId service, InetSocketAddress server) {
+        director.removeRealServer(service, server);
+    }
+
+    @Override
+    public CompletableFuture<Void> clear() {
+        return director.clear();
+    }
+
+    @Override
+    public void zeroCounters() {
+        director.zeroCounters();
+    }
+
+    @Override
+    public void zeroCounters(ServiceId service) {
+        director.zeroCounters(service);
+    }
+
+    @Override
+    public List<ServiceStatus> services() {
+        return director.services();
+    }
+
+    @Override
+    public Optional<ServiceStatus> service(ServiceId service) {
+        return director.service(service);
+    }
+
+    @Override
+    public Set<ForwardingMethod> supportedForwardingMethods() {
+        return director.supportedForwardingMethods();
+    }
+
+    @Override
+    public void close() {
+        director.close();
+    }
+
+    @Override
+    public String toString() {
+        return "NettyLoadBalancer[" + transport + "]" + director;
+    }
+
+    /** Builds a {@link NettyLoadBalancer}; every option has a default. */
+    public static final class Builder {
+        private Transport transport;
+        private Integer ioThreads;
+        private Duration connectTimeout;
+        private Integer connectAttempts;
+        private Ticker ticker;
+
+        Builder() {}
+
+        /**
+         * The I/O transport; the default {@link Transport#AUTO} is epoll on Linux and NIO elsewhere.
+         *
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder transport(Transport transport) {
+            Checks.checkNotNull(transport, "transport");
+            Checks.checkNotSet(this.transport, "transport");
+            this.transport = transport;
+            return this;
+        }
+
+        /**
+         * The number of event-loop threads; the default is the number of available processors.
+         *
+         * @throws IllegalArgumentException if it is not in 1-1024
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder ioThreads(int ioThreads) {
+            Checks.checkInRange(ioThreads, 1, 1024, "ioThreads");
+            Checks.checkNotSet(this.ioThreads, "ioThreads");
+            this.ioThreads = ioThreads;
+            return this;
+        }
+
+        /**
+         * How long to wait for a real server to accept a connection; the default is 5 seconds.
+         *
+         * @throws IllegalArgumentException if it is not between 1 ms and 1 hour
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder connectTimeout(Duration timeout) {
+            Checks.checkNotNull(timeout, "connectTimeout");
+            Checks.checkArgument(timeout.toMillis() >= 1 && timeout.compareTo(Duration.ofHours(1)) <= 0,
+                    "connectTimeout", timeout, "PT0.001S-PT1H");
+            Checks.checkNotSet(this.connectTimeout, "connectTimeout");
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * How many real servers to try for one client connection before giving up on it; the default is 3. When a
+         * real server refuses, is unreachable or times out, the connection is placed on another server and the
+         * failure counts against the one that failed, so while any server accepts no client sees a failure.
+         *
+         * @throws IllegalArgumentException if it is not in 1-100
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder connectAttempts(int attempts) {
+            Checks.checkInRange(attempts, 1, 100, "connectAttempts");
+            Checks.checkNotSet(this.connectAttempts, "connectAttempts");
+            this.connectAttempts = attempts;
+            return this;
+        }
+
+        /**
+         * The clock for timeouts and rates; the default is {@link Ticker#system()}.
+         *
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder ticker(Ticker ticker) {
+            Checks.checkNotNull(ticker, "ticker");
+            Checks.checkNotSet(this.ticker, "ticker");
+            this.ticker = ticker;
+            return this;
+        }
+
+        /**
+         * Starts the event loops and returns the load balancer, with no services yet.
+         *
+         * @throws IllegalStateException if the requested native transport is unavailable here
+         */
+        public NettyLoadBalancer build() {
+            Transports t = Transports.of(transport == null ? Transport.AUTO : transport);
+            int threads = ioThreads == null ? Runtime.getRuntime().availableProcessors() : ioThreads;
+            int timeoutMillis = (int) (connectTimeout == null ? 5000 : connectTimeout.toMillis());
+            NettyDataPath dataPath = new NettyDataPath(t, threads, timeoutMillis,
+                    connectAttempts == null ? 3 : connectAttempts);
+            Director.Builder d = Director.builder().dataPath(dataPath);
+            if (ticker != null) {
+                d.ticker(ticker);
+            }
+            return new NettyLoadBalancer(d.build(), t.transport());
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package io.jvs.scheduler.internal;
+
+import io.jvs.api.Destination;
+import io.jvs.api.Flow;
+import io.jvs.api.Scheduler;
+import java.util.List;
+
+/**
+ * {@code none}: a service that never schedules, as IPVS allows. It keeps its real servers and existing
+ * connections (and persistence templates still apply) but places no new connection on its own.
+ */
+public final class NoneScheduler implements Scheduler {
+
+    static final NoneScheduler INSTANCE = new NoneScheduler();
+
+    private NoneScheduler() {}
+
+    @Override
+    public void update(List<Destination> destinations) {}
+
+    @Override
+    public Destination select(Flow flow) {
+        return null;
+    }
+
+    /** Registers {@code none}. */
+    public static final class Provider implements Scheduler.Factory {
+        @Override
+        public String name() {
+            return "none";
+        }
+
+        @Override
+        public Scheduler create(Context context) {
+            return INSTANCE;
+        }
+    }
+}

@@ -101,6 +101,27 @@ public interface LoadBalancer extends AutoCloseable {
     /** One service, if it exists (ipvsadm {@code -L -t ...}). */
     Optional<ServiceStatus> service(ServiceId service);
 
+    /**
+     * The connection table: every connection and persistence template, as {@code ipvsadm -L -c} lists them (in no
+     * particular order). One-packet UDP traffic keeps no entries.
+     */
+    List<ConnectionStatus> connections();
+
+    /**
+     * The size ipvsadm shows in its header, {@code IP Virtual Server version 1.2.1 (size=N)}: the number of hash
+     * buckets of the connection table.
+     */
+    int connectionTableSize();
+
+    /** The connection timeouts in force (ipvsadm {@code -L --timeout}). */
+    Timeouts timeouts();
+
+    /**
+     * Sets the connection timeouts (ipvsadm {@code --set tcp tcpfin udp}); a zero value leaves that timeout as it
+     * is. Existing connections take the new values at their next packet.
+     */
+    void setTimeouts(Timeouts timeouts);
+
     /** The forwarding methods this load balancer's data path can carry out. */
     Set<ForwardingMethod> supportedForwardingMethods();
 

@@ -9,7 +9,8 @@ package io.jvs.api;
  * @param persistentConnections ipvsadm PersistConn (live persistence templates)
  * @param overloaded whether the upper threshold has marked it overloaded
  * @param stats its traffic counters
+ * @param rates its traffic rates
  * @since 0.1
  */
 public record RealServerStatus(RealServer server, int activeConnections, int inactiveConnections,
-        int persistentConnections, boolean overloaded, Stats stats) {}
+        int persistentConnections, boolean overloaded, Stats stats, Rates rates) {}

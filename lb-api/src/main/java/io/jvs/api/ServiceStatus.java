@@ -11,9 +11,10 @@ import java.util.List;
  * @param realServers the real servers in IPVS order, newest added first (what {@code ipvsadm -L --nosort}
  *     prints)
  * @param stats the service's traffic counters
+ * @param rates the service's traffic rates
  * @since 0.1
  */
-public record ServiceStatus(VirtualService service, List<RealServerStatus> realServers, Stats stats) {
+public record ServiceStatus(VirtualService service, List<RealServerStatus> realServers, Stats stats, Rates rates) {
 
     /** Copies the list. */
     public ServiceStatus {

@@ -1,11 +1,13 @@
 package io.jvs.core;
 
+import io.jvs.api.ConnectionStatus;
 import io.jvs.api.ForwardingMethod;
 import io.jvs.api.LoadBalancer;
 import io.jvs.api.RealServer;
 import io.jvs.api.ServiceId;
 import io.jvs.api.ServiceStatus;
 import io.jvs.api.Ticker;
+import io.jvs.api.Timeouts;
 import io.jvs.api.VirtualService;
 import io.jvs.api.internal.Checks;
 import io.jvs.core.internal.ServiceTable;
@@ -29,7 +31,7 @@ public final class Director implements LoadBalancer {
     private final ServiceTable table;
 
     private Director(Builder b) {
-        this.table = new ServiceTable(b.dataPath, b.ticker);
+        this.table = new ServiceTable(b.dataPath, b.ticker, b.estimatorPeriodMillis);
     }
 
     /** Starts building a director. */
@@ -104,6 +106,32 @@ public final class Director implements LoadBalancer {
     }
 
     @Override
+    public List<ConnectionStatus> connections() {
+        return table.connections();
+    }
+
+    @Override
+    public int connectionTableSize() {
+        return table.connectionTableSize();
+    }
+
+    @Override
+    public Timeouts timeouts() {
+        return table.timeouts();
+    }
+
+    @Override
+    public void setTimeouts(Timeouts timeouts) {
+        Checks.checkNotNull(timeouts, "timeouts");
+        table.setTimeouts(timeouts);
+    }
+
+    /** Runs one 2-second step of every rate estimator now (for tests that drive time themselves). */
+    public void estimateRates() {
+        table.estimate();
+    }
+
+    @Override
     public Set<ForwardingMethod> supportedForwardingMethods() {
         return table.supportedForwardingMethods();
     }
@@ -130,6 +158,8 @@ public final class Director implements LoadBalancer {
     public static final class Builder {
         private DataPath dataPath;
         private Ticker ticker;
+        private long estimatorPeriodMillis = 2000;
+        private boolean estimatorSet;
 
         Builder() {}
 
@@ -158,6 +188,19 @@ public final class Director implements LoadBalancer {
         }
 
         /**
+         * Whether the rate estimator runs on its own thread every 2 seconds, as in IPVS (the default); without it,
+         * rates move only when {@link Director#estimateRates()} is called.
+         *
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder rateEstimator(boolean enabled) {
+            Checks.checkNotSet(estimatorSet ? Boolean.valueOf(estimatorPeriodMillis > 0) : null, "rateEstimator");
+            estimatorPeriodMillis = enabled ? 2000 : 0;
+            estimatorSet = true;
+            return this;
+        }
+
+        /**
          * Builds the director.
          *
          * @throws IllegalStateException if no data path was set
@@ -169,6 +212,7 @@ public final class Director implements LoadBalancer {
             Builder b = new Builder();
             b.dataPath = dataPath;
             b.ticker = ticker == null ? Ticker.system() : ticker;
+            b.estimatorPeriodMillis = estimatorPeriodMillis;
             return new Director(b);
         }
     }

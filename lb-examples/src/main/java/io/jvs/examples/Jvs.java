@@ -23,6 +23,9 @@ public final class Jvs {
             "  demo    three real servers behind a wrr virtual service; 60 connections; the table",
             "  proxy   a foreground TCP load balancer (Ctrl-C or SIGTERM stops it)");
 
+    /** Held so the level set for the demo is not garbage-collected away. */
+    private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("io.jvs");
+
     private Jvs() {}
 
     public static void main(String[] args) {
@@ -39,6 +42,7 @@ public final class Jvs {
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         switch (args[0]) {
             case "demo":
+                QUIET.setLevel(java.util.logging.Level.WARNING); // the demo prints its own story
                 return Demo.run(out, err);
             case "proxy":
                 return ProxyCommand.run(rest, out, err);

@@ -1,27 +1,18 @@
 package io.jvs.netty;
 
-import io.jvs.api.ForwardingMethod;
 import io.jvs.api.LoadBalancer;
-import io.jvs.api.RealServer;
-import io.jvs.api.ServiceId;
-import io.jvs.api.ServiceStatus;
 import io.jvs.api.Ticker;
-import io.jvs.api.VirtualService;
 import io.jvs.api.internal.Checks;
 import io.jvs.core.Director;
+import io.jvs.core.ForwardingLoadBalancer;
 import io.jvs.netty.internal.NettyDataPath;
 import io.jvs.netty.internal.Transports;
-import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * A load balancer whose data path is Netty: each virtual service listens on its address, and every client
  * connection is relayed to the real server its scheduler picks over a connection the director opens itself
- * (full NAT, {@link ForwardingMethod#FULLNAT}).
+ * (full NAT, {@link io.jvs.api.ForwardingMethod#FULLNAT}).
  *
  * <pre>{@code
  * try (NettyLoadBalancer lb = NettyLoadBalancer.builder().build()) {
@@ -36,7 +27,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * @since 0.1
  */
-public final class NettyLoadBalancer implements LoadBalancer {
+public final class NettyLoadBalancer extends ForwardingLoadBalancer {
 
     private final Director director;
     private final Transport transport;
@@ -57,68 +48,8 @@ public final class NettyLoadBalancer implements LoadBalancer {
     }
 
     @Override
-    public CompletableFuture<Void> start(VirtualService service) {
-        return director.start(service);
-    }
-
-    @Override
-    public void update(VirtualService service) {
-        director.update(service);
-    }
-
-    @Override
-    public CompletableFuture<Void> stop(ServiceId service) {
-        return director.stop(service);
-    }
-
-    @Override
-    public void addRealServer(ServiceId service, RealServer server) {
-        director.addRealServer(service, server);
-    }
-
-    @Override
-    public void editRealServer(ServiceId service, RealServer server) {
-        director.editRealServer(service, server);
-    }
-
-    @Override
-    public void removeRealServer(ServiceId service, InetSocketAddress server) {
-        director.removeRealServer(service, server);
-    }
-
-    @Override
-    public CompletableFuture<Void> clear() {
-        return director.clear();
-    }
-
-    @Override
-    public void zeroCounters() {
-        director.zeroCounters();
-    }
-
-    @Override
-    public void zeroCounters(ServiceId service) {
-        director.zeroCounters(service);
-    }
-
-    @Override
-    public List<ServiceStatus> services() {
-        return director.services();
-    }
-
-    @Override
-    public Optional<ServiceStatus> service(ServiceId service) {
-        return director.service(service);
-    }
-
-    @Override
-    public Set<ForwardingMethod> supportedForwardingMethods() {
-        return director.supportedForwardingMethods();
-    }
-
-    @Override
-    public void close() {
-        director.close();
+    protected LoadBalancer delegate() {
+        return director;
     }
 
     @Override

@@ -1,12 +1,15 @@
 package io.jvs.core.internal;
 
+import io.jvs.api.ConnectionStatus;
 import io.jvs.api.Destination;
 import io.jvs.api.Flow;
 import io.jvs.api.Protocol;
 import io.jvs.api.ServiceId;
+import io.jvs.api.Timeouts;
 import io.jvs.api.internal.Addresses;
 import io.jvs.core.Connection;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,6 +29,11 @@ final class ConnectionEntry implements Connection, Flow {
     private InetSocketAddress destinationAddress;
     private boolean active;
     private boolean closed;
+    private boolean clientFin;
+    private boolean serverFin;
+    /** The IPVS state name, for listings; written on this connection's thread, read by listings. */
+    private volatile String state;
+    private volatile long lastActivityNanos;
     private Closer closer;
     /** Servers that failed to accept this connection, when it was rescheduled. */
     private List<DestinationEntry> tried;
@@ -37,6 +45,8 @@ final class ConnectionEntry implements Connection, Flow {
         this.virtual = virtual;
         this.clientHash = Addresses.fold(client.getAddress());
         this.virtualHash = Addresses.fold(virtual.getAddress());
+        this.state = protocol == Protocol.TCP ? "SYN_RECV" : "UDP";
+        this.lastActivityNanos = service.nanoTime();
     }
 
     /** Binds the connection to its server: counted as a new, inactive connection. */
@@ -123,6 +133,7 @@ final class ConnectionEntry implements Connection, Flow {
         DestinationEntry next = service.reschedule(this, failed, tried);
         if (next == null) {
             closed = true;
+            service.forget(this);
             return false;
         }
         bindTo(next);
@@ -148,23 +159,75 @@ final class ConnectionEntry implements Connection, Flow {
     public void onBackendConnected() {
         if (!closed && !active && protocol == Protocol.TCP) {
             active = true;
+            state = "ESTABLISHED";
+            touch();
             destination.activate();
         }
     }
 
     @Override
     public void onClientFin() {
-        deactivate();
+        clientFin = true;
+        finState();
     }
 
     @Override
     public void onServerFin() {
+        serverFin = true;
+        finState();
+    }
+
+    /** The IPVS NAT trace: a client FIN gives CLOSE_WAIT, a server FIN FIN_WAIT, both TIME_WAIT. */
+    private void finState() {
+        if (closed || protocol != Protocol.TCP) {
+            return;
+        }
+        state = clientFin && serverFin ? "TIME_WAIT" : clientFin ? "CLOSE_WAIT" : "FIN_WAIT";
+        touch();
         deactivate();
     }
 
     @Override
     public void onReset() {
+        if (!closed && protocol == Protocol.TCP) {
+            state = "CLOSE";
+            touch();
+        }
         deactivate();
+    }
+
+    private void touch() {
+        lastActivityNanos = service.nanoTime();
+    }
+
+    /** The entry as {@code ipvsadm -L -c} lists it. */
+    ConnectionStatus status(Timeouts timeouts) {
+        String s = state;
+        long timeoutSeconds;
+        switch (s) {
+            case "ESTABLISHED":
+                timeoutSeconds = timeouts.tcp().getSeconds();
+                break;
+            case "FIN_WAIT":
+                timeoutSeconds = timeouts.tcpFin().getSeconds();
+                break;
+            case "UDP":
+                timeoutSeconds = timeouts.udp().getSeconds();
+                break;
+            case "SYN_RECV":
+            case "CLOSE_WAIT":
+                timeoutSeconds = 60;
+                break;
+            case "CLOSE":
+                timeoutSeconds = 10;
+                break;
+            default:
+                timeoutSeconds = 120;
+        }
+        long idle = Math.max(0, service.nanoTime() - lastActivityNanos);
+        Duration left = Duration.ofSeconds(timeoutSeconds).minusNanos(idle);
+        return new ConnectionStatus(service.id(), protocol, left.isNegative() ? Duration.ZERO : left, s, client,
+                virtual, destinationAddress, false);
     }
 
     private void deactivate() {
@@ -181,18 +244,21 @@ final class ConnectionEntry implements Connection, Flow {
             destination.unbind(active);
             active = false;
         }
+        service.forget(this);
     }
 
     @Override
     public void countInbound(int bytes) {
         service.stats().inbound(bytes);
         destination.stats().inbound(bytes);
+        touch();
     }
 
     @Override
     public void countOutbound(int bytes) {
         service.stats().outbound(bytes);
         destination.stats().outbound(bytes);
+        touch();
     }
 
     @Override

@@ -218,7 +218,8 @@ public final class DestinationEntry implements Destination {
 
     /** A snapshot for listings. */
     public RealServerStatus status() {
-        return new RealServerStatus(server, active, inactive, persistent, isOverloaded(), stats.snapshot());
+        return new RealServerStatus(server, active, inactive, persistent, isOverloaded(), stats.snapshot(),
+                stats.rates());
     }
 
     @Override

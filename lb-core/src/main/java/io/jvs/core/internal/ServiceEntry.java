@@ -1,5 +1,6 @@
 package io.jvs.core.internal;
 
+import io.jvs.api.ConnectionStatus;
 import io.jvs.api.Destination;
 import io.jvs.api.Protocol;
 import io.jvs.api.RealServer;
@@ -8,6 +9,7 @@ import io.jvs.api.SchedulerFlag;
 import io.jvs.api.ServiceId;
 import io.jvs.api.ServiceStatus;
 import io.jvs.api.Ticker;
+import io.jvs.api.Timeouts;
 import io.jvs.api.VirtualService;
 import io.jvs.api.RealServerStatus;
 import io.jvs.core.Connection;
@@ -20,6 +22,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
@@ -43,6 +46,8 @@ public final class ServiceEntry implements ServiceBinding {
     private volatile DestinationEntry[] destinations;
     private volatile boolean running = true;
     private volatile long lastLogNanos;
+    /** Open connections, for listings. */
+    private final Set<ConnectionEntry> connections = ConcurrentHashMap.newKeySet();
 
     ServiceEntry(VirtualService service, Ticker ticker) {
         this.id = service.id();
@@ -132,7 +137,23 @@ public final class ServiceEntry implements ServiceBinding {
             return null;
         }
         c.bind((DestinationEntry) picked);
+        connections.add(c);
         return c;
+    }
+
+    long nanoTime() {
+        return ticker.nanoTime();
+    }
+
+    void forget(ConnectionEntry c) {
+        connections.remove(c);
+    }
+
+    /** Adds this service's connection entries, as {@code ipvsadm -L -c} lists them, to {@code out}. */
+    void listConnections(Timeouts timeouts, List<ConnectionStatus> out) {
+        for (ConnectionEntry c : connections) {
+            out.add(c.status(timeouts));
+        }
     }
 
     /**
@@ -252,7 +273,15 @@ public final class ServiceEntry implements ServiceBinding {
         for (DestinationEntry d : list) {
             servers.add(d.status());
         }
-        return new ServiceStatus(service(), servers, stats.snapshot());
+        return new ServiceStatus(service(), servers, stats.snapshot(), stats.rates());
+    }
+
+    /** One step of the rate estimators of the service and its servers. */
+    void estimate() {
+        stats.estimate();
+        for (DestinationEntry d : destinations) {
+            d.stats().estimate();
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.jvs.core.internal;
 
+import io.jvs.api.ConnectionStatus;
 import io.jvs.api.Endpoint;
 import io.jvs.api.ForwardingMethod;
 import io.jvs.api.LoadBalancerException;
@@ -8,6 +9,7 @@ import io.jvs.api.RealServer;
 import io.jvs.api.ServiceId;
 import io.jvs.api.ServiceStatus;
 import io.jvs.api.Ticker;
+import io.jvs.api.Timeouts;
 import io.jvs.api.VirtualService;
 import io.jvs.api.internal.Addresses;
 import io.jvs.core.DataPath;
@@ -25,6 +27,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
@@ -43,13 +47,68 @@ public final class ServiceTable {
     private final Object lock = new Object();
     /** Services in the order they were added; replaced, never mutated. */
     private volatile Map<ServiceId, ServiceEntry> services = Map.of();
+    private volatile Timeouts timeouts = Timeouts.DEFAULT;
+    private final ScheduledExecutorService estimator;
     private boolean closed;
 
-    public ServiceTable(DataPath dataPath, Ticker ticker) {
+    /**
+     * @param estimatorPeriodMillis how often the rate estimator runs (IPVS: 2000); 0 = never (tests drive it
+     *     through {@link #estimate()})
+     */
+    public ServiceTable(DataPath dataPath, Ticker ticker, long estimatorPeriodMillis) {
         this.dataPath = dataPath;
         this.ticker = ticker;
         Set<ForwardingMethod> m = dataPath.supportedForwardingMethods();
         this.methods = Collections.unmodifiableSet(m.isEmpty() ? EnumSet.noneOf(ForwardingMethod.class) : EnumSet.copyOf(m));
+        if (estimatorPeriodMillis > 0) {
+            estimator = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "jvs-estimator");
+                t.setDaemon(true);
+                return t;
+            });
+            estimator.scheduleAtFixedRate(this::estimate, estimatorPeriodMillis, estimatorPeriodMillis,
+                    TimeUnit.MILLISECONDS);
+        } else {
+            estimator = null;
+        }
+    }
+
+    /** One 2-second step of every rate estimator. */
+    public void estimate() {
+        try {
+            for (ServiceEntry e : services.values()) {
+                e.estimate();
+            }
+        } catch (RuntimeException ex) {
+            LOG.log(Level.ERROR, "rate estimator failed", ex);
+        }
+    }
+
+    public Timeouts timeouts() {
+        return timeouts;
+    }
+
+    public void setTimeouts(Timeouts next) {
+        synchronized (lock) {
+            checkOpen();
+            timeouts = next.orElse(timeouts);
+            LOG.log(Level.INFO, "timeouts (tcp tcpfin udp): " + timeouts.tcp().getSeconds() + " "
+                    + timeouts.tcpFin().getSeconds() + " " + timeouts.udp().getSeconds());
+        }
+    }
+
+    public List<ConnectionStatus> connections() {
+        List<ConnectionStatus> out = new ArrayList<>();
+        Timeouts t = timeouts;
+        for (ServiceEntry e : services.values()) {
+            e.listConnections(t, out);
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    /** IPVS's default connection hash table has 2^12 buckets. */
+    public int connectionTableSize() {
+        return 4096;
     }
 
     public Set<ForwardingMethod> supportedForwardingMethods() {
@@ -275,6 +334,9 @@ public final class ServiceTable {
             Thread.currentThread().interrupt();
         } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
             LOG.log(Level.WARNING, "closing services: " + e);
+        }
+        if (estimator != null) {
+            estimator.shutdownNow();
         }
         dataPath.close();
     }

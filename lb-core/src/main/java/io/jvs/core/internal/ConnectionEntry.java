@@ -86,6 +86,9 @@ final class ConnectionEntry implements Connection, Flow {
     volatile ConnectionEntry next;
     /** Chain of the timer-wheel slot: stripe lock only. */
     ConnectionEntry timerNext;
+    ConnectionEntry timerPrev;
+    /** The tick of the slot the entry is in; -1 when in no slot. Written under the stripe lock. */
+    volatile int slotTick = -1;
 
     ConnectionEntry(ServiceEntry service, int protocol, int flags, long caHi, long caLo, int cport, long vaHi,
             long vaLo, int vport) {
@@ -130,8 +133,35 @@ final class ConnectionEntry implements Connection, Flow {
         return (long) EXPIRES.getOpaque(this);
     }
 
+    long expiresAtVolatile() {
+        return (long) EXPIRES.getVolatile(this);
+    }
+
+    /**
+     * Re-arms the timer (a packet): an opaque store, and one comparison with the slot; the entry moves to an
+     * earlier slot under the stripe lock only if the expiry became earlier than its slot (a shorter timeout after
+     * {@code --set}).
+     */
     void expireIn(long now, long nanos) {
-        EXPIRES.setOpaque(this, now + nanos);
+        long at = now + nanos;
+        EXPIRES.setOpaque(this, at);
+        ConnectionTable t = service.table;
+        if (t.beforeSlot(at, slotTick)) {
+            t.expiryShortened(this);
+        }
+    }
+
+    /**
+     * Re-arms the timer after a state change, which may shorten the expiry: a volatile store, so that either this
+     * thread sees a slot the timer is publishing at the same time or the timer sees this expiry.
+     */
+    private void rearm(long now, long nanos) {
+        long at = now + nanos;
+        EXPIRES.setVolatile(this, at);
+        ConnectionTable t = service.table;
+        if (t.beforeSlot(at, slotTick)) {
+            t.expiryShortened(this);
+        }
     }
 
     DestinationEntry dest() {
@@ -229,7 +259,11 @@ final class ConnectionEntry implements Connection, Flow {
             nf = (nf & ~STATE_MASK) | next;
             nf = TcpStates.isActive(next) ? nf & ~INACTIVE : nf | INACTIVE;
         } while (nf != f && !FLAGS.compareAndSet(this, f, nf));
-        expireIn(t.now(), t.timeoutNanos[next]);
+        if (nf != f) {
+            rearm(t.now(), t.timeoutNanos[next]);
+        } else {
+            expireIn(t.now(), t.timeoutNanos[next]);
+        }
         if (nf != f) {
             changed(f, nf);
         }
@@ -249,8 +283,8 @@ final class ConnectionEntry implements Connection, Flow {
         }
     }
 
-    /** Sets the TCP state directly (used when the data path ends a connection without a FIN or reset). */
-    private void forceState(int state) {
+    /** Sets the TCP state directly (when the data path ends a connection without a FIN or reset; tests). */
+    void forceState(int state) {
         ConnectionTable t = service.table;
         int f;
         int nf;
@@ -262,7 +296,7 @@ final class ConnectionEntry implements Connection, Flow {
             nf = (f & ~STATE_MASK) | state;
             nf = TcpStates.isActive(state) ? nf & ~INACTIVE : nf | INACTIVE;
         } while (nf != f && !FLAGS.compareAndSet(this, f, nf));
-        expireIn(t.now(), t.timeoutNanos[state]);
+        rearm(t.now(), t.timeoutNanos[state]);
         if (nf != f) {
             changed(f, nf);
         }
@@ -307,7 +341,7 @@ final class ConnectionEntry implements Connection, Flow {
     /** The template expired while still controlling connections: 60 s more, and 60 s from now on (IPVS). */
     void rearmControlling(long now) {
         templateSeconds = 60;
-        expireIn(now, ConnectionTable.CONTROL_REARM_NANOS);
+        EXPIRES.setVolatile(this, now + ConnectionTable.CONTROL_REARM_NANOS); // the timer itself re-slots it
     }
 
     /** IPVS {@code ip_vs_check_template}: takes the template out of lookups; it stays until it expires. */

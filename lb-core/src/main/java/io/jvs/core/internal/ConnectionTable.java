@@ -37,13 +37,14 @@ import java.util.function.Predicate;
  *
  * <h2>Expiry</h2>
  *
- * Each stripe has a hashed timer wheel of {@value #WHEEL_SLOTS} slots of {@value #TICK_MILLIS} ms, linked through
- * {@link ConnectionEntry#timerNext}. An entry is put in the slot of its expiry when created; a packet only moves
- * its expiry time forward (one store, no lock, nothing allocated), and when the timer reaches the slot it either
- * expires the entry or moves it to the slot of its new expiry. So every operation is O(1) per entry, and entries
- * further ahead than one turn of the wheel are simply looked at once per turn. {@link #runTimers()} advances all
- * wheels to the ticker's current time: the director's timer thread calls it every tick; tests call it after moving
- * a fake ticker.
+ * Each stripe has a hashed timer wheel of {@value #WHEEL_SLOTS} slots of {@value #TICK_MILLIS} ms, doubly linked
+ * through {@link ConnectionEntry#timerNext} and {@code timerPrev}. An entry is put in the slot of its expiry when
+ * created. A packet that moves its expiry later only stores the new time (no lock, nothing allocated); when the
+ * timer reaches the slot it either expires the entry or moves it to the slot of its new expiry. A state change that
+ * moves the expiry earlier (ESTABLISHED 900 s to CLOSE 10 s) moves the entry to its new slot at once, under the
+ * stripe lock. So every operation is O(1) per entry, and entries further ahead than one turn of the wheel are
+ * looked at once per turn. {@link #runTimers()} advances all wheels to the ticker's current time: the director's
+ * timer thread calls it every tick; tests call it after moving a fake ticker.
  */
 public final class ConnectionTable {
 
@@ -72,6 +73,8 @@ public final class ConnectionTable {
     private final AtomicInteger size = new AtomicInteger();
     private final AtomicInteger templates = new AtomicInteger();
     private final LongAdder refused = new LongAdder();
+    /** The last tick {@link #runTimers()} processed (guarded by this table's monitor). */
+    private long processedTick;
     final byte[][] tcpTable;
     /** Timeout per TCP state, then UDP; replaced whole by {@link #setTimeouts}. */
     volatile long[] timeoutNanos;
@@ -239,15 +242,71 @@ public final class ConnectionTable {
         }
     }
 
+    /**
+     * Puts {@code e} in the slot of its expiry (lock held). After publishing the slot it reads the expiry again: an
+     * owner thread that made the expiry earlier meanwhile either sees the new slot (and moves the entry itself,
+     * see {@link #expiryShortened}) or its new expiry is seen here.
+     */
     private void slot(Stripe s, ConnectionEntry e) {
         long t = Math.max(ceilTick(e.expiresAt()), s.processedTick + 1);
-        int i = (int) t & WHEEL_MASK;
-        e.timerNext = s.wheel[i];
-        s.wheel[i] = e;
+        for (;;) {
+            int i = (int) t & WHEEL_MASK;
+            ConnectionEntry head = s.wheel[i];
+            e.timerPrev = null;
+            e.timerNext = head;
+            if (head != null) {
+                head.timerPrev = e;
+            }
+            s.wheel[i] = e;
+            e.slotTick = (int) t;
+            long again = Math.max(ceilTick(e.expiresAtVolatile()), s.processedTick + 1);
+            if (again >= t) {
+                return;
+            }
+            unslot(s, e);
+            t = again;
+        }
     }
 
-    private long ceilTick(long nanos) {
+    /** Takes {@code e} out of its slot (lock held). */
+    private static void unslot(Stripe s, ConnectionEntry e) {
+        ConnectionEntry prev = e.timerPrev;
+        ConnectionEntry next = e.timerNext;
+        if (prev != null) {
+            prev.timerNext = next;
+        } else {
+            s.wheel[e.slotTick & WHEEL_MASK] = next;
+        }
+        if (next != null) {
+            next.timerPrev = prev;
+        }
+        e.timerPrev = null;
+        e.timerNext = null;
+        e.slotTick = -1;
+    }
+
+    long ceilTick(long nanos) {
         return Math.floorDiv(nanos - origin + TICK_NANOS - 1, TICK_NANOS);
+    }
+
+    /**
+     * Whether an expiry at {@code at} is earlier than the tick of {@code slotTick}: then the entry must move to an
+     * earlier slot. One comparison, on every packet.
+     */
+    boolean beforeSlot(long at, int slotTick) {
+        return slotTick > 0 && at - origin <= (slotTick - 1) * TICK_NANOS;
+    }
+
+    /** The owner made {@code e}'s expiry earlier than its slot: moves it to the right slot. */
+    void expiryShortened(ConnectionEntry e) {
+        Stripe s = stripes[e.hash & stripeMask];
+        synchronized (s) {
+            int t = e.slotTick;
+            if (!e.isDead() && t > 0 && beforeSlot(e.expiresAtVolatile(), t)) {
+                unslot(s, e);
+                slot(s, e);
+            }
+        }
     }
 
     /**
@@ -276,6 +335,9 @@ public final class ConnectionTable {
             return false;
         }
         unlinkLocked(e);
+        if (e.slotTick > 0) {
+            unslot(s, e);
+        }
         int f = e.markDead();
         size.decrementAndGet();
         if (e.isTemplate()) {
@@ -309,39 +371,48 @@ public final class ConnectionTable {
 
     // ---- timer
 
-    /** Advances every timer wheel to now, expiring the entries whose time is up. */
-    public void runTimers() {
+    /**
+     * Advances every timer wheel to now, expiring the entries whose time is up. The wheels move one tick at a time
+     * together, so entries expire in time order (a connection before the template it kept alive) even when the
+     * ticker jumped.
+     */
+    public synchronized void runTimers() {
         long now = now();
         long tick = Math.floorDiv(now - origin, TICK_NANOS);
-        for (Stripe s : stripes) {
-            synchronized (s) {
-                advance(s, tick, now);
-            }
-            closeCollected(s);
-        }
-    }
-
-    private void advance(Stripe s, long tick, long now) {
-        long from = s.processedTick + 1;
+        long from = processedTick + 1;
         if (tick - from >= WHEEL_SLOTS) {
             from = tick - WHEEL_SLOTS + 1; // a long pause: one full turn visits every entry
         }
         for (long t = from; t <= tick; t++) {
-            int i = (int) t & WHEEL_MASK;
-            ConnectionEntry e = s.wheel[i];
-            s.wheel[i] = null;
-            s.processedTick = t;
-            while (e != null) {
-                ConnectionEntry next = e.timerNext;
-                e.timerNext = null;
-                if (!e.isDead() && (e.expiresAt() - now > 0 || !expireLocked(s, e, now, false))) {
-                    slot(s, e);
+            for (Stripe s : stripes) {
+                synchronized (s) {
+                    process(s, t, now);
                 }
-                e = next;
+                if (!s.closers.isEmpty()) {
+                    closeCollected(s);
+                }
             }
         }
-        if (tick > s.processedTick) {
-            s.processedTick = tick;
+        if (tick > processedTick) {
+            processedTick = tick;
+        }
+    }
+
+    /** Processes one slot of a wheel (lock held): expires what is due, moves the rest to their slots. */
+    private void process(Stripe s, long t, long now) {
+        int i = (int) t & WHEEL_MASK;
+        ConnectionEntry e = s.wheel[i];
+        s.wheel[i] = null;
+        s.processedTick = t;
+        while (e != null) {
+            ConnectionEntry next = e.timerNext;
+            e.timerNext = null;
+            e.timerPrev = null;
+            e.slotTick = -1; // in hand: neither in a slot nor movable by its owner until the lock is released
+            if (!e.isDead() && (e.expiresAt() - now > 0 || !expireLocked(s, e, now, false))) {
+                slot(s, e);
+            }
+            e = next;
         }
     }
 

@@ -45,6 +45,10 @@ final class TcpStates {
     static final int ACK = 2;
     static final int RST = 3;
 
+    private static final List<String> SHORT = List.of("NO", "ES", "SS", "SR", "FW", "TW", "CL", "CW", "LA", "LI",
+            "SA");
+    private static final List<String> EVENTS = List.of("syn", "fin", "ack", "rst");
+
     /** Next state = {@code NORMAL[direction * 4 + event][state]}. */
     static final byte[][] NORMAL = parse(
             "INPUT       NO ES SS SR FW TW CL CW LA LI SA",
@@ -80,10 +84,6 @@ final class TcpStates {
             "  fin       CL FW SS TW FW TW CL CW LA LI TW",
             "  ack       ES ES SS ES FW TW CL CW CL LI ES",
             "  rst       CL CL CL SR CL CL CL CL LA LI CL");
-
-    private static final List<String> SHORT = List.of("NO", "ES", "SS", "SR", "FW", "TW", "CL", "CW", "LA", "LI",
-            "SA");
-    private static final List<String> EVENTS = List.of("syn", "fin", "ack", "rst");
 
     private TcpStates() {}
 

@@ -378,7 +378,7 @@ public final class ConnectionTable {
      */
     public synchronized void runTimers() {
         long now = now();
-        long tick = Math.floorDiv(now - origin, TICK_NANOS);
+        long tick = ceilTick(now); // the slot holding entries due up to now (its later ones wait one more tick)
         long from = processedTick + 1;
         if (tick - from >= WHEEL_SLOTS) {
             from = tick - WHEEL_SLOTS + 1; // a long pause: one full turn visits every entry

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
@@ -85,7 +86,12 @@ public final class ServiceEntry implements ServiceBinding {
         }
     }
 
-    ServiceEntry(VirtualService service, Ticker ticker, ConnectionTable table) {
+    /**
+     * @param trashed finds a deleted server of the same service id in the trash (and takes it out), to revive it
+     *     with its counters, as IPVS does when a service is added again
+     */
+    ServiceEntry(VirtualService service, Ticker ticker, ConnectionTable table,
+            Function<InetSocketAddress, DestinationEntry> trashed) {
         this.id = service.id();
         this.ticker = ticker;
         this.table = table;
@@ -95,7 +101,14 @@ public final class ServiceEntry implements ServiceBinding {
         List<RealServer> servers = service.realServers();
         DestinationEntry[] list = new DestinationEntry[servers.size()];
         for (int i = 0; i < list.length; i++) {
-            list[list.length - 1 - i] = new DestinationEntry(this, servers.get(i)); // newest first
+            RealServer rs = servers.get(i);
+            DestinationEntry d = trashed.apply(rs.address());
+            if (d != null) {
+                d.revive(this, rs);
+            } else {
+                d = new DestinationEntry(this, rs);
+            }
+            list[list.length - 1 - i] = d; // newest first
         }
         this.destinations = list;
         this.scheduler = newScheduler(service);

@@ -212,7 +212,7 @@ public final class ServiceTable {
                 checkMethod(rs);
             }
             dataPath.check(service);
-            entry = new ServiceEntry(service, ticker, table);
+            entry = new ServiceEntry(service, ticker, table, address -> revive(service.id(), address));
             publish(service.id(), entry);
             LOG.log(Level.INFO, "added service " + service);
         }

@@ -332,26 +332,7 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
         }
     }
 
-    private static final class ServerKey {
-        final ServiceId service;
-        final InetSocketAddress server;
-
-        ServerKey(ServiceId service, InetSocketAddress server) {
-            this.service = service;
-            this.server = server;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof ServerKey && ((ServerKey) o).service.equals(service)
-                    && ((ServerKey) o).server.equals(server);
-        }
-
-        @Override
-        public int hashCode() {
-            return service.hashCode() * 31 + server.hashCode();
-        }
-    }
+    private record ServerKey(ServiceId service, InetSocketAddress server) {}
 
     @Override
     public String toString() {

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jvs.api.Endpoint;
-import io.jvs.api.ForwardingMethod;
 import io.jvs.api.Protocol;
 import io.jvs.api.RealServer;
 import io.jvs.api.VirtualService;
@@ -19,9 +17,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.EnumSet;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,7 +33,7 @@ class LoadBalancerMetricsTest {
 
     @BeforeEach
     void setUp() {
-        director = Director.builder().dataPath(new NullDataPath()).rateEstimator(false).connectionTimer(false)
+        director = Director.builder().dataPath(DataPath.detached()).rateEstimator(false).connectionTimer(false)
                 .maxConnections(100).build();
         registry = new SimpleMeterRegistry();
         metrics = new LoadBalancerMetrics(director, io.micrometer.core.instrument.Tags.of("lb", "test"),
@@ -132,24 +127,4 @@ class LoadBalancerMetricsTest {
         assertEquals("refreshInterval: PT-1S (expected: >= PT0S)", e.getMessage());
     }
 
-    /** A data path that binds nothing. */
-    static final class NullDataPath implements DataPath {
-        @Override
-        public Set<ForwardingMethod> supportedForwardingMethods() {
-            return EnumSet.of(ForwardingMethod.FULLNAT);
-        }
-
-        @Override
-        public CompletableFuture<Void> bind(ServiceBinding binding, Endpoint endpoint) {
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public CompletableFuture<Void> unbind(ServiceBinding binding, Endpoint endpoint) {
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public void close() {}
-    }
 }

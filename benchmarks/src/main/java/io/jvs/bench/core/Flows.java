@@ -1,7 +1,5 @@
 package io.jvs.bench.core;
 
-import io.jvs.api.Endpoint;
-import io.jvs.api.ForwardingMethod;
 import io.jvs.api.RealServer;
 import io.jvs.api.VirtualService;
 import io.jvs.core.DataPath;
@@ -10,9 +8,6 @@ import io.jvs.core.ServiceBinding;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.util.EnumSet;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 
 /** Shared set-up of the core-table benchmarks: a director on a data path that carries nothing, and client addresses. */
 final class Flows {
@@ -23,7 +18,7 @@ final class Flows {
 
     /** A director with one UDP service on {@link #VIP} (rr over 8 servers), no timer thread. */
     static Director director(int maxConnections) {
-        Director d = Director.builder().dataPath(new NullDataPath()).rateEstimator(false).connectionTimer(false)
+        Director d = Director.builder().dataPath(DataPath.detached()).rateEstimator(false).connectionTimer(false)
                 .maxConnections(maxConnections).build();
         VirtualService.Builder vs = VirtualService.udp(VIP).scheduler("rr");
         for (int i = 1; i <= 8; i++) {
@@ -55,24 +50,4 @@ final class Flows {
         }
     }
 
-    /** A data path that binds nothing. */
-    static final class NullDataPath implements DataPath {
-        @Override
-        public Set<ForwardingMethod> supportedForwardingMethods() {
-            return EnumSet.of(ForwardingMethod.FULLNAT);
-        }
-
-        @Override
-        public CompletableFuture<Void> bind(ServiceBinding binding, Endpoint endpoint) {
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public CompletableFuture<Void> unbind(ServiceBinding binding, Endpoint endpoint) {
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public void close() {}
-    }
 }

@@ -3,8 +3,6 @@ package io.jvs.core.internal;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import io.jvs.api.ConnectionStatus;
-import io.jvs.api.Endpoint;
-import io.jvs.api.ForwardingMethod;
 import io.jvs.api.Protocol;
 import io.jvs.api.RealServerStatus;
 import io.jvs.api.ServiceId;
@@ -19,10 +17,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -44,26 +39,6 @@ final class Fixture implements AutoCloseable {
         }
     }
 
-    /** A data path that binds nothing and supports every forwarding method. */
-    static final class NullDataPath implements DataPath {
-        @Override
-        public Set<ForwardingMethod> supportedForwardingMethods() {
-            return EnumSet.allOf(ForwardingMethod.class);
-        }
-
-        @Override
-        public CompletableFuture<Void> bind(ServiceBinding binding, Endpoint endpoint) {
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public CompletableFuture<Void> unbind(ServiceBinding binding, Endpoint endpoint) {
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public void close() {}
-    }
 
     /** A closer that records how it was asked to close. */
     static final class RecordingCloser implements Connection.Closer {
@@ -85,7 +60,7 @@ final class Fixture implements AutoCloseable {
     }
 
     Fixture(Consumer<Director.Builder> options) {
-        Director.Builder b = Director.builder().dataPath(new NullDataPath()).ticker(ticker).rateEstimator(false)
+        Director.Builder b = Director.builder().dataPath(DataPath.detached()).ticker(ticker).rateEstimator(false)
                 .connectionTimer(false);
         options.accept(b);
         director = b.build();

@@ -96,7 +96,9 @@ public interface Connection {
     /**
      * The connection to the real server could not be made (refused, unreachable, timed out). Counts a failure
      * against that server and places the connection on another one: the scheduler's pick if it was not tried
-     * yet, else the next usable untried server in list order. The connection stays in SYN_RECV.
+     * yet, else the next usable untried server in list order. The connection stays in SYN_RECV. A persistent
+     * client's template keeps pointing at its server (the kernel has no such retry; the next connection tries that
+     * server again unless it is deleted or, with {@code expireQuiescentTemplate}, quiesced).
      *
      * @return true when another server was picked ({@link #destination()} and {@link #destinationAddress()}
      *     changed); false when every usable server was tried: the entry then moves to CLOSE, as after the

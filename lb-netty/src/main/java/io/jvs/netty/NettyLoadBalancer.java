@@ -8,6 +8,7 @@ import io.jvs.core.ForwardingLoadBalancer;
 import io.jvs.netty.internal.NettyDataPath;
 import io.jvs.netty.internal.Transports;
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * A load balancer whose data path is Netty: each virtual service listens on its address, and every client
@@ -64,6 +65,7 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
         private Duration connectTimeout;
         private Integer connectAttempts;
         private Ticker ticker;
+        private Consumer<Director.Builder> directorOptions;
 
         Builder() {}
 
@@ -135,6 +137,20 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
         }
 
         /**
+         * Options of the {@link Director} inside: the connection table's size and the IPVS switches, for example
+         * {@code .director(d -> d.maxConnections(100_000).expireNodestConn(true))}. The data path and the ticker
+         * are set by this builder.
+         *
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder director(Consumer<Director.Builder> options) {
+            Checks.checkNotNull(options, "director");
+            Checks.checkNotSet(this.directorOptions, "director");
+            this.directorOptions = options;
+            return this;
+        }
+
+        /**
          * Starts the event loops and returns the load balancer, with no services yet.
          *
          * @throws IllegalStateException if the requested native transport is unavailable here
@@ -148,6 +164,9 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
             Director.Builder d = Director.builder().dataPath(dataPath);
             if (ticker != null) {
                 d.ticker(ticker);
+            }
+            if (directorOptions != null) {
+                directorOptions.accept(d);
             }
             return new NettyLoadBalancer(d.build(), t.transport());
         }

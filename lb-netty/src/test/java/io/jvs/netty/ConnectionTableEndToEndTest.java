@@ -52,7 +52,7 @@ class ConnectionTableEndToEndTest {
     void start() throws Exception {
         servers.add(new EchoServer());
         servers.add(new EchoServer());
-        lb = NettyLoadBalancer.builder().ioThreads(2).ticker(ticker).build();
+        lb = NettyLoadBalancer.builder().ioThreads(2).ticker(ticker).director(d -> d.maxConnections(4096)).build();
         vip = new InetSocketAddress(LOOPBACK, freePort());
         service = VirtualService.tcp(vip).scheduler("rr")
                 .realServer(RealServer.of(servers.get(0).address()))
@@ -107,6 +107,7 @@ class ConnectionTableEndToEndTest {
         st = lb.service(service.id()).orElseThrow();
         assertEquals(0, sum(st, RealServerStatus::inactiveConnections));
         assertEquals(0, lb.connectionTable().entries());
+        assertEquals(4096, lb.connectionTable().capacity());
     }
 
     @Test
@@ -126,6 +127,37 @@ class ConnectionTableEndToEndTest {
             assertTrue(e.getMessage().contains("reset"), e.getMessage());
             ServiceStatus st = lb.service(service.id()).orElseThrow();
             assertEquals(0, sum(st, RealServerStatus::activeConnections) + sum(st, RealServerStatus::inactiveConnections));
+        }
+    }
+
+    @Test
+    void fullTableRefusesNewClients() throws Exception {
+        try (NettyLoadBalancer small = NettyLoadBalancer.builder().ioThreads(1).director(d -> d.maxConnections(2))
+                .build()) {
+            InetSocketAddress smallVip = new InetSocketAddress(LOOPBACK, freePort());
+            small.start(VirtualService.tcp(smallVip).realServer(RealServer.of(servers.get(0).address())).build())
+                    .get(10, TimeUnit.SECONDS);
+            List<Socket> open = new ArrayList<>();
+            try {
+                for (int i = 0; i < 2; i++) {
+                    Socket s = new Socket();
+                    s.connect(smallVip, 5000);
+                    s.setSoTimeout(5000);
+                    assertEquals("ok", echo(s, "ok"));
+                    open.add(s);
+                }
+                try (Socket third = new Socket()) {
+                    third.connect(smallVip, 5000); // the kernel accepts; the director refuses and resets it
+                    third.setSoTimeout(5000);
+                    assertThrows(IOException.class, () -> echo(third, "no"));
+                }
+                assertEquals(1, small.connectionTable().refused());
+                assertEquals(2, small.connectionTable().entries());
+            } finally {
+                for (Socket s : open) {
+                    s.close();
+                }
+            }
         }
     }
 

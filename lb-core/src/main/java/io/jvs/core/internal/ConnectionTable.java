@@ -463,12 +463,4 @@ public final class ConnectionTable {
         }
         return out;
     }
-
-    /** Expires every entry at once, for shutdown; their sockets are not touched. */
-    public void clear() {
-        forEachLocked((s, e) -> {
-            e.detach();
-            expireLocked(s, e, 0, true);
-        });
-    }
 }

@@ -215,6 +215,22 @@ class DirectorTest {
     }
 
     @Test
+    void reschedule_tellsListenersWhichServerFailed() {
+        director.start(service("rr", A, B)).join();
+        List<String> failed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        director.addListener(new io.jvs.api.LoadBalancerListener() {
+            @Override
+            public void connectFailed(ServiceId service, InetSocketAddress server) {
+                failed.add(service + " " + server.getAddress().getHostAddress());
+            }
+        });
+        Connection c = open(40000);
+        String first = c.destinationAddress().getAddress().getHostAddress();
+        c.reschedule();
+        assertEquals(List.of("TCP 10.0.0.1:80 " + first), failed);
+    }
+
+    @Test
     void update_reconcilesServersAndScheduler() {
         director.start(service("rr", A, B)).join();
         director.update(VirtualService.tcp(VIP).scheduler("wlc").persistence(Duration.ofSeconds(60))

@@ -39,6 +39,7 @@ public final class ServiceEntry implements ServiceBinding {
 
     private final ServiceId id;
     private final Ticker ticker;
+    private final Listeners listeners;
     private final Counters stats = new Counters();
     /** The settings; its real-server list is empty (the servers are {@link #destinations}). */
     private volatile VirtualService settings;
@@ -49,9 +50,10 @@ public final class ServiceEntry implements ServiceBinding {
     /** Open connections, for listings. */
     private final Set<ConnectionEntry> connections = ConcurrentHashMap.newKeySet();
 
-    ServiceEntry(VirtualService service, Ticker ticker) {
+    ServiceEntry(VirtualService service, Ticker ticker, Listeners listeners) {
         this.id = service.id();
         this.ticker = ticker;
+        this.listeners = listeners;
         this.settings = service.withRealServers(List.of());
         List<RealServer> servers = service.realServers();
         DestinationEntry[] list = new DestinationEntry[servers.size()];
@@ -189,6 +191,11 @@ public final class ServiceEntry implements ServiceBinding {
             }
         }
         return null;
+    }
+
+    /** A server did not accept a connection: tell the listeners. */
+    void connectFailed(DestinationEntry d) {
+        listeners.connectFailed(id, d.address());
     }
 
     void countersChanged(DestinationEntry d) {

@@ -48,6 +48,7 @@ public final class ServiceTable {
     /** Services in the order they were added; replaced, never mutated. */
     private volatile Map<ServiceId, ServiceEntry> services = Map.of();
     private volatile Timeouts timeouts = Timeouts.DEFAULT;
+    private final Listeners listeners = new Listeners();
     private final ScheduledExecutorService estimator;
     private boolean closed;
 
@@ -82,6 +83,11 @@ public final class ServiceTable {
         } catch (RuntimeException ex) {
             LOG.log(Level.ERROR, "rate estimator failed", ex);
         }
+    }
+
+    /** The listeners added through the load balancer. */
+    public Listeners listeners() {
+        return listeners;
     }
 
     public Timeouts timeouts() {
@@ -126,7 +132,7 @@ public final class ServiceTable {
                 checkMethod(rs);
             }
             dataPath.check(service);
-            entry = new ServiceEntry(service, ticker);
+            entry = new ServiceEntry(service, ticker, listeners);
             publish(service.id(), entry);
             LOG.log(Level.INFO, "added service " + service);
         }

@@ -5,6 +5,7 @@
  */
 module io.jvs.ipvsadm {
     requires transitive io.jvs.api;
+    requires jdk.net;
 
     exports io.jvs.ipvsadm;
 }

@@ -2,6 +2,7 @@ package io.jvs.ipvsadm;
 
 import io.jvs.api.Endpoint;
 import io.jvs.api.ForwardingMethod;
+import io.jvs.api.LoadBalancerException;
 import io.jvs.core.DataPath;
 import io.jvs.core.ServiceBinding;
 import java.util.EnumSet;
@@ -15,6 +16,8 @@ final class FakeDataPath implements DataPath {
 
     final Set<ForwardingMethod> methods;
     final List<Endpoint> bound = new CopyOnWriteArrayList<>();
+    /** Endpoints on this port fail to bind, as a port in use would. */
+    volatile int failPort = -1;
 
     FakeDataPath(ForwardingMethod... methods) {
         this.methods = methods.length == 0 ? EnumSet.of(ForwardingMethod.FULLNAT) : EnumSet.of(methods[0], methods);
@@ -27,6 +30,10 @@ final class FakeDataPath implements DataPath {
 
     @Override
     public CompletableFuture<Void> bind(ServiceBinding binding, Endpoint endpoint) {
+        if (endpoint.address().getPort() == failPort) {
+            return CompletableFuture.failedFuture(new LoadBalancerException(LoadBalancerException.Reason.BIND_FAILED,
+                    "cannot listen on " + endpoint + ": Address already in use"));
+        }
         bound.add(endpoint);
         return CompletableFuture.completedFuture(null);
     }

@@ -11,7 +11,6 @@ import static io.jvs.ipvsadm.internal.CommandLine.FMT_THRESHOLDS;
 import static io.jvs.ipvsadm.internal.CommandLine.FMT_TUN_INFO;
 
 import io.jvs.api.ConnectionStatus;
-import io.jvs.api.Endpoint;
 import io.jvs.api.ForwardingMethod;
 import io.jvs.api.Protocol;
 import io.jvs.api.Rates;
@@ -164,7 +163,8 @@ public final class Render {
                 out.append(" -b ").append(schedFlags(se));
             }
             if (id.isFwmark() && !se.endpoints().isEmpty()) {
-                out.append(" --endpoints ").append(se.endpoints().stream().map(e -> endpoint(e, format))
+                // Always numeric: a name in brackets would not restore (ipvsadm resolves names as IPv4 only).
+                out.append(" --endpoints ").append(se.endpoints().stream().map(CommandLine::endpointText)
                         .collect(Collectors.joining(",")));
             }
         } else if ((format & FMT_STATS) != 0) {
@@ -252,12 +252,6 @@ public final class Render {
             default:
                 return "--fullnat";
         }
-    }
-
-    private String endpoint(Endpoint e, int format) {
-        InetSocketAddress a = e.address();
-        String proto = e.protocol().name().toLowerCase(Locale.ROOT);
-        return proto + ":" + addrport(a.getAddress(), a.getPort(), proto, format);
     }
 
     private void printMask(VirtualService se, String label) {

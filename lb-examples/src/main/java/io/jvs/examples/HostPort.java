@@ -3,8 +3,9 @@ package io.jvs.examples;
 import io.jvs.api.internal.Addresses;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Locale;
 
-/** Parses {@code HOST:PORT} and {@code [IPv6]:PORT} arguments. */
+/** Parses {@code HOST:PORT} and {@code [IPv6]:PORT} arguments, and the other values the commands share. */
 public final class HostPort {
 
     private HostPort() {}
@@ -40,5 +41,14 @@ public final class HostPort {
             // fall through
         }
         throw new IllegalArgumentException(name + ": " + text + " (expected: " + min + "-" + max + ")");
+    }
+
+    /** Parses a {@code --transport} value, or throws {@code --transport: text (expected: ...)}. */
+    public static io.jvs.netty.Transport parseTransport(String text) {
+        try {
+            return io.jvs.netty.Transport.valueOf(text.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--transport: " + text + " (expected: auto, epoll, io_uring or nio)");
+        }
     }
 }

@@ -2,15 +2,12 @@ package io.jvs.ipvsadm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.jvs.api.ForwardingMethod;
 import io.jvs.api.LoadBalancer;
 import io.jvs.api.LoadBalancerException;
 import io.jvs.api.VirtualService;
-import io.jvs.core.Director;
 import io.jvs.core.ForwardingLoadBalancer;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,32 +18,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every error of ipvs-spec.md 7.3 that applies to JVS, with ipvsadm's exact text and exit status; a failed command
  * leaves the table as it was.
  */
-class ErrorMessagesTest {
+class ErrorMessagesTest extends DirectorTestBase {
 
-    private FakeDataPath dataPath;
-    private Director director;
-    private Ipvsadm ipvsadm;
 
     @BeforeEach
     void setUp() {
-        dataPath = new FakeDataPath(ForwardingMethod.FULLNAT, ForwardingMethod.NAT);
-        director = Director.builder().dataPath(dataPath).rateEstimator(false).build();
-        ipvsadm = Ipvsadm.of(director, GoldenFixture.names());
         ok("-A", "-t", "10.0.0.1:80", "-s", "wrr");
         ok("-a", "-t", "10.0.0.1:80", "-r", "192.168.1.2:80", "-w", "3");
         ok("-A", "-f", "1", "-s", "rr", "--endpoints", "tcp:10.0.0.1:443");
     }
 
-    @AfterEach
-    void tearDown() {
-        director.close();
-    }
-
-    private void ok(String... args) {
-        Ipvsadm.Result r = ipvsadm.execute(args);
-        assertEquals("", r.stderr(), String.join(" ", args));
-        assertEquals(0, r.status());
-    }
 
     static Stream<Arguments> errors() {
         String tryHelp = "Try `ipvsadm -h' or 'ipvsadm --help' for more information.";
@@ -199,10 +180,6 @@ class ErrorMessagesTest {
         assertEquals(status, r.status());
         assertEquals("", r.stdout());
         assertEquals(before, save(), "a failed command changed the table");
-    }
-
-    private String save() {
-        return ipvsadm.execute("-S", "-n").stdout();
     }
 
     @Test

@@ -3,40 +3,15 @@ package io.jvs.ipvsadm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jvs.api.ForwardingMethod;
 import io.jvs.api.Protocol;
 import io.jvs.api.ServiceId;
 import io.jvs.api.VirtualService;
-import io.jvs.core.Director;
 import java.net.InetSocketAddress;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** {@code -S} then {@code -C} then {@code -R} gives the table back: saving again prints the same text. */
-class SaveRestoreTest {
-
-    private FakeDataPath dataPath;
-    private Director director;
-    private Ipvsadm ipvsadm;
-
-    @BeforeEach
-    void setUp() {
-        dataPath = new FakeDataPath(ForwardingMethod.FULLNAT, ForwardingMethod.NAT);
-        director = Director.builder().dataPath(dataPath).rateEstimator(false).build();
-        ipvsadm = Ipvsadm.of(director, GoldenFixture.names());
-    }
-
-    @AfterEach
-    void tearDown() {
-        director.close();
-    }
-
-    private void ok(String... args) {
-        Ipvsadm.Result r = ipvsadm.execute(args);
-        assertEquals(new Ipvsadm.Result(r.stdout(), "", 0), r, String.join(" ", args));
-    }
+class SaveRestoreTest extends DirectorTestBase {
 
     private void buildTable() {
         ok("-A", "-t", "10.0.0.1:80", "-s", "wrr", "-p", "-M", "255.255.255.0");

@@ -88,11 +88,7 @@ public final class ProxyCommand {
                     o.persistence = HostPort.parseInt(v, 1, 2_678_400, "--persistence");
                     break;
                 case "--transport":
-                    try {
-                        o.transport = Transport.valueOf(v.toUpperCase(Locale.ROOT));
-                    } catch (IllegalArgumentException e) {
-                        throw new IllegalArgumentException("--transport: " + v + " (expected: auto, epoll, io_uring or nio)");
-                    }
+                    o.transport = HostPort.parseTransport(v);
                     break;
                 case "--threads":
                     o.threads = HostPort.parseInt(v, 1, 1024, "--threads");

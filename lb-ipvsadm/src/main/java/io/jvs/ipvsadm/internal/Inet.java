@@ -236,25 +236,8 @@ public final class Inet {
 
     /** C {@code atoi}: leading white space, a sign, digits; stops at the first other character; 0 if none. */
     public static long atoi(String s) {
-        int i = 0;
-        int len = s.length();
-        while (i < len && isSpace(s.charAt(i))) {
-            i++;
-        }
-        boolean negative = false;
-        if (i < len && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
-            negative = s.charAt(i) == '-';
-            i++;
-        }
-        long v = 0;
-        while (i < len && isDigit(s.charAt(i))) {
-            v = v * 10 + (s.charAt(i) - '0');
-            if (v > Integer.MAX_VALUE + 1L) {
-                v = Integer.MAX_VALUE + 1L; // beyond any range the callers accept
-            }
-            i++;
-        }
-        return negative ? -v : v;
+        Strtol r = strtol(s);
+        return r.overflow ? (r.value < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : r.value;
     }
 
     /**
@@ -264,6 +247,24 @@ public final class Inet {
      * @return the number, or -1
      */
     public static long stringToNumber(String s, long min, long max) {
+        Strtol r = strtol(s);
+        if (!r.digits || r.end != s.length() || r.overflow) {
+            return -1;
+        }
+        return r.value >= min && r.value <= max ? r.value : -1;
+    }
+
+    /** The result of {@link #strtol(String)}. */
+    private static final class Strtol {
+        long value;
+        int end;
+        boolean digits;
+        boolean overflow;
+    }
+
+    /** C {@code strtol(s, &end, 10)}: white space, a sign, then as many digits as there are. */
+    private static Strtol strtol(String s) {
+        Strtol r = new Strtol();
         int i = 0;
         int len = s.length();
         while (i < len && isSpace(s.charAt(i))) {
@@ -274,22 +275,19 @@ public final class Inet {
             negative = s.charAt(i) == '-';
             i++;
         }
-        int start = i;
         long v = 0;
-        boolean overflow = false;
         while (i < len && isDigit(s.charAt(i))) {
+            r.digits = true;
             if (v > (Long.MAX_VALUE - 9) / 10) {
-                overflow = true;
+                r.overflow = true;
             } else {
                 v = v * 10 + (s.charAt(i) - '0');
             }
             i++;
         }
-        if (i == start || i != len || overflow) {
-            return -1;
-        }
-        v = negative ? -v : v;
-        return v >= min && v <= max ? v : -1;
+        r.value = negative ? -v : v;
+        r.end = i;
+        return r;
     }
 
     static boolean isDigit(char c) {

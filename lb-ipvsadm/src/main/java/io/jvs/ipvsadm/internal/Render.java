@@ -96,10 +96,8 @@ public final class Render {
             String protocol = c.protocol() == null ? "IP" : c.protocol().name();
             long expires = Math.max(0, c.expiresIn().getSeconds());
             String expire = String.format(Locale.ROOT, "%02d:%02d", expires / 60, expires % 60);
-            printf("%-3s %-6s %-11s %-18s %-18s %s\n", protocol, expire, c.state(),
-                    addrport(c.client().getAddress(), c.client().getPort(), proto, format),
-                    addrport(c.virtual().getAddress(), c.virtual().getPort(), proto, format),
-                    addrport(c.destination().getAddress(), c.destination().getPort(), proto, format));
+            printf("%-3s %-6s %-11s %-18s %-18s %s\n", protocol, expire, c.state(), addrport(c.client(), proto, format),
+                    addrport(c.virtual(), proto, format), addrport(c.destination(), proto, format));
         }
     }
 
@@ -321,6 +319,13 @@ public final class Render {
 
     private static String pad(String s, int width) {
         return s.length() >= width ? s : " ".repeat(width - s.length()) + s;
+    }
+
+    private String addrport(InetSocketAddress a, String proto, int format) {
+        if (a == null || a.getAddress() == null) {
+            return "0.0.0.0:0"; // not placed yet: the kernel shows a zero address
+        }
+        return addrport(a.getAddress(), a.getPort(), proto, format);
     }
 
     /**

@@ -136,12 +136,12 @@ class TrafficTest {
         load.shutdown();
         assertEquals(List.of(), failures);
         assertTrue(done.get() > 0, "the load loop ran");
-        assertEquals(String.join("\n",
+        assertEquals(sorted(String.join("\n",
                 "-A -t " + vip + " -s rr",
                 "-a -t " + vip + " -r " + backends.get(0).hostPort() + " --fullnat -w 2",
                 "-a -t " + vip + " -r " + backends.get(1).hostPort() + " --fullnat -w 1",
                 "-a -t " + vip + " -r " + backends.get(3).hostPort() + " --fullnat -w 2",
-                ""), sorted(ipvsadm.execute("-S", "-n").stdout()));
+                "")), sorted(ipvsadm.execute("-S", "-n").stdout()));
     }
 
     /** The first line, then the others sorted (ports differ in length, so ipvsadm's order is not asserted here). */

@@ -51,4 +51,22 @@ public final class HostPort {
             throw new IllegalArgumentException("--transport: " + text + " (expected: auto, epoll, io_uring or nio)");
         }
     }
+
+    /**
+     * Walks {@code --name value} pairs, handing each to {@code handler}.
+     *
+     * @throws IllegalArgumentException for a word that is not an option, or an option without its value
+     */
+    public static void options(String[] args, java.util.function.BiConsumer<String, String> handler) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument '" + a + "'");
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException(a + ": missing value");
+            }
+            handler.accept(a, args[++i]);
+        }
+    }
 }

@@ -46,15 +46,7 @@ public final class DaemonCommand {
 
     static Options parse(String[] args) {
         Options o = new Options();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (!a.startsWith("--")) {
-                throw new IllegalArgumentException("unexpected argument '" + a + "'");
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException(a + ": missing value");
-            }
-            String v = args[++i];
+        HostPort.options(args, (a, v) -> {
             switch (a) {
                 case "--admin":
                     o.admin = v;
@@ -71,7 +63,7 @@ public final class DaemonCommand {
                 default:
                     throw new IllegalArgumentException("unknown option '" + a + "'");
             }
-        }
+        });
         return o;
     }
 

@@ -59,15 +59,7 @@ public final class ProxyCommand {
      */
     static Options parse(String[] args) {
         Options o = new Options();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (!a.startsWith("--")) {
-                throw new IllegalArgumentException("unexpected argument '" + a + "'");
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException(a + ": missing value");
-            }
-            String v = args[++i];
+        HostPort.options(args, (a, v) -> {
             switch (a) {
                 case "--listen":
                     if (o.listen != null) {
@@ -99,7 +91,7 @@ public final class ProxyCommand {
                 default:
                     throw new IllegalArgumentException("unknown option '" + a + "'");
             }
-        }
+        });
         if (o.listen == null) {
             throw new IllegalArgumentException("--listen: missing (expected: HOST:PORT)");
         }

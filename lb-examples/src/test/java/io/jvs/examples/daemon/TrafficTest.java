@@ -90,6 +90,11 @@ class TrafficTest {
     @Test
     void changesUnderLoad_dropNothing() throws Exception {
         openConnections(24);
+        String entries = ipvsadm.execute("-L", "-n", "-c").stdout();
+        assertTrue(entries.startsWith("IPVS connection entries\npro expire state       source             virtual"
+                + "            destination\n"), entries);
+        assertEquals(24, entries.lines().filter(l -> l.startsWith("TCP ") && l.contains(" ESTABLISHED ")
+                && l.contains(" " + vip + " ")).count(), entries);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger done = new AtomicInteger();
         List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();

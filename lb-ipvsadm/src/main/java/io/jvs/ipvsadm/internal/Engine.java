@@ -105,7 +105,7 @@ public final class Engine {
             }
         } catch (Exit e) {
             status = e.status & 0xff;
-        } catch (RuntimeException | Error e) {
+        } catch (RuntimeException e) {
             // A bug, not a refusal: report it in one line as ipvsadm reports errors, and keep the details in the log.
             LOG.log(Level.ERROR, "ipvsadm " + args + " failed", e);
             out.error("Internal error: " + e);

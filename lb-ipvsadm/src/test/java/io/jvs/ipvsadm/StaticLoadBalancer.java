@@ -56,6 +56,12 @@ final class StaticLoadBalancer implements LoadBalancer {
     }
 
     @Override
+    public void addListener(io.jvs.api.LoadBalancerListener listener) {}
+
+    @Override
+    public void removeListener(io.jvs.api.LoadBalancerListener listener) {}
+
+    @Override
     public Set<ForwardingMethod> supportedForwardingMethods() {
         return EnumSet.allOf(ForwardingMethod.class);
     }

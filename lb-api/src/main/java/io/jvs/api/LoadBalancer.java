@@ -134,6 +134,12 @@ public interface LoadBalancer extends AutoCloseable {
      */
     void setTimeouts(Timeouts timeouts);
 
+    /** Adds a listener for what the data path observes (see {@link LoadBalancerListener}). */
+    void addListener(LoadBalancerListener listener);
+
+    /** Removes a listener added with {@link #addListener}; does nothing if it was not added. */
+    void removeListener(LoadBalancerListener listener);
+
     /** The forwarding methods this load balancer's data path can carry out. */
     Set<ForwardingMethod> supportedForwardingMethods();
 

@@ -25,7 +25,8 @@ import java.net.InetSocketAddress;
  *   <caption>Socket events and the segments they stand for</caption>
  *   <tr><th>event</th><th>segments</th><th>usual state after it</th></tr>
  *   <tr><td>{@link ServiceBinding#open} (client accepted)</td><td>INPUT syn</td><td>SYN_RECV (active)</td></tr>
- *   <tr><td>{@link #onBackendConnected()}</td><td>OUTPUT syn (the server's SYN+ACK), INPUT ack</td>
+ *   <tr><td>{@link #onBackendConnected()}</td><td>OUTPUT syn (the server's SYN+ACK), INPUT ack; nothing if
+ *       client data or a client FIN reported before it already moved the entry past SYN_RECV</td>
  *       <td>ESTABLISHED</td></tr>
  *   <tr><td>{@link #countInbound} / {@link #countOutbound}</td><td>INPUT ack / OUTPUT ack</td><td>unchanged</td></tr>
  *   <tr><td>{@link #onClientFin()}</td><td>INPUT fin, OUTPUT ack</td><td>CLOSE_WAIT (inactive)</td></tr>

@@ -4,6 +4,7 @@ import io.jvs.api.ConnectionStatus;
 import io.jvs.api.ConnectionTableStatus;
 import io.jvs.api.ForwardingMethod;
 import io.jvs.api.LoadBalancer;
+import io.jvs.api.LoadBalancerListener;
 import io.jvs.api.RealServer;
 import io.jvs.api.ServiceId;
 import io.jvs.api.ServiceStatus;
@@ -138,6 +139,17 @@ public final class Director implements LoadBalancer {
     public void setTimeouts(Timeouts timeouts) {
         Checks.checkNotNull(timeouts, "timeouts");
         table.setTimeouts(timeouts);
+    }
+
+    @Override
+    public void addListener(LoadBalancerListener listener) {
+        Checks.checkNotNull(listener, "listener");
+        table.listeners().add(listener);
+    }
+
+    @Override
+    public void removeListener(LoadBalancerListener listener) {
+        table.listeners().remove(listener);
     }
 
     /** Runs one 2-second step of every rate estimator now (for tests that drive time themselves). */

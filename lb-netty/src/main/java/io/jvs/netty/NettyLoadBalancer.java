@@ -66,6 +66,7 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
         private Integer connectAttempts;
         private Ticker ticker;
         private Consumer<Director.Builder> directorOptions;
+        private Boolean freeBind;
 
         Builder() {}
 
@@ -151,16 +152,35 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
         }
 
         /**
+         * Whether service listeners set {@code IP_FREEBIND}, so a service can be added before its virtual address
+         * exists on the host (as keepalived does before VRRP brings the address up); the default is false. Needs
+         * the epoll or io_uring transport: Java NIO cannot set the option.
+         *
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder freeBind(boolean freeBind) {
+            Checks.checkNotSet(this.freeBind, "freeBind");
+            this.freeBind = freeBind;
+            return this;
+        }
+
+        /**
          * Starts the event loops and returns the load balancer, with no services yet.
          *
-         * @throws IllegalStateException if the requested native transport is unavailable here
+         * @throws IllegalStateException if the requested native transport is unavailable here, or
+         *     {@link #freeBind(boolean) freeBind} was asked of a transport that cannot set it
          */
         public NettyLoadBalancer build() {
             Transports t = Transports.of(transport == null ? Transport.AUTO : transport);
             int threads = ioThreads == null ? Runtime.getRuntime().availableProcessors() : ioThreads;
             int timeoutMillis = (int) (connectTimeout == null ? 5000 : connectTimeout.toMillis());
+            boolean free = freeBind != null && freeBind;
+            if (free && t.freeBindOption() == null) {
+                throw new IllegalStateException("freeBind: true (expected: the EPOLL or IO_URING transport; "
+                        + t.transport() + " cannot set IP_FREEBIND)");
+            }
             NettyDataPath dataPath = new NettyDataPath(t, threads, timeoutMillis,
-                    connectAttempts == null ? 3 : connectAttempts);
+                    connectAttempts == null ? 3 : connectAttempts, free);
             Director.Builder d = Director.builder().dataPath(dataPath);
             if (ticker != null) {
                 d.ticker(ticker);

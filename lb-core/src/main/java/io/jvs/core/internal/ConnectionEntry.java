@@ -459,7 +459,10 @@ final class ConnectionEntry implements Connection, Flow {
 
     @Override
     public void onBackendConnected() {
-        if (protocol == TCP) {
+        int s = state();
+        // A proxy completes the client's handshake itself, so the client's data or FIN may be reported before the
+        // server leg connects; the handshake is then behind the entry already.
+        if (protocol == TCP && (s == TcpStates.SYN_RECV || s == TcpStates.SYNACK || s == TcpStates.NONE)) {
             segment(TcpStates.OUTPUT, TcpStates.SYN); // the server's SYN+ACK
             segment(TcpStates.INPUT, TcpStates.ACK); // the client's ACK
         }

@@ -114,6 +114,7 @@ public final class DestinationEntry implements Destination {
     /** Counts a connection the server did not accept (refused, unreachable, timed out). */
     void connectFailed() {
         connectFailures.increment();
+        service.connectFailed(this);
     }
 
     /** Connections the server did not accept since it was added; input for passive health checks. */

@@ -51,6 +51,7 @@ public final class ServiceEntry implements ServiceBinding {
     private final ServiceId id;
     private final Ticker ticker;
     final ConnectionTable table;
+    private final Listeners listeners;
     private final Counters stats = new Counters();
     /** The service port (0 for port-0 services and firewall-mark groups). */
     private final int servicePort;
@@ -90,10 +91,11 @@ public final class ServiceEntry implements ServiceBinding {
      * @param trashed finds a deleted server of the same service id in the trash (and takes it out), to revive it
      *     with its counters, as IPVS does when a service is added again
      */
-    ServiceEntry(VirtualService service, Ticker ticker, ConnectionTable table,
+    ServiceEntry(VirtualService service, Ticker ticker, Listeners listeners, ConnectionTable table,
             Function<InetSocketAddress, DestinationEntry> trashed) {
         this.id = service.id();
         this.ticker = ticker;
+        this.listeners = listeners;
         this.table = table;
         this.servicePort = service.id().isFwmark() ? 0 : service.id().address().getPort();
         this.settings = service.withRealServers(List.of());
@@ -433,6 +435,11 @@ public final class ServiceEntry implements ServiceBinding {
             }
         }
         return null;
+    }
+
+    /** A server did not accept a connection: tell the listeners. */
+    void connectFailed(DestinationEntry d) {
+        listeners.connectFailed(id, d.address());
     }
 
     void countersChanged(DestinationEntry d) {

@@ -60,6 +60,7 @@ public final class ServiceTable {
     private long lastTrashSweep;
     /** The one timer thread: connection expiry every tick, the rate estimator every 2 s. */
     private final ScheduledExecutorService timer;
+    private final Listeners listeners = new Listeners();
     private boolean closed;
 
     private record TrashKey(ServiceId service, InetSocketAddress server) {}
@@ -174,6 +175,11 @@ public final class ServiceTable {
         }
     }
 
+    /** The listeners added through the load balancer. */
+    public Listeners listeners() {
+        return listeners;
+    }
+
     public Timeouts timeouts() {
         return timeouts;
     }
@@ -212,7 +218,7 @@ public final class ServiceTable {
                 checkMethod(rs);
             }
             dataPath.check(service);
-            entry = new ServiceEntry(service, ticker, table, address -> revive(service.id(), address));
+            entry = new ServiceEntry(service, ticker, listeners, table, address -> revive(service.id(), address));
             publish(service.id(), entry);
             LOG.log(Level.INFO, "added service " + service);
         }

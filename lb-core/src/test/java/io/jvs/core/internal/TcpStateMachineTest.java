@@ -187,6 +187,20 @@ class TcpStateMachineTest {
     }
 
     @Test
+    void clientDataAndFinBeforeTheServerLegConnects() {
+        try (Fixture f = new Fixture()) {
+            ServiceBinding b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).build());
+            Connection c = tcp(b, "10.1.1.7", 51234, VIP);
+            c.countInbound(100); // a request sent with its FIN, read before the backend exists
+            c.onClientFin();
+            c.onBackendConnected();
+            assertState(f, c, "CLOSE_WAIT", 60, 0, 1);
+            c.onServerFin();
+            assertState(f, c, "TIME_WAIT", 120, 0, 1);
+        }
+    }
+
+    @Test
     void resets() {
         try (Fixture f = new Fixture()) {
             ServiceBinding b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).build());

@@ -37,10 +37,21 @@ public final class NettyDataPath implements DataPath {
     private final EventLoopGroup group;
     private final int connectTimeoutMillis;
     private final int connectAttempts;
+    private final boolean freeBind;
     private final Map<Key, Channel> listeners = new ConcurrentHashMap<>();
 
     public NettyDataPath(Transports transports, int ioThreads, int connectTimeoutMillis, int connectAttempts) {
+        this(transports, ioThreads, connectTimeoutMillis, connectAttempts, false);
+    }
+
+    /**
+     * @param freeBind whether listeners set {@code IP_FREEBIND}, so a service can be added before its address exists
+     *     on the host; the transport must support it ({@link Transports#freeBindOption()})
+     */
+    public NettyDataPath(Transports transports, int ioThreads, int connectTimeoutMillis, int connectAttempts,
+            boolean freeBind) {
         this.transports = transports;
+        this.freeBind = freeBind;
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.connectAttempts = connectAttempts;
         this.group = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("jvs-io", true),
@@ -96,6 +107,9 @@ public final class NettyDataPath implements DataPath {
                         ch.pipeline().addLast("frontend", new TcpRelay.Frontend(binding, NettyDataPath.this));
                     }
                 });
+        if (freeBind) {
+            b.option(transports.freeBindOption(), true);
+        }
         b.bind(endpoint.address()).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
                 listeners.put(new Key(binding, endpoint), f.channel());

@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 
 /**
  * Relays one client connection to its real server (full NAT: the director opens its own connection).
@@ -44,6 +45,15 @@ final class TcpRelay {
     private boolean toClientShut;
     private int attempts;
     private boolean finished;
+    /** Whether the server leg is connected; until then the client's bytes and FIN wait in {@link #early}. */
+    private boolean connected;
+    /**
+     * What the client sent before the server leg connected. Auto-read is off, but epoll reads what is queued when
+     * the client's FIN arrives (EPOLLRDHUP), so a request sent with its FIN can come before the backend exists. At
+     * most one read loop's worth, since nothing asks for more.
+     */
+    private ArrayDeque<ByteBuf> early;
+    private boolean earlyFin;
     private final ChannelFutureListener legClosed = this::legClosed;
 
     private TcpRelay(Connection conn, Channel client) {
@@ -106,14 +116,57 @@ final class TcpRelay {
                 ch.close();
                 return;
             }
+            connected = true;
             conn.onBackendConnected();
-            client.read();
             ch.read();
+            flushEarly();
         });
+    }
+
+    /** Sends what the client sent before the server leg connected, then resumes reading the client. */
+    private void flushEarly() {
+        ArrayDeque<ByteBuf> q = early;
+        early = null;
+        Leg clientLeg = (Leg) client.pipeline().get("relay");
+        if (q == null || q.isEmpty()) {
+            if (earlyFin) {
+                clientLeg.forwardFin();
+            } else {
+                client.read();
+            }
+            return;
+        }
+        ChannelFuture last = null;
+        for (ByteBuf b; (b = q.poll()) != null; ) {
+            last = server.write(b);
+        }
+        server.flush();
+        last.addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                clientLeg.failed(f.cause());
+            } else if (earlyFin) {
+                clientLeg.forwardFin();
+            } else {
+                client.read();
+            }
+        });
+    }
+
+    private void releaseEarly() {
+        ArrayDeque<ByteBuf> q = early;
+        early = null;
+        if (q != null) {
+            for (ByteBuf b; (b = q.poll()) != null; ) {
+                b.release();
+            }
+        }
     }
 
     /** Reports the end of the connection once the client leg and the current server leg are both closed. */
     private void legClosed(ChannelFuture ignored) {
+        if (!client.isOpen()) {
+            releaseEarly();
+        }
         if (!finished && !client.isOpen() && (server == null || !server.isOpen())) {
             finished = true;
             conn.onClosed();
@@ -171,6 +224,14 @@ final class TcpRelay {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (fromClient && !connected && msg instanceof ByteBuf) {
+                conn.countInbound(((ByteBuf) msg).readableBytes());
+                if (early == null) {
+                    early = new ArrayDeque<>(4);
+                }
+                early.add((ByteBuf) msg);
+                return;
+            }
             Channel peer = peer();
             if (!(msg instanceof ByteBuf) || peer == null || !peer.isActive()) {
                 ReferenceCountUtil.release(msg);
@@ -188,6 +249,11 @@ final class TcpRelay {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof ChannelInputShutdownEvent) {
+                if (fromClient && !connected) {
+                    conn.onClientFin();
+                    earlyFin = true; // forwarded once the server leg is connected
+                    return;
+                }
                 if (fromClient) {
                     conn.onClientFin();
                 } else {

@@ -1,9 +1,11 @@
 package io.jvs.netty.internal;
 
 import io.jvs.netty.Transport;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -12,6 +14,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
@@ -96,5 +99,20 @@ public final class Transports {
 
     public Class<? extends SocketChannel> socketChannel() {
         return socketChannel;
+    }
+
+    /**
+     * The listener option that lets a socket bind an address the host does not have (yet): {@code IP_FREEBIND}, as
+     * keepalived needs before VRRP brings the virtual address up. Null where the transport cannot set it (NIO).
+     */
+    public ChannelOption<Boolean> freeBindOption() {
+        switch (transport) {
+            case EPOLL:
+                return EpollChannelOption.IP_FREEBIND;
+            case IO_URING:
+                return IoUringChannelOption.IP_FREEBIND;
+            default:
+                return null;
+        }
     }
 }

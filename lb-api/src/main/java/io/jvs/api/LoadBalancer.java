@@ -113,6 +113,18 @@ public interface LoadBalancer extends AutoCloseable {
      */
     int connectionTableSize();
 
+    /**
+     * How full the connection table is, and how many new flows it refused for lack of room. The default, for
+     * implementations without a table of their own, counts {@link #connections()} and reports no limit.
+     *
+     * @since 0.1
+     */
+    default ConnectionTableStatus connectionTable() {
+        List<ConnectionStatus> all = connections();
+        int templates = (int) all.stream().filter(ConnectionStatus::template).count();
+        return new ConnectionTableStatus(all.size(), templates, Integer.MAX_VALUE, connectionTableSize(), 0);
+    }
+
     /** The connection timeouts in force (ipvsadm {@code -L --timeout}). */
     Timeouts timeouts();
 

@@ -1,6 +1,7 @@
 package io.jvs.core;
 
 import io.jvs.api.ConnectionStatus;
+import io.jvs.api.ConnectionTableStatus;
 import io.jvs.api.ForwardingMethod;
 import io.jvs.api.LoadBalancer;
 import io.jvs.api.LoadBalancerListener;
@@ -92,6 +93,11 @@ public abstract class ForwardingLoadBalancer implements LoadBalancer {
     @Override
     public int connectionTableSize() {
         return delegate().connectionTableSize();
+    }
+
+    @Override
+    public ConnectionTableStatus connectionTable() {
+        return delegate().connectionTable();
     }
 
     @Override

@@ -17,7 +17,8 @@ abstract class DirectorTestBase {
     @BeforeEach
     void startDirector() {
         dataPath = new FakeDataPath(ForwardingMethod.FULLNAT, ForwardingMethod.NAT);
-        director = Director.builder().dataPath(dataPath).rateEstimator(false).build();
+        // A table of 4096 buckets, the kernel's default size, so listings match ipvsadm's (size=4096).
+        director = Director.builder().dataPath(dataPath).rateEstimator(false).maxConnections(4096).build();
         ipvsadm = Ipvsadm.of(director, GoldenFixture.names());
     }
 

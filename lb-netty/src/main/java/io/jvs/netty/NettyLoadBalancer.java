@@ -8,6 +8,7 @@ import io.jvs.core.ForwardingLoadBalancer;
 import io.jvs.netty.internal.NettyDataPath;
 import io.jvs.netty.internal.Transports;
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * A load balancer whose data path is Netty: each virtual service listens on its address, and every client
@@ -64,6 +65,7 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
         private Duration connectTimeout;
         private Integer connectAttempts;
         private Ticker ticker;
+        private Consumer<Director.Builder> directorOptions;
         private Boolean freeBind;
 
         Builder() {}
@@ -136,6 +138,20 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
         }
 
         /**
+         * Options of the {@link Director} inside: the connection table's size and the IPVS switches, for example
+         * {@code .director(d -> d.maxConnections(100_000).expireNodestConn(true))}. The data path and the ticker
+         * are set by this builder.
+         *
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder director(Consumer<Director.Builder> options) {
+            Checks.checkNotNull(options, "director");
+            Checks.checkNotSet(this.directorOptions, "director");
+            this.directorOptions = options;
+            return this;
+        }
+
+        /**
          * Whether service listeners set {@code IP_FREEBIND}, so a service can be added before its virtual address
          * exists on the host (as keepalived does before VRRP brings the address up); the default is false. Needs
          * the epoll or io_uring transport: Java NIO cannot set the option.
@@ -168,6 +184,9 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
             Director.Builder d = Director.builder().dataPath(dataPath);
             if (ticker != null) {
                 d.ticker(ticker);
+            }
+            if (directorOptions != null) {
+                directorOptions.accept(d);
             }
             return new NettyLoadBalancer(d.build(), t.transport());
         }

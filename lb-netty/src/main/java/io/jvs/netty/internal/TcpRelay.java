@@ -313,7 +313,11 @@ final class TcpRelay {
             } else {
                 LOG.log(Level.WARNING, conn + ": " + (fromClient ? "client" : "server") + " leg failed", cause);
             }
-            conn.onReset();
+            if (fromClient) {
+                conn.onClientReset();
+            } else {
+                conn.onServerReset();
+            }
             Channel peer = peer();
             if (peer != null) {
                 abort(peer);

@@ -19,11 +19,13 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -254,12 +256,59 @@ public final class HealthChecker implements AutoCloseable {
      */
     public CompletableFuture<Void> stop(ServiceId service) {
         ServiceMonitor m = monitor(service);
+        CheckedService c = m.config(); // outside our lock: a listener holding m's lock may be reading health()
         synchronized (this) {
-            CheckedService c = m.config();
             monitors.remove(c.id());
             c.ids().forEach(byId::remove);
         }
         return m.stop();
+    }
+
+    /**
+     * Makes the checker run exactly {@code services} (keepalived's reload): services it runs that are not among
+     * them are stopped, services with the same ids are {@link #update updated} (their servers keep their
+     * health), new ones are started once the stopped ones have released their addresses. The future completes
+     * when the new services listen, or fails with the first refusal; what was applied before stays applied.
+     *
+     * @throws IllegalArgumentException if two of {@code services} share an id
+     * @throws IllegalStateException if the checker is closed
+     */
+    public CompletableFuture<Void> apply(List<CheckedService> services) {
+        Checks.checkNotNull(services, "services");
+        Map<ServiceId, CheckedService> wanted = new LinkedHashMap<>();
+        Set<ServiceId> allIds = new HashSet<>();
+        for (CheckedService s : services) {
+            Checks.checkNotNull(s, "service");
+            for (ServiceId id : s.ids()) {
+                Checks.checkArgument(allIds.add(id), "services", id, "each service id once");
+            }
+            wanted.put(s.id(), s);
+        }
+        synchronized (this) {
+            checkOpen();
+        }
+        List<CompletableFuture<Void>> stopped = new ArrayList<>();
+        List<CheckedService> kept = new ArrayList<>();
+        for (CheckedService running : services()) {
+            CheckedService next = wanted.get(running.id());
+            if (next == null || !new HashSet<>(next.ids()).equals(new HashSet<>(running.ids()))) {
+                stopped.add(stop(running.id()));
+            } else {
+                kept.add(next);
+                if (!next.equals(running)) {
+                    update(next);
+                }
+            }
+        }
+        return CompletableFuture.allOf(stopped.toArray(new CompletableFuture<?>[0])).thenCompose(v -> {
+            List<CompletableFuture<Void>> started = new ArrayList<>();
+            for (CheckedService next : wanted.values()) {
+                if (!kept.contains(next)) {
+                    started.add(start(next));
+                }
+            }
+            return CompletableFuture.allOf(started.toArray(new CompletableFuture<?>[0]));
+        });
     }
 
     private ServiceMonitor monitor(ServiceId service) {
@@ -273,9 +322,13 @@ public final class HealthChecker implements AutoCloseable {
     }
 
     /** The checked services, in the order they were started, as currently configured. */
-    public synchronized List<CheckedService> services() {
+    public List<CheckedService> services() {
+        List<ServiceMonitor> running;
+        synchronized (this) {
+            running = new ArrayList<>(monitors.values());
+        }
         List<CheckedService> list = new ArrayList<>();
-        monitors.values().forEach(m -> list.add(m.config()));
+        running.forEach(m -> list.add(m.config()));
         return list;
     }
 

@@ -88,7 +88,11 @@ abstract class CheckerFixture {
         }
     }
 
-    static void await(BooleanSupplier condition, Duration max, Supplier<String> what) throws InterruptedException {
+    /**
+     * Waits until {@code condition} holds, then until the checker has finished what it was doing (the load
+     * balancer changes before the event about the change is sent).
+     */
+    void await(BooleanSupplier condition, Duration max, Supplier<String> what) throws InterruptedException {
         long deadline = System.nanoTime() + max.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
@@ -96,6 +100,9 @@ abstract class CheckerFixture {
                 return;
             }
             Thread.sleep(5);
+        }
+        if (checker != null) {
+            checker.health(); // takes each service's lock: the change in progress completes first
         }
     }
 }

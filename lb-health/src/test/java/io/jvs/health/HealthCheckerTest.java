@@ -256,8 +256,8 @@ class HealthCheckerTest extends CheckerFixture {
         assertEquals(-1, weight(id, a.address()));
         assertEquals(0, weight(id, b.address()), "inhibited real server stays at 0");
         sa.healthy.set(true);
-        await(() -> weight(id, a.address()) == 2, WAIT, events::toString);
-        assertEquals(0, weight(id, sorry.address()), "back to waiting");
+        // The real server comes back first, then the sorry server goes back to waiting.
+        await(() -> weight(id, a.address()) == 2 && weight(id, sorry.address()) == 0, WAIT, events::toString);
     }
 
     @Test
@@ -275,13 +275,15 @@ class HealthCheckerTest extends CheckerFixture {
                 .build());
         assertEquals(List.of(), members(id), "alpha: no server before a check passed");
         // a: the first result contradicts the provisional DOWN, so it is up at once, without waiting for rise 3.
-        await(() -> weight(id, a.address()) == 4, WAIT, events::toString);
+        await(() -> count(HealthEvent.Type.SERVER_UP) == 1, WAIT, events::toString);
+        assertEquals(4, weight(id, a.address()));
         assertTrue(events(HealthEvent.Type.SERVER_UP).get(0).message().contains("is UP after a successful result"),
                 events::toString);
         // b: its first results confirmed DOWN; from then on rise 3 applies.
         await(() -> sb.calls.get() >= 2, WAIT, () -> "calls " + sb.calls);
         sb.healthy.set(true);
-        await(() -> weight(id, b.address()) == 5, WAIT, events::toString);
+        await(() -> count(HealthEvent.Type.SERVER_UP) == 2, WAIT, events::toString);
+        assertEquals(5, weight(id, b.address()));
         assertTrue(events(HealthEvent.Type.SERVER_UP).get(1).message().contains("is UP after 3 successful results"),
                 events::toString);
     }
@@ -382,6 +384,34 @@ class HealthCheckerTest extends CheckerFixture {
         checker.editRealServer(id, ca.withServer(a.withWeight(4)));
         s.healthy.set(true);
         await(() -> weight(id, a.address()) == 4, WAIT, events::toString);
+    }
+
+    @Test
+    void apply_reloadsAWholeConfiguration() throws Exception {
+        open(3);
+        Switch s = new Switch();
+        RealServer a = rs(Backend.freePort(), 1);
+        RealServer b = rs(Backend.freePort(), 2);
+        CheckedService one = CheckedService.builder(service(vip(), a))
+                .server(CheckedServer.of(a).withChecks(HealthCheck.predicate("a", s).withSettings(fast(1, 1)))).build();
+        CheckedService two = CheckedService.builder(service(vip(), b)).build();
+        checker.apply(List.of(one, two)).get(10, TimeUnit.SECONDS);
+        assertEquals(List.of(one, two), checker.services());
+        s.healthy.set(false);
+        await(() -> health(one.id(), a.address()).state() == HealthState.DOWN, WAIT, events::toString);
+
+        // Reload: one gets a second server (a keeps its DOWN state), two goes, three comes.
+        CheckedService oneMore = one.withServer(CheckedServer.of(b));
+        CheckedService three = CheckedService.builder(service(vip(), a, b)).build();
+        checker.apply(List.of(oneMore, three)).get(10, TimeUnit.SECONDS);
+        assertEquals(List.of(oneMore, three), checker.services());
+        assertTrue(lb.service(two.id()).isEmpty(), "two stopped");
+        assertEquals(HealthState.DOWN, health(one.id(), a.address()).state(), "state kept across the reload");
+        assertEquals(List.of(b.address()), members(one.id()));
+        assertEquals(2, members(three.id()).size());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> checker.apply(List.of(three, three)));
+        assertTrue(e.getMessage().startsWith("services: "), e.getMessage());
     }
 
     @Test

@@ -261,7 +261,7 @@ final class Interpreter {
     }
 
     private static InetAddress lit(String s) {
-        return s.startsWith("[") ? null : io.jvs.api.internal.Addresses.parseLiteral(s);
+        return Values.literal(s);
     }
 
     private static InetAddress fromNumber(BigInteger n, int bytes) {
@@ -303,7 +303,7 @@ final class Interpreter {
             noBlock(entry);
             if (entry.args.isEmpty() || entry.args.size() > 2) {
                 throw error(entry.keyword, "fwmark_endpoints entry: " + entry.keyword.text
-                        + " (expected: ADDRESS PORT [tcp|udp])");
+                        + " (expected: ADDRESS PORT, then optionally tcp or udp)");
             }
             InetAddress a = Values.address(entry.keyword, "fwmark_endpoints address");
             StandardProtocolFamily f = a instanceof Inet6Address ? StandardProtocolFamily.INET6
@@ -325,7 +325,14 @@ final class Interpreter {
             if (entry.args.size() > 1) {
                 p = protocol(entry.args.get(1), "fwmark_endpoints protocol");
             }
-            e.addresses.add(new InetSocketAddress(a, port));
+            InetSocketAddress sa = new InetSocketAddress(a, port);
+            for (int i = 0; i < e.addresses.size(); i++) {
+                if (e.addresses.get(i).equals(sa) && e.protocols.get(i) == p) {
+                    throw error(entry.keyword, "fwmark_endpoints entry: " + p + " " + Values.text(a) + " " + port
+                            + " is listed twice");
+                }
+            }
+            e.addresses.add(sa);
             e.protocols.add(p);
         }
         if (e == null) {
@@ -609,7 +616,7 @@ final class Interpreter {
                 case "sorry_server":
                     args(c, 1, 2, "ADDRESS [PORT]");
                     noBlock(c);
-                    Values.address(c.args.get(0), "sorry_server");
+                    Values.unicast(c.args.get(0), "sorry_server");
                     if (c.args.size() > 1) {
                         Values.port(c.args.get(1), "port", true);
                     }
@@ -703,7 +710,7 @@ final class Interpreter {
 
     private RealServerDef realServer(Node n, VirtualServerDef vs) {
         args(n, 1, 2, "ADDRESS [PORT]");
-        InetAddress a = Values.address(n.args.get(0), "real_server");
+        InetAddress a = Values.unicast(n.args.get(0), "real_server");
         int port = n.args.size() > 1 ? Values.port(n.args.get(1), "port", true) : 0;
         RealServerDef rs = new RealServerDef(n, a, port);
         for (RealServerDef other : vs.servers) {
@@ -991,7 +998,7 @@ final class Interpreter {
                     + String.join(" ", words.subList(1, words.size())) + "' ignored (quote the whole command line)");
         }
         List<String> argv = ScriptWords.split(words.get(0), true);
-        if (argv == null || argv.isEmpty()) {
+        if (argv == null || argv.isEmpty() || argv.get(0).isEmpty()) {
             throw bad(at, "misc_path", "a command line with balanced quotes");
         }
         return argv;
@@ -1001,11 +1008,15 @@ final class Interpreter {
 
     private CheckedService build(VirtualServerDef vs) {
         Node n = vs.node;
+        Protocol protocol = vs.protocol == null ? Protocol.TCP : vs.protocol;
+        StandardProtocolFamily family = vs.family == null ? null : family(vs.family);
+        StandardProtocolFamily rsFamily = !vs.servers.isEmpty() && vs.servers.get(0).address instanceof Inet6Address
+                ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
+        List<ServiceId> ids = ids(vs, protocol, family == null ? rsFamily : family);
         if (vs.servers.isEmpty()) {
             warn(n, "virtual_server " + label(n) + " has no real servers; ignored (as keepalived does)");
             return null;
         }
-        Protocol protocol = vs.protocol == null ? Protocol.TCP : vs.protocol;
         ForwardingMethod method = vs.method;
         if (method == null) {
             method = methods.contains(ForwardingMethod.NAT) ? ForwardingMethod.NAT : ForwardingMethod.FULLNAT;
@@ -1015,10 +1026,6 @@ final class Interpreter {
                         + (method == ForwardingMethod.NAT ? " (keepalived's default)" : " (what this load balancer does)"));
             }
         }
-        StandardProtocolFamily family = vs.family == null ? null : family(vs.family);
-        StandardProtocolFamily rsFamily = vs.servers.get(0).address instanceof Inet6Address
-                ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
-        List<ServiceId> ids = ids(vs, protocol, family == null ? rsFamily : family);
         int vsPort = ids.get(0).isFwmark() ? 0 : ids.size() == 1 ? ids.get(0).address().getPort() : 0;
         StandardProtocolFamily serviceFamily = ids.get(0).family();
 
@@ -1084,7 +1091,7 @@ final class Interpreter {
         }
         b.quorum(quorum).hysteresis(hysteresis);
         if (vs.sorry != null) {
-            InetAddress a = Values.address(vs.sorry.args.get(0), "sorry_server");
+            InetAddress a = Values.unicast(vs.sorry.args.get(0), "sorry_server");
             int port = vs.sorry.args.size() > 1 ? Values.port(vs.sorry.args.get(1), "port", true) : 0;
             if ((a instanceof Inet6Address) != (serviceFamily == StandardProtocolFamily.INET6)) {
                 throw bad(vs.sorry.args.get(0), "sorry_server", "an address of the virtual server's family");

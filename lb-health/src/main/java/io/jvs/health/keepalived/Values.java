@@ -126,11 +126,32 @@ final class Values {
 
     /** An IP address literal (keepalived takes no names). */
     static InetAddress address(Token t, String name) {
-        InetAddress a = Addresses.parseLiteral(t.text);
-        if (a == null || t.text.startsWith("[")) {
+        InetAddress a = literal(t.text);
+        if (a == null) {
             throw bad(t, name, "an IPv4 or IPv6 address");
         }
         return a;
+    }
+
+    /** A unicast IP address literal, as real servers need. */
+    static InetAddress unicast(Token t, String name) {
+        InetAddress a = literal(t.text);
+        if (a == null || a.isAnyLocalAddress() || a.isMulticastAddress()) {
+            throw bad(t, name, "an IPv4 or IPv6 unicast address");
+        }
+        return a;
+    }
+
+    /** The address {@code s} is a literal of, or {@code null}; never a name lookup. */
+    static InetAddress literal(String s) {
+        if (s.startsWith("[")) {
+            return null;
+        }
+        try {
+            return Addresses.parseLiteral(s);
+        } catch (RuntimeException e) { // a malformed scope id, for example
+            return null;
+        }
     }
 
     /** A port, 1-65535, or 0 when {@code zeroAllowed}. */

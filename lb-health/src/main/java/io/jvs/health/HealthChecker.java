@@ -33,6 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * Runs {@link CheckedService}s on a {@link LoadBalancer}: starts their services, probes their real servers and
@@ -195,15 +196,13 @@ public final class HealthChecker implements AutoCloseable {
      */
     public void addRealServer(ServiceId service, CheckedServer server) {
         Checks.checkNotNull(server, "server");
-        ServiceMonitor m = monitor(service);
-        synchronized (m) {
-            CheckedService c = m.config();
+        change(service, c -> {
             if (c.server(server.address()).isPresent()) {
                 throw new LoadBalancerException(LoadBalancerException.Reason.DESTINATION_EXISTS, "real server "
                         + Addresses.toString(server.address()) + " is already checked in " + c.id());
             }
-            m.update(c.withServer(server));
-        }
+            return c.withServer(server);
+        });
     }
 
     /**
@@ -215,12 +214,7 @@ public final class HealthChecker implements AutoCloseable {
      */
     public void editRealServer(ServiceId service, CheckedServer server) {
         Checks.checkNotNull(server, "server");
-        ServiceMonitor m = monitor(service);
-        synchronized (m) {
-            CheckedService c = m.config();
-            checkMember(c, server.address());
-            m.update(c.withServer(server));
-        }
+        change(service, c -> checkMember(c, server.address()).withServer(server));
     }
 
     /**
@@ -232,19 +226,23 @@ public final class HealthChecker implements AutoCloseable {
      */
     public void removeRealServer(ServiceId service, InetSocketAddress server) {
         Checks.checkNotNull(server, "server");
+        change(service, c -> checkMember(c, server).withoutServer(server));
+    }
+
+    /** Applies {@code edit} to a running service's configuration, atomically with respect to its checks. */
+    private void change(ServiceId service, UnaryOperator<CheckedService> edit) {
         ServiceMonitor m = monitor(service);
         synchronized (m) {
-            CheckedService c = m.config();
-            checkMember(c, server);
-            m.update(c.withoutServer(server));
+            m.update(edit.apply(m.config()));
         }
     }
 
-    private static void checkMember(CheckedService c, InetSocketAddress server) {
+    private static CheckedService checkMember(CheckedService c, InetSocketAddress server) {
         if (c.server(server).isEmpty()) {
             throw new LoadBalancerException(LoadBalancerException.Reason.NO_SUCH_DESTINATION, "no real server "
                     + Addresses.toString(server) + " in " + c.id());
         }
+        return c;
     }
 
     /**

@@ -9,6 +9,10 @@ import io.jvs.api.LoadBalancerException;
 import io.jvs.api.RealServer;
 import io.jvs.api.ServiceId;
 import io.jvs.api.VirtualService;
+import io.jvs.netty.NettyLoadBalancer;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -480,6 +484,43 @@ class HealthCheckerTest extends CheckerFixture {
         CheckStatus status = health(id, a.address()).checks().get(0);
         assertEquals("connection refused", status.lastResult().message());
         assertTrue(status.failedProbes() >= 1);
+    }
+
+    @Test
+    void sharedEventLoopGroup_isUsedAndNotShutDown() throws Exception {
+        lb = NettyLoadBalancer.builder().ioThreads(1).build();
+        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            checker = HealthChecker.builder(lb).eventLoopGroup(group, NioSocketChannel.class).commandThreads(1).build();
+            Backend b = backend();
+            ServiceId id = start(CheckedService.builder(service(vip(), RealServer.of(b.address())))
+                    .servers(s -> s.withChecks(HealthCheck.tcp().withSettings(fast(1, 1)))).build());
+            await(() -> health(id, b.address()).checks().get(0).probes() >= 2, WAIT, () -> "probes on the shared group");
+            b.kill();
+            await(() -> health(id, b.address()).state() == HealthState.DOWN, WAIT, events::toString);
+            checker.close();
+            assertFalse(group.isShuttingDown(), "the group belongs to the application");
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> HealthChecker.builder(lb)
+                    .eventLoopGroup(group, NioSocketChannel.class).ioThreads(2));
+            assertEquals("eventLoopGroup was already set to " + group, e.getMessage());
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    @Test
+    void closedLoadBalancer_stopsTheChecksQuietly() throws Exception {
+        open(3);
+        Switch s = new Switch();
+        RealServer a = rs(Backend.freePort(), 1);
+        ServiceId id = start(CheckedService.builder(service(vip(), a))
+                .server(CheckedServer.of(a).withChecks(HealthCheck.predicate("a", s).withSettings(fast(1, 1)))).build());
+        lb.close();
+        s.healthy.set(false); // the checker tries to remove the server, finds the load balancer closed, stops
+        await(() -> health(id, a.address()).state() == HealthState.DOWN, WAIT, events::toString);
+        int calls = s.calls.get();
+        Thread.sleep(300);
+        assertEquals(calls, s.calls.get(), "no more probes");
     }
 
     @Test

@@ -112,10 +112,10 @@ public final class ServiceMonitor {
                     started.add(lb.start(vs.withRealServers(initial)));
                 }
             } catch (RuntimeException e) {
-                for (int i = 0; i < started.size(); i++) {
-                    lb.stop(config.services().get(i).id());
-                }
                 m.closed = true;
+                for (int i = 0; i < started.size(); i++) {
+                    stopQuietly(lb, config.services().get(i).id());
+                }
                 throw e;
             }
             for (Member member : m.allMembers()) {
@@ -463,6 +463,11 @@ public final class ServiceMonitor {
                 lb.editRealServer(id, rs.withWeight(want));
             }
         } catch (LoadBalancerException e) {
+            if (e.reason() == LoadBalancerException.Reason.CLOSED) {
+                LOG.log(Level.WARNING, "{0}: the load balancer is closed; health checks stop", id);
+                close();
+                return;
+            }
             // Someone else changed the service behind our back: converge anyway.
             LOG.log(Level.WARNING, "{0}: {1} {2}: {3}", id, want == ABSENT ? "removing" : "setting weight " + want
                     + " of", Addresses.toString(rs.address()), e.getMessage());
@@ -619,9 +624,21 @@ public final class ServiceMonitor {
         }
         List<CompletableFuture<Void>> stopped = new ArrayList<>();
         for (ServiceId id : ids) {
-            stopped.add(lb.stop(id));
+            stopped.add(stopQuietly(lb, id));
         }
         return CompletableFuture.allOf(stopped.toArray(new CompletableFuture<?>[0]));
+    }
+
+    /** Stops a service that may already be gone (a failed bind removes it, or someone stopped it). */
+    private static CompletableFuture<Void> stopQuietly(LoadBalancer lb, ServiceId id) {
+        try {
+            return lb.stop(id);
+        } catch (LoadBalancerException e) {
+            if (e.reason() != LoadBalancerException.Reason.NO_SUCH_SERVICE) {
+                LOG.log(Level.WARNING, "{0}: {1}", id, e.getMessage());
+            }
+            return CompletableFuture.completedFuture(null);
+        }
     }
 
     /** Stops every check, leaving the services as they are. */

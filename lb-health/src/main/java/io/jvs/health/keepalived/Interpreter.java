@@ -70,11 +70,11 @@ final class Interpreter {
         warn(n, n.name() + " is not supported (" + why + "); " + (n.hasBlock() ? "block skipped" : "ignored"));
     }
 
-    private Token replaced(Token previous, Node n) {
+    /** Warns when a single-valued keyword comes again; as in keepalived, the last value wins. */
+    private void replaced(Token previous, Node n) {
         if (previous != null) {
             warn(n, n.name() + " is given again (first at line " + previous.line + "); the last value is used");
         }
-        return n.keyword;
     }
 
     // ---- the top level

@@ -252,27 +252,23 @@ public final class ServiceMonitor {
      * provisional and the first contradicting result changes it.
      */
     private String count(CheckRun run, boolean healthy, String what, String message) {
-        CheckSettings s = run.check.settings();
-        String change = null;
+        int streak;
         if (healthy) {
-            run.successes++;
+            streak = ++run.successes;
             run.failures = 0;
-            if (run.state == HealthState.DOWN && (!run.hasRun || run.successes >= s.rise())) {
-                run.state = HealthState.UP;
-                change = run.description + " is UP after " + (run.hasRun && run.successes > 1
-                        ? run.successes + " successful results" : what) + " (" + message + ")";
-                checkEvent(run, HealthEvent.Type.CHECK_UP, "check " + change);
-            }
         } else {
-            run.failures++;
+            streak = ++run.failures;
             run.successes = 0;
-            if (run.state == HealthState.UP && (!run.hasRun || run.failures >= s.fall())) {
-                run.state = HealthState.DOWN;
-                change = run.description + " is DOWN after " + (run.hasRun && run.failures > 1
-                        ? run.failures + " failed results" : what) + " (" + message + ")";
-                checkEvent(run, HealthEvent.Type.CHECK_DOWN, "check " + change);
-            }
         }
+        HealthState to = healthy ? HealthState.UP : HealthState.DOWN;
+        int needed = healthy ? run.check.settings().rise() : run.check.settings().fall();
+        if (run.state == to || (run.hasRun && streak < needed)) {
+            return null;
+        }
+        run.state = to;
+        String change = run.description + " is " + to + " after " + (run.hasRun && streak > 1
+                ? streak + (healthy ? " successful results" : " failed results") : what) + " (" + message + ")";
+        checkEvent(run, healthy ? HealthEvent.Type.CHECK_UP : HealthEvent.Type.CHECK_DOWN, "check " + change);
         return change;
     }
 

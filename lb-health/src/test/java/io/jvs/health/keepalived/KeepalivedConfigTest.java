@@ -628,6 +628,28 @@ class KeepalivedConfigTest {
     }
 
     @Test
+    void emptyGroupsAndEndpointBlocks_areWarnings_aVirtualServerOnAnEmptyGroupIsAnError() {
+        assertEquals(List.of("k.conf:1: virtual_server_group E has no entries",
+                "k.conf:3: fwmark_endpoints 4 lists no endpoints",
+                "k.conf:1: virtual_server_group E is used by no virtual_server; ignored"),
+                warnings("virtual_server_group E {\n}\nfwmark_endpoints 4 {\n}\n"));
+        assertEquals("k.conf:2:22: virtual_server group E: the group has no entries",
+                error("virtual_server_group E {\n}\nvirtual_server group E {\n real_server 10.0.1.1 80\n}"
+                        .replace("{\n}\nvirtual", "{ }\nvirtual")));
+    }
+
+    @Test
+    void includesNestedTooDeep_areAnError(@TempDir Path dir) throws IOException {
+        for (int i = 0; i < 20; i++) {
+            Files.writeString(dir.resolve(i + ".conf"), "include " + (i + 1) + ".conf\n");
+        }
+        KeepalivedParseException e = assertThrows(KeepalivedParseException.class,
+                () -> KeepalivedConfig.parse(dir.resolve("0.conf")));
+        assertEquals(dir.resolve("15.conf") + ":1:9: include: 16.conf (expected: includes nested at most 16 deep)",
+                e.getMessage());
+    }
+
+    @Test
     void deepNesting_isAnError() {
         String text = "x {\n".repeat(40) + "}\n".repeat(40);
         assertEquals("k.conf:33:3: blocks nested deeper than 32", error(text));

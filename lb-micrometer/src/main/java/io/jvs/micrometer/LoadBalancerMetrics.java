@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
@@ -47,7 +46,7 @@ import java.util.function.ToDoubleFunction;
  * {@code 10.0.0.11:8080}) and {@code protocol} ({@code tcp}, {@code udp}, {@code fwmark}):
  * <ul>
  *   <li>gauges {@code lb.connections.active}, {@code lb.connections.inactive}, {@code lb.connections.persistent}
- *       (ipvsadm's ActiveConn, InActConn, PersistConn);</li>
+ *       (ipvsadm's ActiveConn, InActConn, PersistConn) and {@code lb.weight} (its Weight);</li>
  *   <li>function counters {@code lb.connections.total}, {@code lb.packets.in}, {@code lb.packets.out},
  *       {@code lb.bytes.in}, {@code lb.bytes.out} (for the socket data path a packet is one relay read);</li>
  *   <li>gauges {@code lb.connections.rate}, {@code lb.packets.in.rate}, {@code lb.packets.out.rate},
@@ -205,11 +204,11 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
         Snapshot s = snapshot();
         Map<Object, Tags> wanted = new HashMap<>();
         for (ServiceStatus st : s.services.values()) {
-            Tags serviceTags = tags.and("service", st.id().toString(), "protocol", protocol(st.id()));
+            Tags serviceTags = tags.and("service", st.id().toString(), "protocol", TagValues.protocol(st.id()));
             wanted.put(st.id(), serviceTags);
             for (RealServerStatus rs : st.realServers()) {
                 wanted.put(new ServerKey(st.id(), rs.server().address()),
-                        serviceTags.and("server", address(rs.server().address())));
+                        serviceTags.and("server", TagValues.address(rs.server().address())));
             }
         }
         for (Iterator<Map.Entry<Object, List<Meter>>> it = meters.entrySet().iterator(); it.hasNext(); ) {
@@ -236,6 +235,8 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
                 () -> server(key, RealServerStatus::inactiveConnections)));
         list.add(gauge("lb.connections.persistent", t, "connections", "PersistConn: live persistence templates",
                 () -> server(key, RealServerStatus::persistentConnections)));
+        list.add(gauge("lb.weight", t, null, "the real server's weight in the service (ipvsadm's Weight)",
+                () -> server(key, rs -> rs.server().weight())));
         addTraffic(list, "lb.", t, m -> m.serverStats(key), m -> m.serverRates(key));
         return list;
     }
@@ -305,15 +306,6 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
     private Rates serviceRates(ServiceId id) {
         ServiceStatus st = snapshot().services.get(id);
         return st == null ? Rates.ZERO : st.rates();
-    }
-
-    private static String protocol(ServiceId id) {
-        return id.isFwmark() ? "fwmark" : id.protocol().name().toLowerCase(Locale.ROOT);
-    }
-
-    private static String address(InetSocketAddress a) {
-        String host = a.getAddress().getHostAddress();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     /** One read of the service table. */

@@ -62,15 +62,17 @@ final class StatusClient {
      * label of {@code labels} ({@code key=value}), or NaN if there is none.
      */
     static double metric(String scrape, String name, String server, String... labels) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{([^}]*)\\} (\\S+)$").matcher(scrape);
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(?:\\{([^}]*)\\})? (\\S+)$")
+                .matcher(scrape);
         search:
         while (m.find()) {
-            if (server != null && !m.group(1).contains("server=\"" + server + "\"")) {
+            String labelText = m.group(1) == null ? "" : m.group(1);
+            if (server != null && !labelText.contains("server=\"" + server + "\"")) {
                 continue;
             }
             for (String l : labels) {
                 int eq = l.indexOf('=');
-                if (!m.group(1).contains(l.substring(0, eq) + "=\"" + l.substring(eq + 1) + "\"")) {
+                if (!labelText.contains(l.substring(0, eq) + "=\"" + l.substring(eq + 1) + "\"")) {
                     continue search;
                 }
             }

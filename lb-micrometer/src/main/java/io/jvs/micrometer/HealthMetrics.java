@@ -17,20 +17,14 @@ import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import java.lang.System.Logger;
-import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -78,20 +72,11 @@ import java.util.function.ToDoubleFunction;
  */
 public final class HealthMetrics implements MeterBinder, AutoCloseable {
 
-    private static final Logger LOG = System.getLogger(HealthMetrics.class.getName());
-    private static final long SNAPSHOT_MAX_AGE_NANOS = TimeUnit.SECONDS.toNanos(1);
-
     private final HealthChecker checker;
     private final Tags tags;
-    private final Duration refreshInterval;
-    private final Object lock = new Object();
-    private MeterRegistry registry; // guarded by lock
-    private ScheduledExecutorService refresher; // guarded by lock
-    /** Meters per service (ServiceId), server (ServerKey) and check (CheckKey); guarded by lock. */
-    private final Map<Object, List<Meter>> meters = new HashMap<>();
-    /** The probe timers of the checks that have meters; read by the listener without the lock. */
+    private final MeterSync<Snapshot> sync;
+    /** The probe timers of the checks that have meters; read by the listener. */
     private final Map<CheckKey, Timer[]> timers = new ConcurrentHashMap<>();
-    private volatile Snapshot snapshot;
 
     private final HealthListener listener = new HealthListener() {
         @Override
@@ -123,11 +108,31 @@ public final class HealthMetrics implements MeterBinder, AutoCloseable {
     public HealthMetrics(HealthChecker checker, Iterable<Tag> tags, Duration refreshInterval) {
         this.checker = Objects.requireNonNull(checker, "checker");
         this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
-        Objects.requireNonNull(refreshInterval, "refreshInterval");
-        if (refreshInterval.isNegative()) {
-            throw new IllegalArgumentException("refreshInterval: " + refreshInterval + " (expected: >= PT0S)");
-        }
-        this.refreshInterval = refreshInterval;
+        this.sync = new MeterSync<>(new MeterSync.Source<>() {
+            @Override
+            public Snapshot take() {
+                return new Snapshot(checker.health());
+            }
+
+            @Override
+            public Map<Object, Tags> wanted(Snapshot s) {
+                return HealthMetrics.this.wanted(s);
+            }
+
+            @Override
+            public List<Meter> register(MeterRegistry registry, Object key, Tags t) {
+                if (key instanceof CheckKey) {
+                    return registerCheck(registry, (CheckKey) key, t);
+                }
+                return key instanceof ServerKey ? registerServer(registry, (ServerKey) key, t)
+                        : registerService(registry, (ServiceId) key, t);
+            }
+
+            @Override
+            public void removed(Object key) {
+                timers.remove(key);
+            }
+        }, refreshInterval, "jvs-health-metrics");
     }
 
     /**
@@ -137,75 +142,28 @@ public final class HealthMetrics implements MeterBinder, AutoCloseable {
      */
     @Override
     public void bindTo(MeterRegistry registry) {
-        Objects.requireNonNull(registry, "registry");
-        synchronized (lock) {
-            if (this.registry != null) {
-                throw new IllegalStateException("registry was already set to " + this.registry);
-            }
-            this.registry = registry;
-            sync();
-            checker.addListener(listener);
-            if (!refreshInterval.isZero()) {
-                refresher = Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread t = new Thread(r, "jvs-health-metrics");
-                    t.setDaemon(true);
-                    return t;
-                });
-                long ms = Math.max(1, refreshInterval.toMillis());
-                refresher.scheduleWithFixedDelay(this::refresh, ms, ms, TimeUnit.MILLISECONDS);
-            }
-        }
+        sync.bind(registry, r -> List.of());
+        checker.addListener(listener);
     }
 
     /** Takes a fresh snapshot; registers meters for services, servers and checks added since, removes the rest. */
     public void refresh() {
-        try {
-            synchronized (lock) {
-                if (registry != null) {
-                    snapshot = null;
-                    sync();
-                }
-            }
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "refreshing health meters failed", e);
-        }
+        sync.refresh();
     }
 
     /** Stops the refresh thread and the listener, and removes every meter this binder registered. Idempotent. */
     @Override
     public void close() {
-        synchronized (lock) {
-            if (refresher != null) {
-                refresher.shutdownNow();
-                refresher = null;
-            }
-            checker.removeListener(listener);
-            if (registry != null) {
-                meters.values().forEach(list -> list.forEach(registry::remove));
-            }
-            meters.clear();
-            timers.clear();
-        }
+        checker.removeListener(listener);
+        sync.close();
     }
 
-    /** The latest snapshot, taken again when older than a second. */
     private Snapshot snapshot() {
-        Snapshot s = snapshot;
-        if (s == null || System.nanoTime() - s.taken > SNAPSHOT_MAX_AGE_NANOS) {
-            synchronized (this) {
-                s = snapshot;
-                if (s == null || System.nanoTime() - s.taken > SNAPSHOT_MAX_AGE_NANOS) {
-                    s = new Snapshot(checker.health());
-                    snapshot = s;
-                }
-            }
-        }
-        return s;
+        return sync.snapshot();
     }
 
-    /** Registers and removes meters so they match the checker (lock held). */
-    private void sync() {
-        Snapshot s = snapshot();
+    /** The services, servers and checks that should have meters, with their tags. */
+    private Map<Object, Tags> wanted(Snapshot s) {
         Map<Object, Tags> wanted = new HashMap<>();
         for (ServiceHealth sh : s.services.values()) {
             Tags serviceTags = tags.and("service", sh.id().toString(), "protocol", TagValues.protocol(sh.id()));
@@ -218,45 +176,25 @@ public final class HealthMetrics implements MeterBinder, AutoCloseable {
                 }
             }
         }
-        for (Iterator<Map.Entry<Object, List<Meter>>> it = meters.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<Object, List<Meter>> e = it.next();
-            if (!wanted.containsKey(e.getKey())) {
-                e.getValue().forEach(registry::remove);
-                timers.remove(e.getKey());
-                it.remove();
-            }
-        }
-        for (Map.Entry<Object, Tags> e : wanted.entrySet()) {
-            Object key = e.getKey();
-            if (meters.containsKey(key)) {
-                continue;
-            }
-            if (key instanceof CheckKey) {
-                meters.put(key, registerCheck((CheckKey) key, e.getValue()));
-            } else if (key instanceof ServerKey) {
-                meters.put(key, registerServer((ServerKey) key, e.getValue()));
-            } else {
-                meters.put(key, registerService((ServiceId) key, e.getValue()));
-            }
-        }
+        return wanted;
     }
 
-    private List<Meter> registerService(ServiceId id, Tags t) {
+    private List<Meter> registerService(MeterRegistry registry, ServiceId id, Tags t) {
         List<Meter> list = new ArrayList<>();
-        list.add(gauge("lb.health.quorum", t, null, "1 while the checked service has quorum, else 0",
+        list.add(gauge(registry, "lb.health.quorum", t, null, "1 while the checked service has quorum, else 0",
                 m -> m.service(id, sh -> sh.quorumUp() ? 1 : 0)));
-        list.add(gauge("lb.health.live.weight", t, null, "the summed weight of the real servers that are up",
+        list.add(gauge(registry, "lb.health.live.weight", t, null, "the summed weight of the real servers that are up",
                 m -> m.service(id, sh -> sh.liveWeight())));
-        list.add(gauge("lb.health.sorry.server.active", t, null, "1 while the sorry server serves, else 0",
+        list.add(gauge(registry, "lb.health.sorry.server.active", t, null, "1 while the sorry server serves, else 0",
                 m -> m.service(id, sh -> sh.sorryServerActive() ? 1 : 0)));
         return list;
     }
 
-    private List<Meter> registerServer(ServerKey key, Tags t) {
+    private List<Meter> registerServer(MeterRegistry registry, ServerKey key, Tags t) {
         List<Meter> list = new ArrayList<>();
-        list.add(gauge("lb.health.state", t, null, "1 while the real server is UP (all its checks up), 0 when DOWN",
+        list.add(gauge(registry, "lb.health.state", t, null, "1 while the real server is UP (all its checks up), 0 when DOWN",
                 m -> m.server(key, sh -> sh.state() == HealthState.UP ? 1 : 0)));
-        list.add(gauge("lb.health.weight", t, null, "the real server's weight in the load balancer now "
+        list.add(gauge(registry, "lb.health.weight", t, null, "the real server's weight in the load balancer now "
                 + "(lower while slow-starting, 0 while inhibited or out)",
                 m -> m.server(key, sh -> Math.max(0, sh.loadBalancerWeight()))));
         list.add(FunctionCounter.builder("lb.health.passive.failures", this,
@@ -266,13 +204,13 @@ public final class HealthMetrics implements MeterBinder, AutoCloseable {
         return list;
     }
 
-    private List<Meter> registerCheck(CheckKey key, Tags t) {
+    private List<Meter> registerCheck(MeterRegistry registry, CheckKey key, Tags t) {
         List<Meter> list = new ArrayList<>();
-        list.add(gauge("lb.health.check.state", t, null, "1 while the check is UP (after rise/fall), 0 when DOWN",
+        list.add(gauge(registry, "lb.health.check.state", t, null, "1 while the check is UP (after rise/fall), 0 when DOWN",
                 m -> m.check(key, c -> c.state() == HealthState.UP ? 1 : 0)));
-        list.add(gauge("lb.health.check.result", t, null, "the latest probe: 1 healthy, 0 failed",
+        list.add(gauge(registry, "lb.health.check.result", t, null, "the latest probe: 1 healthy, 0 failed",
                 m -> m.check(key, c -> c.lastResult() == null ? Double.NaN : c.lastResult().healthy() ? 1 : 0)));
-        list.add(gauge("lb.health.check.latency", t, "seconds", "how long the latest probe took",
+        list.add(gauge(registry, "lb.health.check.latency", t, "seconds", "how long the latest probe took",
                 m -> m.check(key, c -> c.lastResult() == null ? Double.NaN
                         : c.lastResult().latency().toNanos() / 1e9)));
         Timer[] pair = new Timer[2];
@@ -285,7 +223,8 @@ public final class HealthMetrics implements MeterBinder, AutoCloseable {
         return list;
     }
 
-    private Meter gauge(String name, Tags t, String unit, String description, ToDoubleFunction<HealthMetrics> f) {
+    private Meter gauge(MeterRegistry registry, String name, Tags t, String unit, String description,
+            ToDoubleFunction<HealthMetrics> f) {
         return Gauge.builder(name, this, f).tags(t).baseUnit(unit).description(description).register(registry);
     }
 
@@ -308,7 +247,6 @@ public final class HealthMetrics implements MeterBinder, AutoCloseable {
 
     /** One read of the checker. */
     private static final class Snapshot {
-        final long taken = System.nanoTime();
         final Map<ServiceId, ServiceHealth> services = new HashMap<>();
         final Map<ServerKey, ServerHealth> servers = new HashMap<>();
         final Map<CheckKey, CheckStatus> checks = new HashMap<>();

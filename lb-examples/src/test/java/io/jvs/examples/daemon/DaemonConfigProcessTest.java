@@ -57,23 +57,13 @@ class DaemonConfigProcessTest {
         return b;
     }
 
-    private static ProcessBuilder java(String mainClass, String... args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(mainClass);
-        cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd);
-    }
-
     private Path socket() {
         return dir.resolve("admin.sock");
     }
 
     /** jvsadm as a process: stdout (asserting exit 0 and no stderr). */
     private String jvsadm(String... args) throws Exception {
-        ProcessBuilder pb = java("io.jvs.examples.jvsadm.Jvsadm", args);
+        ProcessBuilder pb = Jvm.java("io.jvs.examples.jvsadm.Jvsadm", args);
         pb.environment().put("JVS_ADMIN", socket().toString());
         Process p = pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "jvsadm did not finish");
@@ -116,7 +106,7 @@ class DaemonConfigProcessTest {
         int vport = EchoServer.freePort();
         Path conf = dir.resolve("keepalived.conf");
         Files.writeString(conf, StatusClient.config(vport, new int[] {b1.port(), port2}, new int[] {2, 1}));
-        daemon = java("io.jvs.examples.Jvs", "daemon", "--config", conf.toString(), "--admin", socket().toString(),
+        daemon = Jvm.java("io.jvs.examples.Jvs", "daemon", "--config", conf.toString(), "--admin", socket().toString(),
                 "--http", "127.0.0.1:0", "--threads", "2").redirectError(dir.resolve("daemon.log").toFile()).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(daemon.getInputStream(), StandardCharsets.UTF_8));
         String ready = out.readLine();
@@ -213,7 +203,7 @@ class DaemonConfigProcessTest {
         Path conf = dir.resolve("keepalived.conf");
         Files.writeString(conf, "virtual_server 127.0.0.1 1 {\n    real_server 127.0.0.1 2 {\n"
                 + "        weight 70000\n    }\n}\n");
-        daemon = java("io.jvs.examples.Jvs", "daemon", "--config", conf.toString(), "--admin", socket().toString())
+        daemon = Jvm.java("io.jvs.examples.Jvs", "daemon", "--config", conf.toString(), "--admin", socket().toString())
                 .start();
         assertTrue(daemon.waitFor(60, TimeUnit.SECONDS));
         String err = new String(daemon.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -225,7 +215,7 @@ class DaemonConfigProcessTest {
 
     @Test
     void rulesAndConfigTogether_areRefused() throws Exception {
-        daemon = java("io.jvs.examples.Jvs", "daemon", "--config", "a.conf", "--rules", "rules").start();
+        daemon = Jvm.java("io.jvs.examples.Jvs", "daemon", "--config", "a.conf", "--rules", "rules").start();
         assertTrue(daemon.waitFor(60, TimeUnit.SECONDS));
         String err = new String(daemon.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(2, daemon.exitValue(), err);

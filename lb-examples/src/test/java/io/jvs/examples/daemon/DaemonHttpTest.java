@@ -45,9 +45,7 @@ class DaemonHttpTest {
         b2 = new EchoServer();
         vport = EchoServer.freePort();
         conf = dir.resolve("keepalived.conf");
-        Files.writeString(conf, StatusClient.config(vport, new int[] {b1.port(), b2.port()}, new int[] {2, 1}));
-        daemon = Daemon.start(DaemonCommand.parse(new String[] {"--config", conf.toString(), "--admin",
-            dir.resolve("admin.sock").toString(), "--http", "0", "--threads", "1"}));
+        daemon = StatusClient.startDaemon(dir, vport, new int[] {b1.port(), b2.port()}, new int[] {2, 1});
         http = daemon.httpAddress();
         assertTrue(http.getAddress().isLoopbackAddress(), "a bare port binds loopback: " + http);
     }

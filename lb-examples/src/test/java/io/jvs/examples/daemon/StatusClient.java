@@ -9,6 +9,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
@@ -37,6 +39,17 @@ final class StatusClient {
                     .append("\n        TCP_CHECK {\n            connect_timeout 0.5\n        }\n    }\n");
         }
         return sb.append("}\n").toString();
+    }
+
+    /**
+     * Writes {@link #config} to {@code dir/keepalived.conf} and starts a daemon in-process on it, with its admin
+     * socket in {@code dir} and {@code --http 0}.
+     */
+    static Daemon startDaemon(Path dir, int vport, int[] ports, int[] weights) throws Exception {
+        Path conf = dir.resolve("keepalived.conf");
+        Files.writeString(conf, config(vport, ports, weights));
+        return Daemon.start(DaemonCommand.parse(new String[] {"--config", conf.toString(), "--admin",
+            dir.resolve("admin.sock").toString(), "--http", "0", "--threads", "1"}));
     }
 
     static HttpResponse<String> get(InetSocketAddress http, String path) throws IOException, InterruptedException {

@@ -55,10 +55,7 @@ class StatusPageBrowserTest {
         assumeTrue(exe.isPresent(), "chromium is not installed (apt-get install chromium; .ci/run installs it): "
                 + "skipping the browser test of the status page");
         int vport = EchoServer.freePort();
-        Path conf = dir.resolve("keepalived.conf");
-        Files.writeString(conf, StatusClient.config(vport, new int[] {b1.port(), b2.port()}, new int[] {3, 1}));
-        daemon = Daemon.start(DaemonCommand.parse(new String[] {"--config", conf.toString(), "--admin",
-            dir.resolve("admin.sock").toString(), "--http", "0", "--threads", "1"}));
+        daemon = StatusClient.startDaemon(dir, vport, new int[] {b1.port(), b2.port()}, new int[] {3, 1});
         InetSocketAddress http = daemon.httpAddress();
         String s1 = b1.hostPort();
         String s2 = b2.hostPort();

@@ -1,11 +1,14 @@
 /**
  * Micrometer metrics for JVS: {@link io.jvs.micrometer.LoadBalancerMetrics} binds the services, real servers and
- * connection table of any {@link io.jvs.api.LoadBalancer} to a {@code MeterRegistry}. A separate module, so that
- * {@code lb-core} does not make its users depend on Micrometer.
+ * connection table of any {@link io.jvs.api.LoadBalancer} to a {@code MeterRegistry}, and
+ * {@link io.jvs.micrometer.HealthMetrics} the health of the servers a {@code HealthChecker} checks. A separate
+ * module, so that neither {@code lb-core} nor {@code lb-health} makes its users depend on Micrometer; lb-health is
+ * optional here.
  */
 module io.jvs.micrometer {
     requires transitive io.jvs.api;
     requires transitive micrometer.core;
+    requires static io.jvs.health;
 
     exports io.jvs.micrometer;
 }

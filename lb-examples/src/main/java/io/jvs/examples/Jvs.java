@@ -20,11 +20,13 @@ public final class Jvs {
             "       jvs proxy --listen HOST:PORT --backend HOST:PORT[@WEIGHT]... [--scheduler NAME]",
             "                 [--persistence SECONDS] [--transport auto|epoll|io_uring|nio] [--threads N]",
             "                 [--connect-timeout MILLIS]",
-            "       jvs daemon [--admin PATH|127.0.0.1:PORT] [--rules FILE] [--transport ...] [--threads N]",
+            "       jvs daemon [--config FILE | --rules FILE] [--admin PATH|127.0.0.1:PORT] [--http [HOST:]PORT]",
+            "                  [--transport ...] [--threads N]",
             "",
             "  demo    three real servers behind a wrr virtual service; 60 connections; the table",
             "  proxy   a foreground TCP load balancer (Ctrl-C or SIGTERM stops it)",
-            "  daemon  a foreground director driven with jvsadm (ipvsadm's commands) on an admin socket");
+            "  daemon  a foreground director driven with jvsadm (ipvsadm's commands) on an admin socket, serving",
+            "          a keepalived.conf with health checks (--config), a status page and metrics (--http)");
 
     /** Held so the level set for the demo is not garbage-collected away. */
     private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("io.jvs");

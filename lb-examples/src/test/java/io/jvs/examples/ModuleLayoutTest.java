@@ -41,7 +41,9 @@ class ModuleLayoutTest {
                 "io.jvs.core", Set.of("io.jvs.core"),
                 "io.jvs.scheduler", Set.of("io.jvs.scheduler"),
                 "io.jvs.netty", Set.of("io.jvs.netty"),
-                "io.jvs.ipvsadm", Set.of("io.jvs.ipvsadm"));
+                "io.jvs.ipvsadm", Set.of("io.jvs.ipvsadm"),
+                "io.jvs.health", Set.of("io.jvs.health", "io.jvs.health.keepalived"),
+                "io.jvs.micrometer", Set.of("io.jvs.micrometer"));
         for (Map.Entry<String, Set<String>> e : expected.entrySet()) {
             ModuleDescriptor d = finder.find(e.getKey()).map(ModuleReference::descriptor)
                     .orElseThrow(() -> new AssertionError("no module " + e.getKey() + " on the path"));
@@ -61,7 +63,8 @@ class ModuleLayoutTest {
     @Test
     void moduleGraphResolves() {
         Configuration cf = ModuleLayer.boot().configuration()
-                .resolveAndBind(classPathAsModulePath(), ModuleFinder.of(), Set.of("io.jvs.netty", "io.jvs.ipvsadm"));
+                .resolveAndBind(classPathAsModulePath(), ModuleFinder.of(), Set.of("io.jvs.netty", "io.jvs.ipvsadm", "io.jvs.health",
+                        "io.jvs.micrometer"));
         Set<String> names = cf.modules().stream().map(m -> m.name()).collect(Collectors.toSet());
         assertTrue(names.contains("io.jvs.scheduler"), "the schedulers are bound as service providers: " + names);
         assertTrue(names.contains("io.netty.transport.classes.epoll"), names.toString());

@@ -137,6 +137,24 @@ public final class CheckedService {
         return b.build();
     }
 
+    /**
+     * A copy in which {@code service} replaces the virtual service with the same id: its scheduler, persistence,
+     * flags and endpoints (what {@code ipvsadm -E} changes). Its real servers are ignored: the checked servers
+     * stay.
+     *
+     * @throws IllegalArgumentException if no service of this checked service has {@code service}'s id
+     */
+    public CheckedService withService(VirtualService service) {
+        Checks.checkNotNull(service, "service");
+        List<VirtualService> next = new ArrayList<>(services);
+        int i = ids().indexOf(service.id());
+        Checks.checkArgument(i >= 0, "service", service.id(), "one of " + ids());
+        List<RealServer> members = new ArrayList<>();
+        servers.forEach(s -> members.add(s.server()));
+        next.set(i, service.withRealServers(members));
+        return new CheckedService(List.copyOf(next), servers, quorum, hysteresis, sorryServer, sorryServerInhibit);
+    }
+
     /** A builder holding this service's values; quorum, hysteresis and the sorry server may be set once more. */
     public Builder toBuilder() {
         Builder b = new Builder(services.get(0));

@@ -63,6 +63,7 @@ class LoadBalancerMetricsTest {
         String server = "127.0.0.1:" + c.destination().address().getPort();
         assertEquals(1, registry.get("lb.connections.active").tag("server", server).gauge().value());
         assertEquals(0, registry.get("lb.connections.inactive").tag("server", server).gauge().value());
+        assertEquals(1, registry.get("lb.weight").tag("server", server).gauge().value());
         assertEquals(1, registry.get("lb.connections.total").tag("server", server).functionCounter().count());
         assertEquals(100, registry.get("lb.bytes.in").tag("server", server).functionCounter().count());
         assertEquals(300, registry.get("lb.bytes.out").tag("server", server).functionCounter().count());

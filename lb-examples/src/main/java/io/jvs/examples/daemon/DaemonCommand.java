@@ -1,17 +1,17 @@
 package io.jvs.examples.daemon;
 
+import io.jvs.api.LoadBalancer;
+import io.jvs.api.internal.Addresses;
 import io.jvs.examples.HostPort;
 import io.jvs.examples.proxy.Signals;
 import io.jvs.ipvsadm.AdminServer;
 import io.jvs.ipvsadm.Ipvsadm;
-import io.jvs.netty.NettyLoadBalancer;
 import io.jvs.netty.Transport;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -19,20 +19,25 @@ import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
 
 /**
- * {@code jvs daemon}: a foreground director driven like IPVS. It starts with an empty table, or restores a rules
- * file written by {@code ipvsadm -S} / {@code jvsadm -S}, and takes ipvsadm commands from {@code jvsadm} on an
- * admin socket. Listeners set {@code IP_FREEBIND}, so services can be added before their address exists on the
- * host. Every change is logged. SIGINT or SIGTERM closes the admin socket and the director and exits 0.
+ * {@code jvs daemon}: a foreground director driven like IPVS. It starts with an empty table, restores a rules
+ * file written by {@code ipvsadm -S} / {@code jvsadm -S}, or serves the LVS part of a keepalived.conf with its
+ * health checks (reloaded on SIGHUP), and takes ipvsadm commands from {@code jvsadm} on an admin socket. With
+ * {@code --http} it serves a live status page and Prometheus metrics. Listeners set {@code IP_FREEBIND}, so
+ * services can be added before their address exists on the host. Every change is logged. SIGINT or SIGTERM
+ * closes everything and exits 0.
  */
 public final class DaemonCommand {
 
     private static final Logger LOG = System.getLogger("io.jvs.examples.daemon");
 
     static final String USAGE = String.join("\n",
-            "usage: jvs daemon [--admin PATH|127.0.0.1:PORT] [--rules FILE] [--transport auto|epoll|io_uring|nio]",
-            "                  [--threads N]",
+            "usage: jvs daemon [--config FILE | --rules FILE] [--admin PATH|127.0.0.1:PORT] [--http [HOST:]PORT]",
+            "                  [--transport auto|epoll|io_uring|nio] [--threads N]",
+            "  --config  a keepalived.conf: its virtual servers with their health checks; SIGHUP reloads it",
+            "  --rules   ipvsadm -S rules to restore at start ('#' lines are comments); any error stops the start",
             "  --admin   the admin socket jvsadm talks to (default " + AdminServer.defaultAddress() + ")",
-            "  --rules   ipvsadm -S rules to restore at start ('#' lines are comments); any error stops the start");
+            "  --http    serve the status page (/), /status.json and Prometheus /metrics, read-only; a bare PORT",
+            "            binds 127.0.0.1");
 
     private DaemonCommand() {}
 
@@ -40,6 +45,8 @@ public final class DaemonCommand {
     static final class Options {
         String admin = AdminServer.defaultAddress();
         Path rules;
+        Path config;
+        InetSocketAddress http;
         Transport transport = Transport.AUTO;
         Integer threads;
     }
@@ -54,6 +61,15 @@ public final class DaemonCommand {
                 case "--rules":
                     o.rules = Path.of(v);
                     break;
+                case "--config":
+                    o.config = Path.of(v);
+                    break;
+                case "--http":
+                    o.http = v.chars().allMatch(Character::isDigit) && !v.isEmpty()
+                            ? new InetSocketAddress(InetAddress.getLoopbackAddress(),
+                                    HostPort.parseInt(v, 0, 65535, "--http port"))
+                            : HostPort.parse(v, "--http");
+                    break;
                 case "--transport":
                     o.transport = HostPort.parseTransport(v);
                     break;
@@ -64,6 +80,12 @@ public final class DaemonCommand {
                     throw new IllegalArgumentException("unknown option '" + a + "'");
             }
         });
+        if (o.rules != null && o.config != null) {
+            // A saved table (jvsadm -S) holds the checked services too, so restoring both would collide; and a
+            // reload could not tell the file's services from the restored ones. jvsadm can still add services.
+            throw new IllegalArgumentException("--rules and --config both fill the table; use one (services added "
+                    + "with jvsadm run beside the --config ones)");
+        }
         return o;
     }
 
@@ -77,67 +99,32 @@ public final class DaemonCommand {
             err.println(USAGE);
             return 2;
         }
-        String rules = null;
-        if (o.rules != null) {
-            try {
-                rules = withoutComments(Files.readString(o.rules, StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                err.println("jvs daemon: cannot read --rules " + o.rules + ": " + e);
-                return 2;
-            }
-        }
-        NettyLoadBalancer lb;
+        Daemon daemon;
         try {
-            lb = build(o, true);
-        } catch (IllegalStateException e) {
-            if (!String.valueOf(e.getMessage()).startsWith("freeBind")) {
-                err.println("jvs daemon: " + e.getMessage());
-                return 2;
-            }
-            LOG.log(Level.WARNING, e.getMessage() + ": services need their address to exist before they are added");
-            lb = build(o, false);
+            daemon = Daemon.start(o);
+        } catch (Daemon.StartException e) {
+            err.println(e.getMessage());
+            return e.status;
         }
-        Ipvsadm ipvsadm = Ipvsadm.of(lb);
-        if (rules != null) {
-            Ipvsadm.Result r = ipvsadm.execute(List.of("-R"), rules);
-            if (!r.ok() || !r.stderr().isEmpty()) {
-                err.print(r.stderr());
-                err.println("jvs daemon: restoring " + o.rules + " failed (status " + r.status() + "); not starting");
-                lb.close();
-                return 1;
-            }
-            LOG.log(Level.INFO, "restored " + lb.services().size() + " services from " + o.rules);
-        }
-        AdminServer server;
-        try {
-            server = AdminServer.start(o.admin, ipvsadm, DaemonCommand::log);
-        } catch (IOException | IllegalArgumentException e) {
-            err.println("jvs daemon: " + e.getMessage());
-            lb.close();
-            return 1;
-        }
-        out.println("jvs daemon: admin socket " + server.address() + ", " + lb.services().size() + " services ("
-                + lb.transport().name().toLowerCase(Locale.ROOT) + " transport)");
-        out.flush();
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);
+        Hangup.on(daemon::reload);
+        LoadBalancer lb = daemon.loadBalancer();
+        out.println("jvs daemon: admin socket " + daemon.admin().address() + ", " + lb.services().size()
+                + " services (" + daemon.netty().transport().name().toLowerCase(Locale.ROOT) + " transport)");
+        if (daemon.httpAddress() != null) {
+            out.println("jvs daemon: status page http://" + Addresses.toString(daemon.httpAddress())
+                    + "/ (metrics at /metrics)");
+        }
+        out.flush();
         try {
             stop.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        server.close();
-        lb.close();
+        daemon.close();
         out.println("jvs daemon: stopped");
         return 0;
-    }
-
-    private static NettyLoadBalancer build(Options o, boolean freeBind) {
-        NettyLoadBalancer.Builder b = NettyLoadBalancer.builder().transport(o.transport).freeBind(freeBind);
-        if (o.threads != null) {
-            b.ioThreads(o.threads);
-        }
-        return b.build();
     }
 
     /** Drops the lines that start with {@code #}, as the {@code ipvsadm-restore} script does. */
@@ -146,7 +133,7 @@ public final class DaemonCommand {
     }
 
     /** Logs every change at INFO (who, what, how it ended); listings at DEBUG. */
-    private static void log(List<String> args, Ipvsadm.Result result, String peer) {
+    static void log(List<String> args, Ipvsadm.Result result, String peer) {
         String line = "jvsadm (" + peer + "): " + String.join(" ", args) + " -> " + result.status()
                 + (result.stderr().isEmpty() ? "" : ": " + result.stderr().strip().replace("\n", " / "));
         if (Ipvsadm.modifies(args)) {

@@ -54,19 +54,9 @@ class DaemonProcessTest {
         }
     }
 
-    private static ProcessBuilder java(String mainClass, String... args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(mainClass);
-        cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd);
-    }
-
     /** Runs jvsadm to completion: stdout, stderr, exit status. */
     private String[] jvsadm(String stdin, String... args) throws Exception {
-        ProcessBuilder pb = java("io.jvs.examples.jvsadm.Jvsadm", args);
+        ProcessBuilder pb = Jvm.java("io.jvs.examples.jvsadm.Jvsadm", args);
         pb.environment().put("JVS_ADMIN", socket.toString());
         Process p = pb.start();
         p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
@@ -84,7 +74,7 @@ class DaemonProcessTest {
         Path rules = dir.resolve("rules");
         Files.writeString(rules, "# restored at start\n-A -t 127.0.0.1:" + restoredPort + " -s rr\n"
                 + "-a -t 127.0.0.1:" + restoredPort + " -r " + backends.get(0).hostPort() + " --fullnat -w 1\n");
-        daemon = java("io.jvs.examples.Jvs", "daemon", "--admin", socket.toString(), "--rules", rules.toString(),
+        daemon = Jvm.java("io.jvs.examples.Jvs", "daemon", "--admin", socket.toString(), "--rules", rules.toString(),
                 "--threads", "2").redirectError(dir.resolve("daemon.log").toFile()).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(daemon.getInputStream(), StandardCharsets.UTF_8));
         String ready = out.readLine();
@@ -156,7 +146,7 @@ class DaemonProcessTest {
     void badRulesFile_daemonDoesNotStart() throws Exception {
         Path rules = dir.resolve("rules");
         Files.writeString(rules, "-A -t 127.0.0.1:1 -s rr\n-a -t 127.0.0.1:1 -r 127.0.0.1:2 -w lots\n");
-        daemon = java("io.jvs.examples.Jvs", "daemon", "--admin", socket.toString(), "--rules", rules.toString())
+        daemon = Jvm.java("io.jvs.examples.Jvs", "daemon", "--admin", socket.toString(), "--rules", rules.toString())
                 .start();
         assertTrue(daemon.waitFor(60, TimeUnit.SECONDS));
         String err = new String(daemon.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -23,8 +23,19 @@ final class EchoServer implements AutoCloseable {
     });
 
     EchoServer() throws IOException {
-        socket = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
+        this(0);
+    }
+
+    /** An echo server on {@code port} of 127.0.0.1 (0: any free port), for example to restart a killed one. */
+    EchoServer(int port) throws IOException {
+        socket = new ServerSocket();
+        socket.setReuseAddress(true);
+        socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
         threads.execute(this::acceptLoop);
+    }
+
+    int port() {
+        return socket.getLocalPort();
     }
 
     InetSocketAddress address() {

@@ -186,14 +186,25 @@ final class Chromium implements AutoCloseable {
         call("Page.navigate", "{\"url\":" + quote(url) + "}");
     }
 
-    /** The page's current DOM as HTML, read through the DOM domain (works with JavaScript off). */
+    /**
+     * The page's current DOM as HTML, read through the DOM domain (works with JavaScript off). The page may reload
+     * itself between the two calls (its meta refresh), which invalidates the node id; then it asks again.
+     */
     String html() throws Exception {
-        Matcher root = Pattern.compile("\"root\":\\{\"nodeId\":(\\d+)").matcher(call("DOM.getDocument",
-                "{\"depth\":0}"));
-        if (!root.find()) {
-            throw new IllegalStateException("no document");
+        for (int attempt = 1; ; attempt++) {
+            Matcher root = Pattern.compile("\"root\":\\{\"nodeId\":(\\d+)").matcher(call("DOM.getDocument",
+                    "{\"depth\":0}"));
+            if (!root.find()) {
+                throw new IllegalStateException("no document");
+            }
+            try {
+                return stringField(call("DOM.getOuterHTML", "{\"nodeId\":" + root.group(1) + "}"), "outerHTML");
+            } catch (IllegalStateException e) {
+                if (attempt == 5 || !String.valueOf(e.getMessage()).contains("Could not find node")) {
+                    throw e;
+                }
+            }
         }
-        return stringField(call("DOM.getOuterHTML", "{\"nodeId\":" + root.group(1) + "}"), "outerHTML");
     }
 
     /** The first string member {@code name} of a JSON text, unescaped (scanned: responses can be large). */

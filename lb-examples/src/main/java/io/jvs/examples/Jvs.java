@@ -16,9 +16,7 @@ public final class Jvs {
 
     static final String USAGE = String.join("\n",
             "usage: jvs demo",
-            "       jvs proxy --listen HOST:PORT --backend HOST:PORT[@WEIGHT]... [--scheduler NAME]",
-            "                 [--persistence SECONDS] [--transport auto|epoll|io_uring|nio] [--threads N]",
-            "                 [--connect-timeout MILLIS]",
+            "       jvs " + ProxyCommand.USAGE.substring("usage: jvs ".length()),
             "",
             "  demo    three real servers behind a wrr virtual service; 60 connections; the table",
             "  proxy   a foreground TCP load balancer (Ctrl-C or SIGTERM stops it)");

@@ -8,9 +8,9 @@ package io.jvs.netty;
  * @param openConnections client connections currently relayed or being connected
  * @param accepted client connections accepted
  * @param noDestination clients reset because no real server was available (all quiesced, overloaded or deleted)
- * @param serviceLimitRejected clients reset because their service was at its
- *     {@link io.jvs.api.VirtualService#maxConnections() connection limit} (accepted by another event loop in the
- *     same instant the limit was reached; otherwise clients wait in the listen backlog)
+ * @param serviceLimitHeld clients accepted by one event loop in the instant another took the last slot of
+ *     their service's {@link io.jvs.api.VirtualService#maxConnections() connection limit}: they were held,
+ *     accepted but not relayed, until a slot was free (other clients wait in the kernel's listen backlog)
  * @param proxyProtocolRejected clients reset because they sent no valid PROXY protocol header in time, or came
  *     from a network not trusted to send one
  * @param connectFailures connections to real servers that failed (refused, unreachable, timed out); each counts
@@ -20,5 +20,5 @@ package io.jvs.netty;
  * @param acceptPauses times accepting was paused because the process ran out of file descriptors
  * @since 0.1
  */
-public record DataPathStats(long openConnections, long accepted, long noDestination, long serviceLimitRejected,
+public record DataPathStats(long openConnections, long accepted, long noDestination, long serviceLimitHeld,
         long proxyProtocolRejected, long connectFailures, long localAddressFailures, long acceptPauses) {}

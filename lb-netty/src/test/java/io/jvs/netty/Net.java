@@ -8,6 +8,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.util.SplittableRandom;
 import java.util.zip.CRC32;
 
@@ -33,12 +35,12 @@ public final class Net {
     /** A client bound to {@code from} (any port) and connected to 127.0.0.1:{@code port}. */
     public static Socket connect(InetAddress from, int port) throws IOException {
         Socket s = new Socket();
+        s.setSoTimeout(20_000); // before connecting: a director may reset the connection at once
+        s.setTcpNoDelay(true);
         if (from != null) {
             s.bind(new InetSocketAddress(from, 0));
         }
         s.connect(new InetSocketAddress(LOOPBACK, port), 5000);
-        s.setSoTimeout(20_000);
-        s.setTcpNoDelay(true);
         return s;
     }
 
@@ -103,4 +105,20 @@ public final class Net {
         @Override
         public void write(byte[] b, int off, int len) {}
     }
+
+    /** Reads until the stream ends: "eof" for an orderly end, "reset" for a reset, "timeout" if it never ends. */
+    public static String readToEnd(InputStream in) throws IOException {
+        byte[] buf = new byte[8192];
+        try {
+            while (in.read(buf) >= 0) {
+                // discard
+            }
+            return "eof";
+        } catch (SocketTimeoutException e) {
+            return "timeout";
+        } catch (SocketException e) {
+            return e.getMessage() != null && e.getMessage().contains("reset") ? "reset" : e.getMessage();
+        }
+    }
+
 }

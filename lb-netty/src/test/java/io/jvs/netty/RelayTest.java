@@ -1,7 +1,6 @@
 package io.jvs.netty;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jvs.api.RealServer;
@@ -11,9 +10,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -142,6 +139,47 @@ class RelayTest {
         }
     }
 
+    /**
+     * After the client's FIN the server sends 8 MiB to a client that reads slowly, so the director must wait for
+     * the half-closed client socket to become writable again and again. (Netty 4.2.18's epoll transport takes a
+     * socket whose input has ended out of epoll once it has nothing to write, and then fails the next wait for
+     * writability with epoll_ctl ENOENT, dropping the pending bytes; the relay re-arms such sockets.)
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(TRANSPORTS)
+    void clientHalfClosed_slowReader_getsEverything(Transport t) throws Exception {
+        long size = 8L << 20;
+        try (Backend server = new Backend(s -> {
+                    Net.receiveAll(s.getInputStream()); // until the client's FIN
+                    Net.send(s.getOutputStream(), size, 29);
+                });
+                NettyLoadBalancer lb = Lbs.builder(t).relayBuffer(16 * 1024).build()) {
+            int port = Lbs.startRr(lb, server);
+            try (Socket s = new Socket()) {
+                s.setReceiveBufferSize(4096);
+                s.connect(new java.net.InetSocketAddress(Net.LOOPBACK, port));
+                s.setSoTimeout(20_000);
+                s.getOutputStream().write(new byte[1000]);
+                s.shutdownOutput();
+                Thread.sleep(200); // the FIN is processed and the director's socket to us goes idle
+                InputStream in = s.getInputStream();
+                java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+                byte[] buf = new byte[4096];
+                long n = 0;
+                for (int r; (r = in.read(buf)) >= 0; ) {
+                    crc.update(buf, 0, r);
+                    n += r;
+                    if ((n & 0x3ffff) < r) {
+                        Thread.sleep(2); // slow: the director's socket to us fills up and drains again, often
+                    }
+                }
+                assertEquals(size, n);
+                assertEquals(Net.crc(size, 29), crc.getValue());
+            }
+            Lbs.awaitIdle(lb);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource(TRANSPORTS)
     void serverHalfClosesFirst_clientKeepsSending(Transport t) throws Exception {
@@ -168,6 +206,77 @@ class RelayTest {
         }
     }
 
+    /**
+     * The server's FIN arrives while the director has stopped reading from it (the client is slow): the data
+     * before the FIN and the FIN itself must still reach the client. (On epoll this once hit Netty 4.2.18 removing
+     * a half-closed socket from epoll, then failing to re-arm it with ENOENT.)
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(TRANSPORTS)
+    void serverFinWhileBackpressured_everythingArrives(Transport t) throws Exception {
+        long size = 6L << 20;
+        try (Backend server = new Backend(s -> {
+                    Net.send(s.getOutputStream(), size, 21);
+                    s.shutdownOutput();
+                    Net.receiveAll(s.getInputStream());
+                });
+                NettyLoadBalancer lb = Lbs.builder(t).relayBuffer(16 * 1024).build()) {
+            int port = Lbs.startRr(lb, server);
+            try (Socket s = new Socket()) {
+                s.setReceiveBufferSize(4096); // before connecting, so the window stays small
+                s.connect(new java.net.InetSocketAddress(Net.LOOPBACK, port));
+                s.setSoTimeout(20_000);
+                Thread.sleep(500); // read nothing: the director fills up and stops reading the server
+                long[] got = Net.receiveAll(s.getInputStream());
+                assertEquals(size, got[0]);
+                assertEquals(Net.crc(size, 21), got[1]);
+                s.shutdownOutput();
+            }
+            Lbs.awaitIdle(lb);
+        }
+    }
+
+    /**
+     * The client's FIN arrives while the director has stopped reading from it (the server reads slowly): every
+     * byte before the FIN must reach the server before the FIN does.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(TRANSPORTS)
+    void clientFinWhileBackpressured_everythingArrives(Transport t) throws Exception {
+        long size = 4L << 20;
+        try (Backend server = new Backend(s -> {
+                    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+                    byte[] buf = new byte[4096];
+                    long n = 0;
+                    var in = s.getInputStream();
+                    for (int r; (r = in.read(buf)) >= 0; ) {
+                        crc.update(buf, 0, r);
+                        n += r;
+                        if ((n & 0xffff) < r) {
+                            try {
+                                Thread.sleep(1); // a slow reader: the director backs up and stops reading the client
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                    }
+                    DataOutputStream out = new DataOutputStream(s.getOutputStream());
+                    out.writeLong(n);
+                    out.writeLong(crc.getValue());
+                });
+                NettyLoadBalancer lb = Lbs.builder(t).relayBuffer(16 * 1024).build()) {
+            int port = Lbs.startRr(lb, server);
+            try (Socket s = Net.connect(port)) {
+                long sent = Net.send(s.getOutputStream(), size, 23);
+                s.shutdownOutput();
+                DataInputStream in = new DataInputStream(s.getInputStream());
+                assertEquals(size, in.readLong(), "bytes the server got before the FIN");
+                assertEquals(sent, in.readLong());
+            }
+            Lbs.awaitIdle(lb);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource(TRANSPORTS)
     void clientReset_reachesServerAsReset(Transport t) throws Exception {
@@ -177,7 +286,7 @@ class RelayTest {
                     InputStream in = s.getInputStream();
                     in.read();
                     read.countDown();
-                    ending.complete(readToEnd(in));
+                    ending.complete(Net.readToEnd(in));
                 });
                 NettyLoadBalancer lb = Lbs.builder(t).build()) {
             int port = Lbs.startRr(lb, server);
@@ -202,7 +311,7 @@ class RelayTest {
             int port = Lbs.startRr(lb, server);
             try (Socket s = Net.connect(port)) {
                 s.getOutputStream().write(1);
-                assertEquals("reset", readToEnd(s.getInputStream()));
+                assertEquals("reset", Net.readToEnd(s.getInputStream()));
             }
             Lbs.awaitIdle(lb);
         }
@@ -304,7 +413,7 @@ class RelayTest {
                     .realServer(RealServer.of("127.0.0.1", Net.freePort()))
                     .build());
             try (Socket s = Net.connect(port)) {
-                assertEquals("reset", readToEnd(s.getInputStream()));
+                assertEquals("reset", Net.readToEnd(s.getInputStream()));
             }
             assertEquals(2, lb.stats().connectFailures(), "two attempts");
             Lbs.awaitIdle(lb);
@@ -324,7 +433,7 @@ class RelayTest {
                 Net.receive(in, 1 << 20);
                 server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 long start = System.nanoTime();
-                String end = readToEnd(in);
+                String end = Net.readToEnd(in);
                 assertTrue(end.equals("eof") || end.equals("reset"), end);
                 assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "the end took too long");
             }
@@ -379,27 +488,12 @@ class RelayTest {
                 assertEquals(-1, draining.getInputStream().read());
             }
             try (idle) {
-                assertEquals("reset", readToEnd(idle.getInputStream()), "still open after the drain");
+                assertEquals("reset", Net.readToEnd(idle.getInputStream()), "still open after the drain");
             }
             long took = closed.get(20, TimeUnit.SECONDS);
             assertTrue(took >= TimeUnit.MILLISECONDS.toNanos(1400), "close() returned before the drain: " + took);
             assertEquals(0, lb.stats().openConnections());
             assertEquals(0, ioThreads(), "event-loop threads left after close()");
-        }
-    }
-
-    /** Reads until the stream ends: "eof" for an orderly end, "reset" for a reset, "timeout" if it never ends. */
-    static String readToEnd(InputStream in) throws IOException {
-        byte[] buf = new byte[8192];
-        try {
-            while (in.read(buf) >= 0) {
-                // discard
-            }
-            return "eof";
-        } catch (java.net.SocketTimeoutException e) {
-            return "timeout";
-        } catch (SocketException e) {
-            return e.getMessage() != null && e.getMessage().contains("reset") ? "reset" : e.getMessage();
         }
     }
 
@@ -417,13 +511,5 @@ class RelayTest {
             }
         }
         return n;
-    }
-
-    static InetSocketAddress local(Socket s) {
-        return (InetSocketAddress) s.getLocalSocketAddress();
-    }
-
-    static void assertResetOnRead(Socket s) {
-        assertThrows(SocketException.class, () -> s.getInputStream().read());
     }
 }

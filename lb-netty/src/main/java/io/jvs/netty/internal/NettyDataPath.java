@@ -73,12 +73,13 @@ public final class NettyDataPath implements DataPath {
     private final ByteBufAllocator allocator;
     private final SourceAddresses sources;
     private final boolean nat;
+    private final boolean rearmHalfClosed;
     private final String natUnavailable;
 
     private final AtomicInteger open = new AtomicInteger();
     private final LongAdder accepted = new LongAdder();
     private final LongAdder noDestination = new LongAdder();
-    private final LongAdder serviceLimitRejected = new LongAdder();
+    private final LongAdder serviceLimitHeld = new LongAdder();
     private final LongAdder proxyProtocolRejected = new LongAdder();
     private final LongAdder connectFailures = new LongAdder();
     private final LongAdder localAddressFailures = new LongAdder();
@@ -108,11 +109,13 @@ public final class NettyDataPath implements DataPath {
         this.loopStates = Collections.unmodifiableMap(states);
         int buffer = config.relayBuffer();
         this.waterMark = new WriteBufferWaterMark(buffer / 2, buffer);
-        this.recvAllocator = new AdaptiveRecvByteBufAllocator(64, Math.min(2048, buffer), Math.min(65536, buffer));
+        int maxReceive = Integer.getInteger("io.jvs.netty.maxReceive", 65536);
+        this.recvAllocator = new AdaptiveRecvByteBufAllocator(64, Math.min(2048, buffer), Math.min(maxReceive, buffer));
         this.allocator = config.allocator() == null ? ByteBufAllocator.DEFAULT : config.allocator();
         this.sources = config.sourceAddresses().isEmpty() ? null : new SourceAddresses(config.sourceAddresses());
         this.natUnavailable = probeTransparent(transports);
         this.nat = natUnavailable == null;
+        this.rearmHalfClosed = transports.transport() == io.jvs.netty.Transport.EPOLL;
         LOG.log(Level.INFO, "JVS data path: " + transports + " transport, " + loops.length + " event loops, "
                 + (transports.reusePort() ? "a listening socket per event loop (SO_REUSEPORT)" : "one listening socket "
                 + "per endpoint") + ", relay buffer " + buffer + " bytes per direction, NAT forwarding "
@@ -152,6 +155,11 @@ public final class NettyDataPath implements DataPath {
 
     SourceAddresses sources() {
         return sources;
+    }
+
+    /** Whether half-closed sockets must be re-armed before writing to them again (epoll; see {@link TcpRelay}). */
+    boolean rearmHalfClosed() {
+        return rearmHalfClosed;
     }
 
     /** Applies the client-socket settings every relayed socket gets (both legs). */
@@ -195,7 +203,7 @@ public final class NettyDataPath implements DataPath {
         if (closed) {
             return CompletableFuture.failedFuture(new LoadBalancerException(Reason.CLOSED, "data path is closed"));
         }
-        ServiceState svc = services.computeIfAbsent(binding, ServiceState::new);
+        ServiceState svc = services.computeIfAbsent(binding, b -> new ServiceState(b, this));
         int n = transports.reusePort() ? loops.length : 1;
         List<Channel> channels = new ArrayList<>(n);
         List<CompletableFuture<Void>> bound = new ArrayList<>(n);
@@ -264,6 +272,10 @@ public final class NettyDataPath implements DataPath {
         }
         if (svc != null && !svc.hasListeners()) {
             services.remove(binding, svc);
+            for (ServiceState.Held h; (h = svc.nextHeld()) != null; ) {
+                resetUnregistered(h.child()); // the service is gone: a held client would only be refused
+                svc.release();
+            }
         }
         return CompletableFuture.allOf(closing.toArray(new CompletableFuture<?>[0])).thenRun(() ->
                 LOG.log(Level.INFO, "stopped listening on " + endpoint + " for " + binding.id()));
@@ -285,6 +297,12 @@ public final class NettyDataPath implements DataPath {
             }
         }
         listeners.clear();
+        for (ServiceState svc : services.values()) {
+            for (ServiceState.Held h; (h = svc.nextHeld()) != null; ) {
+                resetUnregistered(h.child());
+                svc.release();
+            }
+        }
         boolean onLoop = false;
         for (EventLoop l : loops) {
             onLoop |= l.inEventLoop();
@@ -329,7 +347,7 @@ public final class NettyDataPath implements DataPath {
 
     /** The counters, as {@link DataPathStats}. */
     public DataPathStats stats() {
-        return new DataPathStats(open.get(), accepted.sum(), noDestination.sum(), serviceLimitRejected.sum(),
+        return new DataPathStats(open.get(), accepted.sum(), noDestination.sum(), serviceLimitHeld.sum(),
                 proxyProtocolRejected.sum(), connectFailures.sum(), localAddressFailures.sum(), acceptPauses.sum());
     }
 
@@ -359,25 +377,34 @@ public final class NettyDataPath implements DataPath {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            acceptFailed(cause);
+            acceptFailed(service, ctx.channel(), cause);
         }
     }
 
     private void accept(ServiceState svc, Channel child, EventLoop loop) {
         accepted.increment();
-        VirtualService settings = svc.binding.settings();
-        int max = settings.maxConnections();
-        if (closed || !svc.acquire(max)) {
-            if (!closed) {
-                serviceLimitRejected.increment();
-            }
+        if (closed) {
             resetUnregistered(child);
-            svc.refresh(outOfFiles);
+            return;
+        }
+        int max = svc.binding.settings().maxConnections();
+        if (!svc.acquire(max)) {
+            // Another loop took the last slot in this instant: hold the client until one is free.
+            serviceLimitHeld.increment();
+            svc.hold(child, loop);
+            svc.refresh();
+            admitHeld(svc, max); // in case every connection ended meanwhile
             return;
         }
         if (max > 0 && svc.open() >= max) {
-            svc.refresh(outOfFiles); // at the limit: stop accepting until a connection ends
+            svc.refresh(); // at the limit: stop accepting until a connection ends
         }
+        admit(svc, child, loop);
+    }
+
+    /** Relays an accepted client that holds one of its service's slots. */
+    private void admit(ServiceState svc, Channel child, EventLoop loop) {
+        VirtualService settings = svc.binding.settings();
         boolean proxy = settings.acceptsProxyProtocol();
         if (proxy && !trusted(settings.proxyProtocolSources(), (InetSocketAddress) child.remoteAddress())) {
             proxyProtocolRejected.increment();
@@ -386,9 +413,7 @@ public final class NettyDataPath implements DataPath {
                     + ", which is not among the networks trusted to send a PROXY protocol header "
                     + settings.proxyProtocolSources());
             resetUnregistered(child);
-            if (svc.release()) {
-                svc.refresh(outOfFiles);
-            }
+            slotFreed(svc);
             return;
         }
         open.incrementAndGet();
@@ -403,6 +428,33 @@ public final class NettyDataPath implements DataPath {
                     relay.registrationFailed();
                 }
             });
+        }
+    }
+
+    /** A slot of {@code svc} was freed: give it to a held client, else let the listeners accept again. */
+    private void slotFreed(ServiceState svc) {
+        svc.release();
+        int max = svc.binding.settings().maxConnections();
+        admitHeld(svc, max);
+        if (svc.paused()) {
+            svc.refresh();
+        }
+    }
+
+    private void admitHeld(ServiceState svc, int max) {
+        while (svc.hasHeld() && svc.acquire(max)) {
+            ServiceState.Held h = svc.nextHeld();
+            if (h == null) {
+                svc.release();
+                continue;
+            }
+            if (closed) {
+                resetUnregistered(h.child());
+                svc.release();
+                continue;
+            }
+            admit(svc, h.child(), h.loop());
+            return;
         }
     }
 
@@ -426,8 +478,18 @@ public final class NettyDataPath implements DataPath {
         child.unsafe().closeForcibly();
     }
 
-    private void acceptFailed(Throwable cause) {
+    private void acceptFailed(ServiceState svc, Channel listener, Throwable cause) {
         if (isOutOfFiles(cause)) {
+            // This listener stays readable while its backlog is not empty: stop it now, whatever the other loops
+            // are doing, or its loop would spin on accept(). On epoll and NIO, turning auto-read on and off again
+            // (we are on its loop) also drops a read that may still be pending and would keep it armed; io_uring
+            // must not be asked to read again (it would submit another accept that fails at once).
+            ChannelConfig c = listener.config();
+            if (transports.transport() != io.jvs.netty.Transport.IO_URING) {
+                c.setAutoRead(true);
+            }
+            c.setAutoRead(false);
+            svc.listenerPaused();
             outOfFiles(cause);
         } else {
             acceptErrorLog.log("accept failed: " + cause);
@@ -451,8 +513,6 @@ public final class NettyDataPath implements DataPath {
      * a listening socket that stays readable), and try again when a connection ends or after a short pause.
      */
     void outOfFiles(Throwable cause) {
-        outOfFilesLog.log("out of file descriptors (" + cause.getMessage() + "): accepting paused; "
-                + open.get() + " connections open; raise the limit (ulimit -n) for more");
         synchronized (this) {
             if (outOfFiles) {
                 return;
@@ -460,6 +520,8 @@ public final class NettyDataPath implements DataPath {
             outOfFiles = true;
             acceptPauses.increment();
         }
+        outOfFilesLog.log("out of file descriptors (" + cause.getMessage() + "): accepting paused; "
+                + open.get() + " connections open; raise the limit (ulimit -n) for more");
         refreshListeners();
         loops[0].schedule(this::filesMaybeFreed, OUT_OF_FILES_PAUSE_MILLIS, TimeUnit.MILLISECONDS);
     }
@@ -475,21 +537,27 @@ public final class NettyDataPath implements DataPath {
     }
 
     private void refreshListeners() {
-        boolean paused = outOfFiles;
         for (ServiceState s : services.values()) {
-            s.refresh(paused);
+            s.refresh();
         }
+    }
+
+    /** Whether accepting is paused for lack of file descriptors. */
+    boolean outOfFiles() {
+        return outOfFiles;
     }
 
     // ---- reports from the relays
 
-    /** A relay ended: free its slot, and resume accepting if it was paused for it. */
-    void relayFinished(ServiceState svc) {
+    /**
+     * A relay ended: free its slot, and resume accepting if it was paused for it. A relay that had its server
+     * connection freed two descriptors, enough for the next client; one that failed before freed only the client's,
+     * and resuming then would only accept a client to reset it.
+     */
+    void relayFinished(ServiceState svc, boolean hadServer) {
         open.decrementAndGet();
-        if (svc.release()) {
-            svc.refresh(outOfFiles);
-        }
-        if (outOfFiles) {
+        slotFreed(svc);
+        if (outOfFiles && hadServer) {
             filesMaybeFreed();
         }
     }

@@ -22,6 +22,11 @@ final class RateLimitedLog {
 
     /** Logs {@code message} unless a line was logged less than ten seconds ago; then it only counts. */
     void log(String message) {
+        log(message, null);
+    }
+
+    /** Logs {@code message} with the stack trace of {@code cause}, at most once per interval. */
+    void log(String message, Throwable cause) {
         long now = System.nanoTime();
         long n = next.get();
         if ((n != Long.MIN_VALUE && now - n < 0) || !next.compareAndSet(n, now + INTERVAL_NANOS)) {
@@ -29,6 +34,11 @@ final class RateLimitedLog {
             return;
         }
         long s = suppressed.getAndSet(0);
-        logger.log(level, s == 0 ? message : message + " (" + s + " similar lines suppressed)");
+        String m = s == 0 ? message : message + " (" + s + " similar lines suppressed)";
+        if (cause == null) {
+            logger.log(level, m);
+        } else {
+            logger.log(level, m, cause);
+        }
     }
 }

@@ -55,6 +55,14 @@ import java.util.concurrent.TimeUnit;
  * directions have ended. A reset or an I/O error on one leg resets the other ({@code SO_LINGER 0}). The
  * {@link Connection} hears of every event: backend connected, client FIN, server FIN, reset, closed.
  *
+ * <p>A workaround for Netty 4.2.18's epoll transport (still in 4.2.20's classes): once a socket's input has ended
+ * and it has nothing to write, Netty removes it from epoll (EPOLL_CTL_DEL) but keeps treating it as registered, so
+ * the next time a write to it must wait for writability, {@code epoll_ctl(MOD)} fails with ENOENT and Netty drops
+ * every pending byte and shuts the output down. A half-closed connection whose other direction still carries
+ * data would be cut short. So before writing to such a socket again, the relay takes it out of its event loop
+ * and registers it again (a fresh EPOLL_CTL_ADD), and flushes only once that is done; bytes written meanwhile
+ * wait, and count against the relay buffer as usual.
+ *
  * <p>Connecting: to the real server the director picked, from the client's address (NAT, IP_TRANSPARENT) or from
  * the next configured source address (full NAT), within the connect timeout. A server that refuses, is
  * unreachable or times out counts a failure and the connection moves to another server
@@ -65,8 +73,6 @@ final class TcpRelay implements Connection.Closer {
     private static final Logger LOG = System.getLogger(TcpRelay.class.getName());
     private static final String PROXY_DECODER = "proxy-protocol-decoder";
     private static final String PROXY_ENCODER = "proxy-protocol-encoder";
-    /** Temporary: HexDumpProxy's one-read-in-flight relay instead of batching, to measure the two against each other. */
-    static final boolean READ_PER_WRITE = Boolean.getBoolean("io.jvs.netty.relay.readPerWrite");
 
     private final NettyDataPath dataPath;
     private final ServiceState service;
@@ -115,6 +121,9 @@ final class TcpRelay implements Connection.Closer {
     private void start() {
         loop.link(this);
         if (awaitingHeader) {
+            // Until the header is in, every close is a rejection, and a rejection is a reset (the decoder closes
+            // the channel itself when the header is invalid).
+            client.config().setOption(ChannelOption.SO_LINGER, 0);
             headerTimeout = client.eventLoop().schedule(this::headerTimedOut, dataPath.config().connectTimeoutMillis(),
                     TimeUnit.MILLISECONDS);
             client.read();
@@ -145,6 +154,7 @@ final class TcpRelay implements Connection.Closer {
             }
             awaitingHeader = false;
             headerTimeout.cancel(false);
+            client.config().setOption(ChannelOption.SO_LINGER, -1);
             InetSocketAddress from = (InetSocketAddress) client.remoteAddress();
             InetSocketAddress to = (InetSocketAddress) client.localAddress();
             if (header.command() == HAProxyCommand.PROXY && (header.proxiedProtocol() == HAProxyProxiedProtocol.TCP4
@@ -317,21 +327,19 @@ final class TcpRelay implements Connection.Closer {
         if (wrote) {
             ch.flush();
         }
-        if (READ_PER_WRITE) {
-            if (clientFinPending) {
-                clientLeg.forwardFin();
-            } else {
-                client.read();
-            }
-            ch.read();
-            return;
-        }
         if (clientFinPending) {
+            conn.onClientFin();
             clientLeg.forwardFin();
         } else {
             client.config().setAutoRead(true);
         }
         ch.config().setAutoRead(true);
+    }
+
+    /** Whether nothing waits in {@code ch}'s outbound buffer (so epoll may have dropped its registration). */
+    private static boolean nothingPending(Channel ch) {
+        io.netty.channel.ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
+        return out != null && out.totalPendingWriteBytes() == 0;
     }
 
     /** Whether a connect failed for want of a local address or port, which is not the real server's fault. */
@@ -376,14 +384,14 @@ final class TcpRelay implements Connection.Closer {
         if (conn != null) {
             conn.onClosed();
         }
-        dataPath.relayFinished(service);
+        dataPath.relayFinished(service, backendUp);
     }
 
     /** The client could not be registered with its event loop: it never started. */
     void registrationFailed() {
         if (!finished) {
             finished = true;
-            dataPath.relayFinished(service);
+            dataPath.relayFinished(service, false);
         }
     }
 
@@ -450,13 +458,8 @@ final class TcpRelay implements Connection.Closer {
         private final boolean fromClient;
         /** Whether buffers were written to the peer since its last flush. */
         private boolean unflushed;
-        private final ChannelFutureListener afterWrite = f -> {
-            if (f.isSuccess()) {
-                self().read();
-            } else {
-                failed(f.cause());
-            }
-        };
+        /** Whether this leg's socket is being registered again with its event loop (see {@link #rearm()}). */
+        boolean rearming;
 
         Leg(boolean fromClient) {
             this.fromClient = fromClient;
@@ -507,9 +510,10 @@ final class TcpRelay implements Connection.Closer {
             } else {
                 conn.countOutbound(buf.readableBytes());
             }
-            if (READ_PER_WRITE) {
-                peer.writeAndFlush(buf).addListener(afterWrite);
-                return;
+            Leg peerLeg = peerLeg();
+            if (dataPath.rearmHalfClosed() && !peerLeg.rearming && ((DuplexChannel) peer).isInputShutdown()
+                    && nothingPending(peer)) {
+                peerLeg.rearm();
             }
             peer.write(buf, peer.voidPromise());
             unflushed = true;
@@ -523,18 +527,46 @@ final class TcpRelay implements Connection.Closer {
             if (unflushed) {
                 unflushed = false;
                 Channel peer = peer();
-                if (peer != null) {
-                    peer.flush();
+                if (peer != null && !peerLeg().rearming) {
+                    peer.flush(); // (a re-arming peer flushes once it is registered again)
                 }
             }
+        }
+
+        private Leg peerLeg() {
+            return fromClient ? serverLeg : clientLeg;
+        }
+
+        /** Takes this leg's socket out of its event loop and registers it again, then flushes it (see class doc). */
+        void rearm() {
+            Channel ch = self();
+            EventLoop loop = ch.eventLoop();
+            rearming = true;
+            ch.config().setAutoRead(false); // its input has ended: nothing to read once registered again
+            ch.deregister().addListener((ChannelFutureListener) d -> {
+                if (!ch.isOpen()) {
+                    rearming = false;
+                    return;
+                }
+                loop.register(ch).addListener((ChannelFutureListener) r -> {
+                    rearming = false;
+                    if (r.isSuccess()) {
+                        ch.flush();
+                    } else {
+                        failed(r.cause());
+                    }
+                });
+            });
         }
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
             Channel peer = peer();
-            if (!READ_PER_WRITE && ctx.channel().isWritable() && peer != null && backendUp && !finished && !aborted
-                    && !(fromClient ? toClientShut : toServerShut)) {
-                // this leg drained below the low water mark: let the peer send to it again
+            if (ctx.channel().isWritable() && peer != null && backendUp && !finished && !aborted
+                    && peer.isActive() && !((DuplexChannel) peer).isInputShutdown()) {
+                // This leg drained below the low water mark: let the peer send to it again. Not once the peer's
+                // input has ended: there is nothing left to read, and Netty 4.2.18's epoll transport fails to
+                // re-arm a half-closed socket it has taken out of epoll (epoll_ctl ENOENT).
                 peer.config().setAutoRead(true);
             }
             ctx.fireChannelWritabilityChanged();
@@ -546,23 +578,19 @@ final class TcpRelay implements Connection.Closer {
                 if (aborted || finished) {
                     return;
                 }
-                if (conn != null) {
-                    if (fromClient) {
-                        conn.onClientFin();
-                    } else {
-                        conn.onServerFin();
-                    }
-                }
                 if (fromClient && !backendUp) {
+                    // (epoll reads to the end of a client that sent its FIN, even before the relay asks it to.)
                     if (awaitingHeader) {
                         proxyRejected("the connection ended before a PROXY protocol header");
                     } else {
-                        clientFinPending = true; // forwarded once the server is connected
+                        clientFinPending = true; // reported and forwarded once the server is connected
                     }
                     return;
                 }
-                if (READ_PER_WRITE) {
-                    ctx.read(); // netty#14193: lets the read-complete event through without a pending read
+                if (fromClient) {
+                    conn.onClientFin();
+                } else {
+                    conn.onServerFin();
                 }
                 forwardFin();
             } else {
@@ -578,7 +606,9 @@ final class TcpRelay implements Connection.Closer {
                 return;
             }
             unflushed = false;
-            peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) w -> {
+            ChannelFuture written = peerLeg().rearming ? peer.write(Unpooled.EMPTY_BUFFER)
+                    : peer.writeAndFlush(Unpooled.EMPTY_BUFFER);
+            written.addListener((ChannelFutureListener) w -> {
                 if (!w.isSuccess()) {
                     failed(w.cause());
                     return;
@@ -640,7 +670,7 @@ final class TcpRelay implements Connection.Closer {
                 LOG.log(Level.DEBUG, () -> conn + ": " + (fromClient ? "client" : "server") + " leg: " + cause);
             } else {
                 dataPath.relayErrorLog.log((conn == null ? "" : conn + ": ") + (fromClient ? "client" : "server")
-                        + " leg failed: " + cause);
+                        + " leg failed: " + cause, cause);
             }
             aborted = true;
             if (conn != null) {

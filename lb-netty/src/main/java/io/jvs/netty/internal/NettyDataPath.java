@@ -109,8 +109,7 @@ public final class NettyDataPath implements DataPath {
         this.loopStates = Collections.unmodifiableMap(states);
         int buffer = config.relayBuffer();
         this.waterMark = new WriteBufferWaterMark(buffer / 2, buffer);
-        int maxReceive = Integer.getInteger("io.jvs.netty.maxReceive", 65536);
-        this.recvAllocator = new AdaptiveRecvByteBufAllocator(64, Math.min(2048, buffer), Math.min(maxReceive, buffer));
+        this.recvAllocator = new AdaptiveRecvByteBufAllocator(64, Math.min(2048, buffer), Math.min(65536, buffer));
         this.allocator = config.allocator() == null ? ByteBufAllocator.DEFAULT : config.allocator();
         this.sources = config.sourceAddresses().isEmpty() ? null : new SourceAddresses(config.sourceAddresses());
         this.natUnavailable = probeTransparent(transports);

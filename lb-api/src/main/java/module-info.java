@@ -6,7 +6,8 @@
  */
 module io.jvs.api {
     exports io.jvs.api;
-    exports io.jvs.api.internal to io.jvs.core, io.jvs.scheduler, io.jvs.netty, io.jvs.ipvsadm;
+    exports io.jvs.api.internal to io.jvs.core, io.jvs.scheduler, io.jvs.netty, io.jvs.ipvsadm,
+            io.jvs.health;
 
     uses io.jvs.api.Scheduler.Factory;
 }

@@ -113,6 +113,18 @@ public interface LoadBalancer extends AutoCloseable {
      */
     int connectionTableSize();
 
+    /**
+     * How full the connection table is, and how many new flows it refused for lack of room. The default, for
+     * implementations without a table of their own, counts {@link #connections()} and reports no limit.
+     *
+     * @since 0.1
+     */
+    default ConnectionTableStatus connectionTable() {
+        List<ConnectionStatus> all = connections();
+        int templates = (int) all.stream().filter(ConnectionStatus::template).count();
+        return new ConnectionTableStatus(all.size(), templates, Integer.MAX_VALUE, connectionTableSize(), 0);
+    }
+
     /** The connection timeouts in force (ipvsadm {@code -L --timeout}). */
     Timeouts timeouts();
 
@@ -121,6 +133,12 @@ public interface LoadBalancer extends AutoCloseable {
      * is. Existing connections take the new values at their next packet.
      */
     void setTimeouts(Timeouts timeouts);
+
+    /** Adds a listener for what the data path observes (see {@link LoadBalancerListener}). */
+    void addListener(LoadBalancerListener listener);
+
+    /** Removes a listener added with {@link #addListener}; does nothing if it was not added. */
+    void removeListener(LoadBalancerListener listener);
 
     /** The forwarding methods this load balancer's data path can carry out. */
     Set<ForwardingMethod> supportedForwardingMethods();

@@ -6,18 +6,67 @@ import io.jvs.api.ServiceId;
 import java.net.InetSocketAddress;
 
 /**
- * One client connection (or UDP flow) placed on a real server. The data path reports what happens to it; the
- * director keeps the server's ActiveConn/InActConn counters and the traffic statistics from these reports.
+ * One entry of the director's connection table: a client connection or UDP flow placed on a real server (IPVS
+ * {@code struct ip_vs_conn}). The data path reports what happens to it; the director runs the IPVS state machine
+ * on these reports, keeps the server's ActiveConn/InActConn counters, the traffic statistics and the entry's
+ * expiry.
  *
- * <p>A connection is confined to one data-path thread: call its methods from the thread that opened it. Every
- * report is idempotent once the connection is {@link #onClosed() closed}.
+ * <p>Report from one thread at a time (the thread that handles the flow). Reports after the entry expired are
+ * ignored. <b>An entry outlives its sockets</b>: after {@link #onClosed()} it stays in the table in its last state
+ * (TIME_WAIT after an orderly close, CLOSE after a reset) until that state's timeout, counting in InActConn, as an
+ * IPVS entry does; {@code ipvsadm -L -c} lists it meanwhile.
  *
- * <h2>TCP events and IPVS states</h2>
+ * <h2>TCP: socket events and the IPVS state machine</h2>
  *
- * A socket data path cannot see TCP flags, so it reports socket events, which stand for the segments IPVS would
- * have seen: the accepted client is a SYN (the connection starts inactive, as in IPVS); a connected backend is the
- * real server's SYN+ACK and the client's ACK (it becomes active: ESTABLISHED); a FIN or reset from either side
- * makes it inactive; {@link #onClosed()} ends it.
+ * A socket data path cannot see TCP flags, so each event stands for the segments IPVS would have seen, and those
+ * are run through the kernel's state table ({@code INPUT} = client to server, {@code OUTPUT} = server to client):
+ *
+ * <table>
+ *   <caption>Socket events and the segments they stand for</caption>
+ *   <tr><th>event</th><th>segments</th><th>usual state after it</th></tr>
+ *   <tr><td>{@link ServiceBinding#open} (client accepted)</td><td>INPUT syn</td><td>SYN_RECV (active)</td></tr>
+ *   <tr><td>{@link #onBackendConnected()}</td><td>OUTPUT syn (the server's SYN+ACK), INPUT ack; nothing if
+ *       client data or a client FIN reported before it already moved the entry past SYN_RECV</td>
+ *       <td>ESTABLISHED</td></tr>
+ *   <tr><td>{@link #countInbound} / {@link #countOutbound}</td><td>INPUT ack / OUTPUT ack</td><td>unchanged</td></tr>
+ *   <tr><td>{@link #onClientFin()}</td><td>INPUT fin, OUTPUT ack</td><td>CLOSE_WAIT (inactive)</td></tr>
+ *   <tr><td>{@link #onServerFin()}</td><td>OUTPUT fin, INPUT ack</td><td>FIN_WAIT, or TIME_WAIT after the
+ *       client's FIN</td></tr>
+ *   <tr><td>{@link #onClientReset()} ({@link #onReset()})</td><td>INPUT rst</td><td>CLOSE</td></tr>
+ *   <tr><td>{@link #onServerReset()}</td><td>OUTPUT rst</td><td>CLOSE</td></tr>
+ *   <tr><td>{@link #reschedule()} returning false</td><td>OUTPUT rst (the last server refused)</td>
+ *       <td>CLOSE</td></tr>
+ *   <tr><td>{@link #onClosed()}</td><td>none; an entry still in NONE, LISTEN or an active state (closed with no
+ *       FIN or reset reported) is set to CLOSE</td><td>unchanged, or CLOSE</td></tr>
+ * </table>
+ *
+ * Every segment re-arms the entry's timer with its state's timeout (ESTABLISHED 900 s, FIN_WAIT 120 s, ...;
+ * {@code --set tcp tcpfin udp} changes three of them, taken at the next packet).
+ *
+ * <h2>Idle timeouts</h2>
+ *
+ * When an entry expires while a {@link Closer} is {@linkplain #attach attached} (its sockets are still open: the
+ * connection was idle for its state's whole timeout, or {@code expire_nodest_conn} swept it), the director calls
+ * {@link Closer#close close(true)}: a <b>reset</b>, not an orderly close. An IPVS client would get a reset on its
+ * next segment once the entry is gone, and a FIN could make a truncated response look complete to the peers.
+ *
+ * <h2>UDP</h2>
+ *
+ * Call {@link ServiceBinding#open} for every datagram from a client: it returns the client's live flow (the same
+ * object as before) or places a new one (state UDP, always counted in InActConn). Then {@link #countInbound}
+ * counts the datagram and re-arms the flow for the UDP timeout (300 s); {@link #countOutbound} does the same for
+ * each reply. {@link #attached()} tells whether the flow already has the data path's state (its socket to the
+ * real server): null for a new flow, or after {@link #onClosed()}. When the flow expires the director calls the
+ * closer, so the data path can release that socket. TCP events are ignored for UDP flows. One-packet services
+ * ({@code VirtualService.isOnePacket()}) return a new connection for every datagram that is never entered in the
+ * table: it is counted as a scheduled connection, never listed, never counted in InActConn, and needs no
+ * {@link #onClosed()}.
+ *
+ * <h2>Statistics</h2>
+ *
+ * For a socket data path a "packet" is one relay read: {@link #countInbound} for each read from the client,
+ * {@link #countOutbound} for each read from the real server, with the bytes read. As in IPVS, traffic of a
+ * connection whose real server was deleted is not counted.
  *
  * @since 0.1
  */
@@ -29,10 +78,10 @@ public interface Connection {
     /** The protocol. */
     Protocol protocol();
 
-    /** The client's address and port. */
+    /** The client's address and port (a new object on each call). */
     InetSocketAddress client();
 
-    /** The address and port the client reached. */
+    /** The address and port the client reached (a new object on each call). */
     InetSocketAddress virtual();
 
     /** The real server the connection was placed on. */
@@ -40,37 +89,53 @@ public interface Connection {
 
     /**
      * Where to connect: the real server's address and port, or the port the client reached when the real
-     * server's port is 0.
+     * server's port is 0 (and, for persistent firewall-mark and port-0 services, always the port the client
+     * reached, as in IPVS).
      */
     InetSocketAddress destinationAddress();
 
     /**
      * The connection to the real server could not be made (refused, unreachable, timed out). Counts a failure
      * against that server and places the connection on another one: the scheduler's pick if it was not tried
-     * yet, else the next usable untried server in list order.
+     * yet, else the next usable untried server in list order. The connection stays in SYN_RECV. A persistent
+     * client's template keeps pointing at its server (the kernel has no such retry; the next connection tries that
+     * server again unless it is deleted or, with {@code expireQuiescentTemplate}, quiesced).
      *
      * @return true when another server was picked ({@link #destination()} and {@link #destinationAddress()}
-     *     changed); false when every usable server was tried, and the connection is then closed
+     *     changed); false when every usable server was tried: the entry then moves to CLOSE, as after the
+     *     server's reset, and the data path closes the client
      */
     boolean reschedule();
 
     /**
-     * Gives the director a way to close this connection's sockets, for closes it decides on (an idle timeout,
-     * a table flush). Call once, right after {@link ServiceBinding#open}.
+     * Gives the director a way to close this connection's sockets, for closes it decides on (idle timeout,
+     * {@code expire_nodest_conn}). Call right after {@link ServiceBinding#open} for a new connection; a
+     * later call replaces the closer.
      */
     void attach(Closer closer);
+
+    /**
+     * The closer attached to this connection, or null if none is: a new flow, or one whose sockets were released
+     * with {@link #onClosed()}, or one that expired. A UDP data path attaches its per-flow state here.
+     *
+     * @since 0.1
+     */
+    default Closer attached() {
+        return null;
+    }
 
     /** Closes a connection's sockets when the director asks. */
     @FunctionalInterface
     interface Closer {
         /**
          * Closes both legs of the connection; {@code reset} asks for a reset (RST) instead of an orderly close.
-         * May be called from any thread; the data path moves the work to the connection's own thread.
+         * May be called from any thread (the director's timer thread); the data path moves the work to the
+         * connection's own thread. Must not block.
          */
         void close(boolean reset);
     }
 
-    /** The connection to the real server is established: the connection becomes active. */
+    /** The connection to the real server is established: the connection becomes ESTABLISHED (active). */
     void onBackendConnected();
 
     /** The client half-closed (sent FIN). */
@@ -79,15 +144,42 @@ public interface Connection {
     /** The real server half-closed (sent FIN). */
     void onServerFin();
 
-    /** Either side reset the connection. */
+    /**
+     * A reset ended the connection, when the data path cannot tell which side sent it; treated as the client's
+     * ({@link #onClientReset()}).
+     */
     void onReset();
 
-    /** Both sides are closed; the connection leaves the server's counters. */
+    /**
+     * The client reset the connection (or its leg failed); the director resets the server's leg.
+     *
+     * @since 0.1
+     */
+    default void onClientReset() {
+        onReset();
+    }
+
+    /**
+     * The real server reset the connection (or its leg failed); the director resets the client's leg.
+     *
+     * @since 0.1
+     */
+    default void onServerReset() {
+        onReset();
+    }
+
+    /**
+     * Both sockets are closed: the closer is detached. The entry stays in the table until its state's timeout
+     * (see above).
+     */
     void onClosed();
 
-    /** Counts one read of {@code bytes} relayed from the client to the real server (a packet, for statistics). */
+    /**
+     * Counts one read of {@code bytes} relayed from the client to the real server (one packet, for statistics) and
+     * re-arms the entry's timer. Allocates nothing and takes no lock.
+     */
     void countInbound(int bytes);
 
-    /** Counts one read of {@code bytes} relayed from the real server to the client. */
+    /** Counts one read of {@code bytes} relayed from the real server to the client; as {@link #countInbound}. */
     void countOutbound(int bytes);
 }

@@ -4,6 +4,7 @@ import io.jvs.api.Endpoint;
 import io.jvs.api.ForwardingMethod;
 import io.jvs.api.LoadBalancerException;
 import io.jvs.api.VirtualService;
+import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
@@ -47,4 +48,37 @@ public interface DataPath {
 
     /** Releases the data path's threads and sockets; called once, after every endpoint was unbound. */
     void close();
+
+    /**
+     * A data path that listens nowhere and supports every forwarding method: for tests and tools that drive the
+     * director's connections themselves through {@link Director#binding}.
+     *
+     * @since 0.1
+     */
+    static DataPath detached() {
+        return new DataPath() {
+            @Override
+            public Set<ForwardingMethod> supportedForwardingMethods() {
+                return EnumSet.allOf(ForwardingMethod.class);
+            }
+
+            @Override
+            public CompletableFuture<Void> bind(ServiceBinding binding, Endpoint endpoint) {
+                return CompletableFuture.completedFuture(null);
+            }
+
+            @Override
+            public CompletableFuture<Void> unbind(ServiceBinding binding, Endpoint endpoint) {
+                return CompletableFuture.completedFuture(null);
+            }
+
+            @Override
+            public void close() {}
+
+            @Override
+            public String toString() {
+                return "DataPath.detached()";
+            }
+        };
+    }
 }

@@ -1,8 +1,10 @@
 package io.jvs.core;
 
 import io.jvs.api.ConnectionStatus;
+import io.jvs.api.ConnectionTableStatus;
 import io.jvs.api.ForwardingMethod;
 import io.jvs.api.LoadBalancer;
+import io.jvs.api.LoadBalancerListener;
 import io.jvs.api.RealServer;
 import io.jvs.api.ServiceId;
 import io.jvs.api.ServiceStatus;
@@ -10,6 +12,7 @@ import io.jvs.api.Ticker;
 import io.jvs.api.Timeouts;
 import io.jvs.api.VirtualService;
 import io.jvs.api.internal.Checks;
+import io.jvs.core.internal.ConnectionTable;
 import io.jvs.core.internal.ServiceTable;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -18,11 +21,16 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A director: the IPVS service table driven by a {@link DataPath}. It is a complete {@link LoadBalancer};
- * transports such as {@code io.jvs.netty.NettyLoadBalancer} create one around their data path.
+ * A director: the IPVS service table and connection table, driven by a {@link DataPath}. It is a complete
+ * {@link LoadBalancer}; transports such as {@code io.jvs.netty.NettyLoadBalancer} create one around their data path.
  *
  * <p>Control operations are serialized on the director; each is checked completely before anything changes.
- * The data path reads the table without locks.
+ * The data path reads the tables without locks (new flows take one of 64 striped locks).
+ *
+ * <p>The connection table holds every connection and persistence template (see {@link Connection} for the TCP
+ * state machine, the timeouts and the idle-timeout resets), up to {@link Builder#maxConnections(int)} entries.
+ * One daemon thread, {@code jvs-timer}, expires entries every 100 ms (a hashed timer wheel: O(1) per entry) and
+ * runs the rate estimator every 2 s.
  *
  * @since 0.1
  */
@@ -31,7 +39,8 @@ public final class Director implements LoadBalancer {
     private final ServiceTable table;
 
     private Director(Builder b) {
-        this.table = new ServiceTable(b.dataPath, b.ticker, b.estimatorPeriodMillis);
+        this.table = new ServiceTable(b.dataPath, b.ticker, new ServiceTable.Config(b.estimatorPeriodMillis,
+                b.connectionTimer, b.maxConnections, b.secureTcp, b.expireNodestConn, b.expireQuiescentTemplate));
     }
 
     /** Starts building a director. */
@@ -116,6 +125,12 @@ public final class Director implements LoadBalancer {
     }
 
     @Override
+    public ConnectionTableStatus connectionTable() {
+        ConnectionTable t = table.connectionTable();
+        return new ConnectionTableStatus(t.size(), t.templates(), t.capacity(), t.buckets(), t.refused());
+    }
+
+    @Override
     public Timeouts timeouts() {
         return table.timeouts();
     }
@@ -126,9 +141,29 @@ public final class Director implements LoadBalancer {
         table.setTimeouts(timeouts);
     }
 
+    @Override
+    public void addListener(LoadBalancerListener listener) {
+        Checks.checkNotNull(listener, "listener");
+        table.listeners().add(listener);
+    }
+
+    @Override
+    public void removeListener(LoadBalancerListener listener) {
+        table.listeners().remove(listener);
+    }
+
     /** Runs one 2-second step of every rate estimator now (for tests that drive time themselves). */
     public void estimateRates() {
         table.estimate();
+    }
+
+    /**
+     * Runs the connection timer now: every entry whose time is up by the {@link Builder#ticker ticker} expires
+     * (its sockets, if still open, are reset). The timer thread does this every 100 ms; tests that move a fake
+     * ticker call it themselves.
+     */
+    public void runTimers() {
+        table.runTimers();
     }
 
     @Override
@@ -156,10 +191,22 @@ public final class Director implements LoadBalancer {
 
     /** Builds a {@link Director}. */
     public static final class Builder {
+        /** The default capacity of the connection table: 2^20 entries. */
+        public static final int DEFAULT_MAX_CONNECTIONS = 1 << 20;
+        /** The largest capacity: 2^27 entries (the kernel's largest {@code conn_tab_bits}). */
+        public static final int MAX_MAX_CONNECTIONS = 1 << 27;
+
         private DataPath dataPath;
         private Ticker ticker;
         private long estimatorPeriodMillis = 2000;
         private boolean estimatorSet;
+        private boolean connectionTimer = true;
+        private boolean connectionTimerSet;
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private boolean maxConnectionsSet;
+        private Boolean secureTcp;
+        private Boolean expireNodestConn;
+        private Boolean expireQuiescentTemplate;
 
         Builder() {}
 
@@ -201,6 +248,78 @@ public final class Director implements LoadBalancer {
         }
 
         /**
+         * Whether the director's timer thread expires connection entries every 100 ms (the default); without it,
+         * entries expire only when {@link Director#runTimers()} is called.
+         *
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder connectionTimer(boolean enabled) {
+            Checks.checkNotSet(connectionTimerSet ? Boolean.valueOf(connectionTimer) : null, "connectionTimer");
+            connectionTimer = enabled;
+            connectionTimerSet = true;
+            return this;
+        }
+
+        /**
+         * The most entries the connection table holds, connections and persistence templates together; the
+         * default is {@value #DEFAULT_MAX_CONNECTIONS}. At the limit a new flow is refused ({@link ServiceBinding#open}
+         * returns null, the client is refused) and counted in {@link ConnectionTableStatus#refused()}. The hash
+         * table gets this many buckets, rounded up to a power of two (4 bytes each).
+         *
+         * @throws IllegalArgumentException if it is not in 1-{@value #MAX_MAX_CONNECTIONS}
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder maxConnections(int maxConnections) {
+            Checks.checkInRange(maxConnections, 1, MAX_MAX_CONNECTIONS, "maxConnections");
+            Checks.checkNotSet(maxConnectionsSet ? Integer.valueOf(this.maxConnections) : null, "maxConnections");
+            this.maxConnections = maxConnections;
+            maxConnectionsSet = true;
+            return this;
+        }
+
+        /**
+         * IPVS's {@code secure_tcp} defence, always on (sysctl value 3): the TCP state machine uses the secure
+         * table, in which a connection becomes ESTABLISHED only once the real server has answered, and an
+         * unanswered SYN does not hold an active slot. Off by default, as in the kernel.
+         *
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder secureTcp(boolean enabled) {
+            Checks.checkNotSet(secureTcp, "secureTcp");
+            secureTcp = enabled;
+            return this;
+        }
+
+        /**
+         * IPVS's sysctl {@code expire_nodest_conn} (default off). When on: deleting a real server (or its service)
+         * expires its connections at once, resetting their sockets, and a new flow that meets an entry of a
+         * deleted server, or a TCP connection that meets one of a quiesced (weight 0) server, is placed anew.
+         * When off, established TCP connections of a deleted server continue until they end, UDP datagrams of
+         * its flows are dropped until the flows expire, and entries live out their timeouts.
+         *
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder expireNodestConn(boolean enabled) {
+            Checks.checkNotSet(expireNodestConn, "expireNodestConn");
+            expireNodestConn = enabled;
+            return this;
+        }
+
+        /**
+         * IPVS's sysctl {@code expire_quiescent_template} (default off). When on, a persistence template whose
+         * real server is quiesced (weight 0) is dropped at the client's next new connection, which is scheduled
+         * anew; when off, persistent clients keep going to a quiesced server while their template lives (each new
+         * connection refreshes it). Templates of deleted servers are dropped either way.
+         *
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder expireQuiescentTemplate(boolean enabled) {
+            Checks.checkNotSet(expireQuiescentTemplate, "expireQuiescentTemplate");
+            expireQuiescentTemplate = enabled;
+            return this;
+        }
+
+        /**
          * Builds the director.
          *
          * @throws IllegalStateException if no data path was set
@@ -213,6 +332,11 @@ public final class Director implements LoadBalancer {
             b.dataPath = dataPath;
             b.ticker = ticker == null ? Ticker.system() : ticker;
             b.estimatorPeriodMillis = estimatorPeriodMillis;
+            b.connectionTimer = connectionTimer;
+            b.maxConnections = maxConnections;
+            b.secureTcp = secureTcp != null && secureTcp;
+            b.expireNodestConn = expireNodestConn != null && expireNodestConn;
+            b.expireQuiescentTemplate = expireQuiescentTemplate != null && expireQuiescentTemplate;
             return new Director(b);
         }
     }

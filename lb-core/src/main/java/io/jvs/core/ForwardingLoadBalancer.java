@@ -1,8 +1,10 @@
 package io.jvs.core;
 
 import io.jvs.api.ConnectionStatus;
+import io.jvs.api.ConnectionTableStatus;
 import io.jvs.api.ForwardingMethod;
 import io.jvs.api.LoadBalancer;
+import io.jvs.api.LoadBalancerListener;
 import io.jvs.api.RealServer;
 import io.jvs.api.ServiceId;
 import io.jvs.api.ServiceStatus;
@@ -94,6 +96,11 @@ public abstract class ForwardingLoadBalancer implements LoadBalancer {
     }
 
     @Override
+    public ConnectionTableStatus connectionTable() {
+        return delegate().connectionTable();
+    }
+
+    @Override
     public Timeouts timeouts() {
         return delegate().timeouts();
     }
@@ -101,6 +108,16 @@ public abstract class ForwardingLoadBalancer implements LoadBalancer {
     @Override
     public void setTimeouts(Timeouts timeouts) {
         delegate().setTimeouts(timeouts);
+    }
+
+    @Override
+    public void addListener(LoadBalancerListener listener) {
+        delegate().addListener(listener);
+    }
+
+    @Override
+    public void removeListener(LoadBalancerListener listener) {
+        delegate().removeListener(listener);
     }
 
     @Override

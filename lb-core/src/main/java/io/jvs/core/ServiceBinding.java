@@ -31,14 +31,33 @@ public interface ServiceBinding {
     }
 
     /**
-     * Places a new client connection or flow: picks its real server with the service's scheduler and accounts
-     * for it (the server's InActConn and connection counters go up, as for a new IPVS connection).
+     * Finds or places the connection of a new client connection (TCP: call once per accepted socket) or of one
+     * datagram (UDP: call for every datagram), as IPVS does for a packet:
+     *
+     * <ol>
+     *   <li>If the table has a live entry with this key (protocol, client address and port, virtual address and
+     *       port), it is returned: for UDP, the client's flow, re-armed by {@link Connection#countInbound}; for
+     *       TCP, the same entry runs the new SYN through its state machine, unless it is in TIME_WAIT or CLOSE and
+     *       not controlled by a persistence template ({@code conn_reuse_mode}), or still has sockets attached,
+     *       or its server is quiesced or deleted while {@code expireNodestConn} is on: then it is expired and the
+     *       client is placed anew. A flow whose server was deleted returns null (its datagrams are dropped, as in
+     *       IPVS) until it expires.</li>
+     *   <li>Otherwise the service places it: through the client's persistence template if the service is
+     *       persistent (no scheduler call while the template is valid), else with the scheduler. The new entry is
+     *       counted as a scheduled connection, in the server's InActConn, and then runs its first packet (TCP:
+     *       SYN_RECV, active; UDP: state UDP, inactive, 300 s).</li>
+     *   <li>A one-packet service ({@code -o}) schedules every UDP datagram on its own and keeps no entry; see
+     *       {@link Connection}.</li>
+     * </ol>
+     *
+     * <p>Allocates nothing when it finds a live IPv4 flow; a new entry is one object of about 100 bytes.
      *
      * @param protocol the protocol the client used
      * @param client the client's address and port
      * @param virtual the address and port the client reached (the endpoint)
-     * @return the connection, or {@code null} when no real server is available or the service was deleted;
-     *     the data path then refuses the client
+     * @return the connection, or {@code null} when no real server is available, the service was deleted, the
+     *     connection table is full, or the flow's server was deleted; the data path then refuses the client
+     *     (TCP) or drops the datagram (UDP)
      */
     Connection open(Protocol protocol, InetSocketAddress client, InetSocketAddress virtual);
 }

@@ -3,8 +3,9 @@ package io.jvs.examples;
 import io.jvs.api.internal.Addresses;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Locale;
 
-/** Parses {@code HOST:PORT} and {@code [IPv6]:PORT} arguments. */
+/** Parses {@code HOST:PORT} and {@code [IPv6]:PORT} arguments, and the other values the commands share. */
 public final class HostPort {
 
     private HostPort() {}
@@ -40,5 +41,32 @@ public final class HostPort {
             // fall through
         }
         throw new IllegalArgumentException(name + ": " + text + " (expected: " + min + "-" + max + ")");
+    }
+
+    /** Parses a {@code --transport} value, or throws {@code --transport: text (expected: ...)}. */
+    public static io.jvs.netty.Transport parseTransport(String text) {
+        try {
+            return io.jvs.netty.Transport.valueOf(text.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--transport: " + text + " (expected: auto, epoll, io_uring or nio)");
+        }
+    }
+
+    /**
+     * Walks {@code --name value} pairs, handing each to {@code handler}.
+     *
+     * @throws IllegalArgumentException for a word that is not an option, or an option without its value
+     */
+    public static void options(String[] args, java.util.function.BiConsumer<String, String> handler) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument '" + a + "'");
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException(a + ": missing value");
+            }
+            handler.accept(a, args[++i]);
+        }
     }
 }

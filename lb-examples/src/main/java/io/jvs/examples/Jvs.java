@@ -1,5 +1,6 @@
 package io.jvs.examples;
 
+import io.jvs.examples.daemon.DaemonCommand;
 import io.jvs.examples.demo.Demo;
 import io.jvs.examples.proxy.ProxyCommand;
 import java.io.IOException;
@@ -9,7 +10,7 @@ import java.util.Arrays;
 import java.util.logging.LogManager;
 
 /**
- * The {@code jvs} launcher: {@code jvs demo} and {@code jvs proxy ...}. {@code bin/jvs} builds the jar on first
+ * The {@code jvs} launcher: {@code jvs demo}, {@code jvs proxy ...} and {@code jvs daemon ...}. {@code bin/jvs} builds the jar on first
  * use and runs this class.
  */
 public final class Jvs {
@@ -17,9 +18,11 @@ public final class Jvs {
     static final String USAGE = String.join("\n",
             "usage: jvs demo",
             "       jvs " + ProxyCommand.USAGE.substring("usage: jvs ".length()),
+            "       jvs daemon [--admin PATH|127.0.0.1:PORT] [--rules FILE] [--transport ...] [--threads N]",
             "",
             "  demo    three real servers behind a wrr virtual service; 60 connections; the table",
-            "  proxy   a foreground TCP load balancer (Ctrl-C or SIGTERM stops it)");
+            "  proxy   a foreground TCP load balancer (Ctrl-C or SIGTERM stops it)",
+            "  daemon  a foreground director driven with jvsadm (ipvsadm's commands) on an admin socket");
 
     /** Held so the level set for the demo is not garbage-collected away. */
     private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("io.jvs");
@@ -44,6 +47,8 @@ public final class Jvs {
                 return Demo.run(out, err);
             case "proxy":
                 return ProxyCommand.run(rest, out, err);
+            case "daemon":
+                return DaemonCommand.run(rest, out, err);
             case "-h":
             case "--help":
             case "help":

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A load balancer whose data path is Netty: each virtual service listens on its address, and every client
@@ -109,6 +110,8 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
         private Duration drainTimeout;
         private ByteBufAllocator allocator;
         private Ticker ticker;
+        private Consumer<Director.Builder> directorOptions;
+        private Boolean freeBind;
 
         Builder() {}
 
@@ -259,13 +262,46 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
         }
 
         /**
+         * Options of the {@link Director} inside: the connection table's size and the IPVS switches, for example
+         * {@code .director(d -> d.maxConnections(100_000).expireNodestConn(true))}. The data path and the ticker
+         * are set by this builder.
+         *
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder director(Consumer<Director.Builder> options) {
+            Checks.checkNotNull(options, "director");
+            Checks.checkNotSet(this.directorOptions, "director");
+            this.directorOptions = options;
+            return this;
+        }
+
+        /**
+         * Whether service listeners set {@code IP_FREEBIND}, so a service can be added before its virtual address
+         * exists on the host (as keepalived does before VRRP brings the address up); the default is false. Needs
+         * the epoll or io_uring transport: Java NIO cannot set the option.
+         *
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder freeBind(boolean freeBind) {
+            Checks.checkNotSet(this.freeBind, "freeBind");
+            this.freeBind = freeBind;
+            return this;
+        }
+
+        /**
          * Starts the event loops and returns the load balancer, with no services yet. The transport, the number
          * of loops and whether NAT forwarding is available are logged.
          *
-         * @throws IllegalStateException if the requested native transport is unavailable here
+         * @throws IllegalStateException if the requested native transport is unavailable here, or
+         *     {@link #freeBind(boolean) freeBind} was asked of a transport that cannot set it
          */
         public NettyLoadBalancer build() {
             Transports t = Transports.of(transport == null ? Transport.AUTO : transport);
+            boolean free = freeBind != null && freeBind;
+            if (free && t.freeBindOption() == null) {
+                throw new IllegalStateException("freeBind: true (expected: the EPOLL or IO_URING transport; "
+                        + t.transport() + " cannot set IP_FREEBIND)");
+            }
             DataPathConfig config = new DataPathConfig(t,
                     ioThreads == null ? Runtime.getRuntime().availableProcessors() : ioThreads,
                     (int) (connectTimeout == null ? 5000 : connectTimeout.toMillis()),
@@ -273,11 +309,14 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
                     relayBuffer == null ? DEFAULT_RELAY_BUFFER : relayBuffer,
                     sourceAddresses == null ? List.of() : sourceAddresses,
                     drainTimeout == null ? 5000 : drainTimeout.toMillis(),
-                    allocator);
+                    allocator, free);
             NettyDataPath dataPath = new NettyDataPath(config);
             Director.Builder d = Director.builder().dataPath(dataPath);
             if (ticker != null) {
                 d.ticker(ticker);
+            }
+            if (directorOptions != null) {
+                directorOptions.accept(d);
             }
             return new NettyLoadBalancer(d.build(), dataPath, t.transport());
         }
@@ -309,6 +348,12 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
             }
             if (allocator != null) {
                 parts.add("allocator=" + allocator.getClass().getSimpleName());
+            }
+            if (freeBind != null) {
+                parts.add("freeBind=" + freeBind);
+            }
+            if (directorOptions != null) {
+                parts.add("director=...");
             }
             return "NettyLoadBalancer.Builder" + parts;
         }

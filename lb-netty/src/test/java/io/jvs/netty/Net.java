@@ -106,6 +106,22 @@ public final class Net {
         public void write(byte[] b, int off, int len) {}
     }
 
+    /**
+     * Connects to 127.0.0.1:{@code port} and reads until the end, as {@link #readToEnd}; a reset that comes before
+     * connect() returns (a director that refuses at once) is a reset too.
+     */
+    public static String connectAndReadToEnd(int port) throws IOException {
+        Socket s;
+        try {
+            s = connect(port);
+        } catch (SocketException e) {
+            return e.getMessage() != null && e.getMessage().contains("reset") ? "reset" : e.getMessage();
+        }
+        try (s) {
+            return readToEnd(s.getInputStream());
+        }
+    }
+
     /** Reads until the stream ends: "eof" for an orderly end, "reset" for a reset, "timeout" if it never ends. */
     public static String readToEnd(InputStream in) throws IOException {
         byte[] buf = new byte[8192];

@@ -412,9 +412,7 @@ class RelayTest {
                     .realServer(RealServer.of("127.0.0.1", Net.freePort()))
                     .realServer(RealServer.of("127.0.0.1", Net.freePort()))
                     .build());
-            try (Socket s = Net.connect(port)) {
-                assertEquals("reset", Net.readToEnd(s.getInputStream()));
-            }
+            assertEquals("reset", Net.connectAndReadToEnd(port));
             assertEquals(2, lb.stats().connectFailures(), "two attempts");
             Lbs.awaitIdle(lb);
         }

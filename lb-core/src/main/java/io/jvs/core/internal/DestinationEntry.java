@@ -39,7 +39,7 @@ public final class DestinationEntry implements Destination {
         }
     }
 
-    private final ServiceEntry service;
+    private volatile ServiceEntry service;
     private final InetSocketAddress address;
     private final Counters stats = new Counters();
     private final LongAdder connectFailures = new LongAdder();
@@ -50,6 +50,8 @@ public final class DestinationEntry implements Destination {
     private volatile int inactive;
     private volatile int persistent;
     private volatile int flags = AVAILABLE;
+    /** Trash bookkeeping (control thread): when the server was found unreferenced in the trash, or 0. */
+    long idleSinceNanos;
 
     DestinationEntry(ServiceEntry service, RealServer server) {
         this.service = service;
@@ -112,6 +114,7 @@ public final class DestinationEntry implements Destination {
     /** Counts a connection the server did not accept (refused, unreachable, timed out). */
     void connectFailed() {
         connectFailures.increment();
+        service.connectFailed(this);
     }
 
     /** Connections the server did not accept since it was added; input for passive health checks. */
@@ -142,35 +145,72 @@ public final class DestinationEntry implements Destination {
         }
     }
 
-    /** Unlinks the server from its service (ipvsadm {@code -d}); control thread only. */
-    void unlink() {
+    /** Unlinks the server from its service (ipvsadm {@code -d}) into the trash; control thread only. */
+    void trash() {
         clearFlag(AVAILABLE);
+        idleSinceNanos = 0;
     }
 
-    /** A new connection was bound to this server: it starts inactive, as in IPVS. */
+    /**
+     * Brings a trashed server back (ipvsadm {@code -a} of the same address while it is in the trash): it keeps
+     * its connections and counters; its statistics are zeroed only if it comes back into another service object,
+     * as in IPVS. Control thread only.
+     */
+    void revive(ServiceEntry into, RealServer next) {
+        if (into != service) {
+            stats.zero();
+            service = into;
+        }
+        edit(next);
+        setFlag(AVAILABLE);
+    }
+
+    /** Whether no connection or template refers to the server any more. */
+    boolean isUnreferenced() {
+        return active == 0 && inactive == 0 && persistent == 0;
+    }
+
+    /** A new connection was bound to this server: it starts inactive, as in IPVS; the upper threshold is checked. */
     void bindInactive() {
-        INACTIVE.getAndAdd(this, 1);
+        bind(false);
+    }
+
+    /** A connection was bound to this server (active after a reschedule); the upper threshold is checked. */
+    void bind(boolean isActive) {
+        (isActive ? ACTIVE : INACTIVE).getAndAdd(this, 1);
         checkOverload();
         service.countersChanged(this);
     }
 
-    /** A connection moved from inactive to active. */
-    void activate() {
-        INACTIVE.getAndAdd(this, -1);
-        ACTIVE.getAndAdd(this, 1);
+    /** A connection moved between the active and inactive sets. */
+    void move(boolean toActive) {
+        if (toActive) {
+            INACTIVE.getAndAdd(this, -1);
+            ACTIVE.getAndAdd(this, 1);
+        } else {
+            ACTIVE.getAndAdd(this, -1);
+            INACTIVE.getAndAdd(this, 1);
+        }
         service.countersChanged(this);
     }
 
-    /** A connection moved from active to inactive. */
-    void deactivate() {
-        ACTIVE.getAndAdd(this, -1);
-        INACTIVE.getAndAdd(this, 1);
-        service.countersChanged(this);
-    }
-
-    /** A connection left the table from the active or inactive set. */
+    /** A connection left the table from the active or inactive set; OVERLOAD is re-evaluated. */
     void unbind(boolean wasActive) {
         (wasActive ? ACTIVE : INACTIVE).getAndAdd(this, -1);
+        releaseOverload();
+        service.countersChanged(this);
+    }
+
+    /** A persistence template now points at this server (PersistConn + 1); the upper threshold is checked. */
+    void bindTemplate() {
+        PERSISTENT.getAndAdd(this, 1);
+        checkOverload();
+        service.countersChanged(this);
+    }
+
+    /** A persistence template pointing at this server expired. */
+    void unbindTemplate() {
+        PERSISTENT.getAndAdd(this, -1);
         releaseOverload();
         service.countersChanged(this);
     }

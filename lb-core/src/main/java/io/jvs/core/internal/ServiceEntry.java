@@ -1,62 +1,116 @@
 package io.jvs.core.internal;
 
-import io.jvs.api.ConnectionStatus;
 import io.jvs.api.Destination;
+import io.jvs.api.ForwardingMethod;
 import io.jvs.api.Protocol;
 import io.jvs.api.RealServer;
+import io.jvs.api.RealServerStatus;
 import io.jvs.api.Scheduler;
 import io.jvs.api.SchedulerFlag;
 import io.jvs.api.ServiceId;
 import io.jvs.api.ServiceStatus;
 import io.jvs.api.Ticker;
-import io.jvs.api.Timeouts;
 import io.jvs.api.VirtualService;
-import io.jvs.api.RealServerStatus;
 import io.jvs.core.Connection;
 import io.jvs.core.ServiceBinding;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
  * A running virtual service (IPVS {@code struct ip_vs_service}): its settings, its scheduler and its real
  * servers in IPVS order, newest first. Changes happen on the control thread, which holds the director's lock,
- * and are published through volatile fields; {@link #open} runs on data-path threads without locks.
+ * and are published through volatile fields; {@link #open} runs on data-path threads without the director's
+ * lock, using the {@link ConnectionTable}'s lock-free lookups and striped locks.
+ *
+ * <p>{@link #open} follows IPVS's packet path for the first packet of a flow ({@code ip_vs_in}): an existing entry
+ * with the flow's key is used (or, for a TCP SYN, expired and replaced as {@code conn_reuse_mode} and
+ * {@code expire_nodest_conn} say); otherwise the service schedules, through its persistence template first if it
+ * is persistent ({@code ip_vs_sched_persist}), and a new entry is created.
  */
 public final class ServiceEntry implements ServiceBinding {
 
     private static final Logger LOG = System.getLogger(ServiceEntry.class.getName());
     private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** A new entry lives 3 s until its first packet sets the real timeout (IPVS). */
+    private static final long INITIAL_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(3);
+    private static final int FTP_PORT = 21;
 
     private final ServiceId id;
     private final Ticker ticker;
+    final ConnectionTable table;
+    private final Listeners listeners;
     private final Counters stats = new Counters();
+    /** The service port (0 for port-0 services and firewall-mark groups). */
+    private final int servicePort;
     /** The settings; its real-server list is empty (the servers are {@link #destinations}). */
     private volatile VirtualService settings;
+    /** What {@link #open} needs of the settings, as primitives. */
+    private volatile Mode mode;
     private volatile Scheduler scheduler;
     private volatile DestinationEntry[] destinations;
     private volatile boolean running = true;
     private volatile long lastLogNanos;
-    /** Open connections, for listings. */
-    private final Set<ConnectionEntry> connections = ConcurrentHashMap.newKeySet();
 
-    ServiceEntry(VirtualService service, Ticker ticker) {
+    /** Persistence and one-packet settings, read on every new flow. */
+    private static final class Mode {
+        final boolean persistent;
+        final int seconds;
+        final long maskHi;
+        final long maskLo;
+        final boolean onePacket;
+
+        Mode(VirtualService s) {
+            persistent = s.isPersistent();
+            seconds = (int) s.persistence().getSeconds();
+            onePacket = s.isOnePacket();
+            if (s.id().family() == StandardProtocolFamily.INET) {
+                maskHi = -1L;
+                maskLo = ConnectionEntry.low(s.persistenceNetmask());
+            } else {
+                int p = s.persistencePrefixLength();
+                maskHi = p >= 64 ? -1L : p == 0 ? 0 : -1L << (64 - p);
+                maskLo = p >= 128 ? -1L : p <= 64 ? 0 : -1L << (128 - p);
+            }
+        }
+    }
+
+    /**
+     * @param trashed finds a deleted server of the same service id in the trash (and takes it out), to revive it
+     *     with its counters, as IPVS does when a service is added again
+     */
+    ServiceEntry(VirtualService service, Ticker ticker, Listeners listeners, ConnectionTable table,
+            Function<InetSocketAddress, DestinationEntry> trashed) {
         this.id = service.id();
         this.ticker = ticker;
+        this.listeners = listeners;
+        this.table = table;
+        this.servicePort = service.id().isFwmark() ? 0 : service.id().address().getPort();
         this.settings = service.withRealServers(List.of());
+        this.mode = new Mode(service);
         List<RealServer> servers = service.realServers();
         DestinationEntry[] list = new DestinationEntry[servers.size()];
         for (int i = 0; i < list.length; i++) {
-            list[list.length - 1 - i] = new DestinationEntry(this, servers.get(i)); // newest first
+            RealServer rs = servers.get(i);
+            DestinationEntry d = trashed.apply(rs.address());
+            if (d != null) {
+                d.revive(this, rs);
+            } else {
+                d = new DestinationEntry(this, rs);
+            }
+            list[list.length - 1 - i] = d; // newest first
         }
         this.destinations = list;
         this.scheduler = newScheduler(service);
@@ -120,14 +174,223 @@ public final class ServiceEntry implements ServiceBinding {
 
     @Override
     public Connection open(Protocol protocol, InetSocketAddress client, InetSocketAddress virtual) {
+        InetAddress ca = client.getAddress();
+        InetAddress va = virtual.getAddress();
+        long caHi = ConnectionEntry.high(ca);
+        long caLo = ConnectionEntry.low(ca);
+        long vaHi = ConnectionEntry.high(va);
+        long vaLo = ConnectionEntry.low(va);
+        int cport = client.getPort();
+        int vport = virtual.getPort();
+        int proto = protocol.number();
+        ConnectionTable t = table;
+        int h = t.hash(proto, caHi, caLo, cport, vaHi, vaLo, vport);
+        ConnectionEntry found = t.find(h, proto, false, caHi, caLo, cport, vaHi, vaLo, vport);
+        if (found != null) {
+            if (!replace(found, protocol)) {
+                return found.dest().isAvailable() ? reuse(found, protocol) : null; // server deleted: dropped
+            }
+            t.expireNow(found);
+        }
         if (!running) {
             return null;
         }
-        ConnectionEntry c = new ConnectionEntry(this, protocol, client, virtual);
+        Mode m = mode;
+        boolean v6 = !(ca instanceof Inet4Address);
+        int flags = ConnectionEntry.INACTIVE | (v6 ? ConnectionEntry.V6 : 0);
+        if (m.onePacket && protocol == Protocol.UDP) {
+            return onePacket(m, proto, flags, caHi, caLo, cport, vaHi, vaLo, vport);
+        }
+        ConnectionEntry c = new ConnectionEntry(this, proto, flags, caHi, caLo, cport, vaHi, vaLo, vport);
+        ConnectionEntry template = null;
+        DestinationEntry d;
+        if (m.persistent) {
+            template = persist(c, m, proto, v6, caHi, caLo, vaHi, vaLo, vport, true);
+            if (template == null) {
+                return null;
+            }
+            d = template.dest();
+        } else {
+            d = select(c);
+            if (d == null) {
+                return null;
+            }
+        }
+        c.place(d, connectionPort(d, vport, m.persistent), template);
+        ForwardingMethod method = d.server().forwardingMethod();
+        if (method == ForwardingMethod.DR || method == ForwardingMethod.TUN) {
+            c.markNoOutput(); // replies bypass the director
+        }
+        ConnectionEntry raced;
+        synchronized (t.lock(h)) {
+            raced = t.find(h, proto, false, caHi, caLo, cport, vaHi, vaLo, vport);
+            if (raced == null) {
+                if (!t.reserve()) {
+                    if (template != null) {
+                        template.unlink();
+                    }
+                    logRateLimited(Level.WARNING, settings.schedulerName() + ": " + id
+                            + " - connection table full (" + t.capacity() + " entries): new flow refused");
+                    return null;
+                }
+                c.expireIn(t.now(), INITIAL_TIMEOUT_NANOS);
+                t.insertLocked(c);
+                d.bindInactive();
+            }
+        }
+        if (raced != null) { // another thread placed the same flow first (UDP): use that one
+            if (template != null) {
+                template.unlink();
+            }
+            return raced;
+        }
+        stats.connection();
+        d.stats().connection();
+        c.started();
+        return c;
+    }
+
+    /**
+     * Whether a new flow with the key of an existing entry replaces it (IPVS {@code ip_vs_in}): with
+     * {@code expire_nodest_conn}, when its server was deleted, or (for a TCP SYN) quiesced; with
+     * {@code conn_reuse_mode} 1, for a TCP SYN, when it is not controlled by a template and is in TIME_WAIT or
+     * CLOSE; and, on a socket data path, when the old TCP entry still has sockets attached (the kernel has let the
+     * old socket go, so they are stale).
+     */
+    private boolean replace(ConnectionEntry found, Protocol protocol) {
+        DestinationEntry d = found.dest();
+        if (table.expireNodestConn && !d.isAvailable()) {
+            return true;
+        }
+        if (protocol != Protocol.TCP) {
+            return false;
+        }
+        if (table.expireNodestConn && d.weight() == 0) {
+            return true;
+        }
+        int s = found.state();
+        return found.attached() != null
+                || (found.control() == null && (s == TcpStates.TIME_WAIT || s == TcpStates.CLOSE));
+    }
+
+    /** An existing entry takes the new flow: for TCP, the SYN runs through its state machine. */
+    private static Connection reuse(ConnectionEntry found, Protocol protocol) {
+        if (protocol == Protocol.TCP) {
+            found.segment(TcpStates.INPUT, TcpStates.SYN);
+        }
+        return found;
+    }
+
+    /** One-packet scheduling: a connection for one datagram, never in the table, counted as scheduled. */
+    private Connection onePacket(Mode m, int proto, int flags, long caHi, long caLo, int cport, long vaHi,
+            long vaLo, int vport) {
+        ConnectionEntry c = new ConnectionEntry(this, proto, flags | ConnectionEntry.ONE_PACKET, caHi, caLo, cport,
+                vaHi, vaLo, vport);
+        DestinationEntry d;
+        if (m.persistent) {
+            ConnectionEntry template = persist(c, m, proto, (flags & ConnectionEntry.V6) != 0, caHi, caLo, vaHi,
+                    vaLo, vport, false);
+            d = template == null ? null : template.dest();
+        } else {
+            d = select(c);
+        }
+        if (d == null) {
+            return null;
+        }
+        c.place(d, connectionPort(d, vport, m.persistent), null);
+        stats.connection();
+        d.stats().connection();
+        return c;
+    }
+
+    /**
+     * The real server's port for a new connection: for a persistent service the client's port unless it reached
+     * the service port and the server has a port (so firewall-mark and port-0 groups keep the original port); for
+     * others the server's port, or the client's when the server's is 0 (IPVS).
+     */
+    private int connectionPort(DestinationEntry d, int vport, boolean persistent) {
+        int port = d.address().getPort();
+        if (persistent) {
+            return vport == servicePort && port != 0 ? port : vport;
+        }
+        return port != 0 ? port : vport;
+    }
+
+    /**
+     * IPVS {@code ip_vs_sched_persist}: finds the client's template (client address under the netmask, virtual
+     * address and port, or protocol IP and the mark for a firewall-mark group), checks it is still valid, or
+     * schedules and creates a new one; then links the connection to it and restarts its timer.
+     *
+     * @param link whether a connection is linked (false for a one-packet datagram, which only refreshes it)
+     * @return the template, or null when no server is available or the table is full
+     */
+    private ConnectionEntry persist(ConnectionEntry c, Mode m, int proto, boolean v6, long caHi, long caLo,
+            long vaHi, long vaLo, int vport, boolean link) {
+        boolean sameFamily = v6 == (id.family() == StandardProtocolFamily.INET6);
+        long sHi = sameFamily ? caHi & m.maskHi : caHi;
+        long sLo = sameFamily ? caLo & m.maskLo : caLo;
+        int tproto;
+        long tHi;
+        long tLo;
+        int tport;
+        boolean servicePortHit = vport == servicePort && servicePort != FTP_PORT;
+        if (id.isFwmark()) {
+            long mark = id.fwmark() & 0xFFFFFFFFL;
+            tproto = ConnectionEntry.IP;
+            tHi = v6 ? mark << 32 : 0;
+            tLo = v6 ? 0 : mark;
+            tport = 0;
+        } else {
+            tproto = proto;
+            tHi = vaHi;
+            tLo = vaLo;
+            tport = servicePortHit ? vport : 0;
+        }
+        ConnectionTable t = table;
+        int h = t.hash(tproto, sHi, sLo, 0, tHi, tLo, tport);
+        long now = t.now();
+        synchronized (t.lock(h)) {
+            ConnectionEntry template = t.find(h, tproto, true, sHi, sLo, 0, tHi, tLo, tport);
+            if (template != null && !isValid(template.dest())) {
+                template.invalidate();
+                template = null;
+            }
+            if (template == null) {
+                DestinationEntry d = select(c);
+                if (d == null || !t.reserve()) {
+                    return null;
+                }
+                template = new ConnectionEntry(this, tproto,
+                        ConnectionEntry.TEMPLATE | (v6 ? ConnectionEntry.V6 : 0), sHi, sLo, 0, tHi, tLo, tport);
+                template.place(d, servicePortHit ? d.address().getPort() : 0, null);
+                template.setTemplateSeconds(m.seconds);
+                template.refresh(now);
+                t.insertLocked(template);
+                d.bindTemplate();
+            }
+            if (link) {
+                template.link(now);
+            } else {
+                template.refresh(now);
+            }
+            return template;
+        }
+    }
+
+    /**
+     * IPVS {@code ip_vs_check_template}: a template is dropped when its server was deleted, or is quiesced while
+     * {@code expire_quiescent_template} is on. Overload is not checked: persistent clients pass thresholds.
+     */
+    private boolean isValid(DestinationEntry d) {
+        return d.isAvailable() && !(table.expireQuiescentTemplate && d.weight() == 0);
+    }
+
+    /** Asks the scheduler; null (logged, rate-limited) when it has no server or misbehaves. */
+    private DestinationEntry select(ConnectionEntry flow) {
         Scheduler s = scheduler;
         Destination picked;
         try {
-            picked = s.select(c);
+            picked = s.select(flow);
         } catch (RuntimeException | LinkageError e) {
             logRateLimited(Level.ERROR, settings.schedulerName() + ": " + id + " - scheduler failed: " + e);
             return null;
@@ -141,24 +404,7 @@ public final class ServiceEntry implements ServiceBinding {
             }
             return null;
         }
-        c.bind((DestinationEntry) picked);
-        connections.add(c);
-        return c;
-    }
-
-    long nanoTime() {
-        return ticker.nanoTime();
-    }
-
-    void forget(ConnectionEntry c) {
-        connections.remove(c);
-    }
-
-    /** Adds this service's connection entries, as {@code ipvsadm -L -c} lists them, to {@code out}. */
-    void listConnections(Timeouts timeouts, List<ConnectionStatus> out) {
-        for (ConnectionEntry c : connections) {
-            out.add(c.status(timeouts));
-        }
+        return (DestinationEntry) picked;
     }
 
     /**
@@ -196,6 +442,11 @@ public final class ServiceEntry implements ServiceBinding {
         return null;
     }
 
+    /** A server did not accept a connection: tell the listeners. */
+    void connectFailed(DestinationEntry d) {
+        listeners.connectFailed(id, d.address());
+    }
+
     void countersChanged(DestinationEntry d) {
         try {
             scheduler.countersChanged(d);
@@ -229,10 +480,17 @@ public final class ServiceEntry implements ServiceBinding {
         return null;
     }
 
-    void addDestination(RealServer server) {
+    /**
+     * Adds a real server at the head of the list (ipvsadm {@code -a}); {@code revived}, if not null, is the same
+     * server taken back from the trash with its counters.
+     */
+    void addDestination(RealServer server, DestinationEntry revived) {
         DestinationEntry[] old = destinations;
         DestinationEntry[] next = new DestinationEntry[old.length + 1];
-        next[0] = new DestinationEntry(this, server);
+        if (revived != null) {
+            revived.revive(this, server);
+        }
+        next[0] = revived != null ? revived : new DestinationEntry(this, server);
         System.arraycopy(old, 0, next, 1, old.length);
         destinations = next;
         scheduler.update(asList(next));
@@ -251,7 +509,7 @@ public final class ServiceEntry implements ServiceBinding {
                 next[j++] = old[i];
             }
         }
-        d.unlink();
+        d.trash();
         destinations = next;
         scheduler.update(asList(next));
     }
@@ -260,6 +518,7 @@ public final class ServiceEntry implements ServiceBinding {
     void setSettings(VirtualService service) {
         VirtualService old = settings;
         settings = service.withRealServers(List.of());
+        mode = new Mode(service);
         if (old.scheduler() != service.scheduler() || !old.schedulerFlags().equals(service.schedulerFlags())) {
             Scheduler s = newScheduler(service);
             s.update(asList(destinations));
@@ -267,9 +526,19 @@ public final class ServiceEntry implements ServiceBinding {
         }
     }
 
-    /** Stops placing new connections (the service was deleted). */
-    void stop() {
+    /**
+     * Stops placing new connections (the service was deleted) and moves its real servers to the trash; their
+     * connection entries stay until they expire (IPVS {@code -D}, {@code -C}).
+     *
+     * @return the trashed servers
+     */
+    DestinationEntry[] stop() {
         running = false;
+        DestinationEntry[] list = destinations;
+        for (DestinationEntry d : list) {
+            d.trash();
+        }
+        return list;
     }
 
     ServiceStatus status() {

@@ -20,6 +20,8 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,36 +43,125 @@ public final class ServiceTable {
 
     private static final Logger LOG = System.getLogger("io.jvs.core.Director");
 
+    /** How often the trash is swept, and how long an unreferenced server stays in it (IPVS: 60 s, 120 s). */
+    private static final long TRASH_SWEEP_NANOS = TimeUnit.SECONDS.toNanos(60);
+    private static final long TRASH_IDLE_NANOS = TimeUnit.SECONDS.toNanos(120);
+
     private final DataPath dataPath;
     private final Ticker ticker;
     private final Set<ForwardingMethod> methods;
+    private final ConnectionTable table;
     private final Object lock = new Object();
     /** Services in the order they were added; replaced, never mutated. */
     private volatile Map<ServiceId, ServiceEntry> services = Map.of();
     private volatile Timeouts timeouts = Timeouts.DEFAULT;
-    private final ScheduledExecutorService estimator;
+    /** Deleted real servers, kept so that adding one back revives it with its counters (IPVS dest trash). */
+    private final Map<TrashKey, DestinationEntry> trash = new HashMap<>();
+    private long lastTrashSweep;
+    /** The one timer thread: connection expiry every tick, the rate estimator every 2 s. */
+    private final ScheduledExecutorService timer;
+    private final Listeners listeners = new Listeners();
     private boolean closed;
 
+    private record TrashKey(ServiceId service, InetSocketAddress server) {}
+
     /**
+     * How a table is set up.
+     *
      * @param estimatorPeriodMillis how often the rate estimator runs (IPVS: 2000); 0 = never (tests drive it
      *     through {@link #estimate()})
+     * @param connectionTimer whether a thread expires connections every tick (else tests call {@link #runTimers()})
+     * @param maxConnections the connection table's capacity (connections and templates)
+     * @param secureTcp whether the secure_tcp state table is used
+     * @param expireNodestConn the sysctl {@code expire_nodest_conn}
+     * @param expireQuiescentTemplate the sysctl {@code expire_quiescent_template}
      */
-    public ServiceTable(DataPath dataPath, Ticker ticker, long estimatorPeriodMillis) {
+    public record Config(long estimatorPeriodMillis, boolean connectionTimer, int maxConnections, boolean secureTcp,
+            boolean expireNodestConn, boolean expireQuiescentTemplate) {}
+
+    public ServiceTable(DataPath dataPath, Ticker ticker, Config config) {
         this.dataPath = dataPath;
         this.ticker = ticker;
         Set<ForwardingMethod> m = dataPath.supportedForwardingMethods();
         this.methods = Collections.unmodifiableSet(m.isEmpty() ? EnumSet.noneOf(ForwardingMethod.class) : EnumSet.copyOf(m));
-        if (estimatorPeriodMillis > 0) {
-            estimator = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "jvs-estimator");
+        this.table = new ConnectionTable(ticker, config.maxConnections(), config.secureTcp(),
+                config.expireNodestConn(), config.expireQuiescentTemplate());
+        this.lastTrashSweep = ticker.nanoTime();
+        long estimatorPeriodMillis = config.estimatorPeriodMillis();
+        if (estimatorPeriodMillis > 0 || config.connectionTimer()) {
+            timer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "jvs-timer");
                 t.setDaemon(true);
                 return t;
             });
-            estimator.scheduleAtFixedRate(this::estimate, estimatorPeriodMillis, estimatorPeriodMillis,
-                    TimeUnit.MILLISECONDS);
+            if (estimatorPeriodMillis > 0) {
+                timer.scheduleAtFixedRate(this::estimate, estimatorPeriodMillis, estimatorPeriodMillis,
+                        TimeUnit.MILLISECONDS);
+            }
+            if (config.connectionTimer()) {
+                timer.scheduleAtFixedRate(this::runTimers, ConnectionTable.TICK_MILLIS, ConnectionTable.TICK_MILLIS,
+                        TimeUnit.MILLISECONDS);
+            }
         } else {
-            estimator = null;
+            timer = null;
         }
+    }
+
+    /** The connection table. */
+    public ConnectionTable connectionTable() {
+        return table;
+    }
+
+    /** Expires the connections whose time is up, and sweeps the trash once a minute. */
+    public void runTimers() {
+        try {
+            table.runTimers();
+            long now = ticker.nanoTime();
+            if (now - lastTrashSweep >= TRASH_SWEEP_NANOS) {
+                lastTrashSweep = now;
+                sweepTrash(now);
+            }
+        } catch (RuntimeException ex) {
+            LOG.log(Level.ERROR, "connection timer failed", ex);
+        }
+    }
+
+    /** IPVS {@code ip_vs_dest_trash_expire}: frees servers nothing refers to once they have been idle 120 s. */
+    private void sweepTrash(long now) {
+        synchronized (lock) {
+            Iterator<DestinationEntry> it = trash.values().iterator();
+            while (it.hasNext()) {
+                DestinationEntry d = it.next();
+                if (!d.isUnreferenced()) {
+                    continue;
+                }
+                if (d.idleSinceNanos == 0) {
+                    d.idleSinceNanos = now | 1;
+                } else if (now - d.idleSinceNanos >= TRASH_IDLE_NANOS) {
+                    it.remove();
+                }
+            }
+        }
+    }
+
+    /** Moves deleted servers to the trash; with {@code expire_nodest_conn}, sweeps their connections away. Lock held. */
+    private void trashed(ServiceId id, DestinationEntry... deleted) {
+        for (DestinationEntry d : deleted) {
+            trash.put(new TrashKey(id, d.address()), d);
+        }
+        if (table.expireNodestConn && deleted.length > 0) {
+            Runnable sweep = () -> table.expireAll(e -> !e.dest().isAvailable());
+            if (timer != null) {
+                timer.execute(sweep);
+            } else {
+                sweep.run();
+            }
+        }
+    }
+
+    /** The trashed server with this address, taken out of the trash, or null. Lock held. */
+    private DestinationEntry revive(ServiceId id, InetSocketAddress address) {
+        return trash.remove(new TrashKey(id, address));
     }
 
     /** One 2-second step of every rate estimator. */
@@ -84,6 +175,11 @@ public final class ServiceTable {
         }
     }
 
+    /** The listeners added through the load balancer. */
+    public Listeners listeners() {
+        return listeners;
+    }
+
     public Timeouts timeouts() {
         return timeouts;
     }
@@ -92,23 +188,19 @@ public final class ServiceTable {
         synchronized (lock) {
             checkOpen();
             timeouts = next.orElse(timeouts);
+            table.setTimeouts(timeouts);
             LOG.log(Level.INFO, "timeouts (tcp tcpfin udp): " + timeouts.tcp().getSeconds() + " "
                     + timeouts.tcpFin().getSeconds() + " " + timeouts.udp().getSeconds());
         }
     }
 
     public List<ConnectionStatus> connections() {
-        List<ConnectionStatus> out = new ArrayList<>();
-        Timeouts t = timeouts;
-        for (ServiceEntry e : services.values()) {
-            e.listConnections(t, out);
-        }
-        return Collections.unmodifiableList(out);
+        return Collections.unmodifiableList(table.list());
     }
 
-    /** IPVS's default connection hash table has 2^12 buckets. */
+    /** The number of hash buckets of the connection table. */
     public int connectionTableSize() {
-        return 4096;
+        return table.buckets();
     }
 
     public Set<ForwardingMethod> supportedForwardingMethods() {
@@ -126,7 +218,7 @@ public final class ServiceTable {
                 checkMethod(rs);
             }
             dataPath.check(service);
-            entry = new ServiceEntry(service, ticker);
+            entry = new ServiceEntry(service, ticker, listeners, table, address -> revive(service.id(), address));
             publish(service.id(), entry);
             LOG.log(Level.INFO, "added service " + service);
         }
@@ -143,7 +235,7 @@ public final class ServiceTable {
             synchronized (lock) {
                 if (services.get(service.id()) == entry) {
                     unpublish(service.id());
-                    entry.stop();
+                    trashed(service.id(), entry.stop());
                 }
             }
             for (int i = 0; i < binds.size(); i++) {
@@ -191,19 +283,22 @@ public final class ServiceTable {
                 wanted.put(rs.address(), rs);
             }
             entry.setSettings(service);
+            List<DestinationEntry> deleted = new ArrayList<>();
             for (DestinationEntry d : entry.destinations()) {
                 RealServer next = wanted.get(d.address());
                 if (next == null) {
                     entry.removeDestination(d);
+                    deleted.add(d);
                 } else if (!next.equals(d.server())) {
                     entry.editDestination(d, next);
                 }
             }
             for (RealServer rs : service.realServers()) {
                 if (entry.find(rs.address()) == null) {
-                    entry.addDestination(rs);
+                    entry.addDestination(rs, revive(service.id(), rs.address()));
                 }
             }
+            trashed(service.id(), deleted.toArray(new DestinationEntry[0]));
             LOG.log(Level.INFO, "updated service " + service);
         }
     }
@@ -216,7 +311,7 @@ public final class ServiceTable {
                 throw noSuchService(id);
             }
             unpublish(id);
-            entry.stop();
+            trashed(id, entry.stop());
             LOG.log(Level.INFO, "deleted service " + id);
         }
         return unbindAll(entry);
@@ -242,7 +337,7 @@ public final class ServiceTable {
                         + Addresses.toString(server.address()) + " in " + id);
             }
             checkMethod(server);
-            entry.addDestination(server);
+            entry.addDestination(server, revive(id, server.address()));
             LOG.log(Level.INFO, "added real server " + server + " to " + id);
         }
     }
@@ -262,6 +357,7 @@ public final class ServiceTable {
             ServiceEntry entry = existing(id);
             DestinationEntry d = existingDestination(entry, server);
             entry.removeDestination(d);
+            trashed(id, d);
             LOG.log(Level.INFO, "deleted real server " + Addresses.toString(server) + " from " + id);
         }
     }
@@ -272,7 +368,7 @@ public final class ServiceTable {
             stopped = new ArrayList<>(services.values());
             services = Map.of();
             for (ServiceEntry e : stopped) {
-                e.stop();
+                trashed(e.id(), e.stop());
             }
             if (!stopped.isEmpty()) {
                 LOG.log(Level.INFO, "cleared " + stopped.size() + " services");
@@ -335,8 +431,8 @@ public final class ServiceTable {
         } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
             LOG.log(Level.WARNING, "closing services: " + e);
         }
-        if (estimator != null) {
-            estimator.shutdownNow();
+        if (timer != null) {
+            timer.shutdownNow();
         }
         dataPath.close();
     }

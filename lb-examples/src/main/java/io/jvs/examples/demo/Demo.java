@@ -69,7 +69,7 @@ public final class Demo {
             }
             out.println();
             out.println("$ ipvsadm -L -n");
-            out.print(Listing.list(lb.services(), 4096));
+            out.print(Listing.list(lb.services(), lb.connectionTableSize()));
             if (!ok) {
                 err.println("jvs demo: the connections were not spread 30/20/10 as weights 3/2/1 require");
                 return 1;

@@ -111,15 +111,7 @@ public final class ProxyCommand {
      */
     static Options parse(String[] args) {
         Options o = new Options();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (!a.startsWith("--")) {
-                throw new IllegalArgumentException("unexpected argument '" + a + "'");
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException(a + ": missing value");
-            }
-            String v = args[++i];
+        HostPort.options(args, (a, v) -> {
             switch (a) {
                 case "--listen":
                     if (o.listen != null) {
@@ -140,11 +132,7 @@ public final class ProxyCommand {
                     o.persistence = HostPort.parseInt(v, 1, 2_678_400, "--persistence");
                     break;
                 case "--transport":
-                    try {
-                        o.transport = Transport.valueOf(v.toUpperCase(Locale.ROOT));
-                    } catch (IllegalArgumentException e) {
-                        throw new IllegalArgumentException("--transport: " + v + " (expected: auto, epoll, io_uring or nio)");
-                    }
+                    o.transport = HostPort.parseTransport(v);
                     break;
                 case "--threads":
                     o.threads = HostPort.parseInt(v, 1, 1024, "--threads");
@@ -202,7 +190,7 @@ public final class ProxyCommand {
                 default:
                     throw new IllegalArgumentException("unknown option '" + a + "'");
             }
-        }
+        });
         if (o.listen == null) {
             throw new IllegalArgumentException("--listen: missing (expected: HOST:PORT)");
         }

@@ -15,9 +15,12 @@ import java.util.List;
  * @param sourceAddresses source addresses for full-NAT connections to real servers (empty: the kernel's choice)
  * @param drainTimeoutMillis how long {@link NettyDataPath#close()} lets connections finish
  * @param allocator the buffer allocator, or null for Netty's default
+ * @param freeBind whether listeners set {@code IP_FREEBIND} (the transport must have it:
+ *     {@link Transports#freeBindOption()})
  */
 public record DataPathConfig(Transports transports, int ioThreads, int connectTimeoutMillis, int connectAttempts,
-        int relayBuffer, List<InetAddress> sourceAddresses, long drainTimeoutMillis, ByteBufAllocator allocator) {
+        int relayBuffer, List<InetAddress> sourceAddresses, long drainTimeoutMillis, ByteBufAllocator allocator,
+        boolean freeBind) {
 
     public DataPathConfig {
         sourceAddresses = List.copyOf(sourceAddresses);

@@ -214,6 +214,9 @@ public final class NettyDataPath implements DataPath {
             if (transports.reusePort()) {
                 transports.setReusePort(sc);
             }
+            if (config.freeBind()) {
+                sc.config().setOption(transports.freeBindOption(), true);
+            }
             sc.pipeline().addLast(new Acceptor(svc, transports.reusePort() ? loop : null));
             svc.addListener(sc);
             channels.add(sc);

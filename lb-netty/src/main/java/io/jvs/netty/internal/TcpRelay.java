@@ -674,7 +674,11 @@ final class TcpRelay implements Connection.Closer {
             }
             aborted = true;
             if (conn != null) {
-                conn.onReset();
+                if (fromClient) {
+                    conn.onClientReset();
+                } else {
+                    conn.onServerReset();
+                }
             }
             Channel peer = peer();
             if (peer != null) {

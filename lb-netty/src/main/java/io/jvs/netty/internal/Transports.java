@@ -2,6 +2,7 @@ package io.jvs.netty.internal;
 
 import io.jvs.netty.Transport;
 import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
@@ -180,5 +181,20 @@ public final class Transports {
     @Override
     public String toString() {
         return transport.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * The listener option that lets a socket bind an address the host does not have (yet): {@code IP_FREEBIND}, as
+     * keepalived needs before VRRP brings the virtual address up. Null where the transport cannot set it (NIO).
+     */
+    public ChannelOption<Boolean> freeBindOption() {
+        switch (transport) {
+            case EPOLL:
+                return EpollChannelOption.IP_FREEBIND;
+            case IO_URING:
+                return IoUringChannelOption.IP_FREEBIND;
+            default:
+                return null;
+        }
     }
 }

@@ -1,0 +1,289 @@
+package io.jvs.core.internal;
+
+import static io.jvs.core.internal.Fixture.addr;
+import static io.jvs.core.internal.Fixture.tcp;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jvs.api.ConnectionStatus;
+import io.jvs.api.ConnectionTableStatus;
+import io.jvs.api.Protocol;
+import io.jvs.api.RealServer;
+import io.jvs.api.RealServerStatus;
+import io.jvs.api.VirtualService;
+import io.jvs.core.Connection;
+import io.jvs.core.Director;
+import io.jvs.core.ServiceBinding;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** UDP flows, one-packet scheduling, the bounded table, flush semantics and the destination trash. */
+class FlowTableTest {
+
+    private static final InetSocketAddress DNS = addr("10.0.0.1", 53);
+    private static final InetSocketAddress VIP = addr("10.0.0.1", 80);
+    private static final InetSocketAddress RS1 = addr("192.168.1.2", 53);
+    private static final InetSocketAddress RS2 = addr("192.168.1.3", 53);
+
+    @Test
+    void udp_flowIsFoundRefreshedAndExpires() {
+        try (Fixture f = new Fixture()) {
+            ServiceBinding b = f.start(VirtualService.udp(DNS).scheduler("rr").realServer(RealServer.of(RS1))
+                    .realServer(RealServer.of(RS2)).build());
+            Connection c = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            assertNotNull(c);
+            assertNull(c.attached()); // a new flow: the data path sets up its side
+            Fixture.RecordingCloser flowSocket = new Fixture.RecordingCloser();
+            c.attach(flowSocket);
+            c.countInbound(60);
+            ConnectionStatus st = f.entry(c.client());
+            assertEquals("UDP", st.state());
+            assertEquals(Duration.ofSeconds(300), st.expiresIn());
+            RealServerStatus rs = f.server(b.id(), c.destination().address());
+            assertEquals(0, rs.activeConnections()); // UDP is never active
+            assertEquals(1, rs.inactiveConnections());
+            f.advanceSeconds(200);
+            Connection again = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            assertSame(c, again);
+            assertSame(flowSocket, again.attached());
+            again.countInbound(60);
+            again.countOutbound(120);
+            assertEquals(Duration.ofSeconds(300), f.entry(c.client()).expiresIn());
+            f.advanceSeconds(299);
+            assertEquals(1, f.connections().size());
+            f.advanceSeconds(1);
+            assertEquals(List.of(), f.director.connections());
+            assertEquals(1, flowSocket.closes); // the data path is told to release the flow's socket
+            assertEquals(1, f.status(b.id()).stats().connections());
+            assertEquals(2, f.status(b.id()).stats().inPackets());
+        }
+    }
+
+    @Test
+    void udp_timeoutFromSet() {
+        try (Fixture f = new Fixture()) {
+            ServiceBinding b = f.start(VirtualService.udp(DNS).realServer(RealServer.of(RS1)).build());
+            f.director.setTimeouts(io.jvs.api.Timeouts.ofSeconds(0, 0, 30));
+            Connection c = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            assertEquals(Duration.ofSeconds(30), f.entry(c.client()).expiresIn());
+        }
+    }
+
+    @Test
+    void udp_deletedServerDropsUntilExpiry() {
+        try (Fixture f = new Fixture()) {
+            VirtualService vs = VirtualService.udp(DNS).scheduler("rr").realServer(RealServer.of(RS1))
+                    .realServer(RealServer.of(RS2)).build();
+            ServiceBinding b = f.start(vs);
+            Connection c = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            f.director.removeRealServer(vs.id(), c.destination().address());
+            assertNull(b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS)); // dropped, as IPVS does
+            f.advanceSeconds(300);
+            Connection next = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            assertNotNull(next);
+            assertNotSame(c.destination(), next.destination());
+        }
+    }
+
+    @Test
+    void udp_deletedServerWithExpireNodestConnReschedules() {
+        try (Fixture f = new Fixture(o -> o.expireNodestConn(true))) {
+            VirtualService vs = VirtualService.udp(DNS).scheduler("rr").realServer(RealServer.of(RS1))
+                    .realServer(RealServer.of(RS2)).build();
+            ServiceBinding b = f.start(vs);
+            Connection c = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            f.director.removeRealServer(vs.id(), c.destination().address());
+            assertEquals(0, f.director.connectionTable().entries()); // swept
+            Connection next = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            assertNotSame(c.destination(), next.destination());
+        }
+    }
+
+    @Test
+    void onePacket_everyDatagramScheduledNoEntry() {
+        try (Fixture f = new Fixture()) {
+            ServiceBinding b = f.start(VirtualService.udp(DNS).scheduler("rr").onePacket()
+                    .realServer(RealServer.of(RS1)).realServer(RealServer.of(RS2)).build());
+            Connection first = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            first.countInbound(50);
+            Connection second = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            assertNotSame(first, second);
+            assertNotSame(first.destination(), second.destination()); // rr: each datagram on its own
+            assertEquals(List.of(), f.director.connections());
+            assertEquals(0, f.director.connectionTable().entries());
+            assertEquals(2, f.status(b.id()).stats().connections());
+            for (RealServerStatus rs : f.status(b.id()).realServers()) {
+                assertEquals(0, rs.inactiveConnections());
+                assertEquals(1, rs.stats().connections());
+            }
+        }
+    }
+
+    @Test
+    void onePacket_persistentKeepsTheClientOnItsServer() {
+        try (Fixture f = new Fixture()) {
+            ServiceBinding b = f.start(VirtualService.udp(DNS).scheduler("rr").onePacket()
+                    .persistence(Duration.ofSeconds(60)).realServer(RealServer.of(RS1))
+                    .realServer(RealServer.of(RS2)).build());
+            Connection first = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            Connection second = b.open(Protocol.UDP, addr("10.1.1.7", 40001), DNS);
+            assertSame(first.destination(), second.destination());
+            assertEquals(1, f.templates().size()); // only the template is kept
+            assertEquals(0, f.connections().size());
+        }
+    }
+
+    @Test
+    void boundedTable_refusesAndCounts() {
+        try (Fixture f = new Fixture(o -> o.maxConnections(10))) {
+            ServiceBinding b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of("192.168.1.2", 80)).build());
+            for (int i = 0; i < 10; i++) {
+                tcp(b, "10.1.1.7", 1000 + i, VIP).onClosed();
+            }
+            assertNull(b.open(Protocol.TCP, addr("10.1.1.7", 2000), VIP));
+            assertNull(b.open(Protocol.TCP, addr("10.1.1.8", 2000), VIP));
+            ConnectionTableStatus st = f.director.connectionTable();
+            assertEquals(new ConnectionTableStatus(10, 0, 10, 256, 2), st);
+            assertEquals(10, f.status(b.id()).stats().connections());
+            f.advanceSeconds(10); // CLOSE entries expire
+            assertNotNull(b.open(Protocol.TCP, addr("10.1.1.7", 2000), VIP));
+        }
+    }
+
+    @Test
+    void boundedTable_templatesCount() {
+        try (Fixture f = new Fixture(o -> o.maxConnections(3))) {
+            ServiceBinding b = f.start(VirtualService.tcp(VIP).persistence(Duration.ofSeconds(60))
+                    .realServer(RealServer.of("192.168.1.2", 80)).build());
+            tcp(b, "10.1.1.7", 1, VIP);
+            tcp(b, "10.1.1.7", 2, VIP);
+            assertNull(b.open(Protocol.TCP, addr("10.1.1.7", 3), VIP));
+            assertEquals(1, f.director.connectionTable().templates());
+            assertEquals(1, f.director.connectionTable().refused());
+        }
+    }
+
+    @Test
+    void maxConnections_outOfRange() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Director.builder().maxConnections(0));
+        assertEquals("maxConnections: 0 (expected: 1-134217728)", e.getMessage());
+    }
+
+    @Test
+    void maxConnections_twice() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> Director.builder().maxConnections(5).maxConnections(6));
+        assertEquals("maxConnections was already set to 5", e.getMessage());
+    }
+
+    @Test
+    void expireNodestConn_twice() {
+        assertThrows(IllegalStateException.class, () -> Director.builder().expireNodestConn(true).expireNodestConn(false));
+    }
+
+    @Test
+    void expireQuiescentTemplate_twice() {
+        assertThrows(IllegalStateException.class,
+                () -> Director.builder().expireQuiescentTemplate(true).expireQuiescentTemplate(true));
+    }
+
+    @Test
+    void secureTcp_twice() {
+        assertThrows(IllegalStateException.class, () -> Director.builder().secureTcp(true).secureTcp(true));
+    }
+
+    @Test
+    void connectionTimer_twice() {
+        assertThrows(IllegalStateException.class, () -> Director.builder().connectionTimer(false).connectionTimer(true));
+    }
+
+    @Test
+    void tableSize_isTheBucketCount() {
+        try (Fixture f = new Fixture(o -> o.maxConnections(5000))) {
+            assertEquals(8192, f.director.connectionTableSize());
+        }
+        try (Fixture f = new Fixture()) {
+            assertEquals(1 << 20, f.director.connectionTableSize());
+        }
+    }
+
+    @Test
+    void flush_leavesEntriesAlive() {
+        try (Fixture f = new Fixture()) {
+            VirtualService vs = VirtualService.tcp(VIP).realServer(RealServer.of("192.168.1.2", 80)).build();
+            ServiceBinding b = f.start(vs);
+            Connection c = tcp(b, "10.1.1.7", 1, VIP);
+            c.onBackendConnected();
+            f.director.clear().join();
+            assertEquals(List.of(), f.director.services());
+            assertEquals("ESTABLISHED", f.entry(c.client()).state()); // -C keeps connection entries (§3.10)
+            c.countInbound(10); // a deleted server's traffic is not counted
+            assertEquals(0, ((DestinationEntry) c.destination()).stats().snapshot().inPackets());
+            assertTrue(!c.destination().isAvailable());
+            f.advanceSeconds(900);
+            assertEquals(List.of(), f.director.connections());
+        }
+    }
+
+    @Test
+    void trash_reAddedServerIsRevivedWithItsCounters() {
+        try (Fixture f = new Fixture()) {
+            InetSocketAddress rs = addr("192.168.1.2", 80);
+            VirtualService vs = VirtualService.tcp(VIP).realServer(RealServer.of(rs)).build();
+            ServiceBinding b = f.start(vs);
+            Connection c = tcp(b, "10.1.1.7", 1, VIP);
+            c.onBackendConnected();
+            c.countInbound(100);
+            f.director.removeRealServer(vs.id(), rs);
+            f.director.addRealServer(vs.id(), RealServer.of(rs).withWeight(3));
+            RealServerStatus st = f.server(vs.id(), rs);
+            assertEquals(1, st.activeConnections()); // the live connection counts on the revived server
+            assertEquals(1, st.stats().connections()); // same service object: statistics kept
+            assertEquals(3, st.server().weight());
+            assertSame(c.destination(), ((ServiceEntry) b).destinations()[0]);
+            c.onClosed();
+            assertEquals(1, f.server(vs.id(), rs).inactiveConnections());
+        }
+    }
+
+    @Test
+    void trash_serviceDeletedAndAddedAgain_statsZeroedCountersKept() {
+        try (Fixture f = new Fixture()) {
+            InetSocketAddress rs = addr("192.168.1.2", 80);
+            VirtualService vs = VirtualService.tcp(VIP).realServer(RealServer.of(rs)).build();
+            ServiceBinding b = f.start(vs);
+            tcp(b, "10.1.1.7", 1, VIP).onBackendConnected();
+            f.director.stop(vs.id()).join();
+            ServiceBinding again = f.start(vs);
+            RealServerStatus st = f.server(vs.id(), rs);
+            assertEquals(1, st.activeConnections());
+            assertEquals(0, st.stats().connections()); // another service object: statistics zeroed
+            assertTrue(again != b);
+        }
+    }
+
+    @Test
+    void trash_unreferencedServerIsFreedAfterIdle() {
+        try (Fixture f = new Fixture()) {
+            InetSocketAddress rs = addr("192.168.1.2", 80);
+            VirtualService vs = VirtualService.tcp(VIP).realServer(RealServer.of(rs)).build();
+            ServiceBinding b = f.start(vs);
+            tcp(b, "10.1.1.7", 1, VIP).onClosed(); // CLOSE, 10 s
+            DestinationEntry d = ((ServiceEntry) b).destinations()[0];
+            f.director.removeRealServer(vs.id(), rs);
+            for (int i = 0; i < 4; i++) {
+                f.advanceSeconds(60); // sweeps at 60 (idle from now), 120, 180 (freed: idle 120 s)
+            }
+            f.director.addRealServer(vs.id(), RealServer.of(rs));
+            assertNotSame(d, ((ServiceEntry) b).destinations()[0]);
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package io.jvs.examples.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code jvs daemon} and {@code jvsadm} as separate processes: the daemon restores a rules file, jvsadm adds a
+ * service and real servers over the admin socket, real TCP connections go through, and {@code jvsadm -L -n --stats}
+ * shows them. Then SIGTERM stops the daemon cleanly and jvsadm reports that no daemon answers.
+ */
+class DaemonProcessTest {
+
+    @TempDir
+    Path dir;
+
+    private final List<EchoServer> backends = new ArrayList<>();
+    private Process daemon;
+    private Path socket;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        for (int i = 0; i < 2; i++) {
+            backends.add(new EchoServer());
+        }
+        socket = dir.resolve("run").resolve("admin.sock");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (daemon != null && daemon.isAlive()) {
+            daemon.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        for (EchoServer b : backends) {
+            b.close();
+        }
+    }
+
+    private static ProcessBuilder java(String mainClass, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(mainClass);
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd);
+    }
+
+    /** Runs jvsadm to completion: stdout, stderr, exit status. */
+    private String[] jvsadm(String stdin, String... args) throws Exception {
+        ProcessBuilder pb = java("io.jvs.examples.jvsadm.Jvsadm", args);
+        pb.environment().put("JVS_ADMIN", socket.toString());
+        Process p = pb.start();
+        p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "jvsadm " + String.join(" ", args) + " did not finish");
+        return new String[] {new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+            new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8), Integer.toString(p.exitValue())};
+    }
+
+    @Test
+    void daemonAndJvsadm_asProcesses() throws Exception {
+        int restoredPort = EchoServer.freePort();
+        int vport = EchoServer.freePort();
+        String vip = "127.0.0.1:" + vport;
+        Path rules = dir.resolve("rules");
+        Files.writeString(rules, "# restored at start\n-A -t 127.0.0.1:" + restoredPort + " -s rr\n"
+                + "-a -t 127.0.0.1:" + restoredPort + " -r " + backends.get(0).hostPort() + " --fullnat -w 1\n");
+        daemon = java("io.jvs.examples.Jvs", "daemon", "--admin", socket.toString(), "--rules", rules.toString(),
+                "--threads", "2").redirectError(dir.resolve("daemon.log").toFile()).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(daemon.getInputStream(), StandardCharsets.UTF_8));
+        String ready = out.readLine();
+        assertTrue(ready != null && ready.startsWith("jvs daemon: admin socket " + socket + ", 1 services ("),
+                () -> ready + "; daemon log: " + log());
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())));
+
+        assertEquals(List.of("", "", "0"), List.of(jvsadm("", "-A", "-t", vip, "-s", "wrr")));
+        assertEquals(List.of("", "", "0"), List.of(jvsadm("", "-a", "-t", vip, "-r", backends.get(0).hostPort(),
+                "-w", "2")));
+        assertEquals(List.of("", "", "0"), List.of(jvsadm("-a -t " + vip + " -r " + backends.get(1).hostPort()
+                + " -w 1\n", "-R")));
+        assertEquals(List.of("", "Destination already exists\n", "255"), List.of(jvsadm("", "-a", "-t", vip, "-r",
+                backends.get(1).hostPort())));
+        assertEquals(List.of("", "illegal weight specified\n", "2"), List.of(jvsadm("", "-e", "-t", vip, "-r",
+                backends.get(1).hostPort(), "-w", "70000")));
+
+        int connections = 12;
+        long bytes = 0;
+        for (int i = 0; i < connections; i++) {
+            try (Socket s = new Socket("127.0.0.1", vport)) {
+                s.setSoTimeout(5000);
+                String m = "message number " + i + "\n";
+                assertEquals(m, EchoServer.roundTrip(s, m));
+                bytes += m.length();
+            }
+        }
+        assertEquals(8, backends.get(0).accepted.get(), "wrr 2:1 over 12 connections");
+        assertEquals(4, backends.get(1).accepted.get());
+
+        String[] stats = jvsadm("", "-L", "-n", "--stats");
+        assertEquals("0", stats[2], stats[1]);
+        assertEquals("", stats[1]);
+        Matcher m = Pattern.compile("(?m)^TCP  " + Pattern.quote(vip) + " +(\\d+) +(\\d+) +(\\d+) +(\\d+) +(\\d+)$")
+                .matcher(stats[0]);
+        assertTrue(m.find(), stats[0]);
+        assertEquals(connections, Integer.parseInt(m.group(1)), stats[0]);
+        assertTrue(Long.parseLong(m.group(2)) >= connections, "InPkts " + stats[0]);
+        assertTrue(Long.parseLong(m.group(3)) >= connections, "OutPkts " + stats[0]);
+        assertEquals(bytes, Long.parseLong(m.group(4)), "InBytes " + stats[0]);
+        assertEquals(bytes, Long.parseLong(m.group(5)), "OutBytes " + stats[0]);
+        assertTrue(stats[0].startsWith("IP Virtual Server version 1.2.1 (size="
+                + io.jvs.core.Director.Builder.DEFAULT_MAX_CONNECTIONS + ")\n"
+                + "Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes\n"), stats[0]);
+        String list = jvsadm("", "-Ln")[0];
+        // The 8 closed connections stay in the table (TIME_WAIT or CLOSE) until their timeout, as in IPVS.
+        Matcher row = Pattern.compile("(?m)^  -> " + Pattern.quote(String.format("%-28s", backends.get(0).hostPort()))
+                + " FullNat 2      (\\d+) +(\\d+) +$").matcher(list);
+        assertTrue(row.find(), list);
+        assertEquals(8, Integer.parseInt(row.group(1)) + Integer.parseInt(row.group(2)), list);
+
+        // SIGTERM: a clean stop that removes the socket; then jvsadm finds no daemon.
+        daemon.destroy();
+        assertTrue(daemon.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, daemon.exitValue(), this::log);
+        assertFalse(Files.exists(socket));
+        String[] none = jvsadm("", "-L", "-n");
+        assertEquals("2", none[2]);
+        assertEquals("", none[0]);
+        assertEquals("jvsadm: no JVS daemon answers at " + socket + " (no such socket); start one with 'jvs daemon'"
+                + " or set JVS_ADMIN\n", none[1]);
+        String log = log();
+        assertTrue(log.contains("jvsadm (uid " + System.getProperty("user.name") + "): -A -t " + vip + " -s wrr -> 0"),
+                log);
+    }
+
+    @Test
+    void badRulesFile_daemonDoesNotStart() throws Exception {
+        Path rules = dir.resolve("rules");
+        Files.writeString(rules, "-A -t 127.0.0.1:1 -s rr\n-a -t 127.0.0.1:1 -r 127.0.0.1:2 -w lots\n");
+        daemon = java("io.jvs.examples.Jvs", "daemon", "--admin", socket.toString(), "--rules", rules.toString())
+                .start();
+        assertTrue(daemon.waitFor(60, TimeUnit.SECONDS));
+        String err = new String(daemon.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(1, daemon.exitValue(), err);
+        assertTrue(err.contains("illegal weight specified\njvs daemon: restoring " + rules + " failed (status 2); "
+                + "not starting"), err);
+        assertFalse(Files.exists(socket));
+    }
+
+    private String log() {
+        try {
+            return Files.readString(dir.resolve("daemon.log"));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+}

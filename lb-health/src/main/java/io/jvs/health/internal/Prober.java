@@ -1,0 +1,227 @@
+package io.jvs.health.internal;
+
+import io.jvs.api.Ticker;
+import io.jvs.health.CommandCheck;
+import io.jvs.health.ConnectOptions;
+import io.jvs.health.HealthCheck;
+import io.jvs.health.HttpGetCheck;
+import io.jvs.health.PredicateCheck;
+import io.jvs.health.TcpCheck;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * Runs single probes. TCP and HTTP probes run on the event loop they are given and never block it; commands and
+ * predicates run on the blocking pool. Every probe ends, within its timeout plus a small bound, in an
+ * {@link Outcome}; the returned future never fails.
+ */
+public final class Prober {
+
+    private static final Logger LOG = System.getLogger("io.jvs.health");
+    /** How long a command gets to exit after SIGTERM before SIGKILL (keepalived waits 2 s). */
+    private static final long KILL_GRACE_MILLIS = 2000;
+
+    private final Class<? extends Channel> channelType;
+    private final ExecutorService blocking;
+    private final Ticker ticker;
+    private final Set<Process> running = ConcurrentHashMap.newKeySet();
+
+    public Prober(Class<? extends Channel> channelType, ExecutorService blocking, Ticker ticker) {
+        this.channelType = channelType;
+        this.blocking = blocking;
+        this.ticker = ticker;
+    }
+
+    /** Probes {@code server} once with {@code check}. */
+    public CompletableFuture<Outcome> probe(HealthCheck check, InetSocketAddress server, EventLoop loop) {
+        long start = ticker.nanoTime();
+        try {
+            if (check instanceof TcpCheck) {
+                TcpCheck c = (TcpCheck) check;
+                return tcp(c.connectOptions(), server, c.settings().timeout(), loop, start);
+            }
+            if (check instanceof HttpGetCheck) {
+                HttpGetCheck c = (HttpGetCheck) check;
+                CompletableFuture<Outcome> result = new CompletableFuture<>();
+                http(c, c.connectOptions().target(server), 0, start, loop, result);
+                return result;
+            }
+            if (check instanceof CommandCheck) {
+                CommandCheck c = (CommandCheck) check;
+                return CompletableFuture.supplyAsync(() -> command(c, start), blocking);
+            }
+            return predicate((PredicateCheck) check, server, loop, start);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.completedFuture(outcome(false, "the health checker is closed", start));
+        }
+    }
+
+    private Outcome outcome(boolean healthy, String message, long start) {
+        return new Outcome(healthy, message, -1, ticker.nanoTime() - start);
+    }
+
+    private Bootstrap bootstrap(EventLoop loop, Duration timeout, ChannelHandler handler) {
+        return new Bootstrap().group(loop).channel(channelType)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, timeout.toMillis()))
+                // Close with a reset: checks would otherwise leave a TIME_WAIT socket behind every time.
+                .option(ChannelOption.SO_LINGER, 0)
+                .handler(handler);
+    }
+
+    private static ChannelFuture connect(Bootstrap b, ConnectOptions options, InetSocketAddress target) {
+        return options.bindAddress() == null ? b.connect(target) : b.connect(target, options.bindAddress());
+    }
+
+    private CompletableFuture<Outcome> tcp(ConnectOptions options, InetSocketAddress server, Duration timeout,
+            EventLoop loop, long start) {
+        CompletableFuture<Outcome> result = new CompletableFuture<>();
+        Bootstrap b = bootstrap(loop, timeout, new ChannelInboundHandlerAdapter());
+        connect(b, options, options.target(server)).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess()) {
+                result.complete(outcome(true, "connected", start));
+                f.channel().close();
+            } else {
+                result.complete(outcome(false, Text.cause(f.cause(), timeout), start));
+            }
+        });
+        return result;
+    }
+
+    /** Fetches url {@code index}, then the next ones, completing {@code result} at the first failure or the end. */
+    private void http(HttpGetCheck check, InetSocketAddress target, int index, long start, EventLoop loop,
+            CompletableFuture<Outcome> result) {
+        long left = check.settings().timeout().toNanos() - (ticker.nanoTime() - start);
+        Duration timeout = check.settings().timeout();
+        if (left <= 0) {
+            result.complete(outcome(false, "timed out after " + Text.duration(timeout), start));
+            return;
+        }
+        HttpGetCheck.Url url = check.urls().get(index);
+        CompletableFuture<String> fetched = new CompletableFuture<>();
+        HttpFetch fetch = new HttpFetch(url, check.version(), check.hostHeader(url, target), fetched);
+        ChannelFuture connected = connect(bootstrap(loop, Duration.ofNanos(left), fetch.initializer()),
+                check.connectOptions(), target);
+        connected.addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                fetched.completeExceptionally(new HttpFetch.Failure(Text.cause(f.cause(), timeout)));
+            }
+        });
+        ScheduledFuture<?> deadline = loop.schedule(() -> {
+            if (fetched.completeExceptionally(new HttpFetch.Failure("timed out after " + Text.duration(timeout)))) {
+                connected.channel().close();
+            }
+        }, left, TimeUnit.NANOSECONDS);
+        fetched.whenComplete((message, failure) -> {
+            deadline.cancel(false);
+            String prefix = check.urls().size() > 1 ? url.path() + ": " : "";
+            if (failure != null) {
+                result.complete(outcome(false, prefix + HttpFetch.describe(failure, timeout), start));
+            } else if (index + 1 < check.urls().size()) {
+                http(check, target, index + 1, start, loop, result);
+            } else {
+                result.complete(outcome(true, prefix + message, start));
+            }
+        });
+    }
+
+    private Outcome command(CommandCheck check, long start) {
+        List<String> command = check.command();
+        Process p;
+        try {
+            p = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        } catch (IOException | RuntimeException e) {
+            return outcome(false, "cannot run " + command.get(0) + ": " + e.getMessage(), start);
+        }
+        running.add(p);
+        try {
+            p.getOutputStream().close();
+            if (!p.waitFor(check.timeout().toNanos(), TimeUnit.NANOSECONDS)) {
+                kill(p);
+                return outcome(false, "timed out after " + Text.duration(check.timeout()) + "; killed", start);
+            }
+            int status = p.exitValue();
+            boolean healthy = status == 0 || (check.dynamicWeight() && status >= 2 && status <= 255);
+            String message = "exit " + status + (healthy && status != 0 ? ": weight " + (status - 2) : "");
+            return new Outcome(healthy, message, status, ticker.nanoTime() - start);
+        } catch (InterruptedException e) {
+            kill(p);
+            Thread.currentThread().interrupt();
+            return outcome(false, "interrupted; killed", start);
+        } catch (IOException e) {
+            kill(p);
+            return outcome(false, "cannot run " + command.get(0) + ": " + e.getMessage(), start);
+        } finally {
+            running.remove(p);
+        }
+    }
+
+    /** SIGTERM to the process and its descendants, then SIGKILL to whatever is left after a grace period. */
+    private static void kill(Process p) {
+        List<ProcessHandle> tree = p.descendants().collect(Collectors.toList());
+        tree.forEach(ProcessHandle::destroy);
+        p.destroy();
+        boolean exited;
+        try {
+            exited = p.waitFor(KILL_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            exited = false;
+        }
+        tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+        if (!exited) {
+            p.destroyForcibly();
+        }
+    }
+
+    private CompletableFuture<Outcome> predicate(PredicateCheck check, InetSocketAddress server, EventLoop loop,
+            long start) {
+        CompletableFuture<Outcome> result = new CompletableFuture<>();
+        Future<?> task = blocking.submit(() -> {
+            try {
+                boolean ok = check.predicate().test(server);
+                result.complete(outcome(ok, ok ? "true" : "false", start));
+            } catch (Throwable t) {
+                result.complete(outcome(false, "threw " + t, start));
+            }
+        });
+        Duration timeout = check.settings().timeout();
+        ScheduledFuture<?> deadline = loop.schedule(() -> {
+            if (result.complete(outcome(false, "timed out after " + Text.duration(timeout), start))) {
+                task.cancel(true);
+            }
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        result.whenComplete((o, e) -> deadline.cancel(false));
+        return result;
+    }
+
+    /** Kills every command still running (when the checker closes). */
+    public void killAll() {
+        for (Process p : running) {
+            LOG.log(Level.DEBUG, "killing health-check command {0}", p.info().commandLine().orElse(p.toString()));
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+    }
+}

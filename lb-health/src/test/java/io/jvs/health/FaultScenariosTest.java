@@ -1,0 +1,307 @@
+package io.jvs.health;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jvs.api.RealServer;
+import io.jvs.api.ServiceId;
+import io.jvs.api.VirtualService;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.zip.CRC32;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The two fault scenarios of issue #8, end to end through a real NettyLoadBalancer with real clients and servers
+ * on 127.0.0.1: a real server killed while clients connect in a loop, and configuration churn while 200
+ * connections stream data.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class FaultScenariosTest extends CheckerFixture {
+
+    private static final Duration INTERVAL = Duration.ofMillis(50);
+    private static final int FALL = 3;
+    private static final int RISE = 2;
+
+    /** One echo round trip on a new connection; true if the byte came back. */
+    private static boolean roundTrip(InetSocketAddress vip) {
+        try (Socket s = new Socket()) {
+            s.connect(vip, 2000);
+            s.setSoTimeout(2000);
+            s.getOutputStream().write(7);
+            return s.getInputStream().read() == 7;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static boolean echo(Socket s) {
+        try {
+            s.getOutputStream().write(9);
+            return s.getInputStream().read() == 9;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void killedServer_isOutAfterFallTimesInterval_andBackAfterRiseTimesInterval() throws Exception {
+        open(1); // one connect attempt: until the checker acts, a client that lands on the dead server fails
+        Backend[] b = {backend(), backend(), backend()};
+        VirtualService vs = VirtualService.tcp(vip()).scheduler("rr").realServers(List.of(
+                RealServer.of(b[0].address()), RealServer.of(b[1].address()), RealServer.of(b[2].address()))).build();
+        CheckSettings settings = fast(RISE, FALL).withInterval(INTERVAL);
+        ServiceId id = vs.id();
+        checker.start(CheckedService.builder(vs).servers(s -> s.withChecks(HealthCheck.tcp().withSettings(settings)))
+                .build()).get(10, TimeUnit.SECONDS);
+        Map<HealthEvent.Type, Long> at = new ConcurrentHashMap<>();
+        checker.addListener(e -> {
+            if (b[1].address().equals(e.server())) {
+                at.putIfAbsent(e.type(), System.nanoTime());
+            }
+        });
+        InetSocketAddress vip = id.address();
+
+        // Long-lived connections, two per server.
+        List<Socket> longLived = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            Socket s = new Socket();
+            s.connect(vip, 2000);
+            s.setSoTimeout(2000);
+            assertTrue(echo(s));
+            longLived.add(s);
+        }
+
+        // Clients connecting in a loop, each attempt recorded with its start time.
+        List<long[]> attempts = java.util.Collections.synchronizedList(new ArrayList<>()); // {start, ok}
+        AtomicBoolean running = new AtomicBoolean(true);
+        Thread clients = new Thread(() -> {
+            for (int i = 0; i < 100_000 && running.get(); i++) {
+                long start = System.nanoTime();
+                attempts.add(new long[] {start, roundTrip(vip) ? 1 : 0});
+            }
+        }, "clients");
+        clients.start();
+        try {
+            Thread.sleep(300);
+            long killed = System.nanoTime();
+            b[1].kill();
+            await(() -> at.containsKey(HealthEvent.Type.SERVER_DOWN), Duration.ofSeconds(10), events::toString);
+            long down = at.get(HealthEvent.Type.SERVER_DOWN);
+            long detect = down - killed;
+            // fall results a whole interval apart: at least (fall - 1) intervals, at most about (fall + 1).
+            assertTrue(detect >= INTERVAL.toNanos() * (FALL - 1) - TimeUnit.MILLISECONDS.toNanos(10),
+                    "not before fall failed results: " + detect / 1_000_000 + " ms");
+            assertTrue(detect <= INTERVAL.toNanos() * (FALL + 1) + TimeUnit.SECONDS.toNanos(1),
+                    "within fall x interval (+ one interval and scheduling slack): " + detect / 1_000_000 + " ms");
+            Thread.sleep(500);
+
+            int servedBefore = b[1].served.get();
+            long restarted = System.nanoTime();
+            b[1].restart();
+            await(() -> at.containsKey(HealthEvent.Type.SERVER_UP), Duration.ofSeconds(10), events::toString);
+            long up = at.get(HealthEvent.Type.SERVER_UP) - restarted;
+            assertTrue(up >= INTERVAL.toNanos() * (RISE - 1) - TimeUnit.MILLISECONDS.toNanos(10),
+                    "not before rise good results: " + up / 1_000_000 + " ms");
+            assertTrue(up <= INTERVAL.toNanos() * (RISE + 1) + TimeUnit.SECONDS.toNanos(1),
+                    "within rise x interval (+ slack): " + up / 1_000_000 + " ms");
+            await(() -> b[1].served.get() > servedBefore, Duration.ofSeconds(5), () -> "clients reach it again");
+            Thread.sleep(200);
+            running.set(false);
+            clients.join(10_000);
+
+            List<long[]> all;
+            synchronized (attempts) {
+                all = new ArrayList<>(attempts);
+            }
+            long failedAfterDown = all.stream().filter(a -> a[0] > down && a[1] == 0).count();
+            long failedBeforeKill = all.stream().filter(a -> a[0] < killed && a[1] == 0).count();
+            long failedInWindow = all.stream().filter(a -> a[0] >= killed && a[0] <= down && a[1] == 0).count();
+            long afterDown = all.stream().filter(a -> a[0] > down).count();
+            assertTrue(afterDown > 50, "clients kept connecting: " + afterDown);
+            assertEquals(0, failedAfterDown, "no new connection fails once the checker took the server out");
+            assertEquals(0, failedBeforeKill);
+            System.out.printf("killed-server scenario: %d connections, %d failed between the kill and the "
+                    + "checker's removal (%d ms), none after; back %d ms after the restart%n", all.size(),
+                    failedInWindow, detect / 1_000_000, up / 1_000_000);
+
+            // The long-lived connections on the other servers never noticed; the two on the killed one were reset.
+            int alive = 0;
+            for (Socket s : longLived) {
+                alive += echo(s) ? 1 : 0;
+            }
+            assertEquals(4, alive, "connections to the other servers are not disturbed");
+        } finally {
+            running.set(false);
+            clients.join(10_000);
+            for (Socket s : longLived) {
+                s.close();
+            }
+        }
+    }
+
+    /** Streams {@code rounds} chunks through one connection, checking every byte that comes back. */
+    private static final class Stream {
+        final Socket socket;
+        final Random random;
+        final CRC32 sent = new CRC32();
+        final CRC32 received = new CRC32();
+        long bytes;
+
+        Stream(Socket socket, long seed) {
+            this.socket = socket;
+            this.random = new Random(seed);
+        }
+
+        void run(int rounds, long pauseMillis) throws IOException, InterruptedException {
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            byte[] chunk = new byte[4096];
+            byte[] back = new byte[4096];
+            for (int r = 0; r < rounds; r++) {
+                int n = 1024 + random.nextInt(3072);
+                random.nextBytes(chunk);
+                out.write(chunk, 0, n);
+                sent.update(chunk, 0, n);
+                for (int got = 0; got < n; ) {
+                    int k = in.read(back, 0, n - got);
+                    if (k < 0) {
+                        throw new IOException("EOF after " + bytes + " bytes");
+                    }
+                    received.update(back, 0, k);
+                    got += k;
+                }
+                bytes += n;
+                Thread.sleep(pauseMillis);
+            }
+            socket.shutdownOutput();
+            if (in.read() != -1) {
+                throw new IOException("bytes after the echo");
+            }
+        }
+    }
+
+    @Test
+    void changesUnderLoad_breakNoConnection_andCorruptNoByte() throws Exception {
+        open(3);
+        int n = 4;
+        Backend[] data = new Backend[n + 1];
+        Backend[] health = new Backend[n + 1]; // each server's health endpoint, separate from its data port
+        for (int i = 0; i <= n; i++) {
+            data[i] = backend();
+            health[i] = backend();
+        }
+        CheckSettings settings = fast(1, 1).withInterval(INTERVAL);
+        List<CheckedServer> servers = new ArrayList<>();
+        for (int i = 0; i <= n; i++) {
+            servers.add(CheckedServer.of(RealServer.of(data[i].address()).withWeight(i + 1))
+                    .withChecks(HealthCheck.tcp().withSettings(settings)
+                            .withConnectOptions(new ConnectOptions(null, health[i].address().getPort(), null)))
+                    .withInhibitOnFailure(i == 3).withSlowStart(Duration.ofMillis(300)));
+        }
+        VirtualService vs = VirtualService.tcp(vip()).scheduler("wrr").realServers(List.of(
+                servers.get(0).server(), servers.get(1).server(), servers.get(2).server(), servers.get(3).server()))
+                .build();
+        CheckedService.Builder builder = CheckedService.builder(vs);
+        servers.subList(0, n).forEach(builder::server);
+        CheckedService original = builder.build();
+        ServiceId id = original.id();
+        checker.start(original).get(10, TimeUnit.SECONDS);
+
+        int clients = 200;
+        List<Stream> streams = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            Socket s = new Socket();
+            s.connect(id.address(), 5000);
+            s.setSoTimeout(10_000);
+            streams.add(new Stream(s, i));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<?>> done = new ArrayList<>();
+        for (Stream st : streams) {
+            done.add(pool.submit(() -> {
+                go.await();
+                st.run(100, 25);
+                return null;
+            }));
+        }
+        try {
+            go.countDown();
+            Thread.sleep(200);
+            checker.editRealServer(id, servers.get(0).withServer(servers.get(0).server().withWeight(10)));
+            Thread.sleep(150);
+            checker.addRealServer(id, servers.get(n));
+            Thread.sleep(150);
+            health[1].kill(); // server 1 fails its checks: removed; its streams go on
+            health[3].kill(); // server 3 fails its checks: weight 0 (inhibit); its streams go on
+            await(() -> checker.health(id).orElseThrow().servers().stream()
+                    .filter(s -> s.state() == HealthState.DOWN).count() == 2, Duration.ofSeconds(10), events::toString);
+            assertEquals(-1, weight(id, data[1].address()));
+            assertEquals(0, weight(id, data[3].address()));
+            checker.removeRealServer(id, data[2].address());
+            Thread.sleep(150);
+            checker.update(original); // the rules restored: server 2 back, server 4 gone, weights as configured
+            health[1].restart();
+            health[3].restart();
+            await(() -> weight(id, data[1].address()) == 2 && weight(id, data[3].address()) == 4,
+                    Duration.ofSeconds(10), events::toString);
+
+            int broken = 0;
+            int corrupt = 0;
+            long bytes = 0;
+            List<String> problems = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                try {
+                    done.get(i).get(60, TimeUnit.SECONDS);
+                    Stream st = streams.get(i);
+                    bytes += st.bytes;
+                    if (st.sent.getValue() != st.received.getValue()) {
+                        corrupt++;
+                        problems.add("stream " + i + ": checksum");
+                    }
+                } catch (java.util.concurrent.ExecutionException e) {
+                    broken++;
+                    problems.add("stream " + i + ": " + e.getCause());
+                }
+            }
+            assertEquals(0, broken, problems::toString);
+            assertEquals(0, corrupt, problems::toString);
+            System.out.printf("churn scenario: %d connections streamed %d MiB through %d events, none broken%n",
+                    clients, bytes >> 20, events.size());
+        } finally {
+            pool.shutdownNow();
+            for (Stream st : streams) {
+                st.socket.close();
+            }
+        }
+        // Every kind of change happened while the data flowed.
+        assertTrue(count(HealthEvent.Type.SERVER_DOWN) >= 2, events::toString);
+        assertTrue(count(HealthEvent.Type.SERVER_UP) >= 2, events::toString);
+        assertTrue(count(HealthEvent.Type.WEIGHT_CHANGED) >= 2, events::toString);
+        // Server 4 added and server 2 removed by hand; the restore removes 4 and adds 2 back.
+        assertEquals(2, count(HealthEvent.Type.SERVER_ADDED), events::toString);
+        assertEquals(2, count(HealthEvent.Type.SERVER_REMOVED), events::toString);
+        Map<InetSocketAddress, Integer> expected = Map.of(data[0].address(), 1, data[1].address(), 2,
+                data[2].address(), 3, data[3].address(), 4);
+        await(() -> members(id).size() == 4 && expected.entrySet().stream()
+                .allMatch(e -> weight(id, e.getKey()) == e.getValue()), Duration.ofSeconds(5),
+                () -> "restored: " + lb.service(id));
+    }
+}

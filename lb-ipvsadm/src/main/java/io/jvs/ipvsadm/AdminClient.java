@@ -1,0 +1,77 @@
+package io.jvs.ipvsadm;
+
+import io.jvs.api.internal.Checks;
+import io.jvs.ipvsadm.internal.AdminAddress;
+import io.jvs.ipvsadm.internal.Wire;
+import java.io.IOException;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sends one ipvsadm command line to an {@link AdminServer} and returns what it printed and its status: the
+ * client side of {@code jvsadm}. See {@link AdminServer} for the protocol.
+ *
+ * @since 0.1
+ */
+public final class AdminClient {
+
+    private AdminClient() {}
+
+    /**
+     * Runs {@code args} on the server at {@code address} (a socket path or {@code HOST:PORT}).
+     *
+     * @param stdin what {@code -R} reads (send an empty array for other commands)
+     * @param timeout how long to wait for the whole exchange
+     * @throws IllegalArgumentException if the address is unusable or the request breaks the protocol's limits
+     * @throws IOException if no server answers, the exchange times out, or the answer breaks the protocol
+     */
+    public static Ipvsadm.Result execute(String address, List<String> args, byte[] stdin, Duration timeout)
+            throws IOException {
+        Checks.checkNotNull(address, "address");
+        Checks.checkNotNull(args, "args");
+        Checks.checkNotNull(stdin, "stdin");
+        Checks.checkNotNull(timeout, "timeout");
+        byte[] request;
+        try {
+            request = Wire.encodeRequest(args, stdin);
+        } catch (Wire.BadRequest e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+        AdminAddress a = AdminAddress.parse(address);
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "jvsadm-timeout");
+            t.setDaemon(true);
+            return t;
+        });
+        try (SocketChannel ch = a.connect()) {
+            ScheduledFuture<?> deadline = timer.schedule(() -> {
+                try {
+                    ch.close();
+                } catch (IOException e) {
+                    // closing anyway
+                }
+            }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                Channels.newOutputStream(ch).write(request);
+                ch.shutdownOutput();
+                Wire.Response r = Wire.readResponse(Channels.newInputStream(ch));
+                return new Ipvsadm.Result(r.stdout, r.stderr, r.status);
+            } catch (IOException e) {
+                if (deadline.isDone()) {
+                    throw new IOException("no answer within " + timeout.toMillis() + " ms", e);
+                }
+                throw e;
+            } finally {
+                deadline.cancel(false);
+            }
+        } finally {
+            timer.shutdownNow();
+        }
+    }
+}

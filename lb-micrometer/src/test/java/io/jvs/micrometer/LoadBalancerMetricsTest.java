@@ -1,0 +1,130 @@
+package io.jvs.micrometer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jvs.api.Protocol;
+import io.jvs.api.RealServer;
+import io.jvs.api.VirtualService;
+import io.jvs.core.Connection;
+import io.jvs.core.DataPath;
+import io.jvs.core.Director;
+import io.jvs.core.ServiceBinding;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class LoadBalancerMetricsTest {
+
+    private static final InetSocketAddress VIP = new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080);
+    private static final InetSocketAddress RS1 = new InetSocketAddress(InetAddress.getLoopbackAddress(), 9001);
+    private static final InetSocketAddress RS2 = new InetSocketAddress(InetAddress.getLoopbackAddress(), 9002);
+
+    private Director director;
+    private MeterRegistry registry;
+    private LoadBalancerMetrics metrics;
+
+    @BeforeEach
+    void setUp() {
+        director = Director.builder().dataPath(DataPath.detached()).rateEstimator(false).connectionTimer(false)
+                .maxConnections(100).build();
+        registry = new SimpleMeterRegistry();
+        metrics = new LoadBalancerMetrics(director, io.micrometer.core.instrument.Tags.of("lb", "test"),
+                Duration.ZERO);
+    }
+
+    @AfterEach
+    void tearDown() {
+        metrics.close();
+        director.close();
+    }
+
+    @Test
+    void metersPerServerAndService() {
+        VirtualService vs = VirtualService.tcp(VIP).scheduler("rr").realServer(RealServer.of(RS1))
+                .realServer(RealServer.of(RS2)).build();
+        director.start(vs).join();
+        metrics.bindTo(registry);
+        ServiceBinding b = director.binding(vs.id()).orElseThrow();
+        Connection c = b.open(Protocol.TCP, new InetSocketAddress(InetAddress.getLoopbackAddress(), 40000), VIP);
+        c.onBackendConnected();
+        c.countInbound(100);
+        c.countOutbound(300);
+        b.open(Protocol.TCP, new InetSocketAddress(InetAddress.getLoopbackAddress(), 40001), VIP).onClosed();
+        metrics.refresh(); // a fresh snapshot
+
+        String server = "127.0.0.1:" + c.destination().address().getPort();
+        assertEquals(1, registry.get("lb.connections.active").tag("server", server).gauge().value());
+        assertEquals(0, registry.get("lb.connections.inactive").tag("server", server).gauge().value());
+        assertEquals(1, registry.get("lb.connections.total").tag("server", server).functionCounter().count());
+        assertEquals(100, registry.get("lb.bytes.in").tag("server", server).functionCounter().count());
+        assertEquals(300, registry.get("lb.bytes.out").tag("server", server).functionCounter().count());
+        assertEquals(1, registry.get("lb.packets.in").tag("server", server).functionCounter().count());
+        assertEquals("tcp", registry.get("lb.connections.active").tag("server", server).gauge().getId()
+                .getTag("protocol"));
+        assertEquals("TCP 127.0.0.1:8080", registry.get("lb.connections.active").tag("server", server).gauge()
+                .getId().getTag("service"));
+        assertEquals("test", registry.get("lb.connections.active").tag("server", server).gauge().getId()
+                .getTag("lb"));
+        assertEquals(2, registry.get("lb.service.connections.total").functionCounter().count());
+        assertNull(registry.get("lb.service.connections.total").functionCounter().getId().getTag("server"));
+        assertEquals(2, registry.get("lb.connection.table.entries").gauge().value());
+        assertEquals(100, registry.get("lb.connection.table.capacity").gauge().value());
+        assertEquals(0, registry.get("lb.connection.table.refused").functionCounter().count());
+
+        for (int port = 41000; port < 41200; port++) { // 98 more fit in the table of 100, 102 are refused
+            Connection more = b.open(Protocol.TCP, new InetSocketAddress(InetAddress.getLoopbackAddress(), port), VIP);
+            if (more != null) {
+                more.onClosed();
+            }
+        }
+        director.estimateRates();
+        metrics.refresh();
+        assertEquals(102, registry.get("lb.connection.table.refused").functionCounter().count());
+        // 100 connections in one 2-s step: (100 << 9) / 4 = 12800, (12800 + 0x1FF) >> 10 = 12
+        assertEquals(12, registry.get("lb.service.connections.rate").gauge().value());
+        assertEquals(2, registry.get("lb.connections.rate").gauges().size());
+    }
+
+    @Test
+    void refreshFollowsTheTable() {
+        VirtualService vs = VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).build();
+        director.start(vs).join();
+        metrics.bindTo(registry);
+        assertEquals(1, registry.find("lb.connections.active").gauges().size());
+        director.addRealServer(vs.id(), RealServer.of(RS2));
+        metrics.refresh();
+        assertEquals(2, registry.find("lb.connections.active").gauges().size());
+        director.removeRealServer(vs.id(), RS1);
+        metrics.refresh();
+        assertEquals(1, registry.find("lb.connections.active").gauges().size());
+        director.stop(vs.id()).join();
+        metrics.refresh();
+        assertTrue(registry.find("lb.connections.active").gauges().isEmpty());
+        assertTrue(registry.find("lb.service.bytes.in").functionCounters().isEmpty());
+        metrics.close();
+        assertTrue(registry.getMeters().isEmpty());
+    }
+
+    @Test
+    void bindTo_twice() {
+        metrics.bindTo(registry);
+        assertThrows(IllegalStateException.class, () -> metrics.bindTo(new SimpleMeterRegistry()));
+    }
+
+    @Test
+    void refreshInterval_negative() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new LoadBalancerMetrics(director, io.micrometer.core.instrument.Tags.empty(),
+                        Duration.ofSeconds(-1)));
+        assertEquals("refreshInterval: PT-1S (expected: >= PT0S)", e.getMessage());
+    }
+
+}

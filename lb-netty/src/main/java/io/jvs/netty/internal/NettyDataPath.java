@@ -169,7 +169,9 @@ public final class NettyDataPath implements DataPath {
         c.setRecvByteBufAllocator(recvAllocator);
         c.setWriteBufferWaterMark(waterMark);
         c.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        c.setOption(ChannelOption.TCP_NODELAY, true);
+        if (!io.netty.util.internal.PlatformDependent.canEnableTcpNoDelayByDefault()) {
+            c.setOption(ChannelOption.TCP_NODELAY, true); // Netty already set it everywhere else: save the syscall
+        }
     }
 
     LoopState loopState(EventLoop loop) {

@@ -11,13 +11,13 @@ import io.jvs.api.internal.Addresses;
 import io.jvs.core.DataPath;
 import io.jvs.core.ServiceBinding;
 import io.jvs.netty.DataPathStats;
+import io.jvs.netty.Transport;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
@@ -114,7 +114,7 @@ public final class NettyDataPath implements DataPath {
         this.sources = config.sourceAddresses().isEmpty() ? null : new SourceAddresses(config.sourceAddresses());
         this.natUnavailable = probeTransparent(transports);
         this.nat = natUnavailable == null;
-        this.rearmHalfClosed = transports.transport() == io.jvs.netty.Transport.EPOLL;
+        this.rearmHalfClosed = transports.transport() == Transport.EPOLL;
         LOG.log(Level.INFO, "JVS data path: " + transports + " transport, " + loops.length + " event loops, "
                 + (transports.reusePort() ? "a listening socket per event loop (SO_REUSEPORT)" : "one listening socket "
                 + "per endpoint") + ", relay buffer " + buffer + " bytes per direction, NAT forwarding "
@@ -362,8 +362,10 @@ public final class NettyDataPath implements DataPath {
 
     // ---- accepting
 
-    /** Handles a listening socket: hands accepted clients to {@link #accept} and accept errors to {@link #acceptFailed}. */
-    @Sharable
+    /**
+     * Handles one listening socket: hands accepted clients to {@link #accept} and accept errors to
+     * {@link #acceptFailed}. One per listening socket (it knows the socket's event loop).
+     */
     private final class Acceptor extends ChannelInboundHandlerAdapter {
         private final ServiceState service;
         /** The loop accepted clients are relayed on, or null to spread them over all loops. */
@@ -489,7 +491,7 @@ public final class NettyDataPath implements DataPath {
             // (we are on its loop) also drops a read that may still be pending and would keep it armed; io_uring
             // must not be asked to read again (it would submit another accept that fails at once).
             ChannelConfig c = listener.config();
-            if (transports.transport() != io.jvs.netty.Transport.IO_URING) {
+            if (transports.transport() != Transport.IO_URING) {
                 c.setAutoRead(true);
             }
             c.setAutoRead(false);

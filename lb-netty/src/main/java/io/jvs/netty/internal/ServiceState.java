@@ -100,7 +100,7 @@ final class ServiceState {
      * queue a read that can outlive a later pause (and, out of descriptors, spin the loop on accept()).
      */
     private void apply(Channel ch) {
-        if (ch.eventLoop().inEventLoop()) {
+        if (!ch.isRegistered() || ch.eventLoop().inEventLoop()) { // (not registered yet: nothing can be pending)
             ch.config().setAutoRead(accepting);
         } else {
             ch.eventLoop().execute(() -> ch.config().setAutoRead(accepting)); // the state when it runs

@@ -14,6 +14,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -338,7 +339,7 @@ final class TcpRelay implements Connection.Closer {
 
     /** Whether nothing waits in {@code ch}'s outbound buffer (so epoll may have dropped its registration). */
     private static boolean nothingPending(Channel ch) {
-        io.netty.channel.ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
+        ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
         return out != null && out.totalPendingWriteBytes() == 0;
     }
 

@@ -9,6 +9,8 @@ module io.jvs.netty {
     requires io.netty.common;
     requires io.netty.transport;
     requires io.netty.handler;
+    requires io.netty.codec;
+    requires io.netty.codec.haproxy;
     requires io.netty.transport.unix.common;
     requires io.netty.transport.classes.epoll;
     requires io.netty.transport.classes.io_uring;

@@ -32,14 +32,16 @@ public final class RealServer {
     private final ForwardingMethod forwardingMethod;
     private final int upperThreshold;
     private final int lowerThreshold;
+    private final ProxyProtocol proxyProtocol;
 
     private RealServer(InetSocketAddress address, int weight, ForwardingMethod forwardingMethod, int upperThreshold,
-            int lowerThreshold) {
+            int lowerThreshold, ProxyProtocol proxyProtocol) {
         this.address = address;
         this.weight = weight;
         this.forwardingMethod = forwardingMethod;
         this.upperThreshold = upperThreshold;
         this.lowerThreshold = lowerThreshold;
+        this.proxyProtocol = proxyProtocol;
     }
 
     /**
@@ -81,7 +83,7 @@ public final class RealServer {
         InetAddress ip = address.getAddress();
         Checks.checkArgument(!ip.isAnyLocalAddress() && !ip.isMulticastAddress(), "address",
                 Addresses.toString(ip), "a unicast address");
-        return new RealServer(address, 1, ForwardingMethod.FULLNAT, 0, 0);
+        return new RealServer(address, 1, ForwardingMethod.FULLNAT, 0, 0, ProxyProtocol.NONE);
     }
 
     /** The real server's address and port; port 0 means "the port the client connected to". */
@@ -117,13 +119,36 @@ public final class RealServer {
     }
 
     /**
+     * Whether connections to this server start with a PROXY protocol header carrying the client's address;
+     * {@link ProxyProtocol#NONE} (the default) sends none.
+     *
+     * @since 0.1
+     */
+    public ProxyProtocol proxyProtocol() {
+        return proxyProtocol;
+    }
+
+    /**
+     * A copy whose connections start with a PROXY protocol header of {@code version} (HAProxy
+     * {@code send-proxy} / {@code send-proxy-v2}), or with none for {@link ProxyProtocol#NONE}. The server must
+     * expect the header.
+     *
+     * @throws NullPointerException if {@code version} is null
+     * @since 0.1
+     */
+    public RealServer withProxyProtocol(ProxyProtocol version) {
+        Checks.checkNotNull(version, "proxyProtocol");
+        return new RealServer(address, weight, forwardingMethod, upperThreshold, lowerThreshold, version);
+    }
+
+    /**
      * A copy with another weight.
      *
      * @throws IllegalArgumentException if the weight is not in 0-65535
      */
     public RealServer withWeight(int weight) {
         Checks.checkInRange(weight, 0, MAX_WEIGHT, "weight");
-        return new RealServer(address, weight, forwardingMethod, upperThreshold, lowerThreshold);
+        return new RealServer(address, weight, forwardingMethod, upperThreshold, lowerThreshold, proxyProtocol);
     }
 
     /**
@@ -134,7 +159,7 @@ public final class RealServer {
      */
     public RealServer withForwardingMethod(ForwardingMethod method) {
         Checks.checkNotNull(method, "forwardingMethod");
-        return new RealServer(address, weight, method, upperThreshold, lowerThreshold);
+        return new RealServer(address, weight, method, upperThreshold, lowerThreshold, proxyProtocol);
     }
 
     /**
@@ -147,7 +172,7 @@ public final class RealServer {
     public RealServer withThresholds(int upper, int lower) {
         Checks.checkInRange(upper, 0, Integer.MAX_VALUE, "upperThreshold");
         Checks.checkInRange(lower, 0, upper, "lowerThreshold");
-        return new RealServer(address, weight, forwardingMethod, upper, lower);
+        return new RealServer(address, weight, forwardingMethod, upper, lower, proxyProtocol);
     }
 
     @Override
@@ -161,18 +186,24 @@ public final class RealServer {
         RealServer that = (RealServer) o;
         return weight == that.weight && upperThreshold == that.upperThreshold
                 && lowerThreshold == that.lowerThreshold && forwardingMethod == that.forwardingMethod
-                && address.equals(that.address);
+                && proxyProtocol == that.proxyProtocol && address.equals(that.address);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(address, weight, forwardingMethod, upperThreshold, lowerThreshold);
+        return Objects.hash(address, weight, forwardingMethod, upperThreshold, lowerThreshold, proxyProtocol);
     }
 
-    /** For example {@code 10.0.0.11:8080 FullNat weight 5}, with {@code thresholds 1000/800} when set. */
+    /**
+     * For example {@code 10.0.0.11:8080 FullNat weight 5}, with {@code thresholds 1000/800} and
+     * {@code proxy-protocol V2} when set.
+     */
     @Override
     public String toString() {
         String s = Addresses.toString(address) + " " + forwardingMethod.listingName() + " weight " + weight;
-        return upperThreshold == 0 && lowerThreshold == 0 ? s : s + " thresholds " + upperThreshold + "/" + lowerThreshold;
+        if (upperThreshold != 0 || lowerThreshold != 0) {
+            s += " thresholds " + upperThreshold + "/" + lowerThreshold;
+        }
+        return proxyProtocol == ProxyProtocol.NONE ? s : s + " proxy-protocol " + proxyProtocol;
     }
 }

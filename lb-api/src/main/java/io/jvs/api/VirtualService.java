@@ -56,6 +56,8 @@ public final class VirtualService {
     private final boolean onePacket;
     private final Set<SchedulerFlag> schedulerFlags;
     private final List<RealServer> realServers;
+    private final int maxConnections;
+    private final List<Cidr> proxyProtocolSources;
 
     private VirtualService(Builder b, Scheduler.Factory scheduler) {
         this.id = b.id;
@@ -68,6 +70,8 @@ public final class VirtualService {
         this.schedulerFlags = Collections.unmodifiableSet(b.schedulerFlags.isEmpty()
                 ? EnumSet.noneOf(SchedulerFlag.class) : EnumSet.copyOf(b.schedulerFlags));
         this.realServers = List.copyOf(b.realServers.values());
+        this.maxConnections = b.maxConnections;
+        this.proxyProtocolSources = b.proxyProtocolSources;
     }
 
     /** Starts a TCP service on {@code host:port} (ipvsadm {@code -t}); an IP literal or a name resolved now. */
@@ -181,6 +185,33 @@ public final class VirtualService {
         return schedulerFlags;
     }
 
+    /**
+     * The most connections the service carries at once, or 0 for no limit (the default). At the limit a socket
+     * data path stops accepting until a connection ends, so new clients wait in the listen backlog.
+     *
+     * @since 0.1
+     */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /**
+     * The networks of the upstream balancers the service accepts a PROXY protocol header (version 1 or 2) from;
+     * empty (the default) when the service does not read one. When it is set, every client must send a header
+     * and come from one of these networks; the header's source address is then the connection's client
+     * address.
+     *
+     * @since 0.1
+     */
+    public List<Cidr> proxyProtocolSources() {
+        return proxyProtocolSources;
+    }
+
+    /** Whether the service reads a PROXY protocol header from its clients ({@link #proxyProtocolSources()}). */
+    public boolean acceptsProxyProtocol() {
+        return !proxyProtocolSources.isEmpty();
+    }
+
     /** The real servers, in the order they were added. A running service keeps them newest first, as IPVS does. */
     public List<RealServer> realServers() {
         return realServers;
@@ -210,6 +241,8 @@ public final class VirtualService {
         b.netmaskV4 = netmaskV4;
         b.onePacket = onePacket;
         b.schedulerFlags.addAll(schedulerFlags);
+        b.maxConnections = maxConnections;
+        b.proxyProtocolSources = proxyProtocolSources;
         for (RealServer rs : realServers) {
             b.realServers.put(rs.address(), rs);
         }
@@ -228,13 +261,14 @@ public final class VirtualService {
         return netmaskPrefix == that.netmaskPrefix && netmaskV4 == that.netmaskV4 && onePacket == that.onePacket
                 && id.equals(that.id) && endpoints.equals(that.endpoints)
                 && scheduler.name().equals(that.scheduler.name()) && persistence.equals(that.persistence)
-                && schedulerFlags.equals(that.schedulerFlags) && realServers.equals(that.realServers);
+                && schedulerFlags.equals(that.schedulerFlags) && realServers.equals(that.realServers)
+                && maxConnections == that.maxConnections && proxyProtocolSources.equals(that.proxyProtocolSources);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(id, endpoints, scheduler.name(), persistence, netmaskPrefix, netmaskV4, onePacket,
-                schedulerFlags, realServers);
+                schedulerFlags, realServers, maxConnections, proxyProtocolSources);
     }
 
     /** For example {@code TCP 10.0.0.1:80 wrr persistent 300 [10.0.0.11:80 FullNat weight 3, ...]}. */
@@ -254,6 +288,12 @@ public final class VirtualService {
         if (id.isFwmark()) {
             sb.append(" endpoints ").append(endpoints);
         }
+        if (maxConnections != 0) {
+            sb.append(" maxconn ").append(maxConnections);
+        }
+        if (!proxyProtocolSources.isEmpty()) {
+            sb.append(" accept-proxy ").append(proxyProtocolSources);
+        }
         return sb.append(' ').append(realServers).toString();
     }
 
@@ -271,12 +311,16 @@ public final class VirtualService {
         private int netmaskPrefix;
         private int netmaskV4 = -1;
         private boolean onePacket;
+        private int maxConnections;
+        private List<Cidr> proxyProtocolSources = List.of();
         // Which options were set on this builder (toBuilder() pre-fills values without setting these).
         private boolean schedulerSet;
         private boolean persistenceSet;
         private boolean netmaskSet;
         private boolean onePacketSet;
         private boolean flagsSet;
+        private boolean maxConnectionsSet;
+        private boolean proxyProtocolSet;
 
         Builder(ServiceId id) {
             this.id = id;
@@ -419,6 +463,49 @@ public final class VirtualService {
         }
 
         /**
+         * Limits the connections the service carries at once; without it there is no limit. At the limit a socket
+         * data path stops accepting until a connection ends (HAProxy's frontend {@code maxconn}); each real
+         * server's own limit is its upper threshold ({@link RealServer#withThresholds}).
+         *
+         * @param max 1 to {@link Integer#MAX_VALUE}
+         * @throws IllegalArgumentException if {@code max} is less than 1
+         * @throws IllegalStateException if the limit was already set
+         * @since 0.1
+         */
+        public Builder maxConnections(int max) {
+            Checks.checkInRange(max, 1, Integer.MAX_VALUE, "maxConnections");
+            Checks.checkNotSet(maxConnectionsSet ? maxConnections : null, "maxConnections");
+            maxConnections = max;
+            maxConnectionsSet = true;
+            return this;
+        }
+
+        /**
+         * Makes the service read a PROXY protocol header (version 1 or 2, told apart by its signature) at the start
+         * of every connection, as behind another balancer (HAProxy {@code accept-proxy}). Only clients whose
+         * address lies in one of {@code trusted} may send one; connections from elsewhere, and connections
+         * without a valid header, are reset and counted. The header's source address and port become the
+         * connection's client, for scheduling, persistence, listings and the PROXY header sent on to real servers.
+         *
+         * @param trusted the upstream balancers' networks, at least one
+         * @throws IllegalArgumentException if {@code trusted} is empty
+         * @throws IllegalStateException if the trusted networks were already set
+         * @since 0.1
+         */
+        public Builder acceptProxyProtocol(Iterable<Cidr> trusted) {
+            Checks.checkNotNull(trusted, "acceptProxyProtocol");
+            List<Cidr> list = new ArrayList<>();
+            for (Cidr c : trusted) {
+                list.add(Checks.checkNotNull(c, "cidr"));
+            }
+            Checks.checkArgument(!list.isEmpty(), "acceptProxyProtocol", list, "at least one trusted network");
+            Checks.checkNotSet(proxyProtocolSet ? proxyProtocolSources : null, "acceptProxyProtocol");
+            proxyProtocolSources = List.copyOf(new LinkedHashSet<>(list));
+            proxyProtocolSet = true;
+            return this;
+        }
+
+        /**
          * Adds an endpoint to a firewall-mark service group. A TCP or UDP service has exactly one endpoint, its
          * own address.
          *
@@ -513,6 +600,12 @@ public final class VirtualService {
             }
             if (!schedulerFlags.isEmpty()) {
                 parts.add("schedulerFlags=" + schedulerFlags);
+            }
+            if (maxConnectionsSet) {
+                parts.add("maxConnections=" + maxConnections);
+            }
+            if (proxyProtocolSet) {
+                parts.add("acceptProxyProtocol=" + proxyProtocolSources);
             }
             if (!realServers.isEmpty()) {
                 parts.add("realServers=" + realServers.values());

@@ -4,6 +4,7 @@ import io.jvs.api.Protocol;
 import io.jvs.api.ServiceId;
 import io.jvs.api.VirtualService;
 import java.net.InetSocketAddress;
+import java.util.List;
 
 /**
  * A running virtual service as its data path sees it. Thread-safe: {@link #open} is called from any data-path
@@ -18,6 +19,16 @@ public interface ServiceBinding {
 
     /** The service's current definition (built on demand: call it on a control path, not per packet). */
     VirtualService service();
+
+    /**
+     * The service's current settings without its real servers: scheduler, persistence, limits, PROXY protocol
+     * sources. Cheap enough to read once per new connection; the default builds it with {@link #service()}.
+     *
+     * @since 0.1
+     */
+    default VirtualService settings() {
+        return service().withRealServers(List.of());
+    }
 
     /**
      * Finds or places the connection of a new client connection (TCP: call once per accepted socket) or of one

@@ -17,9 +17,7 @@ public final class Jvs {
 
     static final String USAGE = String.join("\n",
             "usage: jvs demo",
-            "       jvs proxy --listen HOST:PORT --backend HOST:PORT[@WEIGHT]... [--scheduler NAME]",
-            "                 [--persistence SECONDS] [--transport auto|epoll|io_uring|nio] [--threads N]",
-            "                 [--connect-timeout MILLIS]",
+            "       jvs " + ProxyCommand.USAGE.substring("usage: jvs ".length()),
             "       jvs daemon [--config FILE | --rules FILE] [--admin PATH|127.0.0.1:PORT] [--http [HOST:]PORT]",
             "                  [--transport ...] [--threads N]",
             "",

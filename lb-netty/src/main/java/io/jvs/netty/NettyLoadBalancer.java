@@ -2,18 +2,34 @@ package io.jvs.netty;
 
 import io.jvs.api.LoadBalancer;
 import io.jvs.api.Ticker;
+import io.jvs.api.internal.Addresses;
 import io.jvs.api.internal.Checks;
 import io.jvs.core.Director;
 import io.jvs.core.ForwardingLoadBalancer;
+import io.jvs.netty.internal.DataPathConfig;
 import io.jvs.netty.internal.NettyDataPath;
 import io.jvs.netty.internal.Transports;
+import io.netty.buffer.ByteBufAllocator;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
  * A load balancer whose data path is Netty: each virtual service listens on its address, and every client
- * connection is relayed to the real server its scheduler picks over a connection the director opens itself
- * (full NAT, {@link io.jvs.api.ForwardingMethod#FULLNAT}).
+ * connection is relayed to the real server its scheduler picks, over a connection the director opens itself.
+ *
+ * <p>Forwarding methods: {@link io.jvs.api.ForwardingMethod#FULLNAT} (the real server sees the director's address,
+ * or one of the {@linkplain Builder#sourceAddresses source addresses}; a {@linkplain
+ * io.jvs.api.RealServer#withProxyProtocol PROXY protocol} header can tell it the client's) and, on epoll or
+ * io_uring with CAP_NET_ADMIN, {@link io.jvs.api.ForwardingMethod#NAT} (the director connects from the client's
+ * own address with IP_TRANSPARENT; the real server must route its replies back through the director, which needs
+ * the policy routing of {@code lb-examples/scripts/nat-director-setup.sh}).
  *
  * <pre>{@code
  * try (NettyLoadBalancer lb = NettyLoadBalancer.builder().build()) {
@@ -26,15 +42,22 @@ import java.util.function.Consumer;
  * }
  * }</pre>
  *
+ * <p>Thread-safe. The event-loop threads are named {@code jvs-io-*}.
+ *
  * @since 0.1
  */
 public final class NettyLoadBalancer extends ForwardingLoadBalancer {
 
+    /** The relay buffer a connection gets when none is set: 128 KiB per direction. */
+    public static final int DEFAULT_RELAY_BUFFER = 128 * 1024;
+
     private final Director director;
+    private final NettyDataPath dataPath;
     private final Transport transport;
 
-    private NettyLoadBalancer(Director director, Transport transport) {
+    private NettyLoadBalancer(Director director, NettyDataPath dataPath, Transport transport) {
         this.director = director;
+        this.dataPath = dataPath;
         this.transport = transport;
     }
 
@@ -48,9 +71,27 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
         return transport;
     }
 
+    /**
+     * What the data path counted: accepted clients, refusals and their reasons, failed connects, pauses for lack
+     * of file descriptors. A snapshot; any thread.
+     */
+    public DataPathStats stats() {
+        return dataPath.stats();
+    }
+
     @Override
     protected LoadBalancer delegate() {
         return director;
+    }
+
+    /**
+     * Stops accepting on every service, lets open connections finish for up to the {@linkplain
+     * Builder#drainTimeout drain timeout}, resets the connections still open then, and stops the event loops.
+     * Blocks until done; idempotent. Called from an event-loop thread, it resets open connections at once.
+     */
+    @Override
+    public void close() {
+        director.close();
     }
 
     @Override
@@ -58,12 +99,16 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
         return "NettyLoadBalancer[" + transport + "]" + director;
     }
 
-    /** Builds a {@link NettyLoadBalancer}; every option has a default. */
+    /** Builds a {@link NettyLoadBalancer}; every option has a default and may be set once. */
     public static final class Builder {
         private Transport transport;
         private Integer ioThreads;
         private Duration connectTimeout;
         private Integer connectAttempts;
+        private Integer relayBuffer;
+        private List<InetAddress> sourceAddresses;
+        private Duration drainTimeout;
+        private ByteBufAllocator allocator;
         private Ticker ticker;
         private Consumer<Director.Builder> directorOptions;
         private Boolean freeBind;
@@ -83,7 +128,8 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
         }
 
         /**
-         * The number of event-loop threads; the default is the number of available processors.
+         * The number of event-loop threads; the default is the number of available processors. Where the
+         * transport offers SO_REUSEPORT every endpoint gets one listening socket per thread.
          *
          * @throws IllegalArgumentException if it is not in 1-1024
          * @throws IllegalStateException if it was already set
@@ -96,7 +142,8 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
         }
 
         /**
-         * How long to wait for a real server to accept a connection; the default is 5 seconds.
+         * How long to wait for a real server to accept a connection (and, on a service that accepts PROXY
+         * protocol, for the client's header); the default is 5 seconds.
          *
          * @throws IllegalArgumentException if it is not between 1 ms and 1 hour
          * @throws IllegalStateException if it was already set
@@ -122,6 +169,83 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
             Checks.checkInRange(attempts, 1, 100, "connectAttempts");
             Checks.checkNotSet(this.connectAttempts, "connectAttempts");
             this.connectAttempts = attempts;
+            return this;
+        }
+
+        /**
+         * How many bytes one direction of a connection may hold in the director before the sender is paused; the
+         * default is {@value #DEFAULT_RELAY_BUFFER}. A direction holds at most this plus one receive buffer (at most
+         * 64 KiB), however fast its sender and however slow its reader, so a connection costs at most about twice
+         * that in the worst case, and far less while its reader keeps up.
+         *
+         * @throws IllegalArgumentException if it is not in 4096-67108864 (4 KiB to 64 MiB)
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder relayBuffer(int bytes) {
+            Checks.checkInRange(bytes, 4096, 64 << 20, "relayBuffer");
+            Checks.checkNotSet(this.relayBuffer, "relayBuffer");
+            this.relayBuffer = bytes;
+            return this;
+        }
+
+        /**
+         * The source addresses of full-NAT connections to real servers, used in turn; by default the kernel picks
+         * the address of the outgoing interface. On epoll each is bound with IP_BIND_ADDRESS_NO_PORT, so one
+         * address serves the whole local port range towards every real server (rather than once for all of them);
+         * when the ports of every address run out, the client is reset and the error is logged, never a hang.
+         * Each address is checked now by binding a socket to it.
+         *
+         * @throws IllegalArgumentException if the list is empty or an address cannot be bound here
+         * @throws IllegalStateException if they were already set
+         */
+        public Builder sourceAddresses(Iterable<InetAddress> addresses) {
+            Checks.checkNotNull(addresses, "sourceAddresses");
+            LinkedHashSet<InetAddress> set = new LinkedHashSet<>();
+            for (InetAddress a : addresses) {
+                Checks.checkNotNull(a, "sourceAddress");
+                Checks.checkArgument(!a.isAnyLocalAddress() && !a.isMulticastAddress(), "sourceAddress",
+                        Addresses.toString(a), "a unicast address of this host");
+                try (Socket s = new Socket()) {
+                    s.bind(new InetSocketAddress(a, 0));
+                } catch (IOException e) {
+                    throw new IllegalArgumentException("sourceAddress: " + Addresses.toString(a)
+                            + " (expected: an address of this host; binding it failed: " + e.getMessage() + ")", e);
+                }
+                set.add(a);
+            }
+            Checks.checkArgument(!set.isEmpty(), "sourceAddresses", "[]", "at least one address");
+            Checks.checkNotSet(this.sourceAddresses, "sourceAddresses");
+            this.sourceAddresses = new ArrayList<>(set);
+            return this;
+        }
+
+        /**
+         * How long {@link NettyLoadBalancer#close()} lets open connections finish before it resets them; the
+         * default is 5 seconds. Zero resets them at once.
+         *
+         * @throws IllegalArgumentException if it is negative or longer than 1 hour
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder drainTimeout(Duration timeout) {
+            Checks.checkNotNull(timeout, "drainTimeout");
+            Checks.checkArgument(!timeout.isNegative() && timeout.compareTo(Duration.ofHours(1)) <= 0,
+                    "drainTimeout", timeout, "PT0S-PT1H");
+            Checks.checkNotSet(this.drainTimeout, "drainTimeout");
+            this.drainTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * The buffer allocator of every relayed socket; the default is Netty's {@link ByteBufAllocator#DEFAULT}
+         * (the adaptive allocator in Netty 4.2; {@code -Dio.netty.allocator.type=pooled} switches to the pooled
+         * one). Useful to meter or bound the data path's buffers.
+         *
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder allocator(ByteBufAllocator allocator) {
+            Checks.checkNotNull(allocator, "allocator");
+            Checks.checkNotSet(this.allocator, "allocator");
+            this.allocator = allocator;
             return this;
         }
 
@@ -165,22 +289,28 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
         }
 
         /**
-         * Starts the event loops and returns the load balancer, with no services yet.
+         * Starts the event loops and returns the load balancer, with no services yet. The transport, the number
+         * of loops and whether NAT forwarding is available are logged.
          *
          * @throws IllegalStateException if the requested native transport is unavailable here, or
          *     {@link #freeBind(boolean) freeBind} was asked of a transport that cannot set it
          */
         public NettyLoadBalancer build() {
             Transports t = Transports.of(transport == null ? Transport.AUTO : transport);
-            int threads = ioThreads == null ? Runtime.getRuntime().availableProcessors() : ioThreads;
-            int timeoutMillis = (int) (connectTimeout == null ? 5000 : connectTimeout.toMillis());
             boolean free = freeBind != null && freeBind;
             if (free && t.freeBindOption() == null) {
                 throw new IllegalStateException("freeBind: true (expected: the EPOLL or IO_URING transport; "
                         + t.transport() + " cannot set IP_FREEBIND)");
             }
-            NettyDataPath dataPath = new NettyDataPath(t, threads, timeoutMillis,
-                    connectAttempts == null ? 3 : connectAttempts, free);
+            DataPathConfig config = new DataPathConfig(t,
+                    ioThreads == null ? Runtime.getRuntime().availableProcessors() : ioThreads,
+                    (int) (connectTimeout == null ? 5000 : connectTimeout.toMillis()),
+                    connectAttempts == null ? 3 : connectAttempts,
+                    relayBuffer == null ? DEFAULT_RELAY_BUFFER : relayBuffer,
+                    sourceAddresses == null ? List.of() : sourceAddresses,
+                    drainTimeout == null ? 5000 : drainTimeout.toMillis(),
+                    allocator, free);
+            NettyDataPath dataPath = new NettyDataPath(config);
             Director.Builder d = Director.builder().dataPath(dataPath);
             if (ticker != null) {
                 d.ticker(ticker);
@@ -188,7 +318,44 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
             if (directorOptions != null) {
                 directorOptions.accept(d);
             }
-            return new NettyLoadBalancer(d.build(), t.transport());
+            return new NettyLoadBalancer(d.build(), dataPath, t.transport());
+        }
+
+        /** The options set, for example {@code NettyLoadBalancer.Builder[transport=EPOLL, ioThreads=4]}. */
+        @Override
+        public String toString() {
+            List<String> parts = new ArrayList<>();
+            if (transport != null) {
+                parts.add("transport=" + transport);
+            }
+            if (ioThreads != null) {
+                parts.add("ioThreads=" + ioThreads);
+            }
+            if (connectTimeout != null) {
+                parts.add("connectTimeout=" + connectTimeout);
+            }
+            if (connectAttempts != null) {
+                parts.add("connectAttempts=" + connectAttempts);
+            }
+            if (relayBuffer != null) {
+                parts.add("relayBuffer=" + relayBuffer);
+            }
+            if (sourceAddresses != null) {
+                parts.add("sourceAddresses=" + sourceAddresses.stream().map(Addresses::toString).toList());
+            }
+            if (drainTimeout != null) {
+                parts.add("drainTimeout=" + drainTimeout);
+            }
+            if (allocator != null) {
+                parts.add("allocator=" + allocator.getClass().getSimpleName());
+            }
+            if (freeBind != null) {
+                parts.add("freeBind=" + freeBind);
+            }
+            if (directorOptions != null) {
+                parts.add("director=...");
+            }
+            return "NettyLoadBalancer.Builder" + parts;
         }
     }
 }

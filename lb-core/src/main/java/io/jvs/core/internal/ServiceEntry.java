@@ -162,6 +162,11 @@ public final class ServiceEntry implements ServiceBinding {
         return settings.withRealServers(servers);
     }
 
+    @Override
+    public VirtualService settings() {
+        return settings;
+    }
+
     /** The service's statistics. */
     public Counters stats() {
         return stats;

@@ -1,5 +1,8 @@
 package io.jvs.examples.proxy;
 
+import io.jvs.api.Cidr;
+import io.jvs.api.ForwardingMethod;
+import io.jvs.api.ProxyProtocol;
 import io.jvs.api.RealServer;
 import io.jvs.api.VirtualService;
 import io.jvs.api.internal.Addresses;
@@ -7,6 +10,7 @@ import io.jvs.examples.HostPort;
 import io.jvs.netty.NettyLoadBalancer;
 import io.jvs.netty.Transport;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,10 +27,16 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ProxyCommand {
 
-    private static final String USAGE = String.join("\n",
+    /** The usage text, also part of {@code jvs help}. */
+    public static final String USAGE = String.join("\n",
             "usage: jvs proxy --listen HOST:PORT --backend HOST:PORT[@WEIGHT]... [--scheduler NAME]",
             "                 [--persistence SECONDS] [--transport auto|epoll|io_uring|nio] [--threads N]",
-            "                 [--connect-timeout MILLIS]");
+            "                 [--connect-timeout MILLIS] [--connect-attempts N] [--forward fullnat|nat]",
+            "                 [--source IP[,IP...]] [--send-proxy v1|v2] [--accept-proxy CIDR[,CIDR...]]",
+            "                 [--max-connections N] [--upper-threshold N] [--relay-buffer BYTES]",
+            "                 [--drain-timeout MILLIS]");
+
+    private static final String IO_URING_MULTISHOT_ACCEPT = "io.netty.iouring.acceptMultiShotEnabled";
 
     private ProxyCommand() {}
 
@@ -39,6 +49,15 @@ public final class ProxyCommand {
         Transport transport = Transport.AUTO;
         Integer threads;
         Integer connectTimeoutMillis;
+        Integer connectAttempts;
+        ForwardingMethod forward = ForwardingMethod.FULLNAT;
+        final List<InetAddress> sources = new ArrayList<>();
+        ProxyProtocol sendProxy = ProxyProtocol.NONE;
+        final List<Cidr> acceptProxy = new ArrayList<>();
+        Integer maxConnections;
+        Integer upperThreshold;
+        Integer relayBuffer;
+        Integer drainTimeoutMillis;
 
         VirtualService service() {
             VirtualService.Builder b = VirtualService.tcp(listen);
@@ -48,7 +67,40 @@ public final class ProxyCommand {
             if (persistence != null) {
                 b.persistence(Duration.ofSeconds(persistence));
             }
-            return b.realServers(backends).build();
+            if (maxConnections != null) {
+                b.maxConnections(maxConnections);
+            }
+            if (!acceptProxy.isEmpty()) {
+                b.acceptProxyProtocol(acceptProxy);
+            }
+            for (RealServer rs : backends) {
+                RealServer r = rs.withForwardingMethod(forward).withProxyProtocol(sendProxy);
+                b.realServer(upperThreshold == null ? r : r.withThresholds(upperThreshold, 0));
+            }
+            return b.build();
+        }
+
+        NettyLoadBalancer.Builder loadBalancer() {
+            NettyLoadBalancer.Builder b = NettyLoadBalancer.builder().transport(transport);
+            if (threads != null) {
+                b.ioThreads(threads);
+            }
+            if (connectTimeoutMillis != null) {
+                b.connectTimeout(Duration.ofMillis(connectTimeoutMillis));
+            }
+            if (connectAttempts != null) {
+                b.connectAttempts(connectAttempts);
+            }
+            if (!sources.isEmpty()) {
+                b.sourceAddresses(sources);
+            }
+            if (relayBuffer != null) {
+                b.relayBuffer(relayBuffer);
+            }
+            if (drainTimeoutMillis != null) {
+                b.drainTimeout(Duration.ofMillis(drainTimeoutMillis));
+            }
+            return b;
         }
     }
 
@@ -88,6 +140,53 @@ public final class ProxyCommand {
                 case "--connect-timeout":
                     o.connectTimeoutMillis = HostPort.parseInt(v, 1, 3_600_000, "--connect-timeout");
                     break;
+                case "--connect-attempts":
+                    o.connectAttempts = HostPort.parseInt(v, 1, 100, "--connect-attempts");
+                    break;
+                case "--forward":
+                    if (v.equalsIgnoreCase("fullnat")) {
+                        o.forward = ForwardingMethod.FULLNAT;
+                    } else if (v.equalsIgnoreCase("nat") || v.equalsIgnoreCase("masq")) {
+                        o.forward = ForwardingMethod.NAT;
+                    } else {
+                        throw new IllegalArgumentException("--forward: " + v + " (expected: fullnat or nat)");
+                    }
+                    break;
+                case "--source":
+                    for (String ip : v.split(",")) {
+                        o.sources.add(Addresses.resolve(ip.trim(), "--source"));
+                    }
+                    break;
+                case "--send-proxy":
+                    if (v.equalsIgnoreCase("v1")) {
+                        o.sendProxy = ProxyProtocol.V1;
+                    } else if (v.equalsIgnoreCase("v2")) {
+                        o.sendProxy = ProxyProtocol.V2;
+                    } else {
+                        throw new IllegalArgumentException("--send-proxy: " + v + " (expected: v1 or v2)");
+                    }
+                    break;
+                case "--accept-proxy":
+                    for (String c : v.split(",")) {
+                        try {
+                            o.acceptProxy.add(Cidr.parse(c.trim()));
+                        } catch (IllegalArgumentException e) {
+                            throw new IllegalArgumentException("--accept-proxy: " + e.getMessage());
+                        }
+                    }
+                    break;
+                case "--max-connections":
+                    o.maxConnections = HostPort.parseInt(v, 1, Integer.MAX_VALUE, "--max-connections");
+                    break;
+                case "--upper-threshold":
+                    o.upperThreshold = HostPort.parseInt(v, 1, Integer.MAX_VALUE, "--upper-threshold");
+                    break;
+                case "--relay-buffer":
+                    o.relayBuffer = HostPort.parseInt(v, 4096, 64 << 20, "--relay-buffer");
+                    break;
+                case "--drain-timeout":
+                    o.drainTimeoutMillis = HostPort.parseInt(v, 0, 3_600_000, "--drain-timeout");
+                    break;
                 default:
                     throw new IllegalArgumentException("unknown option '" + a + "'");
             }
@@ -121,17 +220,15 @@ public final class ProxyCommand {
             err.println(USAGE);
             return 2;
         }
-        NettyLoadBalancer.Builder b = NettyLoadBalancer.builder().transport(o.transport);
-        if (o.threads != null) {
-            b.ioThreads(o.threads);
-        }
-        if (o.connectTimeoutMillis != null) {
-            b.connectTimeout(Duration.ofMillis(o.connectTimeoutMillis));
+        if (o.transport == Transport.IO_URING && System.getProperty(IO_URING_MULTISHOT_ACCEPT) == null) {
+            // Netty 4.2.18's multishot accept keeps completing with EMFILE while accepting is paused for lack of
+            // file descriptors; one-shot accepts let the pause hold (see README, "Data path").
+            System.setProperty(IO_URING_MULTISHOT_ACCEPT, "false");
         }
         NettyLoadBalancer lb;
         try {
-            lb = b.build();
-        } catch (IllegalStateException e) {
+            lb = o.loadBalancer().build();
+        } catch (IllegalArgumentException | IllegalStateException e) {
             err.println("jvs proxy: " + e.getMessage());
             return 2;
         }
@@ -149,7 +246,7 @@ public final class ProxyCommand {
         out.println("jvs proxy: " + service.id() + " " + service.schedulerName() + " -> "
                 + service.realServers().stream().map(r -> Addresses.toString(r.address()) + "@" + r.weight())
                         .reduce((x, y) -> x + " " + y).orElse("") + " (" + lb.transport().name().toLowerCase(Locale.ROOT)
-                + ")");
+                + ", " + o.forward.listingName() + ")");
         out.flush();
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);

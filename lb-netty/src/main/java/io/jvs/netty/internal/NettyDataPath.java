@@ -1,5 +1,6 @@
 package io.jvs.netty.internal;
 
+import io.jvs.api.Cidr;
 import io.jvs.api.Endpoint;
 import io.jvs.api.ForwardingMethod;
 import io.jvs.api.LoadBalancerException;
@@ -9,71 +10,179 @@ import io.jvs.api.VirtualService;
 import io.jvs.api.internal.Addresses;
 import io.jvs.core.DataPath;
 import io.jvs.core.ServiceBinding;
-import io.netty.bootstrap.ServerBootstrap;
+import io.jvs.netty.DataPathStats;
+import io.jvs.netty.Transport;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
+import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
+import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
-/** The Netty data path: listeners per service endpoint, and a {@link TcpRelay} per client connection. */
+/**
+ * The Netty data path: listening sockets for every service endpoint and a {@link TcpRelay} per client connection.
+ *
+ * <p>Threads: {@code ioThreads} event loops. Where the transport offers SO_REUSEPORT each endpoint has one listening
+ * socket per event loop, and a client accepted on a loop is relayed on that loop; otherwise one listener hands
+ * clients to the loops in turn. Either way a client's connection to its real server lives on the client's loop,
+ * so a connection is never touched by two threads.
+ */
 public final class NettyDataPath implements DataPath {
 
     private static final Logger LOG = System.getLogger("io.jvs.netty.NettyLoadBalancer");
+    private static final long OUT_OF_FILES_PAUSE_MILLIS = 250;
 
+    private final DataPathConfig config;
     private final Transports transports;
-    private final EventLoopGroup group;
-    private final int connectTimeoutMillis;
-    private final int connectAttempts;
-    private final boolean freeBind;
-    private final Map<Key, Channel> listeners = new ConcurrentHashMap<>();
+    private final MultiThreadIoEventLoopGroup group;
+    private final EventLoop[] loops;
+    private final Map<EventExecutor, LoopState> loopStates;
+    private final Map<ServiceBinding, ServiceState> services = new ConcurrentHashMap<>();
+    private final Map<Key, List<Channel>> listeners = new ConcurrentHashMap<>();
+    private final WriteBufferWaterMark waterMark;
+    private final RecvByteBufAllocator recvAllocator;
+    private final ByteBufAllocator allocator;
+    private final SourceAddresses sources;
+    private final boolean nat;
+    private final boolean rearmHalfClosed;
+    private final String natUnavailable;
 
-    public NettyDataPath(Transports transports, int ioThreads, int connectTimeoutMillis, int connectAttempts) {
-        this(transports, ioThreads, connectTimeoutMillis, connectAttempts, false);
-    }
+    private final AtomicInteger open = new AtomicInteger();
+    private final LongAdder accepted = new LongAdder();
+    private final LongAdder noDestination = new LongAdder();
+    private final LongAdder serviceLimitHeld = new LongAdder();
+    private final LongAdder proxyProtocolRejected = new LongAdder();
+    private final LongAdder connectFailures = new LongAdder();
+    private final LongAdder localAddressFailures = new LongAdder();
+    private final LongAdder acceptPauses = new LongAdder();
+    private volatile boolean outOfFiles;
+    private volatile boolean closed;
 
-    /**
-     * @param freeBind whether listeners set {@code IP_FREEBIND}, so a service can be added before its address exists
-     *     on the host; the transport must support it ({@link Transports#freeBindOption()})
-     */
-    public NettyDataPath(Transports transports, int ioThreads, int connectTimeoutMillis, int connectAttempts,
-            boolean freeBind) {
-        this.transports = transports;
-        this.freeBind = freeBind;
-        this.connectTimeoutMillis = connectTimeoutMillis;
-        this.connectAttempts = connectAttempts;
-        this.group = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("jvs-io", true),
+    final RateLimitedLog outOfFilesLog = new RateLimitedLog(LOG, Level.ERROR);
+    final RateLimitedLog acceptErrorLog = new RateLimitedLog(LOG, Level.WARNING);
+    final RateLimitedLog localAddressLog = new RateLimitedLog(LOG, Level.ERROR);
+    final RateLimitedLog proxyProtocolLog = new RateLimitedLog(LOG, Level.WARNING);
+    final RateLimitedLog natLog = new RateLimitedLog(LOG, Level.ERROR);
+    final RateLimitedLog relayErrorLog = new RateLimitedLog(LOG, Level.WARNING);
+
+    public NettyDataPath(DataPathConfig config) {
+        this.config = config;
+        this.transports = config.transports();
+        this.group = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("jvs-io", true),
                 transports.ioHandlerFactory());
-        LOG.log(Level.INFO, "JVS data path: " + transports.transport() + " transport, " + ioThreads + " event loops");
+        List<EventLoop> list = new ArrayList<>();
+        Map<EventExecutor, LoopState> states = new IdentityHashMap<>();
+        for (EventExecutor e : group) {
+            list.add((EventLoop) e);
+            states.put(e, new LoopState((EventLoop) e));
+        }
+        this.loops = list.toArray(new EventLoop[0]);
+        this.loopStates = Collections.unmodifiableMap(states);
+        int buffer = config.relayBuffer();
+        this.waterMark = new WriteBufferWaterMark(buffer / 2, buffer);
+        this.recvAllocator = new AdaptiveRecvByteBufAllocator(64, Math.min(2048, buffer), Math.min(65536, buffer));
+        this.allocator = config.allocator() == null ? ByteBufAllocator.DEFAULT : config.allocator();
+        this.sources = config.sourceAddresses().isEmpty() ? null : new SourceAddresses(config.sourceAddresses());
+        this.natUnavailable = probeTransparent(transports);
+        this.nat = natUnavailable == null;
+        this.rearmHalfClosed = transports.transport() == Transport.EPOLL;
+        LOG.log(Level.INFO, "JVS data path: " + transports + " transport, " + loops.length + " event loops, "
+                + (transports.reusePort() ? "a listening socket per event loop (SO_REUSEPORT)" : "one listening socket "
+                + "per endpoint") + ", relay buffer " + buffer + " bytes per direction, NAT forwarding "
+                + (nat ? "available (IP_TRANSPARENT)" : "unavailable: " + natUnavailable)
+                + (sources == null ? "" : ", source addresses " + config.sourceAddresses().stream()
+                        .map(Addresses::toString).reduce((a, b) -> a + " " + b).orElse("")));
     }
+
+    /** Null if client sockets can bind foreign addresses here, else why not. */
+    private static String probeTransparent(Transports t) {
+        if (!t.transparent()) {
+            return "the " + t + " transport has no IP_TRANSPARENT (use epoll)";
+        }
+        SocketChannel ch = null;
+        try {
+            ch = t.newSocketChannel();
+            t.setTransparent(ch);
+            return null;
+        } catch (RuntimeException e) {
+            return "IP_TRANSPARENT refused (" + e.getMessage() + "; it needs CAP_NET_ADMIN)";
+        } finally {
+            if (ch != null) {
+                ch.unsafe().closeForcibly();
+            }
+        }
+    }
+
+    // ---- settings, for the relays
 
     Transports transports() {
         return transports;
     }
 
-    int connectTimeoutMillis() {
-        return connectTimeoutMillis;
+    DataPathConfig config() {
+        return config;
     }
 
-    int connectAttempts() {
-        return connectAttempts;
+    SourceAddresses sources() {
+        return sources;
     }
+
+    /** Whether half-closed sockets must be re-armed before writing to them again (epoll; see {@link TcpRelay}). */
+    boolean rearmHalfClosed() {
+        return rearmHalfClosed;
+    }
+
+    /** Applies the client-socket settings every relayed socket gets (both legs). */
+    void configure(Channel ch) {
+        ChannelConfig c = ch.config();
+        c.setAutoRead(false);
+        c.setAllocator(allocator);
+        c.setRecvByteBufAllocator(recvAllocator);
+        c.setWriteBufferWaterMark(waterMark);
+        c.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        if (!io.netty.util.internal.PlatformDependent.canEnableTcpNoDelayByDefault()) {
+            c.setOption(ChannelOption.TCP_NODELAY, true); // Netty already set it everywhere else: save the syscall
+        }
+    }
+
+    LoopState loopState(EventLoop loop) {
+        return loopStates.get(loop);
+    }
+
+    // ---- DataPath
 
     @Override
     public Set<ForwardingMethod> supportedForwardingMethods() {
-        return EnumSet.of(ForwardingMethod.FULLNAT);
+        return nat ? EnumSet.of(ForwardingMethod.FULLNAT, ForwardingMethod.NAT) : EnumSet.of(ForwardingMethod.FULLNAT);
     }
 
     @Override
@@ -92,66 +201,397 @@ public final class NettyDataPath implements DataPath {
 
     @Override
     public CompletableFuture<Void> bind(ServiceBinding binding, Endpoint endpoint) {
-        CompletableFuture<Void> result = new CompletableFuture<>();
-        ServerBootstrap b = new ServerBootstrap()
-                .group(group)
-                .channel(transports.serverChannel())
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .option(ChannelOption.SO_BACKLOG, 4096)
-                .childOption(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast("frontend", new TcpRelay.Frontend(binding, NettyDataPath.this));
+        if (closed) {
+            return CompletableFuture.failedFuture(new LoadBalancerException(Reason.CLOSED, "data path is closed"));
+        }
+        ServiceState svc = services.computeIfAbsent(binding, b -> new ServiceState(b, this));
+        int n = transports.reusePort() ? loops.length : 1;
+        List<Channel> channels = new ArrayList<>(n);
+        List<CompletableFuture<Void>> bound = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            EventLoop loop = loops[i];
+            ServerChannel sc = transports.newServerChannel();
+            sc.config().setOption(ChannelOption.SO_REUSEADDR, true);
+            sc.config().setOption(ChannelOption.SO_BACKLOG, 4096);
+            if (transports.reusePort()) {
+                transports.setReusePort(sc);
+            }
+            if (config.freeBind()) {
+                sc.config().setOption(transports.freeBindOption(), true);
+            }
+            sc.pipeline().addLast(new Acceptor(svc, transports.reusePort() ? loop : null));
+            svc.addListener(sc);
+            channels.add(sc);
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            bound.add(done);
+            loop.register(sc).addListener((ChannelFutureListener) r -> {
+                if (!r.isSuccess()) {
+                    done.completeExceptionally(r.cause());
+                    return;
+                }
+                sc.bind(endpoint.address()).addListener((ChannelFutureListener) b -> {
+                    if (b.isSuccess()) {
+                        done.complete(null);
+                    } else {
+                        done.completeExceptionally(b.cause());
                     }
                 });
-        if (freeBind) {
-            b.option(transports.freeBindOption(), true);
+            });
         }
-        b.bind(endpoint.address()).addListener((ChannelFutureListener) f -> {
-            if (f.isSuccess()) {
-                listeners.put(new Key(binding, endpoint), f.channel());
-                LOG.log(Level.INFO, "listening on " + endpoint + " for " + binding.id());
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        CompletableFuture.allOf(bound.toArray(new CompletableFuture<?>[0])).whenComplete((ok, failure) -> {
+            if (failure == null) {
+                listeners.put(new Key(binding, endpoint), channels);
+                LOG.log(Level.INFO, "listening on " + endpoint + " for " + binding.id()
+                        + (n > 1 ? " (" + n + " sockets)" : ""));
                 result.complete(null);
-            } else {
-                result.completeExceptionally(new LoadBalancerException(Reason.BIND_FAILED, "cannot listen on "
-                        + endpoint + " for " + binding.id() + ": " + f.cause().getMessage(), f.cause()));
+                return;
             }
+            Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+            for (Channel ch : channels) {
+                svc.removeListener(ch);
+                ch.close();
+            }
+            result.completeExceptionally(new LoadBalancerException(Reason.BIND_FAILED, "cannot listen on " + endpoint
+                    + " for " + binding.id() + ": " + cause.getMessage(), cause));
         });
         return result;
     }
 
     @Override
     public CompletableFuture<Void> unbind(ServiceBinding binding, Endpoint endpoint) {
-        Channel ch = listeners.remove(new Key(binding, endpoint));
-        if (ch == null) {
+        List<Channel> channels = listeners.remove(new Key(binding, endpoint));
+        if (channels == null) {
             return CompletableFuture.completedFuture(null);
         }
-        CompletableFuture<Void> result = new CompletableFuture<>();
-        ch.close().addListener((ChannelFutureListener) f -> {
-            LOG.log(Level.INFO, "stopped listening on " + endpoint + " for " + binding.id());
-            result.complete(null);
-        });
-        return result;
+        ServiceState svc = services.get(binding);
+        List<CompletableFuture<Void>> closing = new ArrayList<>();
+        for (Channel ch : channels) {
+            if (svc != null) {
+                svc.removeListener(ch);
+            }
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            ch.close().addListener((ChannelFutureListener) c -> f.complete(null));
+            closing.add(f);
+        }
+        if (svc != null && !svc.hasListeners()) {
+            services.remove(binding, svc);
+            for (ServiceState.Held h; (h = svc.nextHeld()) != null; ) {
+                resetUnregistered(h.child()); // the service is gone: a held client would only be refused
+                svc.release();
+            }
+        }
+        return CompletableFuture.allOf(closing.toArray(new CompletableFuture<?>[0])).thenRun(() ->
+                LOG.log(Level.INFO, "stopped listening on " + endpoint + " for " + binding.id()));
     }
 
+    /**
+     * Stops accepting, lets open connections finish for up to the drain timeout, resets those still open, and
+     * stops the event loops. Called by the director after every endpoint was unbound.
+     */
     @Override
     public void close() {
-        for (Channel ch : listeners.values()) {
-            ch.close();
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (List<Channel> channels : listeners.values()) {
+            for (Channel ch : channels) {
+                ch.close();
+            }
         }
         listeners.clear();
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        for (ServiceState svc : services.values()) {
+            for (ServiceState.Held h; (h = svc.nextHeld()) != null; ) {
+                resetUnregistered(h.child());
+                svc.release();
+            }
+        }
+        boolean onLoop = false;
+        for (EventLoop l : loops) {
+            onLoop |= l.inEventLoop();
+        }
+        if (onLoop) {
+            LOG.log(Level.WARNING, "closing from an event loop: open connections are reset without draining");
+        } else {
+            waitForConnections(config.drainTimeoutMillis());
+        }
+        int left = open.get();
+        if (left > 0) {
+            LOG.log(Level.INFO, "resetting " + left + " connections still open after the drain timeout of "
+                    + config.drainTimeoutMillis() + " ms");
+            for (LoopState s : loopStates.values()) {
+                s.loop.execute(() -> {
+                    for (TcpRelay r : s.relays()) {
+                        r.close(true);
+                    }
+                });
+            }
+            if (!onLoop) {
+                waitForConnections(2000);
+            }
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        if (!onLoop) {
+            group.terminationFuture().awaitUninterruptibly(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private void waitForConnections(long millis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (open.get() > 0 && deadline - System.nanoTime() > 0) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** The counters, as {@link DataPathStats}. */
+    public DataPathStats stats() {
+        return new DataPathStats(open.get(), accepted.sum(), noDestination.sum(), serviceLimitHeld.sum(),
+                proxyProtocolRejected.sum(), connectFailures.sum(), localAddressFailures.sum(), acceptPauses.sum());
+    }
+
+    /** Whether NAT forwarding (IP_TRANSPARENT) works here. */
+    public boolean natAvailable() {
+        return nat;
+    }
+
+    // ---- accepting
+
+    /**
+     * Handles one listening socket: hands accepted clients to {@link #accept} and accept errors to
+     * {@link #acceptFailed}. One per listening socket (it knows the socket's event loop).
+     */
+    private final class Acceptor extends ChannelInboundHandlerAdapter {
+        private final ServiceState service;
+        /** The loop accepted clients are relayed on, or null to spread them over all loops. */
+        private final EventLoop childLoop;
+
+        Acceptor(ServiceState service, EventLoop childLoop) {
+            this.service = service;
+            this.childLoop = childLoop;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            accept(service, (Channel) msg, childLoop != null ? childLoop : group.next());
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            acceptFailed(service, ctx.channel(), cause);
+        }
+    }
+
+    private void accept(ServiceState svc, Channel child, EventLoop loop) {
+        accepted.increment();
+        if (closed) {
+            resetUnregistered(child);
+            return;
+        }
+        int max = svc.binding.settings().maxConnections();
+        if (!svc.acquire(max)) {
+            // Another loop took the last slot in this instant: hold the client until one is free.
+            serviceLimitHeld.increment();
+            svc.hold(child, loop);
+            svc.refresh();
+            admitHeld(svc, max); // in case every connection ended meanwhile
+            return;
+        }
+        if (max > 0 && svc.open() >= max) {
+            svc.refresh(); // at the limit: stop accepting until a connection ends
+        }
+        admit(svc, child, loop);
+    }
+
+    /** Relays an accepted client that holds one of its service's slots. */
+    private void admit(ServiceState svc, Channel child, EventLoop loop) {
+        VirtualService settings = svc.binding.settings();
+        boolean proxy = settings.acceptsProxyProtocol();
+        if (proxy && !trusted(settings.proxyProtocolSources(), (InetSocketAddress) child.remoteAddress())) {
+            proxyProtocolRejected.increment();
+            proxyProtocolLog.log(svc.binding.id() + ": reset a client from "
+                    + Addresses.toString((InetSocketAddress) child.remoteAddress())
+                    + ", which is not among the networks trusted to send a PROXY protocol header "
+                    + settings.proxyProtocolSources());
+            resetUnregistered(child);
+            slotFreed(svc);
+            return;
+        }
+        open.incrementAndGet();
+        configure(child);
+        TcpRelay relay = new TcpRelay(this, svc, child, loopStates.get(loop), proxy);
+        ChannelFuture registered = loop.register(child);
+        if (!registered.isDone() || !registered.isSuccess()) {
+            registered.addListener((ChannelFutureListener) f -> {
+                if (!f.isSuccess()) {
+                    relayErrorLog.log("cannot register an accepted client: " + f.cause());
+                    resetUnregistered(child);
+                    relay.registrationFailed();
+                }
+            });
+        }
+    }
+
+    /** A slot of {@code svc} was freed: give it to a held client, else let the listeners accept again. */
+    private void slotFreed(ServiceState svc) {
+        svc.release();
+        int max = svc.binding.settings().maxConnections();
+        admitHeld(svc, max);
+        if (svc.paused()) {
+            svc.refresh();
+        }
+    }
+
+    private void admitHeld(ServiceState svc, int max) {
+        while (svc.hasHeld() && svc.acquire(max)) {
+            ServiceState.Held h = svc.nextHeld();
+            if (h == null) {
+                svc.release();
+                continue;
+            }
+            if (closed) {
+                resetUnregistered(h.child());
+                svc.release();
+                continue;
+            }
+            admit(svc, h.child(), h.loop());
+            return;
+        }
+    }
+
+    private static boolean trusted(List<Cidr> networks, InetSocketAddress client) {
+        InetAddress a = client.getAddress();
+        for (Cidr c : networks) {
+            if (c.contains(a)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Resets an accepted client that was never registered with an event loop. */
+    private static void resetUnregistered(Channel child) {
+        try {
+            child.config().setOption(ChannelOption.SO_LINGER, 0);
+        } catch (RuntimeException ignored) {
+            // Already gone; closing is all that is left.
+        }
+        child.unsafe().closeForcibly();
+    }
+
+    private void acceptFailed(ServiceState svc, Channel listener, Throwable cause) {
+        if (isOutOfFiles(cause)) {
+            // This listener stays readable while its backlog is not empty: stop it now, whatever the other loops
+            // are doing, or its loop would spin on accept(). On epoll and NIO, turning auto-read on and off again
+            // (we are on its loop) also drops a read that may still be pending and would keep it armed; io_uring
+            // must not be asked to read again (it would submit another accept that fails at once).
+            ChannelConfig c = listener.config();
+            if (transports.transport() != Transport.IO_URING) {
+                c.setAutoRead(true);
+            }
+            c.setAutoRead(false);
+            svc.listenerPaused();
+            outOfFiles(cause);
+        } else {
+            acceptErrorLog.log("accept failed: " + cause);
+        }
+    }
+
+    /** Whether {@code cause} says the process or the system ran out of file descriptors or socket memory. */
+    static boolean isOutOfFiles(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (t instanceof IOException && m != null && (m.contains("Too many open files")
+                    || m.contains("No buffer space") || m.contains("Cannot allocate memory"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The process is out of file descriptors: stop accepting on every listener (so the event loops do not spin on
+     * a listening socket that stays readable), and try again when a connection ends or after a short pause.
+     */
+    void outOfFiles(Throwable cause) {
+        synchronized (this) {
+            if (outOfFiles) {
+                return;
+            }
+            outOfFiles = true;
+            acceptPauses.increment();
+        }
+        outOfFilesLog.log("out of file descriptors (" + cause.getMessage() + "): accepting paused; "
+                + open.get() + " connections open; raise the limit (ulimit -n) for more");
+        refreshListeners();
+        loops[0].schedule(this::filesMaybeFreed, OUT_OF_FILES_PAUSE_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private void filesMaybeFreed() {
+        synchronized (this) {
+            if (!outOfFiles) {
+                return;
+            }
+            outOfFiles = false;
+        }
+        refreshListeners();
+    }
+
+    private void refreshListeners() {
+        for (ServiceState s : services.values()) {
+            s.refresh();
+        }
+    }
+
+    /** Whether accepting is paused for lack of file descriptors. */
+    boolean outOfFiles() {
+        return outOfFiles;
+    }
+
+    // ---- reports from the relays
+
+    /**
+     * A relay ended: free its slot, and resume accepting if it was paused for it. A relay that had its server
+     * connection freed two descriptors, enough for the next client; one that failed before freed only the client's,
+     * and resuming then would only accept a client to reset it.
+     */
+    void relayFinished(ServiceState svc, boolean hadServer) {
+        open.decrementAndGet();
+        slotFreed(svc);
+        if (outOfFiles && hadServer) {
+            filesMaybeFreed();
+        }
+    }
+
+    void noDestination() {
+        noDestination.increment();
+    }
+
+    void proxyProtocolRejected() {
+        proxyProtocolRejected.increment();
+    }
+
+    void connectFailed() {
+        connectFailures.increment();
+    }
+
+    void localAddressFailed() {
+        localAddressFailures.increment();
     }
 
     /** The addresses listened on, for logs. */
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder("NettyDataPath[" + transports.transport());
-        for (Channel ch : listeners.values()) {
-            sb.append(' ').append(Addresses.toString((java.net.InetSocketAddress) ch.localAddress()));
+        StringBuilder sb = new StringBuilder("NettyDataPath[" + transports);
+        for (List<Channel> channels : listeners.values()) {
+            if (!channels.isEmpty() && channels.get(0).localAddress() != null) {
+                sb.append(' ').append(Addresses.toString((InetSocketAddress) channels.get(0).localAddress()));
+            }
         }
         return sb.append(']').toString();
     }

@@ -1,6 +1,7 @@
 package io.jvs.netty.internal;
 
 import io.jvs.netty.Transport;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
@@ -11,28 +12,42 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.UnixChannelOption;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
+import java.io.IOException;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
 
-/** The Netty classes of one transport, chosen once when the load balancer is built. */
+/**
+ * The Netty classes and socket options of one transport, chosen once when the load balancer is built.
+ *
+ * <p>What each transport can do on Linux: SO_REUSEPORT (one listener per event loop) on all three where the JDK
+ * offers it for NIO; IP_TRANSPARENT (NAT forwarding) on epoll and io_uring; IP_BIND_ADDRESS_NO_PORT (a source
+ * port per 4-tuple instead of per source address) on epoll only.
+ */
 public final class Transports {
 
     private final Transport transport;
     private final IoHandlerFactory ioHandlerFactory;
-    private final Class<? extends ServerChannel> serverChannel;
-    private final Class<? extends SocketChannel> socketChannel;
+    private final ChannelFactory<? extends ServerChannel> serverChannels;
+    private final ChannelFactory<? extends SocketChannel> socketChannels;
+    private final boolean reusePort;
 
     private Transports(Transport transport, IoHandlerFactory ioHandlerFactory,
-            Class<? extends ServerChannel> serverChannel, Class<? extends SocketChannel> socketChannel) {
+            ChannelFactory<? extends ServerChannel> serverChannels, ChannelFactory<? extends SocketChannel> socketChannels,
+            boolean reusePort) {
         this.transport = transport;
         this.ioHandlerFactory = ioHandlerFactory;
-        this.serverChannel = serverChannel;
-        this.socketChannel = socketChannel;
+        this.serverChannels = serverChannels;
+        this.socketChannels = socketChannels;
+        this.reusePort = reusePort;
     }
 
     /**
@@ -54,8 +69,8 @@ public final class Transports {
                     throw new IllegalStateException("transport: IO_URING (unavailable: " + IoUring.unavailabilityCause()
                             + ")");
                 }
-                return new Transports(Transport.IO_URING, IoUringIoHandler.newFactory(),
-                        IoUringServerSocketChannel.class, IoUringSocketChannel.class);
+                return new Transports(Transport.IO_URING, IoUringIoHandler.newFactory(), IoUringServerSocketChannel::new,
+                        IoUringSocketChannel::new, true);
             case NIO:
                 return nio();
             default:
@@ -76,13 +91,22 @@ public final class Transports {
     }
 
     private static Transports epoll() {
-        return new Transports(Transport.EPOLL, EpollIoHandler.newFactory(), EpollServerSocketChannel.class,
-                EpollSocketChannel.class);
+        return new Transports(Transport.EPOLL, EpollIoHandler.newFactory(), EpollServerSocketChannel::new,
+                EpollSocketChannel::new, true);
     }
 
     private static Transports nio() {
-        return new Transports(Transport.NIO, NioIoHandler.newFactory(), NioServerSocketChannel.class,
-                NioSocketChannel.class);
+        return new Transports(Transport.NIO, NioIoHandler.newFactory(), NioServerSocketChannel::new,
+                NioSocketChannel::new, nioReusePort());
+    }
+
+    /** Whether the JDK offers SO_REUSEPORT for server sockets here (Linux and the BSDs do, Windows does not). */
+    private static boolean nioReusePort() {
+        try (ServerSocketChannel ch = ServerSocketChannel.open()) {
+            return ch.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
     }
 
     public Transport transport() {
@@ -93,12 +117,70 @@ public final class Transports {
         return ioHandlerFactory;
     }
 
-    public Class<? extends ServerChannel> serverChannel() {
-        return serverChannel;
+    /** A new, unregistered listening channel. */
+    public ServerChannel newServerChannel() {
+        return serverChannels.newChannel();
     }
 
-    public Class<? extends SocketChannel> socketChannel() {
-        return socketChannel;
+    /**
+     * A new, unregistered client channel.
+     *
+     * @throws io.netty.channel.ChannelException if no socket can be created (for example, out of file descriptors)
+     */
+    public SocketChannel newSocketChannel() {
+        return socketChannels.newChannel();
+    }
+
+    /** Whether listeners can share a port (SO_REUSEPORT), so that each event loop accepts on its own socket. */
+    public boolean reusePort() {
+        return reusePort;
+    }
+
+    /** Sets SO_REUSEPORT on an unbound listening channel. */
+    public void setReusePort(ServerChannel ch) {
+        if (transport == Transport.NIO) {
+            ch.config().setOption(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
+        } else {
+            ch.config().setOption(UnixChannelOption.SO_REUSEPORT, true);
+        }
+    }
+
+    /** Whether client sockets can bind a foreign address (IP_TRANSPARENT), which NAT forwarding needs. */
+    public boolean transparent() {
+        return transport != Transport.NIO;
+    }
+
+    /**
+     * Sets IP_TRANSPARENT on an unbound client channel.
+     *
+     * @throws io.netty.channel.ChannelException if the process lacks CAP_NET_ADMIN
+     */
+    public void setTransparent(SocketChannel ch) {
+        if (transport == Transport.EPOLL) {
+            ch.config().setOption(EpollChannelOption.IP_TRANSPARENT, true);
+        } else if (transport == Transport.IO_URING) {
+            ch.config().setOption(IoUringChannelOption.IP_TRANSPARENT, true);
+        } else {
+            throw new UnsupportedOperationException("IP_TRANSPARENT on " + transport);
+        }
+    }
+
+    /**
+     * Sets IP_BIND_ADDRESS_NO_PORT on an unbound client channel where the transport has it (epoll), so that a
+     * bind to a source address with port 0 defers the port choice to connect(), which may then reuse a port
+     * towards different destinations. Returns whether it was set.
+     */
+    public boolean setBindAddressNoPort(SocketChannel ch) {
+        if (transport == Transport.EPOLL) {
+            ch.config().setOption(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
+            return true;
+        }
+        return false;
+    }
+
+    @Override
+    public String toString() {
+        return transport.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /**

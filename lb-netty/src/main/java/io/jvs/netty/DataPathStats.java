@@ -1,0 +1,24 @@
+package io.jvs.netty;
+
+/**
+ * What the Netty data path counted since the load balancer was built: the events that are about sockets rather
+ * than about a service's traffic (which {@link io.jvs.api.LoadBalancer#services()} reports). A snapshot; the
+ * counters only grow, except {@link #openConnections()}.
+ *
+ * @param openConnections client connections currently relayed or being connected
+ * @param accepted client connections accepted
+ * @param noDestination clients reset because no real server was available (all quiesced, overloaded or deleted)
+ * @param serviceLimitHeld clients accepted by one event loop in the instant another took the last slot of
+ *     their service's {@link io.jvs.api.VirtualService#maxConnections() connection limit}: they were held,
+ *     accepted but not relayed, until a slot was free (other clients wait in the kernel's listen backlog)
+ * @param proxyProtocolRejected clients reset because they sent no valid PROXY protocol header in time, or came
+ *     from a network not trusted to send one
+ * @param connectFailures connections to real servers that failed (refused, unreachable, timed out); each counts
+ *     against its server and the client is moved to another one while any is left
+ * @param localAddressFailures connections to real servers that could not get a local address and port (source
+ *     ports exhausted, or a source address that is not local); they do not count against the server
+ * @param acceptPauses times accepting was paused because the process ran out of file descriptors
+ * @since 0.1
+ */
+public record DataPathStats(long openConnections, long accepted, long noDestination, long serviceLimitHeld,
+        long proxyProtocolRejected, long connectFailures, long localAddressFailures, long acceptPauses) {}

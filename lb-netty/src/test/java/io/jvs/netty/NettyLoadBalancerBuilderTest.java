@@ -1,0 +1,128 @@
+package io.jvs.netty;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jvs.api.ForwardingMethod;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** One test per rule of {@link NettyLoadBalancer.Builder}. */
+class NettyLoadBalancerBuilderTest {
+
+    @Test
+    void defaults_buildAndClose() {
+        try (NettyLoadBalancer lb = NettyLoadBalancer.builder().ioThreads(1).build()) {
+            assertTrue(lb.transport() != Transport.AUTO);
+            assertTrue(lb.supportedForwardingMethods().contains(ForwardingMethod.FULLNAT));
+            assertEquals(0, lb.stats().openConnections());
+        }
+        assertEquals(0, RelayTest.ioThreads(), "close() stops the event loops");
+    }
+
+    @Test
+    void nio_hasNoNat() {
+        try (NettyLoadBalancer lb = NettyLoadBalancer.builder().transport(Transport.NIO).ioThreads(1).build()) {
+            assertEquals(java.util.Set.of(ForwardingMethod.FULLNAT), lb.supportedForwardingMethods());
+        }
+    }
+
+    @Test
+    void transport_twice() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> NettyLoadBalancer.builder().transport(Transport.NIO).transport(Transport.EPOLL));
+        assertEquals("transport was already set to NIO", e.getMessage());
+    }
+
+    @Test
+    void transport_null() {
+        assertEquals("transport", assertThrows(NullPointerException.class,
+                () -> NettyLoadBalancer.builder().transport(null)).getMessage());
+    }
+
+    @Test
+    void ioThreads_outOfRange() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NettyLoadBalancer.builder().ioThreads(0));
+        assertEquals("ioThreads: 0 (expected: 1-1024)", e.getMessage());
+    }
+
+    @Test
+    void connectTimeout_outOfRange() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NettyLoadBalancer.builder().connectTimeout(Duration.ZERO));
+        assertEquals("connectTimeout: PT0S (expected: PT0.001S-PT1H)", e.getMessage());
+    }
+
+    @Test
+    void connectAttempts_outOfRange() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NettyLoadBalancer.builder().connectAttempts(101));
+        assertEquals("connectAttempts: 101 (expected: 1-100)", e.getMessage());
+    }
+
+    @Test
+    void relayBuffer_outOfRange() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NettyLoadBalancer.builder().relayBuffer(1024));
+        assertEquals("relayBuffer: 1024 (expected: 4096-67108864)", e.getMessage());
+    }
+
+    @Test
+    void relayBuffer_twice() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> NettyLoadBalancer.builder().relayBuffer(8192).relayBuffer(16384));
+        assertEquals("relayBuffer was already set to 8192", e.getMessage());
+    }
+
+    @Test
+    void sourceAddresses_empty() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NettyLoadBalancer.builder().sourceAddresses(List.of()));
+        assertEquals("sourceAddresses: [] (expected: at least one address)", e.getMessage());
+    }
+
+    @Test
+    void sourceAddresses_wildcard() throws Exception {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NettyLoadBalancer.builder().sourceAddresses(List.of(InetAddress.getByName("0.0.0.0"))));
+        assertEquals("sourceAddress: 0.0.0.0 (expected: a unicast address of this host)", e.getMessage());
+    }
+
+    @Test
+    void sourceAddresses_twice() throws Exception {
+        List<InetAddress> one = List.of(InetAddress.getByName("127.0.0.2"));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> NettyLoadBalancer.builder().sourceAddresses(one).sourceAddresses(one));
+        assertEquals("sourceAddresses was already set to [/127.0.0.2]", e.getMessage());
+    }
+
+    @Test
+    void drainTimeout_negative() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NettyLoadBalancer.builder().drainTimeout(Duration.ofSeconds(-1)));
+        assertEquals("drainTimeout: PT-1S (expected: PT0S-PT1H)", e.getMessage());
+    }
+
+    @Test
+    void drainTimeout_twice() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> NettyLoadBalancer.builder().drainTimeout(Duration.ZERO).drainTimeout(Duration.ZERO));
+        assertEquals("drainTimeout was already set to PT0S", e.getMessage());
+    }
+
+    @Test
+    void allocator_null() {
+        assertEquals("allocator", assertThrows(NullPointerException.class,
+                () -> NettyLoadBalancer.builder().allocator(null)).getMessage());
+    }
+
+    @Test
+    void toString_showsOnlyWhatWasSet() {
+        assertEquals("NettyLoadBalancer.Builder[transport=NIO, relayBuffer=65536]",
+                NettyLoadBalancer.builder().transport(Transport.NIO).relayBuffer(65536).toString());
+    }
+}

@@ -92,6 +92,11 @@ public final class LocalityBasedLeastConnectionScheduler implements Scheduler {
         table.refresh(destination);
     }
 
+    /** The current index (for tests and diagnostics). */
+    RankedTable table() {
+        return table;
+    }
+
     /** The number of cached addresses (for tests and diagnostics). */
     int cacheSize() {
         return cache.size();

@@ -89,6 +89,25 @@ public final class PowerOfTwoChoicesScheduler implements Scheduler {
             }
         }
 
+        /** Whether slots, sums and total match the servers' live state (for tests, while nothing changes). */
+        boolean isExact() {
+            long sum = 0;
+            for (int i = 0; i < n; i++) {
+                if (slots[i] != eligibleWeight(list[i])) {
+                    return false;
+                }
+                sum += slots[i];
+                long prefix = 0;
+                for (int j = i + 1; j > 0; j -= j & -j) {
+                    prefix += sums[j];
+                }
+                if (prefix != sum) {
+                    return false;
+                }
+            }
+            return sum == total.get();
+        }
+
         /** The first position whose running sum of eligible weights reaches {@code target} (&ge; 1). */
         int find(long target) {
             int pos = 0;
@@ -152,6 +171,11 @@ public final class PowerOfTwoChoicesScheduler implements Scheduler {
         if (i >= 0) {
             t.refresh(i);
         }
+    }
+
+    /** Whether the weight index is exact (for tests and diagnostics, while nothing changes). */
+    boolean isExact() {
+        return table.isExact();
     }
 
     /** Registers {@code twos}. */

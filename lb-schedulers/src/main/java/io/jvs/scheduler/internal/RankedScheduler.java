@@ -39,4 +39,9 @@ abstract class RankedScheduler implements Scheduler {
     public final void countersChanged(Destination destination) {
         table.refresh(destination);
     }
+
+    /** The current index (for tests and diagnostics). */
+    final RankedTable table() {
+        return table;
+    }
 }

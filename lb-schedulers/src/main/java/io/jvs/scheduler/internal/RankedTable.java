@@ -205,6 +205,29 @@ final class RankedTable {
         return NONE;
     }
 
+    /**
+     * Whether every node holds the best of its children and the underloaded count matches the keys, and every
+     * key matches its server's live state. Only meaningful while nothing changes; for tests and diagnostics.
+     */
+    boolean isExact() {
+        int under = 0;
+        for (int i = 0; i < n; i++) {
+            long k = key(i);
+            if (k != ranking.key(list[i])) {
+                return false;
+            }
+            if ((k & Ranking.UNDERLOADED) != 0) {
+                under++;
+            }
+        }
+        for (int x = 1; x < size; x++) {
+            if ((int) (long) LONGS.getVolatile(nodes, x) != combine(child(2 * x), child(2 * x + 1))) {
+                return false;
+            }
+        }
+        return under == underloaded.get();
+    }
+
     private boolean qualifies(int x, int minWeight) {
         int p = child(x);
         return p >= 0 && Ranking.weight(key(p)) >= minWeight;

@@ -90,6 +90,11 @@ public final class RoundRobinScheduler implements Scheduler {
         cursor.table.refresh(destination);
     }
 
+    /** The current index (for tests and diagnostics). */
+    RankedTable table() {
+        return cursor.table;
+    }
+
     /** Registers {@code rr}. */
     public static final class Provider extends NamedFactory {
         public Provider() {

@@ -159,6 +159,11 @@ public final class WeightedRoundRobinScheduler implements Scheduler {
         mark.table.refresh(destination);
     }
 
+    /** The current index (for tests and diagnostics). */
+    RankedTable table() {
+        return mark.table;
+    }
+
     /** Registers {@code wrr}. */
     public static final class Provider extends NamedFactory {
         public Provider() {

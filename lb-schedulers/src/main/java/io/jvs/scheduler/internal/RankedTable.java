@@ -8,8 +8,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One published destination list with a tournament tree over it: the index that lets the least-connection
- * family answer in O(1) what the kernel finds with an O(n) scan, and lets {@code rr}/{@code wrr} find "the next
- * eligible server after position p" in O(log n).
+ * family ({@code lc}, {@code wlc}, {@code sed}, {@code nq}, {@code fo}, {@code ovf}, and the service-wide choice of
+ * {@code lblc} and {@code lblcr}) answer in O(1) what the kernel finds with an O(n) scan.
  *
  * <h2>Layout</h2>
  * Leaves are list positions 0..n-1 (newest server first, as in IPVS), each with a {@link Ranking} key. Internal
@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       position is unchanged and is not q: the parent depends only on that position and its key, neither of
  *       which changed.</li>
  * </ul>
- * Reads ({@link #best}, {@link #findFirst}) never lock or allocate; under concurrent writes they may see a
+ * Reads ({@link #best}) never lock or allocate; under concurrent writes they may see a
  * slightly stale, but always well-formed, tree.
  */
 final class RankedTable {
@@ -79,12 +79,6 @@ final class RankedTable {
     /** The position of the best eligible server (the kernel's choice), or {@link #NONE}. */
     int best() {
         return (int) (long) LONGS.getAcquire(nodes, 1);
-    }
-
-    /** The weight of the best eligible server under a weight ranking (the highest eligible weight), or 0. */
-    int bestWeight() {
-        int p = best();
-        return p < 0 ? 0 : Ranking.weight(key(p));
     }
 
     /** The current key of position {@code i}. */
@@ -170,42 +164,6 @@ final class RankedTable {
     }
 
     /**
-     * The first position at or after {@code from} whose server is eligible and has weight &ge; {@code minWeight},
-     * or {@link #NONE}. For a {@link Ranking#WEIGHT} tree, where each node holds its range's highest eligible
-     * weight: O(1) when the next server qualifies, O(log n) at worst.
-     */
-    int findFirst(int from, int minWeight) {
-        if (from >= n) {
-            return NONE;
-        }
-        int x = from + size;
-        while (!qualifies(x, minWeight)) {
-            while ((x & 1) == 1) { // climb while x is a right child: its right neighbour is in another subtree
-                x >>>= 1;
-                if (x <= 1) {
-                    return NONE;
-                }
-            }
-            x++;
-        }
-        while (x < size) {
-            x = qualifies(2 * x, minWeight) ? 2 * x : 2 * x + 1;
-        }
-        int leaf = x - size;
-        if (leaf < n && qualifies(x, minWeight)) {
-            return leaf;
-        }
-        // A concurrent change moved the best server while we descended: fall back to a plain walk.
-        for (int i = from; i < n; i++) {
-            long k = key(i);
-            if (Ranking.eligible(k) && Ranking.weight(k) >= minWeight) {
-                return i;
-            }
-        }
-        return NONE;
-    }
-
-    /**
      * Whether every node holds the best of its children and the underloaded count matches the keys, and every
      * key matches its server's live state. Only meaningful while nothing changes; for tests and diagnostics.
      */
@@ -226,10 +184,5 @@ final class RankedTable {
             }
         }
         return under == underloaded.get();
-    }
-
-    private boolean qualifies(int x, int minWeight) {
-        int p = child(x);
-        return p >= 0 && Ranking.weight(key(p)) >= minWeight;
     }
 }

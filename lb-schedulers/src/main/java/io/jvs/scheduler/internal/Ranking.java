@@ -143,9 +143,8 @@ abstract class Ranking {
     };
 
     /**
-     * The highest weight among servers that are not overloaded and have weight &gt; 0: {@code fo}'s choice, and the
-     * index {@code rr} and {@code wrr} search ("the next server with weight &ge; cw"). Counters are not part of the
-     * key, so connection churn never touches this index.
+     * {@code fo}: the highest weight among servers that are not overloaded and have weight &gt; 0. Counters are not
+     * part of the key, so connection churn never touches this index.
      */
     static final Ranking WEIGHT = new Ranking() {
         @Override

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * server under the cursor is deleted the cursor moves to its predecessor, so the pick after it is the server
  * that followed the deleted one. Adds and edits leave the cursor where it is.
  *
- * <p>"The next eligible server after the cursor" comes from a {@link RankedTable} of weights, so a pick costs
+ * <p>"The next eligible server after the cursor" comes from a {@link WeightIndex} of weights, so a pick costs
  * O(1) when the next server is eligible and O(log n) when many in a row are quiesced or overloaded, where the
  * kernel walks them one by one. The cursor lives with the published table and moves by compare-and-set, so picks
  * neither lock nor allocate. An update retires the old cursor with {@code getAndSet} after the new table is
@@ -26,22 +26,22 @@ public final class RoundRobinScheduler implements Scheduler {
     private static final int RETIRED = Integer.MIN_VALUE;
 
     private static final class Cursor {
-        final RankedTable table;
+        final WeightIndex table;
         final AtomicInteger position;
 
-        Cursor(RankedTable table, int position) {
+        Cursor(WeightIndex table, int position) {
             this.table = table;
             this.position = new AtomicInteger(position);
         }
     }
 
-    private volatile Cursor cursor = new Cursor(new RankedTable(List.of(), Ranking.WEIGHT), HEAD);
+    private volatile Cursor cursor = new Cursor(new WeightIndex(List.of()), HEAD);
 
     RoundRobinScheduler() {}
 
     @Override
     public void update(List<Destination> destinations) {
-        RankedTable next = new RankedTable(destinations, Ranking.WEIGHT);
+        WeightIndex next = new WeightIndex(destinations);
         Cursor old = cursor;
         int p = old.position.getAndSet(RETIRED);
         cursor = new Cursor(next, carry(old.table.list, p, next));
@@ -49,7 +49,7 @@ public final class RoundRobinScheduler implements Scheduler {
     }
 
     /** Where the cursor at {@code p} in {@code old} lands in {@code next}: the same server, or its nearest surviving predecessor. */
-    private static int carry(Destination[] old, int p, RankedTable next) {
+    private static int carry(Destination[] old, int p, WeightIndex next) {
         for (int i = p; i >= 0; i--) {
             int at = next.indexOf(old[i]);
             if (at >= 0) {
@@ -68,12 +68,12 @@ public final class RoundRobinScheduler implements Scheduler {
                 Thread.onSpinWait();
                 continue;
             }
-            RankedTable t = c.table;
+            WeightIndex t = c.table;
             int q = t.findFirst(p + 1, 1);
             if (q < 0 && p != HEAD) {
                 q = t.findFirst(0, 1); // wrap; the server under the cursor comes last
                 if (q > p) {
-                    q = RankedTable.NONE;
+                    q = WeightIndex.NONE;
                 }
             }
             if (q < 0) {
@@ -91,7 +91,7 @@ public final class RoundRobinScheduler implements Scheduler {
     }
 
     /** The current index (for tests and diagnostics). */
-    RankedTable table() {
+    WeightIndex table() {
         return cursor.table;
     }
 

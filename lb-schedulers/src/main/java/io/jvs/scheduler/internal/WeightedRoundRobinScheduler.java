@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code cw} becomes {@code mw} if it exceeds it or is 0, and is otherwise rounded to {@code k·di + 1} when
  * {@code di > 1}, exactly as the kernel's {@code ip_vs_wrr_dest_changed} does.
  *
- * <p>Where the kernel walks server by server, this implementation asks a {@link RankedTable} of weights for
+ * <p>Where the kernel walks server by server, this implementation asks a {@link WeightIndex} of weights for
  * "the first server at or after p with weight &ge; cw", O(log n), and skips in one step the passes that cannot
  * find anyone because {@code cw} exceeds the highest eligible weight. The result, and the state left behind, are
  * the kernel's in every case, including the "all destinations are overloaded" stop.
@@ -34,13 +34,13 @@ public final class WeightedRoundRobinScheduler implements Scheduler {
     private static final long RETIRED = Long.MIN_VALUE;
 
     private static final class Mark {
-        final RankedTable table;
+        final WeightIndex table;
         final int di;
         final int mw;
         /** {@code cw << 32 | (cl & 0xffffffffL)}. */
         final AtomicLong state;
 
-        Mark(RankedTable table, int di, int mw, int cw) {
+        Mark(WeightIndex table, int di, int mw, int cw) {
             this.table = table;
             this.di = di;
             this.mw = mw;
@@ -48,7 +48,7 @@ public final class WeightedRoundRobinScheduler implements Scheduler {
         }
     }
 
-    private volatile Mark mark = new Mark(new RankedTable(List.of(), Ranking.WEIGHT), 1, 0, 0);
+    private volatile Mark mark = new Mark(new WeightIndex(List.of()), 1, 0, 0);
 
     WeightedRoundRobinScheduler() {}
 
@@ -58,11 +58,11 @@ public final class WeightedRoundRobinScheduler implements Scheduler {
 
     @Override
     public void update(List<Destination> destinations) {
-        RankedTable next = new RankedTable(destinations, Ranking.WEIGHT);
+        WeightIndex next = new WeightIndex(destinations);
         int g = 0;
         int max = 0;
-        for (int i = 0; i < next.n; i++) {
-            int w = Ranking.weight(next.key(i));
+        for (Destination d : next.list) {
+            int w = Ranking.weightOf(d);
             if (w > 0) {
                 g = g > 0 ? gcd(w, g) : w;
             }
@@ -102,7 +102,7 @@ public final class WeightedRoundRobinScheduler implements Scheduler {
             if (m.mw == 0) {
                 return null;
             }
-            RankedTable t = m.table;
+            WeightIndex t = m.table;
             int di = m.di;
             int cl = (int) s;
             int cw = (int) (s >> 32);
@@ -141,7 +141,7 @@ public final class WeightedRoundRobinScheduler implements Scheduler {
                 if (stop == NO_STOP) {
                     // The next passes start at the head and fail while cw exceeds the highest eligible weight;
                     // take those that leave cw above di (not yet the last pass) in one step.
-                    int highest = t.bestWeight();
+                    int highest = t.max();
                     if (cw > highest && cw > 2 * di) {
                         int k = Math.min((cw - highest - 1) / di + 1, (cw - di - 1) / di);
                         cw -= k * di;
@@ -160,7 +160,7 @@ public final class WeightedRoundRobinScheduler implements Scheduler {
     }
 
     /** The current index (for tests and diagnostics). */
-    RankedTable table() {
+    WeightIndex table() {
         return mark.table;
     }
 

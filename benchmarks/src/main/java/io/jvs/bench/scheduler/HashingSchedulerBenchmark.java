@@ -49,8 +49,7 @@ public class HashingSchedulerBenchmark {
     public void setUp() {
         Scheduler.Factory factory = scheduler.equals("mh") && servers > 4093 ? Schedulers.mh(17)
                 : Schedulers.byName(scheduler);
-        instance = factory.create(Pools.context());
-        Pools.pool(instance, servers, "uniform", 42);
+        instance = Pools.bound(factory, servers, "uniform");
         flows = Pools.flows(7);
     }
 

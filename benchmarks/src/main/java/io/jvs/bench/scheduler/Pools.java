@@ -1,11 +1,13 @@
 package io.jvs.bench.scheduler;
 
 import io.jvs.api.Scheduler;
+import io.jvs.scheduler.Schedulers;
 import io.jvs.scheduler.testing.FakeContext;
 import io.jvs.scheduler.testing.FakeDestination;
 import io.jvs.scheduler.testing.FakeFlow;
 import io.jvs.scheduler.testing.ManualTicker;
 import io.jvs.scheduler.testing.Pool;
+import io.jvs.scheduler.testing.ReferenceSchedulers;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ThreadLocalRandom;
@@ -61,6 +63,21 @@ final class Pools {
         }
         pool.bind();
         return pool;
+    }
+
+    /**
+     * The scheduler under test: {@code factory}'s, bound to a {@link #pool} of {@code servers} servers with
+     * seed 42.
+     */
+    static Scheduler bound(Scheduler.Factory factory, int servers, String distribution) {
+        Scheduler s = factory.create(context());
+        pool(s, servers, distribution, 42);
+        return s;
+    }
+
+    /** The production scheduler {@code name}, or its kernel-loop reference. */
+    static Scheduler.Factory factory(String name, String implementation) {
+        return implementation.equals("indexed") ? Schedulers.byName(name) : ReferenceSchedulers.factory(name);
     }
 
     /** Flows from random clients to 64 virtual addresses (so lblc and lblcr cache 64 entries). */

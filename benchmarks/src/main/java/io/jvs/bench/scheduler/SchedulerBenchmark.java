@@ -2,9 +2,7 @@ package io.jvs.bench.scheduler;
 
 import io.jvs.api.Destination;
 import io.jvs.api.Scheduler;
-import io.jvs.scheduler.Schedulers;
 import io.jvs.scheduler.testing.FakeFlow;
-import io.jvs.scheduler.testing.ReferenceSchedulers;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -56,10 +54,7 @@ public class SchedulerBenchmark {
 
     @Setup
     public void setUp() {
-        Scheduler.Factory factory = implementation.equals("indexed") ? Schedulers.byName(scheduler)
-                : ReferenceSchedulers.factory(scheduler);
-        instance = factory.create(Pools.context());
-        Pools.pool(instance, servers, distribution, 42);
+        instance = Pools.bound(Pools.factory(scheduler, implementation), servers, distribution);
         flows = Pools.flows(7);
     }
 

@@ -2,10 +2,8 @@ package io.jvs.bench.scheduler;
 
 import io.jvs.api.Destination;
 import io.jvs.api.Scheduler;
-import io.jvs.scheduler.Schedulers;
 import io.jvs.scheduler.testing.FakeDestination;
 import io.jvs.scheduler.testing.FakeFlow;
-import io.jvs.scheduler.testing.ReferenceSchedulers;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -55,10 +53,7 @@ public class SchedulerChurnBenchmark {
 
     @Setup
     public void setUp() {
-        Scheduler.Factory factory = implementation.equals("indexed") ? Schedulers.byName(scheduler)
-                : ReferenceSchedulers.factory(scheduler);
-        instance = factory.create(Pools.context());
-        Pools.pool(instance, servers, "uniform", 42);
+        instance = Pools.bound(Pools.factory(scheduler, implementation), servers, "uniform");
         flows = Pools.flows(7);
     }
 

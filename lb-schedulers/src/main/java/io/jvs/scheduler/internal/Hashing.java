@@ -4,7 +4,7 @@ package io.jvs.scheduler.internal;
  * The kernel's hash functions the IPVS hashing schedulers use: {@code hash_32} ({@code include/linux/hash.h}) for
  * {@code dh}, {@code sh}, {@code lblc} and {@code lblcr}, and SipHash ({@code lib/siphash.c}) for {@code mh}.
  */
-public final class Hashing {
+final class Hashing {
 
     /** The kernel's {@code GOLDEN_RATIO_32}. */
     static final int GOLDEN_RATIO_32 = 0x61C88647;
@@ -17,7 +17,7 @@ public final class Hashing {
     private Hashing() {}
 
     /** {@code hash_32(value, bits)}: the top {@code bits} bits of {@code value * GOLDEN_RATIO_32} (mod 2^32). */
-    public static int hash32(int value, int bits) {
+    static int hash32(int value, int bits) {
         return (value * GOLDEN_RATIO_32) >>> (32 - bits);
     }
 
@@ -26,7 +26,7 @@ public final class Hashing {
      * value's four bytes with the 128-bit key {@code (k0, k1)}, truncated to the low 32 bits. (On 64-bit kernels
      * "half" SipHash is full SipHash with one compression and three finalization rounds.)
      */
-    public static int hsiphash(long k0, long k1, int value) {
+    static int hsiphash(long k0, long k1, int value) {
         long v0 = C0 ^ k0;
         long v1 = C1 ^ k1;
         long v2 = C2 ^ k0;
@@ -56,7 +56,7 @@ public final class Hashing {
      * as specified by Aumasson and Bernstein. Not used on any hot path: it lets the tests check the round function
      * against the published SipHash-2-4 vectors and {@link #hsiphash} against a general implementation.
      */
-    public static long sipHash(int compressionRounds, int finalizationRounds, long k0, long k1, byte[] message) {
+    static long sipHash(int compressionRounds, int finalizationRounds, long k0, long k1, byte[] message) {
         long[] v = {C0 ^ k0, C1 ^ k1, C2 ^ k0, C3 ^ k1};
         int len = message.length;
         int blocks = len / 8;

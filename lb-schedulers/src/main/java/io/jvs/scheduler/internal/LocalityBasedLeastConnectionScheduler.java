@@ -1,10 +1,6 @@
 package io.jvs.scheduler.internal;
 
 import io.jvs.api.Destination;
-import io.jvs.api.Flow;
-import io.jvs.api.Scheduler;
-import io.jvs.api.Ticker;
-import java.util.List;
 
 /**
  * {@code lblc}, locality-based least connection, as IPVS {@code ip_vs_lblc.c}: a cache maps each virtual
@@ -24,9 +20,10 @@ import java.util.List;
  * for the first time. Addresses are keyed by their 32-bit fold ({@link Flow#virtualAddressHash()}): exact for
  * IPv4; two IPv6 addresses with the same fold share an entry.
  */
-public final class LocalityBasedLeastConnectionScheduler implements Scheduler {
+public final class LocalityBasedLeastConnectionScheduler
+        extends LocalityScheduler<LocalityBasedLeastConnectionScheduler.Entry> {
 
-    private static final class Entry extends LocalityCache.Entry<Entry> {
+    static final class Entry extends LocalityCache.Entry<Entry> {
         volatile Destination destination;
 
         Entry(int key, Destination destination, long now) {
@@ -35,71 +32,28 @@ public final class LocalityBasedLeastConnectionScheduler implements Scheduler {
         }
     }
 
-    private final Ticker ticker;
-    private final LocalityCache<Entry> cache;
-    private volatile RankedTable table = new RankedTable(List.of(), Ranking.LOCALITY);
-
     LocalityBasedLeastConnectionScheduler(Context context, long expirationNanos) {
-        this.ticker = context.ticker();
-        this.cache = new LocalityCache<>(ticker, expirationNanos);
+        super(context, expirationNanos);
     }
 
     @Override
-    public void update(List<Destination> destinations) {
-        RankedTable next = new RankedTable(destinations, Ranking.LOCALITY);
-        table = next;
-        next.resync();
+    Destination cached(Entry e, RankedTable table, long now) {
+        Destination d = e.destination;
+        return d.isAvailable() && d.weight() > 0 && !LocalityCache.overloaded(d, table) ? d : null;
     }
 
     @Override
-    public Destination select(Flow flow) {
-        long now = ticker.nanoTime();
-        cache.collect(now);
-        RankedTable t = table;
-        int key = flow.virtualAddressHash();
-        Entry e = cache.get(key);
-        if (e != null) {
-            e.touch(now);
-            Destination d = e.destination;
-            if (d.isAvailable() && d.weight() > 0 && !LocalityCache.overloaded(d, t)) {
-                return d;
-            }
-        }
-        int p = t.best();
-        if (p < 0) {
-            return null;
-        }
-        Destination d = t.list[p];
-        if (cache.lock.tryLock()) {
-            try {
-                Entry current = cache.get(key);
-                if (current == null) {
-                    cache.insert(new Entry(key, d, now));
-                } else if (current.destination != d) {
-                    // The kernel frees the entry and hashes a new one; replacing in place is the same to lookups.
-                    current.destination = d;
-                    current.lastUse = now;
-                }
-            } finally {
-                cache.lock.unlock();
-            }
-        }
-        return d;
+    Entry newEntry(int key, Destination d, long now) {
+        return new Entry(key, d, now);
     }
 
     @Override
-    public void countersChanged(Destination destination) {
-        table.refresh(destination);
-    }
-
-    /** The current index (for tests and diagnostics). */
-    RankedTable table() {
-        return table;
-    }
-
-    /** The number of cached addresses (for tests and diagnostics). */
-    int cacheSize() {
-        return cache.size();
+    void remember(Entry e, Destination d, long now) {
+        if (e.destination != d) {
+            // The kernel frees the entry and hashes a new one; replacing in place is the same to lookups.
+            e.destination = d;
+            e.lastUse = now;
+        }
     }
 
     /** A factory for {@code lblc} with {@code lblc_expiration} = {@code expirationNanos}. */

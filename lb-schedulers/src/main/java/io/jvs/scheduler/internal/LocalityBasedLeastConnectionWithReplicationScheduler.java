@@ -1,10 +1,6 @@
 package io.jvs.scheduler.internal;
 
 import io.jvs.api.Destination;
-import io.jvs.api.Flow;
-import io.jvs.api.Scheduler;
-import io.jvs.api.Ticker;
-import java.util.List;
 
 /**
  * {@code lblcr}, locality-based least connection with replication, as IPVS {@code ip_vs_lblcr.c}: a cache maps
@@ -27,9 +23,10 @@ import java.util.List;
  * {@link RankedTable} in O(1); the kernel scans the list for each. Sets are copy-on-write arrays, so lookups
  * need no lock; a pick allocates only when it creates an entry or changes a set.
  */
-public final class LocalityBasedLeastConnectionWithReplicationScheduler implements Scheduler {
+public final class LocalityBasedLeastConnectionWithReplicationScheduler
+        extends LocalityScheduler<LocalityBasedLeastConnectionWithReplicationScheduler.Entry> {
 
-    private static final class Entry extends LocalityCache.Entry<Entry> {
+    static final class Entry extends LocalityCache.Entry<Entry> {
         volatile Destination[] set;
         volatile long lastModified;
 
@@ -40,72 +37,38 @@ public final class LocalityBasedLeastConnectionWithReplicationScheduler implemen
         }
     }
 
-    private final Ticker ticker;
-    private final LocalityCache<Entry> cache;
-    private volatile RankedTable table = new RankedTable(List.of(), Ranking.LOCALITY);
-
     LocalityBasedLeastConnectionWithReplicationScheduler(Context context, long expirationNanos) {
-        this.ticker = context.ticker();
-        this.cache = new LocalityCache<>(ticker, expirationNanos);
+        super(context, expirationNanos);
     }
 
     @Override
-    public void update(List<Destination> destinations) {
-        RankedTable next = new RankedTable(destinations, Ranking.LOCALITY);
-        table = next;
-        next.resync();
-    }
-
-    @Override
-    public Destination select(Flow flow) {
-        long now = ticker.nanoTime();
-        cache.collect(now);
-        RankedTable t = table;
-        int key = flow.virtualAddressHash();
-        Entry e = cache.get(key);
-        if (e != null) {
-            e.touch(now);
-            Destination d = leastLoaded(e.set);
-            if (e.set.length > 1 && now - (e.lastModified + cache.expiration) > 0 && cache.lock.tryLock()) {
-                try {
-                    Destination[] set = e.set;
-                    if (set.length > 1) {
-                        Destination m = mostLoaded(set);
-                        if (m != null) {
-                            e.set = without(set, m);
-                            e.lastModified = now;
-                        }
-                    }
-                } finally {
-                    cache.lock.unlock();
-                }
-            }
-            if (d != null && !LocalityCache.overloaded(d, t)) {
-                return d;
-            }
-        }
-        int p = t.best();
-        if (p < 0) {
-            return null;
-        }
-        Destination d = t.list[p];
-        if (cache.lock.tryLock()) {
+    Destination cached(Entry e, RankedTable table, long now) {
+        Destination d = leastLoaded(e.set);
+        if (e.set.length > 1 && now - (e.lastModified + cache.expiration) > 0 && cache.lock.tryLock()) {
             try {
-                Entry current = cache.get(key);
-                if (current == null) {
-                    cache.insert(new Entry(key, d, now));
-                } else {
-                    add(current, d, now);
+                Destination[] set = e.set;
+                if (set.length > 1) {
+                    Destination m = mostLoaded(set);
+                    if (m != null) {
+                        e.set = without(set, m);
+                        e.lastModified = now;
+                    }
                 }
             } finally {
                 cache.lock.unlock();
             }
         }
-        return d;
+        return d != null && !LocalityCache.overloaded(d, table) ? d : null;
+    }
+
+    @Override
+    Entry newEntry(int key, Destination d, long now) {
+        return new Entry(key, d, now);
     }
 
     /** {@code ip_vs_dest_set_insert} with the membership check: a new member goes first. The lock is held. */
-    private static void add(Entry e, Destination d, long now) {
+    @Override
+    void remember(Entry e, Destination d, long now) {
         Destination[] set = e.set;
         for (Destination m : set) {
             if (m == d) {
@@ -183,21 +146,6 @@ public final class LocalityBasedLeastConnectionWithReplicationScheduler implemen
             }
         }
         return most;
-    }
-
-    @Override
-    public void countersChanged(Destination destination) {
-        table.refresh(destination);
-    }
-
-    /** The current index (for tests and diagnostics). */
-    RankedTable table() {
-        return table;
-    }
-
-    /** The number of cached addresses (for tests and diagnostics). */
-    int cacheSize() {
-        return cache.size();
     }
 
     /** A factory for {@code lblcr} with {@code lblcr_expiration} = {@code expirationNanos}. */

@@ -10,6 +10,7 @@ import java.util.LinkedList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 import java.util.random.RandomGenerator;
 
 /**
@@ -63,6 +64,11 @@ public final class ReferenceSchedulers {
 
     /** {@code ip_vs_wlc_schedule} (and lblc's and lblcr's service-wide choice). */
     static Destination wlc(Destination[] list) {
+        return weighted(list, ReferenceSchedulers::overhead);
+    }
+
+    /** The loop of wlc and sed: the first eligible server, then any later one with a smaller overhead / weight. */
+    static Destination weighted(Destination[] list, ToLongFunction<Destination> overhead) {
         Destination least = null;
         int i = 0;
         for (; i < list.length; i++) {
@@ -74,13 +80,13 @@ public final class ReferenceSchedulers {
         if (least == null) {
             return null;
         }
-        long loh = overhead(least);
+        long loh = overhead.applyAsLong(least);
         for (i++; i < list.length; i++) {
             Destination d = list[i];
             if (d.isOverloaded()) {
                 continue;
             }
-            long doh = overhead(d);
+            long doh = overhead.applyAsLong(d);
             if (loh * d.weight() > doh * least.weight()) {
                 least = d;
                 loh = doh;
@@ -125,30 +131,7 @@ public final class ReferenceSchedulers {
         }
 
         static Destination sed(Destination[] list) {
-            Destination least = null;
-            int i = 0;
-            for (; i < list.length; i++) {
-                if (!list[i].isOverloaded() && list[i].weight() > 0) {
-                    least = list[i];
-                    break;
-                }
-            }
-            if (least == null) {
-                return null;
-            }
-            long loh = least.activeConnections() + 1L;
-            for (i++; i < list.length; i++) {
-                Destination d = list[i];
-                if (d.isOverloaded()) {
-                    continue;
-                }
-                long doh = d.activeConnections() + 1L;
-                if (loh * d.weight() > doh * least.weight()) {
-                    least = d;
-                    loh = doh;
-                }
-            }
-            return least;
+            return weighted(list, d -> d.activeConnections() + 1L);
         }
 
         static Destination nq(Destination[] list) {

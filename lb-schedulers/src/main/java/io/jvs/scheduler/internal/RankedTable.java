@@ -23,32 +23,33 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>A leaf key changes only by compare-and-set from the value its writer read; after each successful CAS the
  *       writer re-reads the live counters and repeats until leaf and counters agree. So the last writer of a leaf
  *       has seen the final counters, and every counter change is followed by a check by its own thread.</li>
- *   <li>An internal node is a {@code long}: a 32-bit version above the 32-bit position. A writer reads the node,
- *       then its two children, and installs the recomputed position with a CAS that also bumps the version. A
- *       writer whose children may have been stale therefore fails against anyone who installed a value after it
- *       read the node, re-reads and recomputes; without the version, a recomputation that found the same
- *       position would not stop a stale one (ABA).</li>
- *   <li>A writer climbs from its leaf q toward the root and stops early only after installing a node whose
- *       position is unchanged and is not q: the parent depends only on that position and its key, neither of
- *       which changed.</li>
+ *   <li>After changing a leaf q, the writer examines its ancestors from the bottom: it reads the node, then the
+ *       node's inputs (its children and their keys), and if the node is not their best it installs the best by
+ *       CAS and examines the node again; it leaves only after reading the node equal to the best of inputs read
+ *       after it. So the last writer of a node has seen it consistent with later inputs, and any later change to
+ *       those inputs is followed by an examination by the thread that made it. No version stamps are needed, and a
+ *       node that is already right costs reads only: the common case, where the best server takes one more
+ *       connection and stays the best, writes nothing above its leaf.</li>
+ *   <li>The writer stops climbing at a node it did not write whose position is not q: the parent reads only that
+ *       position and its key, and neither changed. (If another thread changed the node, that thread climbs.)</li>
  * </ul>
- * Reads ({@link #best}) never lock or allocate; under concurrent writes they may see a
- * slightly stale, but always well-formed, tree.
+ * Reads ({@link #best}) never lock or allocate; under concurrent writes they may see a slightly stale, but always
+ * well-formed, tree.
  */
 final class RankedTable {
 
     static final int NONE = -1;
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
-    private static final long POSITION = 0xffffffffL;
+    private static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
 
     final Destination[] list;
     final int n;
     private final Ranking ranking;
     private final Positions positions;
     private final long[] keys;
-    /** Internal nodes 1..size-1 (index 0 unused): version &lt;&lt; 32 | position. */
-    private final long[] nodes;
+    /** Internal nodes 1..size-1 (index 0 unused): the position of the best eligible leaf below, or -1. */
+    private final int[] nodes;
     private final int size;
     /** How many servers have {@code 2 * active < weight} (lblc's and lblcr's "overloaded" rule). */
     private final AtomicInteger underloaded = new AtomicInteger();
@@ -60,7 +61,7 @@ final class RankedTable {
         this.positions = new Positions(list);
         this.size = Math.max(2, Integer.highestOneBit(Math.max(1, n - 1)) << 1);
         this.keys = new long[n];
-        this.nodes = new long[size];
+        this.nodes = new int[size];
         int under = 0;
         for (int i = 0; i < n; i++) {
             long k = ranking.key(list[i]);
@@ -71,19 +72,19 @@ final class RankedTable {
         }
         underloaded.set(under);
         for (int x = size - 1; x >= 1; x--) {
-            nodes[x] = combine(child(2 * x), child(2 * x + 1)) & POSITION;
+            nodes[x] = combine(child(2 * x), child(2 * x + 1));
         }
         // Published to other threads by the volatile write of the scheduler's reference to this table.
     }
 
     /** The position of the best eligible server (the kernel's choice), or {@link #NONE}. */
     int best() {
-        return (int) (long) LONGS.getAcquire(nodes, 1);
+        return (int) INTS.getAcquire(nodes, 1);
     }
 
     /** The current key of position {@code i}. */
     long key(int i) {
-        return (long) LONGS.getAcquire(keys, i);
+        return (long) LONGS.getVolatile(keys, i);
     }
 
     /** How many servers have {@code 2 * active < weight}. */
@@ -96,7 +97,7 @@ final class RankedTable {
             int leaf = c - size;
             return leaf < n && Ranking.eligible(key(leaf)) ? leaf : NONE;
         }
-        return (int) (long) LONGS.getVolatile(nodes, c);
+        return (int) INTS.getVolatile(nodes, c);
     }
 
     private int combine(int left, int right) {
@@ -151,13 +152,19 @@ final class RankedTable {
 
     private void propagate(int q) {
         for (int x = (q + size) >>> 1; x >= 1; x >>>= 1) {
-            long cur;
-            int p;
-            do {
-                cur = (long) LONGS.getVolatile(nodes, x);
-                p = combine(child(2 * x), child(2 * x + 1));
-            } while (!LONGS.compareAndSet(nodes, x, cur, (cur & ~POSITION) + (1L << 32) | (p & POSITION)));
-            if (p == (int) cur && p != q) {
+            boolean wrote = false;
+            int cur;
+            for (;;) {
+                cur = (int) INTS.getVolatile(nodes, x);
+                int p = combine(child(2 * x), child(2 * x + 1));
+                if (p == cur) {
+                    break;
+                }
+                if (INTS.compareAndSet(nodes, x, cur, p)) {
+                    wrote = true;
+                }
+            }
+            if (!wrote && cur != q) {
                 return;
             }
         }
@@ -179,7 +186,7 @@ final class RankedTable {
             }
         }
         for (int x = 1; x < size; x++) {
-            if ((int) (long) LONGS.getVolatile(nodes, x) != combine(child(2 * x), child(2 * x + 1))) {
+            if ((int) INTS.getVolatile(nodes, x) != combine(child(2 * x), child(2 * x + 1))) {
                 return false;
             }
         }

@@ -16,10 +16,10 @@ import java.util.List;
  * would chase twice as many scattered nodes: O(1) when the next server qualifies, O(16 log16 n) at worst.
  *
  * <p>Concurrent updates follow {@link RankedTable}'s protocol: a leaf changes by compare-and-set from the value its
- * writer read, repeated until it matches the server's live state; an internal node is a {@code long} of a 32-bit
- * version above the 32-bit maximum, recomputed from its 16 children and installed by a CAS that bumps the version.
- * A writer stops climbing after a node whose maximum did not change (its parent reads only maxima). Once
- * concurrent writers stop, every node is exact. Only weight and OVERLOAD matter here, so connection churn, which
+ * writer read, repeated until it matches the server's live state; a writer then examines the ancestors, installing
+ * a node's new maximum by CAS and re-examining until it reads the node equal to the maximum of its 16 children,
+ * and stops climbing at a node it did not have to write (its parent reads only maxima). Once concurrent writers
+ * stop, every node is exact. Only weight and OVERLOAD matter here, so connection churn, which
  * changes neither, costs one comparison.
  */
 final class WeightIndex {
@@ -29,15 +29,13 @@ final class WeightIndex {
     private static final int SHIFT = 4;
     private static final int FANOUT = 1 << SHIFT;
     private static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
-    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
-    private static final long VALUE = 0xffffffffL;
 
     final Destination[] list;
     final int n;
     private final Positions positions;
     private final int[] leaves;
-    /** levels[0] summarizes the leaves; the last level has one node. Empty when there are no servers. */
-    private final long[][] levels;
+    /** levels[0] summarizes the leaves; the last level has one node. None when there are no servers. */
+    private final int[][] levels;
 
     WeightIndex(List<Destination> destinations) {
         list = destinations.toArray(new Destination[0]);
@@ -51,11 +49,11 @@ final class WeightIndex {
         for (int c = n; c > 1 || c == 1 && count == 0; count++) {
             c = (c + FANOUT - 1) >>> SHIFT;
         }
-        levels = new long[count][];
+        levels = new int[count][];
         int below = n;
         for (int k = 0; k < count; k++) {
             int size = (below + FANOUT - 1) >>> SHIFT;
-            levels[k] = new long[size];
+            levels[k] = new int[size];
             for (int j = 0; j < size; j++) {
                 levels[k][j] = blockMax(k - 1, j, below);
             }
@@ -71,7 +69,7 @@ final class WeightIndex {
     }
 
     private int value(int level, int i) {
-        return level < 0 ? (int) INTS.getAcquire(leaves, i) : (int) (long) LONGS.getAcquire(levels[level], i);
+        return (int) INTS.getVolatile(level < 0 ? leaves : levels[level], i);
     }
 
     private int count(int level) {
@@ -89,7 +87,7 @@ final class WeightIndex {
 
     /** The highest eligible weight, or 0. */
     int max() {
-        return levels.length == 0 ? 0 : (int) (long) LONGS.getAcquire(levels[levels.length - 1], 0);
+        return levels.length == 0 ? 0 : (int) INTS.getAcquire(levels[levels.length - 1], 0);
     }
 
     /** The position of {@code d} in this list, or -1. */
@@ -181,14 +179,19 @@ final class WeightIndex {
         int below = n;
         for (int k = 0; k < levels.length; k++) {
             int j = i >>> SHIFT;
-            long[] level = levels[k];
-            long cur;
-            int max;
-            do {
-                cur = (long) LONGS.getVolatile(level, j);
-                max = blockMax(k - 1, j, below);
-            } while (!LONGS.compareAndSet(level, j, cur, (cur & ~VALUE) + (1L << 32) | (max & VALUE)));
-            if (max == (int) cur) {
+            int[] level = levels[k];
+            boolean wrote = false;
+            for (;;) {
+                int cur = (int) INTS.getVolatile(level, j);
+                int max = blockMax(k - 1, j, below);
+                if (max == cur) {
+                    break;
+                }
+                if (INTS.compareAndSet(level, j, cur, max)) {
+                    wrote = true;
+                }
+            }
+            if (!wrote) {
                 return;
             }
             below = level.length;

@@ -35,17 +35,23 @@ class ConcurrentIndexTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"rr", "wrr", "lc", "wlc", "sed", "nq", "fo", "ovf", "twos", "lblc", "lblcr"})
+    void tinyPoolEveryThreadOnTheSameNodes(String name) throws Exception {
+        run(name, 4, 4, 8);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"rr", "wrr", "lc", "wlc", "sed", "nq", "fo", "ovf", "twos", "lblc", "lblcr"})
     void smallPoolHighContention(String name) throws Exception {
-        run(name, 16, 4);
+        run(name, 16, 4, THREADS);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"rr", "wrr", "lc", "wlc", "sed", "nq", "fo", "ovf", "twos", "lblc", "lblcr"})
     void largePool(String name) throws Exception {
-        run(name, 3000, 8);
+        run(name, 3000, 8, THREADS);
     }
 
-    private static void run(String name, int size, int hot) throws Exception {
+    private static void run(String name, int size, int hot, int threadCount) throws Exception {
         ManualTicker ticker = new ManualTicker();
         Scheduler indexed = Schedulers.byName(name).create(new FakeContext(Set.of(), ticker, new SplittableRandom(5)));
         Pool pool = new Pool(indexed);
@@ -59,7 +65,7 @@ class ConcurrentIndexTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         CountDownLatch start = new CountDownLatch(1);
         List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < THREADS; t++) {
+        for (int t = 0; t < threadCount; t++) {
             int seed = t;
             Thread thread = new Thread(() -> {
                 SplittableRandom random = new SplittableRandom(seed);

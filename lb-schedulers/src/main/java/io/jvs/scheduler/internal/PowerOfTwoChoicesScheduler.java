@@ -38,10 +38,7 @@ public final class PowerOfTwoChoicesScheduler implements Scheduler {
     }
 
     /** One published list with its weight index. */
-    private static final class Table {
-        final Destination[] list;
-        final int n;
-        final Positions positions;
+    private static final class Table extends DestinationIndex {
         /** Each server's eligible weight: its weight if not overloaded, else 0. */
         final long[] slots;
         /** 1-based Fenwick tree over {@link #slots}. */
@@ -50,9 +47,7 @@ public final class PowerOfTwoChoicesScheduler implements Scheduler {
         final int topBit;
 
         Table(List<Destination> destinations) {
-            list = destinations.toArray(new Destination[0]);
-            n = list.length;
-            positions = new Positions(list);
+            super(destinations);
             slots = new long[n];
             sums = new long[n + 1];
             long sum = 0;
@@ -71,6 +66,7 @@ public final class PowerOfTwoChoicesScheduler implements Scheduler {
             topBit = n == 0 ? 0 : Integer.highestOneBit(n);
         }
 
+        @Override
         void refresh(int i) {
             Destination d = list[i];
             for (;;) {
@@ -135,9 +131,7 @@ public final class PowerOfTwoChoicesScheduler implements Scheduler {
     public void update(List<Destination> destinations) {
         Table next = new Table(destinations);
         table = next;
-        for (int i = 0; i < next.n; i++) {
-            next.refresh(i);
-        }
+        next.resync();
     }
 
     @Override
@@ -166,11 +160,7 @@ public final class PowerOfTwoChoicesScheduler implements Scheduler {
 
     @Override
     public void countersChanged(Destination destination) {
-        Table t = table;
-        int i = t.positions.indexOf(destination);
-        if (i >= 0) {
-            t.refresh(i);
-        }
+        table.refresh(destination);
     }
 
     /** Whether the weight index is exact (for tests and diagnostics, while nothing changes). */

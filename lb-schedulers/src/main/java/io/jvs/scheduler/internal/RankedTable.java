@@ -36,17 +36,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Reads ({@link #best}) never lock or allocate; under concurrent writes they may see a slightly stale, but always
  * well-formed, tree.
  */
-final class RankedTable {
+final class RankedTable extends DestinationIndex {
 
     static final int NONE = -1;
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
 
-    final Destination[] list;
-    final int n;
     private final Ranking ranking;
-    private final Positions positions;
     private final long[] keys;
     /** Internal nodes 1..size-1 (index 0 unused): the position of the best eligible leaf below, or -1. */
     private final int[] nodes;
@@ -55,10 +52,8 @@ final class RankedTable {
     private final AtomicInteger underloaded = new AtomicInteger();
 
     RankedTable(List<Destination> destinations, Ranking ranking) {
-        this.list = destinations.toArray(new Destination[0]);
-        this.n = list.length;
+        super(destinations);
         this.ranking = ranking;
-        this.positions = new Positions(list);
         this.size = Math.max(2, Integer.highestOneBit(Math.max(1, n - 1)) << 1);
         this.keys = new long[n];
         this.nodes = new int[size];
@@ -110,30 +105,8 @@ final class RankedTable {
         return ranking.better(key(right), key(left)) ? right : left;
     }
 
-    /** The position of {@code d} in this list, or -1. */
-    int indexOf(Destination d) {
-        return positions.indexOf(d);
-    }
-
-    /** Re-reads {@code d}'s live state into its leaf, if {@code d} is in this list. Called on any thread. */
-    void refresh(Destination d) {
-        int i = positions.indexOf(d);
-        if (i >= 0) {
-            refresh(i);
-        }
-    }
-
-    /**
-     * Re-reads every server's live state. The scheduler calls this right after publishing the table: a counter
-     * change whose thread still saw the previous table happened before this pass reads it.
-     */
-    void resync() {
-        for (int i = 0; i < n; i++) {
-            refresh(i);
-        }
-    }
-
-    private void refresh(int i) {
+    @Override
+    void refresh(int i) {
         Destination d = list[i];
         for (;;) {
             long old = key(i);

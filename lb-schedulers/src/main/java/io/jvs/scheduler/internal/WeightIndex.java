@@ -22,7 +22,7 @@ import java.util.List;
  * stop, every node is exact. Only weight and OVERLOAD matter here, so connection churn, which
  * changes neither, costs one comparison.
  */
-final class WeightIndex {
+final class WeightIndex extends DestinationIndex {
 
     static final int NONE = -1;
 
@@ -30,17 +30,12 @@ final class WeightIndex {
     private static final int FANOUT = 1 << SHIFT;
     private static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
 
-    final Destination[] list;
-    final int n;
-    private final Positions positions;
     private final int[] leaves;
     /** levels[0] summarizes the leaves; the last level has one node. None when there are no servers. */
     private final int[][] levels;
 
     WeightIndex(List<Destination> destinations) {
-        list = destinations.toArray(new Destination[0]);
-        n = list.length;
-        positions = new Positions(list);
+        super(destinations);
         leaves = new int[n];
         for (int i = 0; i < n; i++) {
             leaves[i] = eligibleWeight(list[i]);
@@ -88,11 +83,6 @@ final class WeightIndex {
     /** The highest eligible weight, or 0. */
     int max() {
         return levels.length == 0 ? 0 : (int) INTS.getAcquire(levels[levels.length - 1], 0);
-    }
-
-    /** The position of {@code d} in this list, or -1. */
-    int indexOf(Destination d) {
-        return positions.indexOf(d);
     }
 
     /**
@@ -146,22 +136,8 @@ final class WeightIndex {
         return i;
     }
 
-    /** Re-reads {@code d}'s weight and OVERLOAD flag into its leaf, if {@code d} is in this list. Any thread. */
-    void refresh(Destination d) {
-        int i = positions.indexOf(d);
-        if (i >= 0) {
-            refresh(i);
-        }
-    }
-
-    /** Re-reads every server: run right after publishing, for changes whose thread saw the previous index. */
-    void resync() {
-        for (int i = 0; i < n; i++) {
-            refresh(i);
-        }
-    }
-
-    private void refresh(int i) {
+    @Override
+    void refresh(int i) {
         Destination d = list[i];
         for (;;) {
             int old = (int) INTS.getVolatile(leaves, i);

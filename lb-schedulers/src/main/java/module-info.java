@@ -12,5 +12,16 @@ module io.jvs.scheduler {
             io.jvs.scheduler.internal.NoneScheduler.Provider,
             io.jvs.scheduler.internal.RoundRobinScheduler.Provider,
             io.jvs.scheduler.internal.WeightedRoundRobinScheduler.Provider,
-            io.jvs.scheduler.internal.WeightedLeastConnectionScheduler.Provider;
+            io.jvs.scheduler.internal.LeastConnectionScheduler.Provider,
+            io.jvs.scheduler.internal.WeightedLeastConnectionScheduler.Provider,
+            io.jvs.scheduler.internal.ShortestExpectedDelayScheduler.Provider,
+            io.jvs.scheduler.internal.NeverQueueScheduler.Provider,
+            io.jvs.scheduler.internal.WeightedFailoverScheduler.Provider,
+            io.jvs.scheduler.internal.WeightedOverflowScheduler.Provider,
+            io.jvs.scheduler.internal.PowerOfTwoChoicesScheduler.Provider,
+            io.jvs.scheduler.internal.DestinationHashingScheduler.Provider,
+            io.jvs.scheduler.internal.SourceHashingScheduler.Provider,
+            io.jvs.scheduler.internal.MaglevHashingScheduler.Provider,
+            io.jvs.scheduler.internal.LocalityBasedLeastConnectionScheduler.Provider,
+            io.jvs.scheduler.internal.LocalityBasedLeastConnectionWithReplicationScheduler.Provider;
 }

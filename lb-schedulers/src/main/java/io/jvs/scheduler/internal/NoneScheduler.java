@@ -24,15 +24,9 @@ public final class NoneScheduler implements Scheduler {
     }
 
     /** Registers {@code none}. */
-    public static final class Provider implements Scheduler.Factory {
-        @Override
-        public String name() {
-            return "none";
-        }
-
-        @Override
-        public Scheduler create(Context context) {
-            return INSTANCE;
+    public static final class Provider extends NamedFactory {
+        public Provider() {
+            super("none", context -> INSTANCE);
         }
     }
 }

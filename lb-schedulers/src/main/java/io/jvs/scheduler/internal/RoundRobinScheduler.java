@@ -3,9 +3,7 @@ package io.jvs.scheduler.internal;
 import io.jvs.api.Destination;
 import io.jvs.api.Flow;
 import io.jvs.api.Scheduler;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -14,8 +12,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * server under the cursor is deleted the cursor moves to its predecessor, so the pick after it is the server
  * that followed the deleted one. Adds and edits leave the cursor where it is.
  *
- * <p>The cursor lives in the published table and moves by compare-and-set, so picks neither lock nor allocate.
- * An update retires the old table's cursor with {@code getAndSet}, so no pick's move is lost in the switch.
+ * <p>"The next eligible server after the cursor" comes from a {@link WeightIndex} of weights, so a pick costs
+ * O(1) when the next server is eligible and O(log n) when many in a row are quiesced or overloaded, where the
+ * kernel walks them one by one. The cursor lives with the published table and moves by compare-and-set, so picks
+ * neither lock nor allocate. An update retires the old cursor with {@code getAndSet} after the new table is
+ * built, so no pick's move is lost in the switch and picks wait only for the cursor to be carried over.
  */
 public final class RoundRobinScheduler implements Scheduler {
 
@@ -24,38 +25,34 @@ public final class RoundRobinScheduler implements Scheduler {
     /** A retired table's cursor: its replacement is about to be published. */
     private static final int RETIRED = Integer.MIN_VALUE;
 
-    private static final class Table {
-        final Destination[] list;
-        final AtomicInteger cursor;
+    private static final class Cursor {
+        final WeightIndex table;
+        final AtomicInteger position;
 
-        Table(Destination[] list, int cursor) {
-            this.list = list;
-            this.cursor = new AtomicInteger(cursor);
+        Cursor(WeightIndex table, int position) {
+            this.table = table;
+            this.position = new AtomicInteger(position);
         }
     }
 
-    private volatile Table table = new Table(new Destination[0], HEAD);
+    private volatile Cursor cursor = new Cursor(new WeightIndex(List.of()), HEAD);
+
+    RoundRobinScheduler() {}
 
     @Override
     public void update(List<Destination> destinations) {
-        Destination[] next = destinations.toArray(new Destination[0]);
-        Table old = table;
-        int p = old.cursor.getAndSet(RETIRED);
-        table = new Table(next, carryCursor(old.list, p, next));
+        WeightIndex next = new WeightIndex(destinations);
+        Cursor old = cursor;
+        int p = old.position.getAndSet(RETIRED);
+        cursor = new Cursor(next, carry(old.table.list, p, next));
+        next.resync();
     }
 
     /** Where the cursor at {@code p} in {@code old} lands in {@code next}: the same server, or its nearest surviving predecessor. */
-    private static int carryCursor(Destination[] old, int p, Destination[] next) {
-        if (p == HEAD) {
-            return HEAD;
-        }
-        Map<Destination, Integer> index = new IdentityHashMap<>(next.length * 2);
-        for (int i = 0; i < next.length; i++) {
-            index.put(next[i], i);
-        }
+    private static int carry(Destination[] old, int p, WeightIndex next) {
         for (int i = p; i >= 0; i--) {
-            Integer at = index.get(old[i]);
-            if (at != null) {
+            int at = next.indexOf(old[i]);
+            if (at >= 0) {
                 return at;
             }
         }
@@ -65,42 +62,43 @@ public final class RoundRobinScheduler implements Scheduler {
     @Override
     public Destination select(Flow flow) {
         for (;;) {
-            Table t = table;
-            int p = t.cursor.get();
+            Cursor c = cursor;
+            int p = c.position.get();
             if (p == RETIRED) {
                 Thread.onSpinWait();
                 continue;
             }
-            Destination[] list = t.list;
-            int n = list.length;
-            int i = p;
-            int k = 0;
-            for (; k < n; k++) {
-                i = i + 1 == n ? 0 : i + 1;
-                Destination d = list[i];
-                if (d.weight() > 0 && !d.isOverloaded()) {
-                    break;
+            WeightIndex t = c.table;
+            int q = t.findFirst(p + 1, 1);
+            if (q < 0 && p != HEAD) {
+                q = t.findFirst(0, 1); // wrap; the server under the cursor comes last
+                if (q > p) {
+                    q = WeightIndex.NONE;
                 }
             }
-            if (k == n) {
+            if (q < 0) {
                 return null;
             }
-            if (t.cursor.compareAndSet(p, i)) {
-                return list[i];
+            if (c.position.compareAndSet(p, q)) {
+                return t.list[q];
             }
         }
     }
 
-    /** Registers {@code rr}. */
-    public static final class Provider implements Scheduler.Factory {
-        @Override
-        public String name() {
-            return "rr";
-        }
+    @Override
+    public void countersChanged(Destination destination) {
+        cursor.table.refresh(destination);
+    }
 
-        @Override
-        public Scheduler create(Context context) {
-            return new RoundRobinScheduler();
+    /** The current index (for tests and diagnostics). */
+    WeightIndex table() {
+        return cursor.table;
+    }
+
+    /** Registers {@code rr}. */
+    public static final class Provider extends NamedFactory {
+        public Provider() {
+            super("rr", context -> new RoundRobinScheduler());
         }
     }
 }

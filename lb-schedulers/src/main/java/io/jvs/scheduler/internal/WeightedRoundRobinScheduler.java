@@ -19,30 +19,38 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code cw} becomes {@code mw} if it exceeds it or is 0, and is otherwise rounded to {@code k·di + 1} when
  * {@code di > 1}, exactly as the kernel's {@code ip_vs_wrr_dest_changed} does.
  *
+ * <p>Where the kernel walks server by server, this implementation asks a {@link WeightIndex} of weights for
+ * "the first server at or after p with weight &ge; cw", O(log n), and skips in one step the passes that cannot
+ * find anyone because {@code cw} exceeds the highest eligible weight. The result, and the state left behind, are
+ * the kernel's in every case, including the "all destinations are overloaded" stop.
+ *
  * <p>{@code cl} and {@code cw} live in one {@code long} changed by compare-and-set, so picks neither lock nor
  * allocate; an update retires the old table's state with {@code getAndSet} so no pick is lost in the switch.
  */
 public final class WeightedRoundRobinScheduler implements Scheduler {
 
     static final int HEAD = -1;
+    private static final int NO_STOP = -2;
     private static final long RETIRED = Long.MIN_VALUE;
 
-    private static final class Table {
-        final Destination[] list;
+    private static final class Mark {
+        final WeightIndex table;
         final int di;
         final int mw;
         /** {@code cw << 32 | (cl & 0xffffffffL)}. */
         final AtomicLong state;
 
-        Table(Destination[] list, int di, int mw, int cw) {
-            this.list = list;
+        Mark(WeightIndex table, int di, int mw, int cw) {
+            this.table = table;
             this.di = di;
             this.mw = mw;
             this.state = new AtomicLong(pack(HEAD, cw));
         }
     }
 
-    private volatile Table table = new Table(new Destination[0], 1, 0, 0);
+    private volatile Mark mark = new Mark(new WeightIndex(List.of()), 1, 0, 0);
+
+    WeightedRoundRobinScheduler() {}
 
     static long pack(int cl, int cw) {
         return ((long) cw << 32) | (cl & 0xffffffffL);
@@ -50,11 +58,11 @@ public final class WeightedRoundRobinScheduler implements Scheduler {
 
     @Override
     public void update(List<Destination> destinations) {
-        Destination[] next = destinations.toArray(new Destination[0]);
+        WeightIndex next = new WeightIndex(destinations);
         int g = 0;
         int max = 0;
-        for (Destination d : next) {
-            int w = d.weight();
+        for (Destination d : next.list) {
+            int w = Ranking.weightOf(d);
             if (w > 0) {
                 g = g > 0 ? gcd(w, g) : w;
             }
@@ -62,14 +70,15 @@ public final class WeightedRoundRobinScheduler implements Scheduler {
         }
         int di = g > 0 ? g : 1;
         int mw = max - (di - 1);
-        long s = table.state.getAndSet(RETIRED);
+        long s = mark.state.getAndSet(RETIRED);
         int cw = (int) (s >> 32);
         if (cw > mw || cw == 0) {
             cw = mw;
         } else if (di > 1) {
             cw = (cw / di) * di + 1;
         }
-        table = new Table(next, di, mw, cw);
+        mark = new Mark(next, di, mw, cw);
+        next.resync();
     }
 
     static int gcd(int a, int b) {
@@ -84,43 +93,40 @@ public final class WeightedRoundRobinScheduler implements Scheduler {
     @Override
     public Destination select(Flow flow) {
         for (;;) {
-            Table t = table;
-            long s = t.state.get();
+            Mark m = mark;
+            long s = m.state.get();
             if (s == RETIRED) {
                 Thread.onSpinWait();
                 continue;
             }
-            if (t.mw == 0) {
+            if (m.mw == 0) {
                 return null;
             }
-            Destination[] list = t.list;
-            int n = list.length;
-            int di = t.di;
+            WeightIndex t = m.table;
+            int di = m.di;
             int cl = (int) s;
             int cw = (int) (s >> 32);
             int last = cl;
-            int stop = Integer.MIN_VALUE;
+            int stop = NO_STOP;
             boolean lastPass = false;
             boolean restarted = false;
-            int pos = cl;
+            int from = cl + 1;
+            int pos;
             Destination found = null;
-            scan:
             for (;;) {
-                for (int i = pos + 1; i < n; i++) {
-                    Destination d = list[i];
-                    if (!d.isOverloaded() && d.weight() >= cw) {
-                        found = d;
-                        pos = i;
-                        break scan;
-                    }
-                    if (i == stop) {
-                        pos = i; // "all destinations are overloaded"
-                        break scan;
-                    }
+                int q = t.findFirst(from, cw);
+                if (stop >= from && (q < 0 || stop < q)) {
+                    pos = stop; // "all destinations are overloaded"
+                    break;
+                }
+                if (q >= 0) {
+                    pos = q;
+                    found = t.list[q];
+                    break;
                 }
                 cw -= di;
                 if (cw <= 0) {
-                    cw = t.mw;
+                    cw = m.mw;
                     if (lastPass || last == HEAD) {
                         pos = HEAD;
                         break;
@@ -131,24 +137,37 @@ public final class WeightedRoundRobinScheduler implements Scheduler {
                 if (lastPass && restarted && last != HEAD) {
                     stop = last;
                 }
-                pos = HEAD;
+                from = 0;
+                if (stop == NO_STOP) {
+                    // The next passes start at the head and fail while cw exceeds the highest eligible weight;
+                    // take those that leave cw above di (not yet the last pass) in one step.
+                    int highest = t.max();
+                    if (cw > highest && cw > 2 * di) {
+                        int k = Math.min((cw - highest - 1) / di + 1, (cw - di - 1) / di);
+                        cw -= k * di;
+                    }
+                }
             }
-            if (t.state.compareAndSet(s, pack(pos, cw))) {
+            if (m.state.compareAndSet(s, pack(pos, cw))) {
                 return found;
             }
         }
     }
 
-    /** Registers {@code wrr}. */
-    public static final class Provider implements Scheduler.Factory {
-        @Override
-        public String name() {
-            return "wrr";
-        }
+    @Override
+    public void countersChanged(Destination destination) {
+        mark.table.refresh(destination);
+    }
 
-        @Override
-        public Scheduler create(Context context) {
-            return new WeightedRoundRobinScheduler();
+    /** The current index (for tests and diagnostics). */
+    WeightIndex table() {
+        return mark.table;
+    }
+
+    /** Registers {@code wrr}. */
+    public static final class Provider extends NamedFactory {
+        public Provider() {
+            super("wrr", context -> new WeightedRoundRobinScheduler());
         }
     }
 }

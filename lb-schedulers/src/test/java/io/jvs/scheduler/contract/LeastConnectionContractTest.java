@@ -1,0 +1,14 @@
+package io.jvs.scheduler.contract;
+
+import io.jvs.api.Scheduler;
+import io.jvs.scheduler.Schedulers;
+import io.jvs.scheduler.testing.SchedulerContractTest;
+
+class LeastConnectionContractTest extends SchedulerContractTest {
+
+    @Override
+    protected Scheduler.Factory factory() {
+        return Schedulers.lc();
+    }
+
+}

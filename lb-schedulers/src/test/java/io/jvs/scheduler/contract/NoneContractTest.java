@@ -1,0 +1,18 @@
+package io.jvs.scheduler.contract;
+
+import io.jvs.api.Scheduler;
+import io.jvs.scheduler.Schedulers;
+import io.jvs.scheduler.testing.SchedulerContractTest;
+
+class NoneContractTest extends SchedulerContractTest {
+
+    @Override
+    protected Scheduler.Factory factory() {
+        return Schedulers.none();
+    }
+
+    @Override
+    protected boolean schedules() {
+        return false;
+    }
+}

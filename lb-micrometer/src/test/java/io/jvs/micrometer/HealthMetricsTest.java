@@ -84,6 +84,8 @@ class HealthMetricsTest {
         double latency = value("lb.health.check.latency", RS1);
         assertTrue(latency >= 0 && latency < 0.5, "latency " + latency);
 
+        // Probe results reach the timer only once it is bound; wait for one healthy probe of RS2 after binding.
+        awaitValue(() -> timer(RS2, "healthy") >= 1);
         failing.add(RS2);
         awaitValue(() -> value("lb.health.state", RS2) == 0);
         assertEquals(0, value("lb.health.check.state", RS2));

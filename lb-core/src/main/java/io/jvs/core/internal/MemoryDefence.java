@@ -34,7 +34,7 @@ public final class MemoryDefence {
      */
     public MemoryDefence(long threshold, LongSupplier available) {
         this.threshold = threshold;
-        this.available = available != null ? available : new MemoryMeter();
+        this.available = available != null ? available : MemoryMeter.INSTANCE;
     }
 
     /** The default threshold: a sixteenth of the maximum heap, at most 64 MiB. */

@@ -27,7 +27,10 @@ final class MemoryMeter implements LongSupplier {
     private final long maxHeap;
     private final long maxDirect;
 
-    MemoryMeter() {
+    /** The JVM's: its pools and limits are the same for every director. */
+    static final MemoryMeter INSTANCE = new MemoryMeter();
+
+    private MemoryMeter() {
         heapPools = ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP)
                 .toList();
         direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()

@@ -1,6 +1,7 @@
 package io.jvs.ipvsadm;
 
 import io.jvs.api.internal.Checks;
+import io.jvs.ipvsadm.internal.AdminAddress;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -116,6 +117,15 @@ public final class AdminToken {
         }
         Files.writeString(file, token + "\n", StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
         return token;
+    }
+
+    /**
+     * Whether an admin endpoint at {@code address} needs a token: a TCP {@code HOST:PORT} does, a socket path does not
+     * (its file mode keeps others out). The host is not looked up.
+     */
+    public static boolean requiredFor(String address) {
+        Checks.checkNotNull(address, "address");
+        return AdminAddress.isTcp(address);
     }
 
     /** The default token file: {@code admin.token} beside the {@linkplain AdminServer#defaultAddress() default socket}. */

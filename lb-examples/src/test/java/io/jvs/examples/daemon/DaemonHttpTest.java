@@ -102,6 +102,12 @@ class DaemonHttpTest {
         assertTrue(metric(scrape, "lb_health_check_duration_seconds_count", s1, "result=healthy") >= 2, scrape);
         assertTrue(metric(scrape, "lb_health_check_latency_seconds", s1) > 0, scrape);
         assertTrue(scrape.contains("jvm_memory_used_bytes"), "JVM meters too");
+        for (String defence : new String[] {"lb_defence_refused_connections_total{", "lb_defence_sources{",
+                "lb_defence_memory_available_bytes ", "lb_defence_memory_threshold_bytes ", "lb_defence_memory_pressure ",
+                "lb_defence_memory_dropped_entries_total ", "lb_defence_memory_refused_connections_total "}) {
+            assertTrue(scrape.contains("\n" + defence), defence + " in " + scrape);
+        }
+        assertEquals(0, metric(scrape, "lb_defence_memory_pressure", null), scrape);
 
         b2.close(); // the real server dies: its check fails twice (fall 2), it goes DOWN and out of the table
         await("b2 DOWN on the page", Duration.ofSeconds(10), () -> "DOWN".equals(pageState(body(http, "/"), s2)));

@@ -126,6 +126,14 @@ class DaemonHttpTest {
         assertEquals(405, post.statusCode());
         assertEquals("GET, HEAD", post.headers().firstValue("allow").orElse(""));
         assertEquals(405, StatusClient.send(http, "/metrics", "DELETE").statusCode());
+        String before = daemon.loadBalancer().services().toString();
+        for (String method : new String[] {"PUT", "PATCH", "OPTIONS", "TRACE"}) {
+            for (String path : new String[] {"/", "/status.json", "/metrics", "/admin"}) {
+                assertEquals(405, StatusClient.send(http, path, method).statusCode(), method + " " + path);
+            }
+        }
+        assertEquals(before, daemon.loadBalancer().services().toString(), "nothing the endpoint received changed "
+                + "the table");
         assertEquals(404, StatusClient.get(http, "/admin").statusCode());
         HttpResponse<String> head = StatusClient.send(http, "/status.json", "HEAD");
         assertEquals(200, head.statusCode());

@@ -6,6 +6,7 @@
 module io.jvs.core {
     requires transitive io.jvs.api;
     requires io.jvs.scheduler;
+    requires java.management;
 
     exports io.jvs.core;
     exports io.jvs.core.internal to io.jvs.netty, io.jvs.ipvsadm;

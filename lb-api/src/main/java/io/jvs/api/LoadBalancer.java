@@ -125,6 +125,18 @@ public interface LoadBalancer extends AutoCloseable {
         return new ConnectionTableStatus(all.size(), templates, Integer.MAX_VALUE, connectionTableSize(), 0);
     }
 
+    /**
+     * The defences in force and what they refused: the memory defence, the connection table's bound, and per
+     * service its access lists and limits. The default, for implementations without defences of their own,
+     * reports each service's settings with no counts and no memory defence.
+     *
+     * @since 0.1
+     */
+    default DefenceStatus defences() {
+        return new DefenceStatus(MemoryDefenceStatus.DISABLED, connectionTable(),
+                services().stream().map(s -> ServiceDefenceStatus.of(s.service())).toList());
+    }
+
     /** The connection timeouts in force (ipvsadm {@code -L --timeout}). */
     Timeouts timeouts();
 

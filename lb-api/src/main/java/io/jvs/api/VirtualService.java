@@ -58,6 +58,10 @@ public final class VirtualService {
     private final List<RealServer> realServers;
     private final int maxConnections;
     private final List<Cidr> proxyProtocolSources;
+    private final List<Cidr> allow;
+    private final List<Cidr> deny;
+    private final SourceLimit sourceLimit;
+    private final Duration clientDataTimeout;
 
     private VirtualService(Builder b, Scheduler.Factory scheduler) {
         this.id = b.id;
@@ -72,6 +76,10 @@ public final class VirtualService {
         this.realServers = List.copyOf(b.realServers.values());
         this.maxConnections = b.maxConnections;
         this.proxyProtocolSources = b.proxyProtocolSources;
+        this.allow = b.allow;
+        this.deny = b.deny;
+        this.sourceLimit = b.sourceLimit;
+        this.clientDataTimeout = b.clientDataTimeout;
     }
 
     /** Starts a TCP service on {@code host:port} (ipvsadm {@code -t}); an IP literal or a name resolved now. */
@@ -212,6 +220,75 @@ public final class VirtualService {
         return !proxyProtocolSources.isEmpty();
     }
 
+    /**
+     * The client networks allowed to use the service; empty (the default) allows every client that
+     * {@link #deny()} does not refuse. See {@link Builder#allow} for how the two lists combine.
+     *
+     * @since 0.1
+     */
+    public List<Cidr> allow() {
+        return allow;
+    }
+
+    /**
+     * The client networks refused by the service; empty by default. See {@link Builder#allow} for how the two
+     * lists combine.
+     *
+     * @since 0.1
+     */
+    public List<Cidr> deny() {
+        return deny;
+    }
+
+    /**
+     * Whether a client at {@code address} passes the service's access lists: the longest network of
+     * {@link #allow()} and {@link #deny()} that contains the address decides (a deny wins a tie); an address in
+     * neither list passes only if the allow list is empty. Meant for tools and tests; the data path checks a
+     * compiled copy without allocating.
+     *
+     * @throws NullPointerException if {@code address} is null
+     * @since 0.1
+     */
+    public boolean admits(InetAddress address) {
+        Checks.checkNotNull(address, "address");
+        int best = -1;
+        boolean allowed = allow.isEmpty();
+        for (Cidr c : deny) {
+            if (c.prefixLength() > best && c.contains(address)) {
+                best = c.prefixLength();
+                allowed = false;
+            }
+        }
+        for (Cidr c : allow) {
+            if (c.prefixLength() > best && c.contains(address)) {
+                best = c.prefixLength();
+                allowed = true;
+            }
+        }
+        return allowed;
+    }
+
+    /**
+     * The per-source limits: connections at once and new connections per second per client address or network;
+     * {@link SourceLimit#NONE} by default.
+     *
+     * @since 0.1
+     */
+    public SourceLimit sourceLimit() {
+        return sourceLimit;
+    }
+
+    /**
+     * How long a TCP client may take to send its first bytes when the service waits for them before contacting a
+     * real server ({@link Builder#awaitClientData}); {@link Duration#ZERO} (the default) when it connects to the
+     * real server at once.
+     *
+     * @since 0.1
+     */
+    public Duration clientDataTimeout() {
+        return clientDataTimeout;
+    }
+
     /** The real servers, in the order they were added. A running service keeps them newest first, as IPVS does. */
     public List<RealServer> realServers() {
         return realServers;
@@ -243,6 +320,10 @@ public final class VirtualService {
         b.schedulerFlags.addAll(schedulerFlags);
         b.maxConnections = maxConnections;
         b.proxyProtocolSources = proxyProtocolSources;
+        b.allow = allow;
+        b.deny = deny;
+        b.sourceLimit = sourceLimit;
+        b.clientDataTimeout = clientDataTimeout;
         for (RealServer rs : realServers) {
             b.realServers.put(rs.address(), rs);
         }
@@ -262,13 +343,16 @@ public final class VirtualService {
                 && id.equals(that.id) && endpoints.equals(that.endpoints)
                 && scheduler.name().equals(that.scheduler.name()) && persistence.equals(that.persistence)
                 && schedulerFlags.equals(that.schedulerFlags) && realServers.equals(that.realServers)
-                && maxConnections == that.maxConnections && proxyProtocolSources.equals(that.proxyProtocolSources);
+                && maxConnections == that.maxConnections && proxyProtocolSources.equals(that.proxyProtocolSources)
+                && allow.equals(that.allow) && deny.equals(that.deny) && sourceLimit.equals(that.sourceLimit)
+                && clientDataTimeout.equals(that.clientDataTimeout);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(id, endpoints, scheduler.name(), persistence, netmaskPrefix, netmaskV4, onePacket,
-                schedulerFlags, realServers, maxConnections, proxyProtocolSources);
+                schedulerFlags, realServers, maxConnections, proxyProtocolSources, allow, deny, sourceLimit,
+                clientDataTimeout);
     }
 
     /** For example {@code TCP 10.0.0.1:80 wrr persistent 300 [10.0.0.11:80 FullNat weight 3, ...]}. */
@@ -294,6 +378,18 @@ public final class VirtualService {
         if (!proxyProtocolSources.isEmpty()) {
             sb.append(" accept-proxy ").append(proxyProtocolSources);
         }
+        if (!allow.isEmpty()) {
+            sb.append(" allow ").append(allow);
+        }
+        if (!deny.isEmpty()) {
+            sb.append(" deny ").append(deny);
+        }
+        if (sourceLimit.isLimited()) {
+            sb.append(" source-limit ").append(sourceLimit);
+        }
+        if (!clientDataTimeout.isZero()) {
+            sb.append(" await-data ").append(clientDataTimeout.toMillis()).append("ms");
+        }
         return sb.append(' ').append(realServers).toString();
     }
 
@@ -313,6 +409,10 @@ public final class VirtualService {
         private boolean onePacket;
         private int maxConnections;
         private List<Cidr> proxyProtocolSources = List.of();
+        private List<Cidr> allow = List.of();
+        private List<Cidr> deny = List.of();
+        private SourceLimit sourceLimit = SourceLimit.NONE;
+        private Duration clientDataTimeout = Duration.ZERO;
         // Which options were set on this builder (toBuilder() pre-fills values without setting these).
         private boolean schedulerSet;
         private boolean persistenceSet;
@@ -321,6 +421,10 @@ public final class VirtualService {
         private boolean flagsSet;
         private boolean maxConnectionsSet;
         private boolean proxyProtocolSet;
+        private boolean allowSet;
+        private boolean denySet;
+        private boolean sourceLimitSet;
+        private boolean clientDataTimeoutSet;
 
         Builder(ServiceId id) {
             this.id = id;
@@ -506,6 +610,100 @@ public final class VirtualService {
         }
 
         /**
+         * Allows only clients in these networks (IPv4 and IPv6 may be mixed). Together with {@link #deny}: the
+         * <b>longest</b> network of either list that contains the client's address decides, and a deny wins when an
+         * allowed and a denied network have the same length; a client in no network of either list is allowed
+         * only if no allow list was given. So {@code allow 10.0.0.0/8, deny 10.66.0.0/16, allow 10.66.1.0/24}
+         * lets 10.66.1.7 in, keeps 10.66.2.7 out, and refuses everyone outside 10/8; the order of the networks does
+         * not matter.
+         *
+         * <p>The address checked is the connection's client: the socket's peer, or, on a service that
+         * {@linkplain #acceptProxyProtocol accepts PROXY protocol}, the source address of the header a trusted
+         * upstream sent (the upstream itself must be among the trusted networks, which the access lists do not
+         * apply to). A refused TCP client is reset before any real server is contacted; a refused UDP datagram is
+         * dropped. Both are counted ({@link ServiceDefenceStatus#denied()}).
+         *
+         * @param networks at least one network
+         * @throws IllegalArgumentException if {@code networks} is empty
+         * @throws IllegalStateException if the allow list was already set
+         * @since 0.1
+         */
+        public Builder allow(Iterable<Cidr> networks) {
+            List<Cidr> list = networks(networks, "allow");
+            Checks.checkNotSet(allowSet ? allow : null, "allow");
+            allow = list;
+            allowSet = true;
+            return this;
+        }
+
+        /**
+         * Refuses clients in these networks (IPv4 and IPv6 may be mixed); see {@link #allow} for how the two
+         * lists combine and what is counted.
+         *
+         * @param networks at least one network
+         * @throws IllegalArgumentException if {@code networks} is empty
+         * @throws IllegalStateException if the deny list was already set
+         * @since 0.1
+         */
+        public Builder deny(Iterable<Cidr> networks) {
+            List<Cidr> list = networks(networks, "deny");
+            Checks.checkNotSet(denySet ? deny : null, "deny");
+            deny = list;
+            denySet = true;
+            return this;
+        }
+
+        private static List<Cidr> networks(Iterable<Cidr> networks, String name) {
+            Checks.checkNotNull(networks, name);
+            List<Cidr> list = new ArrayList<>();
+            for (Cidr c : networks) {
+                list.add(Checks.checkNotNull(c, "cidr"));
+            }
+            Checks.checkArgument(!list.isEmpty(), name, list, "at least one network");
+            return List.copyOf(new LinkedHashSet<>(list));
+        }
+
+        /**
+         * Limits what one client source may open: connections at once and new connections per second (see
+         * {@link SourceLimit}). Connections over the limit are refused before any real server is contacted and
+         * counted.
+         *
+         * @throws IllegalStateException if the limit was already set
+         * @since 0.1
+         */
+        public Builder sourceLimit(SourceLimit limit) {
+            Checks.checkNotNull(limit, "sourceLimit");
+            Checks.checkNotSet(sourceLimitSet ? sourceLimit : null, "sourceLimit");
+            sourceLimit = limit;
+            sourceLimitSet = true;
+            return this;
+        }
+
+        /**
+         * Makes a TCP service wait for each client's first bytes before it contacts a real server, and close
+         * (reset) a client that sends nothing within {@code timeout}: idle and slowloris-style clients then never
+         * cost a real server a connection. Off by default, and <b>only for protocols in which the client speaks
+         * first</b> (HTTP, TLS, Redis, ...): with a protocol in which the server speaks first (MySQL, SMTP, FTP,
+         * SSH, POP3, IMAP) the client waits for the server's greeting, which never comes, and every connection
+         * is closed at the timeout. A connection waiting for its first bytes is already placed and counted in its
+         * real server's ActiveConn, as IPVS counts a connection whose SYN it forwarded. UDP services ignore it.
+         *
+         * @param timeout 1 ms to 1 hour
+         * @throws IllegalArgumentException if the timeout is out of range
+         * @throws IllegalStateException if it was already set
+         * @since 0.1
+         */
+        public Builder awaitClientData(Duration timeout) {
+            Checks.checkNotNull(timeout, "awaitClientData");
+            Checks.checkArgument(timeout.toMillis() >= 1 && timeout.compareTo(Duration.ofHours(1)) <= 0,
+                    "awaitClientData", timeout, "PT0.001S-PT1H");
+            Checks.checkNotSet(clientDataTimeoutSet ? clientDataTimeout : null, "awaitClientData");
+            clientDataTimeout = timeout;
+            clientDataTimeoutSet = true;
+            return this;
+        }
+
+        /**
          * Adds an endpoint to a firewall-mark service group. A TCP or UDP service has exactly one endpoint, its
          * own address.
          *
@@ -606,6 +804,18 @@ public final class VirtualService {
             }
             if (proxyProtocolSet) {
                 parts.add("acceptProxyProtocol=" + proxyProtocolSources);
+            }
+            if (allowSet) {
+                parts.add("allow=" + allow);
+            }
+            if (denySet) {
+                parts.add("deny=" + deny);
+            }
+            if (sourceLimitSet) {
+                parts.add("sourceLimit=" + sourceLimit);
+            }
+            if (clientDataTimeoutSet) {
+                parts.add("awaitClientData=" + clientDataTimeout);
             }
             if (!realServers.isEmpty()) {
                 parts.add("realServers=" + realServers.values());

@@ -2,6 +2,7 @@ package io.jvs.core;
 
 import io.jvs.api.ConnectionStatus;
 import io.jvs.api.ConnectionTableStatus;
+import io.jvs.api.DefenceStatus;
 import io.jvs.api.ForwardingMethod;
 import io.jvs.api.LoadBalancer;
 import io.jvs.api.LoadBalancerListener;
@@ -13,12 +14,14 @@ import io.jvs.api.Timeouts;
 import io.jvs.api.VirtualService;
 import io.jvs.api.internal.Checks;
 import io.jvs.core.internal.ConnectionTable;
+import io.jvs.core.internal.MemoryDefence;
 import io.jvs.core.internal.ServiceTable;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
 
 /**
  * A director: the IPVS service table and connection table, driven by a {@link DataPath}. It is a complete
@@ -40,7 +43,8 @@ public final class Director implements LoadBalancer {
 
     private Director(Builder b) {
         this.table = new ServiceTable(b.dataPath, b.ticker, new ServiceTable.Config(b.estimatorPeriodMillis,
-                b.connectionTimer, b.maxConnections, b.secureTcp, b.expireNodestConn, b.expireQuiescentTemplate));
+                b.connectionTimer, b.maxConnections, b.secureTcp, b.expireNodestConn, b.expireQuiescentTemplate,
+                b.memoryThreshold, b.availableMemory));
     }
 
     /** Starts building a director. */
@@ -131,6 +135,20 @@ public final class Director implements LoadBalancer {
     }
 
     @Override
+    public DefenceStatus defences() {
+        return table.defences();
+    }
+
+    /**
+     * Runs one step of the memory defence now: measures the memory left and, below the threshold, drops idle
+     * entries and sets the share of new connections refused. The timer thread does this every second; tests that
+     * give the director their own {@link Builder#availableMemory measure} call it themselves.
+     */
+    public void runDefences() {
+        table.runDefences();
+    }
+
+    @Override
     public Timeouts timeouts() {
         return table.timeouts();
     }
@@ -207,6 +225,8 @@ public final class Director implements LoadBalancer {
         private Boolean secureTcp;
         private Boolean expireNodestConn;
         private Boolean expireQuiescentTemplate;
+        private Long memoryThreshold;
+        private LongSupplier availableMemory;
 
         Builder() {}
 
@@ -320,6 +340,45 @@ public final class Director implements LoadBalancer {
         }
 
         /**
+         * The memory defence's threshold, IPVS's {@code amemthresh}: once a second the director measures the memory
+         * left, and while it is below this many bytes it drops its oldest connection-table entries that hold no open
+         * connection (closed connections still in TIME_WAIT or CLOSE, persistence templates no connection uses, UDP
+         * flows idle for a minute; IPVS {@code drop_entry}) and refuses a share of new connections that grows as
+         * memory runs out, {@code threshold / (threshold - left)} (IPVS {@code drop_packet}): one in ten at 90 %
+         * of the threshold, every one with nothing left. Refused TCP clients are reset, UDP datagrams dropped;
+         * established connections are never touched. Both counted in {@link LoadBalancer#defences()}.
+         *
+         * <p>On by default, with a sixteenth of the maximum heap, at most 64 MiB; 0 turns the defence off. IPVS
+         * ships with both defences off; the JVM has no swap to fall back on, and running out of heap takes the
+         * whole process down, so JVS keeps them on.
+         *
+         * @param bytes 0 (off) or more
+         * @throws IllegalArgumentException if {@code bytes} is negative
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder memoryThreshold(long bytes) {
+            Checks.checkInRange(bytes, 0, Long.MAX_VALUE, "memoryThreshold");
+            Checks.checkNotSet(memoryThreshold, "memoryThreshold");
+            memoryThreshold = bytes;
+            return this;
+        }
+
+        /**
+         * How the memory defence measures the memory left, in bytes; called once a second on the timer thread.
+         * The default is the lesser of the heap and the direct-buffer memory still free, where the heap's young
+         * generation counts with what its last collection left in it (it fills with short-lived garbage between
+         * collections).
+         *
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder availableMemory(LongSupplier bytes) {
+            Checks.checkNotNull(bytes, "availableMemory");
+            Checks.checkNotSet(availableMemory, "availableMemory");
+            availableMemory = bytes;
+            return this;
+        }
+
+        /**
          * Builds the director.
          *
          * @throws IllegalStateException if no data path was set
@@ -337,6 +396,8 @@ public final class Director implements LoadBalancer {
             b.secureTcp = secureTcp != null && secureTcp;
             b.expireNodestConn = expireNodestConn != null && expireNodestConn;
             b.expireQuiescentTemplate = expireQuiescentTemplate != null && expireQuiescentTemplate;
+            b.memoryThreshold = memoryThreshold != null ? memoryThreshold : MemoryDefence.defaultThreshold();
+            b.availableMemory = availableMemory;
             return new Director(b);
         }
     }

@@ -2,6 +2,7 @@ package io.jvs.core;
 
 import io.jvs.api.ConnectionStatus;
 import io.jvs.api.ConnectionTableStatus;
+import io.jvs.api.DefenceStatus;
 import io.jvs.api.ForwardingMethod;
 import io.jvs.api.LoadBalancer;
 import io.jvs.api.LoadBalancerListener;
@@ -98,6 +99,11 @@ public abstract class ForwardingLoadBalancer implements LoadBalancer {
     @Override
     public ConnectionTableStatus connectionTable() {
         return delegate().connectionTable();
+    }
+
+    @Override
+    public DefenceStatus defences() {
+        return delegate().defences();
     }
 
     @Override

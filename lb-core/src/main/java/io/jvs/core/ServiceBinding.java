@@ -55,9 +55,13 @@ public interface ServiceBinding {
      * @param protocol the protocol the client used
      * @param client the client's address and port
      * @param virtual the address and port the client reached (the endpoint)
-     * @return the connection, or {@code null} when no real server is available, the service was deleted, the
-     *     connection table is full, or the flow's server was deleted; the data path then refuses the client
-     *     (TCP) or drops the datagram (UDP)
+     * <p>Before a new connection or flow is placed the service's defences admit it: its access lists (checked for
+     * every TCP connection, and for UDP when a new flow starts), the memory defence, then its per-source limits;
+     * each refusal is counted ({@link io.jvs.api.LoadBalancer#defences()}).
+     *
+     * @return the connection, or {@code null} when the service's defences refused it, no real server is available,
+     *     the service was deleted, the connection table is full, or the flow's server was deleted; the data path
+     *     then refuses the client (TCP) or drops the datagram (UDP)
      */
     Connection open(Protocol protocol, InetSocketAddress client, InetSocketAddress virtual);
 }

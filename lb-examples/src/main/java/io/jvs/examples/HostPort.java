@@ -43,6 +43,28 @@ public final class HostPort {
         throw new IllegalArgumentException(name + ": " + text + " (expected: " + min + "-" + max + ")");
     }
 
+    /**
+     * Parses a size in bytes: digits with an optional {@code k}, {@code m} or {@code g} (powers of 1024), or throws
+     * {@code name: text (expected: ...)}.
+     */
+    public static long parseBytes(String text, String name) {
+        String t = text.toLowerCase(Locale.ROOT);
+        long unit = 1;
+        if (!t.isEmpty() && "kmg".indexOf(t.charAt(t.length() - 1)) >= 0) {
+            unit = 1L << (10 * ("kmg".indexOf(t.charAt(t.length() - 1)) + 1));
+            t = t.substring(0, t.length() - 1);
+        }
+        try {
+            if (!t.isEmpty() && t.chars().allMatch(Character::isDigit) && t.length() <= 12) {
+                return Math.multiplyExact(Long.parseLong(t), unit);
+            }
+        } catch (ArithmeticException | NumberFormatException e) {
+            // fall through
+        }
+        throw new IllegalArgumentException(name + ": " + text + " (expected: bytes, e.g. 67108864, 64m or 1g; 0 for "
+                + "off)");
+    }
+
     /** Parses a {@code --transport} value, or throws {@code --transport: text (expected: ...)}. */
     public static io.jvs.netty.Transport parseTransport(String text) {
         try {

@@ -14,6 +14,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -29,24 +30,36 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Serves {@link Ipvsadm} commands on an admin socket, for the {@code jvsadm} tool: a Unix domain socket (created
- * mode 0600, in a directory it creates mode 0700) or a TCP port on a loopback address.
+ * mode 0600, in a directory it creates mode 0700), or a TCP port, which requires a {@linkplain AdminToken token}.
  *
- * <h2>Protocol (version 1)</h2>
+ * <h2>Access</h2>
+ *
+ * A Unix socket is reachable by its owner only (and root); a token is optional there. A TCP port can be reached by
+ * every local user (and, off loopback, by the network), so it needs a token, and every request must carry it; the
+ * server compares SHA-256 digests in constant time. A request without the token or with another gets status 2 and
+ * changes nothing, and is logged with its peer. A TCP address that is not a loopback address is accepted (a token
+ * is required all the same) with a warning: the token and the commands travel in clear text.
+ *
+ * <h2>Protocol (versions 1 and 2)</h2>
  *
  * One request and one response per connection; integers are big-endian.
  *
  * <pre>
  * request  = "JVSA" version:u8=1 argc:u16 (length:u32 UTF-8){argc} stdin-length:u32 stdin
- * response = "JVSA" version:u8=1 status:u8 stdout-length:u32 UTF-8 stderr-length:u32 UTF-8
+ *          | "JVSA" version:u8=2 token-length:u16 token argc:u16 (length:u32 UTF-8){argc} stdin-length:u32 stdin
+ * response = "JVSA" version:u8 status:u8 stdout-length:u32 UTF-8 stderr-length:u32 UTF-8
  * </pre>
  *
  * The arguments are those of an ipvsadm command line (without the program name), the standard input is what
- * {@code -R} reads, and the response carries what ipvsadm would print and its exit status. At most 1024
- * arguments of 64 KiB each and 16 MiB of standard input; a request has 10 seconds to arrive. A request that is
- * malformed, too large or of another version changes nothing and gets status 2 with a one-line error.
+ * {@code -R} reads, and the response, in the request's version, carries what ipvsadm would print and its exit status.
+ * Version 2 only adds the token; clients without one send version 1, which servers without a token serve as before.
+ * At most a 1024-byte token, 1024 arguments of 64 KiB each and 16 MiB of standard input; a request has 10 seconds to
+ * arrive. A request that is malformed, too large or of an unknown version changes nothing and gets status 2 with a
+ * one-line error.
  *
  * <p>Commands run one at a time. Up to 8 connections are served at once; more are closed.
  *
@@ -73,16 +86,21 @@ public final class AdminServer implements AutoCloseable {
     private final AdminAddress address;
     private final ServerSocketChannel server;
     private final Listener listener;
+    /** The SHA-256 of the token requests must carry, or null. */
+    private final byte[] tokenDigest;
+    private final AtomicLong authenticationFailures = new AtomicLong();
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService watchdog;
     private final Thread acceptor;
     private volatile boolean closed;
 
-    private AdminServer(Ipvsadm ipvsadm, AdminAddress address, ServerSocketChannel server, Listener listener) {
+    private AdminServer(Ipvsadm ipvsadm, AdminAddress address, ServerSocketChannel server, Listener listener,
+            String token) {
         this.ipvsadm = ipvsadm;
         this.address = address;
         this.server = server;
         this.listener = listener;
+        this.tokenDigest = token == null ? null : AdminToken.digest(token.getBytes(StandardCharsets.US_ASCII));
         this.workers = new ThreadPoolExecutor(8, 8, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(16), r -> {
             Thread t = new Thread(r, "jvs-admin");
             t.setDaemon(true);
@@ -115,23 +133,48 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /**
-     * Starts serving {@code ipvsadm} on {@code address}: a socket path, or {@code HOST:PORT} with a loopback host
-     * (port 0 picks a free port; {@link #address()} tells which).
+     * Starts serving {@code ipvsadm} on a Unix socket path, without a token: {@code start(address, ipvsadm,
+     * listener, null)}.
      *
-     * @throws IllegalArgumentException if the address is unusable or a TCP host is not a loopback address
+     * @throws IllegalArgumentException if the address is unusable, or is a TCP address (which needs a token)
      * @throws IOException if the socket cannot be created, or another server answers on the path
      */
     public static AdminServer start(String address, Ipvsadm ipvsadm, Listener listener) throws IOException {
+        return start(address, ipvsadm, listener, null);
+    }
+
+    /**
+     * Starts serving {@code ipvsadm} on {@code address}: a socket path, or {@code HOST:PORT} (port 0 picks a free
+     * port; {@link #address()} tells which). Over TCP every request must carry {@code token}; on a socket path too
+     * when one is given.
+     *
+     * @param token the token requests must carry ({@link AdminToken#check}); null for none, which only a socket
+     *     path allows
+     * @throws IllegalArgumentException if the address is unusable, the token malformed, or a TCP address has no
+     *     token
+     * @throws IOException if the socket cannot be created, or another server answers on the path
+     * @since 0.1
+     */
+    public static AdminServer start(String address, Ipvsadm ipvsadm, Listener listener, String token)
+            throws IOException {
         Checks.checkNotNull(address, "address");
         Checks.checkNotNull(ipvsadm, "ipvsadm");
         Checks.checkNotNull(listener, "listener");
+        if (token != null) {
+            AdminToken.check(token, "token");
+        }
         AdminAddress a = AdminAddress.parse(address);
         ServerSocketChannel server;
         if (a.path() != null) {
             server = bindUnix(a.path());
         } else {
-            Checks.checkArgument(a.inet().getAddress().isLoopbackAddress(), "admin address", address,
-                    "a Unix socket path or a loopback HOST:PORT; the admin port has no authentication");
+            Checks.checkArgument(token != null, "admin address", address,
+                    "a Unix socket path, or a TCP HOST:PORT with a token: any local user can reach a TCP port");
+            if (!a.inet().getAddress().isLoopbackAddress()) {
+                LOG.log(Level.WARNING, "admin endpoint on " + address + ", not a loopback address: anyone who reaches "
+                        + "it can try tokens, and the token and commands travel in clear text (prefer a Unix socket "
+                        + "or loopback with an SSH tunnel)");
+            }
             server = ServerSocketChannel.open(a.family());
             try {
                 server.bind(a.inet());
@@ -144,9 +187,9 @@ public final class AdminServer implements AutoCloseable {
                     ? "[" + bound.getAddress().getHostAddress() + "]" : bound.getAddress().getHostAddress();
             a = AdminAddress.parse(host + ":" + bound.getPort());
         }
-        AdminServer s = new AdminServer(ipvsadm, a, server, listener);
+        AdminServer s = new AdminServer(ipvsadm, a, server, listener, token);
         s.acceptor.start();
-        LOG.log(Level.INFO, "admin socket listening on " + a);
+        LOG.log(Level.INFO, "admin socket listening on " + a + (token != null ? " (token required)" : ""));
         return s;
     }
 
@@ -185,6 +228,16 @@ public final class AdminServer implements AutoCloseable {
             throw new IOException("cannot listen on " + path + ": " + e.getMessage(), e);
         }
         return server;
+    }
+
+    /** Whether requests must carry a token. */
+    public boolean requiresToken() {
+        return tokenDigest != null;
+    }
+
+    /** Requests refused since the start because they carried no token or another one. */
+    public long authenticationFailures() {
+        return authenticationFailures.get();
     }
 
     /** Where the server listens: the socket path, or {@code HOST:PORT} with the port actually bound. */
@@ -227,10 +280,18 @@ public final class AdminServer implements AutoCloseable {
             } catch (Wire.BadRequest e) {
                 deadline.cancel(false);
                 LOG.log(Level.WARNING, "admin socket: bad request from " + peer + ": " + e.getMessage());
-                out.write(Wire.encodeResponse(2, "", "jvs admin: bad request: " + e.getMessage() + "\n"));
+                out.write(Wire.encodeResponse(e.version(), 2, "", "jvs admin: bad request: " + e.getMessage() + "\n"));
                 return;
             } finally {
                 deadline.cancel(false);
+            }
+            if (tokenDigest != null && !AdminToken.matches(tokenDigest, request.token)) {
+                authenticationFailures.incrementAndGet();
+                String why = request.token == null ? "this admin endpoint requires a token (set JVS_ADMIN_TOKEN or "
+                        + "JVS_ADMIN_TOKEN_FILE for jvsadm)" : "authentication failed: wrong token";
+                LOG.log(Level.WARNING, "admin socket: refused a request from " + peer + ": " + why);
+                out.write(Wire.encodeResponse(request.version, 2, "", "jvs admin: " + why + "\n"));
+                return;
             }
             Ipvsadm.Result result = ipvsadm.execute(request.args, request.stdin);
             try {
@@ -240,7 +301,7 @@ public final class AdminServer implements AutoCloseable {
             }
             deadline = watchdog.schedule(() -> closeQuietly(ch), RESPONSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             try {
-                out.write(Wire.encodeResponse(result.status(), result.stdout(), result.stderr()));
+                out.write(Wire.encodeResponse(request.version, result.status(), result.stdout(), result.stderr()));
             } finally {
                 deadline.cancel(false);
             }

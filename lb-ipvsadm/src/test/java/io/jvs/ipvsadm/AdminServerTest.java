@@ -30,7 +30,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The admin socket: a round trip over a Unix socket and TCP, and bad requests that change nothing. */
+/**
+ * The admin socket: a round trip over a Unix socket and TCP, tokens (required over TCP, compared, counted), and bad
+ * requests that change nothing.
+ */
 class AdminServerTest {
 
     @TempDir
@@ -51,9 +54,15 @@ class AdminServerTest {
         director.close();
     }
 
+    static final String TOKEN = "0123456789abcdef-test-token";
+
     private AdminServer start(String address) throws IOException {
+        return start(address, null);
+    }
+
+    private AdminServer start(String address, String token) throws IOException {
         return AdminServer.start(address, ipvsadm, (args, result, peer) -> served.add(peer + " " + args + " "
-                + result.status()));
+                + result.status()), token);
     }
 
     @Test
@@ -100,25 +109,58 @@ class AdminServerTest {
     }
 
     @Test
-    void tcp_loopbackOnly() throws Exception {
-        try (AdminServer server = start("127.0.0.1:0")) {
+    void tcp_needsAToken_everyRequestCarriesIt() throws Exception {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> start("127.0.0.1:0"));
+        assertEquals("admin address: 127.0.0.1:0 (expected: a Unix socket path, or a TCP HOST:PORT with a token: any "
+                + "local user can reach a TCP port)", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> start("0.0.0.0:0"), "anywhere else neither");
+        e = assertThrows(IllegalArgumentException.class, () -> start("127.0.0.1:0", "short"));
+        assertEquals("token: a token of 5 characters (expected: 16-1024 printable ASCII characters without spaces)",
+                e.getMessage());
+        try (AdminServer server = start("127.0.0.1:0", TOKEN)) {
+            assertTrue(server.requiresToken());
             assertTrue(server.address().matches("127\\.0\\.0\\.1:[1-9][0-9]*"), server.address());
-            Ipvsadm.Result r = AdminClient.execute(server.address(), List.of("-L", "--timeout"), new byte[0],
+            Ipvsadm.Result r = AdminClient.execute(server.address(), TOKEN, List.of("-L", "--timeout"), new byte[0],
                     Duration.ofSeconds(5));
             assertEquals(new Ipvsadm.Result("Timeout (tcp tcpfin udp): 900 120 300\n", "", 0), r);
+
+            String before = ipvsadm.execute("-S", "-n").stdout();
+            r = AdminClient.execute(server.address(), List.of("-A", "-t", "10.0.0.1:80"), new byte[0],
+                    Duration.ofSeconds(5)); // a version 1 client: no token
+            assertEquals(new Ipvsadm.Result("", "jvs admin: this admin endpoint requires a token (set JVS_ADMIN_TOKEN "
+                    + "or JVS_ADMIN_TOKEN_FILE for jvsadm)\n", 2), r);
+            r = AdminClient.execute(server.address(), TOKEN + "x", List.of("-A", "-t", "10.0.0.1:80"), new byte[0],
+                    Duration.ofSeconds(5));
+            assertEquals(new Ipvsadm.Result("", "jvs admin: authentication failed: wrong token\n", 2), r);
+            assertEquals(before, ipvsadm.execute("-S", "-n").stdout(), "refused requests change nothing");
+            assertEquals(2, server.authenticationFailures());
+            assertEquals(1, served.size(), "refused requests never reach ipvsadm: " + served);
         }
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> start("0.0.0.0:0"));
-        assertTrue(e.getMessage().contains("loopback"), e.getMessage());
+    }
+
+    @Test
+    void unixSocket_withAToken_requiresItToo() throws Exception {
+        try (AdminServer server = start(dir.resolve("t.sock").toString(), TOKEN)) {
+            assertEquals(2, AdminClient.execute(server.address(), List.of("-L"), new byte[0], Duration.ofSeconds(5))
+                    .status());
+            assertEquals(0, AdminClient.execute(server.address(), TOKEN, List.of("-L"), new byte[0],
+                    Duration.ofSeconds(5)).status());
+        }
+        try (AdminServer server = start(dir.resolve("u.sock").toString())) {
+            assertFalse(server.requiresToken());
+            assertEquals(0, AdminClient.execute(server.address(), TOKEN, List.of("-L"), new byte[0],
+                    Duration.ofSeconds(5)).status(), "a token where none is needed is ignored");
+        }
     }
 
     @Test
     void badRequests_getStatus2AndChangeNothing() throws Exception {
-        try (AdminServer server = start("127.0.0.1:0")) {
+        try (AdminServer server = start(dir.resolve("bad.sock").toString())) {
             String before = ipvsadm.execute("-S", "-n").stdout() + director.services().size();
             assertBad(server, "GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
                     "jvs admin: bad request: not a jvsadm message (expected: the magic JVSA)\n");
             assertBad(server, new byte[] {'J', 'V', 'S', 'A', 9, 0, 0},
-                    "jvs admin: bad request: unsupported admin protocol version 9 (expected: 1)\n");
+                    "jvs admin: bad request: unsupported admin protocol version 9 (expected: 1 or 2)\n");
             ByteArrayOutputStream b = new ByteArrayOutputStream();
             DataOutputStream out = new DataOutputStream(b);
             out.write(Wire.MAGIC);
@@ -142,6 +184,12 @@ class AdminServerTest {
             out.writeInt(10);
             out.write("-C".getBytes(StandardCharsets.US_ASCII)); // 2 of 10 bytes, then the client stops sending
             assertBad(server, b.toByteArray(), "jvs admin: bad request: argument 1 cut short: expected 10 bytes\n");
+            b.reset();
+            out.write(Wire.MAGIC);
+            out.writeByte(2);
+            out.writeShort(5000);
+            assertBad(server, b.toByteArray(), "jvs admin: bad request: token too large: 5000 bytes (expected: at most "
+                    + "1024)\n");
             assertEquals(before, ipvsadm.execute("-S", "-n").stdout() + director.services().size());
             assertEquals(List.of(), served, "no bad request reached ipvsadm");
         }
@@ -152,6 +200,7 @@ class AdminServerTest {
             ch.write(ByteBuffer.wrap(request));
             ch.shutdownOutput();
             Wire.Response r = Wire.readResponse(Channels.newInputStream(ch));
+            assertEquals(request[4] == 2 ? 2 : 1, r.version, "answered in the request's version");
             assertEquals(2, r.status);
             assertEquals("", r.stdout);
             assertEquals(stderr, r.stderr);

@@ -77,7 +77,7 @@ class ExecutePropertyTest {
         qt().withFixedSeed(0x1705_2026L).withExamples(EXAMPLES).withShrinkCycles(200).forAll(argv()).checkAssert(args -> {
             runs.incrementAndGet();
             try (Director d = Director.builder().dataPath(new FakeDataPath(ForwardingMethod.FULLNAT,
-                    ForwardingMethod.NAT)).rateEstimator(false).build()) {
+                    ForwardingMethod.NAT)).rateEstimator(false).connectionTimer(false).maxConnections(256).build()) {
                 Ipvsadm ipvsadm = Ipvsadm.of(d, GoldenFixture.names());
                 ipvsadm.execute("-A", "-t", "10.0.0.1:80", "-s", "wrr");
                 ipvsadm.execute("-a", "-t", "10.0.0.1:80", "-r", "192.168.1.2:80", "-w", "3");

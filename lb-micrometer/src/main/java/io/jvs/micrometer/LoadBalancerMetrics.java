@@ -1,9 +1,12 @@
 package io.jvs.micrometer;
 
 import io.jvs.api.ConnectionTableStatus;
+import io.jvs.api.DefenceStatus;
 import io.jvs.api.LoadBalancer;
+import io.jvs.api.MemoryDefenceStatus;
 import io.jvs.api.Rates;
 import io.jvs.api.RealServerStatus;
+import io.jvs.api.ServiceDefenceStatus;
 import io.jvs.api.ServiceId;
 import io.jvs.api.ServiceStatus;
 import io.jvs.api.Stats;
@@ -51,6 +54,13 @@ import java.util.function.ToDoubleFunction;
  * since deleted). For the table: gauges {@code lb.connection.table.entries}, {@code lb.connection.table.templates},
  * {@code lb.connection.table.capacity} and the function counter {@code lb.connection.table.refused}.
  *
+ * <p>Defences ({@link LoadBalancer#defences()}): per service the function counter {@code lb.defence.refused} with a
+ * {@code reason} tag ({@code access-list}, {@code source-connections}, {@code source-rate}, {@code source-table-full},
+ * {@code client-data-timeout}) and the gauge {@code lb.defence.sources} (sources held by the per-source limits); for
+ * the director the memory defence's gauges {@code lb.defence.memory.available}, {@code lb.defence.memory.threshold}
+ * (bytes), {@code lb.defence.memory.pressure} (1 while memory is short) and function counters
+ * {@code lb.defence.memory.dropped} (entries) and {@code lb.defence.memory.refused} (connections).
+ *
  * <p>Zeroing ({@link LoadBalancer#zeroCounters()}) restarts the counters from 0, which monitoring systems read as
  * a counter reset.
  *
@@ -89,7 +99,7 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
         this.sync = new MeterSync<>(new MeterSync.Source<>() {
             @Override
             public Snapshot take() {
-                return new Snapshot(lb.services());
+                return new Snapshot(lb.services(), lb.defences());
             }
 
             @Override
@@ -124,6 +134,21 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
                         .register(r),
                 FunctionCounter.builder("lb.connection.table.refused", this, m -> m.table().refused())
                         .tags(tags).description("new flows refused because the connection table was full")
+                        .baseUnit("connections").register(r),
+                Gauge.builder("lb.defence.memory.available", () -> memory().availableBytes()).tags(tags)
+                        .description("memory left at the memory defence's last measurement (-1: off)")
+                        .baseUnit("bytes").register(r),
+                Gauge.builder("lb.defence.memory.threshold", () -> memory().thresholdBytes()).tags(tags)
+                        .description("below this much memory left the memory defence acts (0: off)")
+                        .baseUnit("bytes").register(r),
+                Gauge.builder("lb.defence.memory.pressure", () -> memory().underPressure() ? 1 : 0).tags(tags)
+                        .description("1 while memory is short: idle entries dropped, new connections refused")
+                        .register(r),
+                FunctionCounter.builder("lb.defence.memory.dropped", this, m -> m.memory().entriesDropped())
+                        .tags(tags).description("connection-table entries dropped early because memory was short")
+                        .baseUnit("entries").register(r),
+                FunctionCounter.builder("lb.defence.memory.refused", this, m -> m.memory().connectionsRefused())
+                        .tags(tags).description("new connections refused because memory was short")
                         .baseUnit("connections").register(r)));
     }
 
@@ -140,6 +165,14 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
 
     private ConnectionTableStatus table() {
         return lb.connectionTable();
+    }
+
+    private MemoryDefenceStatus memory() {
+        return snapshot().defences.memory();
+    }
+
+    private ServiceDefenceStatus defences(ServiceId id) {
+        return snapshot().serviceDefences.get(id);
     }
 
     private Snapshot snapshot() {
@@ -177,7 +210,29 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
     private List<Meter> registerService(MeterRegistry registry, ServiceId id, Tags t) {
         List<Meter> list = new ArrayList<>();
         addTraffic(registry, list, "lb.service.", t, m -> m.serviceStats(id), m -> m.serviceRates(id));
+        refused(registry, list, t, "access-list", "refused by the access lists", id, ServiceDefenceStatus::denied);
+        refused(registry, list, t, "source-connections", "refused: their source had its most connections open", id,
+                ServiceDefenceStatus::sourceConnectionsRefused);
+        refused(registry, list, t, "source-rate", "refused: their source's bucket was empty", id,
+                ServiceDefenceStatus::sourceRateRefused);
+        refused(registry, list, t, "source-table-full", "refused: no room in the per-source table", id,
+                ServiceDefenceStatus::sourceTableFull);
+        refused(registry, list, t, "client-data-timeout", "clients reset: no data within the client data timeout",
+                id, ServiceDefenceStatus::clientDataTimeouts);
+        list.add(gauge(registry, "lb.defence.sources", t, "sources", "client sources held by the per-source limits",
+                () -> {
+                    ServiceDefenceStatus d = defences(id);
+                    return d == null ? Double.NaN : d.trackedSources();
+                }));
         return list;
+    }
+
+    private void refused(MeterRegistry registry, List<Meter> list, Tags t, String reason, String description,
+            ServiceId id, java.util.function.ToLongFunction<ServiceDefenceStatus> f) {
+        list.add(counter(registry, "lb.defence.refused", t.and("reason", reason), "connections", description, m -> {
+            ServiceDefenceStatus d = m.defences(id);
+            return d == null ? 0 : f.applyAsLong(d);
+        }));
     }
 
     private void addTraffic(MeterRegistry registry, List<Meter> list, String prefix, Tags t,
@@ -247,8 +302,14 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
     private static final class Snapshot {
         final Map<ServiceId, ServiceStatus> services = new HashMap<>();
         final Map<ServerKey, RealServerStatus> servers = new HashMap<>();
+        final DefenceStatus defences;
+        final Map<ServiceId, ServiceDefenceStatus> serviceDefences = new HashMap<>();
 
-        Snapshot(List<ServiceStatus> list) {
+        Snapshot(List<ServiceStatus> list, DefenceStatus defences) {
+            this.defences = defences;
+            for (ServiceDefenceStatus d : defences.services()) {
+                serviceDefences.put(d.service(), d);
+            }
             for (ServiceStatus st : list) {
                 services.put(st.id(), st);
                 for (RealServerStatus rs : st.realServers()) {

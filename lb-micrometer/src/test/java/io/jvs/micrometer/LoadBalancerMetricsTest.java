@@ -115,6 +115,41 @@ class LoadBalancerMetricsTest {
     }
 
     @Test
+    void defenceMeters() {
+        java.util.concurrent.atomic.AtomicLong left = new java.util.concurrent.atomic.AtomicLong(5000);
+        try (Director d = Director.builder().dataPath(DataPath.detached()).rateEstimator(false).connectionTimer(false)
+                .memoryThreshold(1000).availableMemory(left::get).build();
+                LoadBalancerMetrics m = new LoadBalancerMetrics(d, io.micrometer.core.instrument.Tags.empty(),
+                        Duration.ZERO)) {
+            VirtualService vs = VirtualService.tcp(VIP).realServer(RealServer.of(RS1))
+                    .deny(java.util.List.of(io.jvs.api.Cidr.parse("10.0.0.0/8")))
+                    .sourceLimit(io.jvs.api.SourceLimit.maxConnections(1)).build();
+            d.start(vs).join();
+            m.bindTo(registry);
+            ServiceBinding b = d.binding(vs.id()).orElseThrow();
+            b.open(Protocol.TCP, new InetSocketAddress("10.1.1.1", 1), VIP); // denied
+            b.open(Protocol.TCP, new InetSocketAddress("192.0.2.1", 1), VIP);
+            b.open(Protocol.TCP, new InetSocketAddress("192.0.2.1", 2), VIP); // its second at once
+            left.set(0);
+            d.runDefences();
+            b.open(Protocol.TCP, new InetSocketAddress("192.0.2.2", 1), VIP); // memory
+            m.refresh();
+            assertEquals(1, registry.get("lb.defence.refused").tag("reason", "access-list").functionCounter().count());
+            assertEquals(1, registry.get("lb.defence.refused").tag("reason", "source-connections").functionCounter()
+                    .count());
+            assertEquals(0, registry.get("lb.defence.refused").tag("reason", "source-rate").functionCounter().count());
+            assertEquals("TCP 127.0.0.1:8080", registry.get("lb.defence.refused").tag("reason", "access-list")
+                    .functionCounter().getId().getTag("service"));
+            assertEquals(1, registry.get("lb.defence.sources").gauge().value());
+            assertEquals(1, registry.get("lb.defence.memory.pressure").gauge().value());
+            assertEquals(0, registry.get("lb.defence.memory.available").gauge().value());
+            assertEquals(1000, registry.get("lb.defence.memory.threshold").gauge().value());
+            assertEquals(1, registry.get("lb.defence.memory.refused").functionCounter().count());
+            assertEquals(0, registry.get("lb.defence.memory.dropped").functionCounter().count());
+        }
+    }
+
+    @Test
     void bindTo_twice() {
         metrics.bindTo(registry);
         assertThrows(IllegalStateException.class, () -> metrics.bindTo(new SimpleMeterRegistry()));

@@ -7,7 +7,9 @@ package io.jvs.netty;
  *
  * @param openConnections client connections currently relayed or being connected
  * @param accepted client connections accepted
- * @param noDestination clients reset because no real server was available (all quiesced, overloaded or deleted)
+ * @param noDestination clients reset because the director placed them nowhere: no real server was available (all
+ *     quiesced, overloaded or deleted), or its defences refused them (access lists, per-source limits, a full
+ *     connection table, short memory; {@link io.jvs.api.LoadBalancer#defences()} counts those by reason)
  * @param serviceLimitHeld clients accepted by one event loop in the instant another took the last slot of
  *     their service's {@link io.jvs.api.VirtualService#maxConnections() connection limit}: they were held,
  *     accepted but not relayed, until a slot was free (other clients wait in the kernel's listen backlog)

@@ -46,6 +46,9 @@ final class ConnectionEntry implements Connection, Flow {
     private static final VarHandle FLAGS;
     private static final VarHandle EXPIRES;
     private static final VarHandle CONTROLLED;
+    private static final VarHandle SOURCES;
+    /** A UDP flow idle this long may be dropped when memory is short (IPVS {@code todrop_entry}: 60 s). */
+    static final long DROP_IDLE_NANOS = 60_000_000_000L;
 
     static {
         try {
@@ -53,6 +56,7 @@ final class ConnectionEntry implements Connection, Flow {
             FLAGS = l.findVarHandle(ConnectionEntry.class, "flags", int.class);
             EXPIRES = l.findVarHandle(ConnectionEntry.class, "expiresAt", long.class);
             CONTROLLED = l.findVarHandle(ConnectionEntry.class, "controlled", int.class);
+            SOURCES = l.findVarHandle(ConnectionEntry.class, "sources", SourceTable.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -80,6 +84,9 @@ final class ConnectionEntry implements Connection, Flow {
     /** Templates: the timeout in seconds (the service's persistence timeout, or 60 once re-armed). */
     private volatile int templateSeconds;
     private volatile Closer closer;
+    /** The per-source table this connection is counted in until it ends, or null. */
+    @SuppressWarnings("unused") // through SOURCES
+    private volatile SourceTable sources;
     /** Servers that failed to accept this connection, when it was rescheduled. */
     private List<DestinationEntry> tried;
     /** Chain of the hash bucket: written under the stripe lock, read without. */
@@ -221,6 +228,7 @@ final class ConnectionEntry implements Connection, Flow {
         if ((flagsBefore & TEMPLATE) != 0) {
             d.unbindTemplate();
         } else {
+            releaseSource();
             d.unbind((flagsBefore & INACTIVE) == 0);
             ConnectionEntry t = control;
             if (t != null) {
@@ -310,6 +318,46 @@ final class ConnectionEntry implements Connection, Flow {
         if (direction == TcpStates.OUTPUT && c != null && (c.flags & ASSURED) == 0) {
             c.setFlag(ASSURED);
         }
+    }
+
+    // ---- per-source accounting
+
+    /** Counts this connection in {@code table} until it ends (before the entry is published, or on reuse). */
+    void countSource(SourceTable table) {
+        sources = table;
+    }
+
+    /** Whether the connection is counted in a per-source table now. */
+    boolean sourceCounted() {
+        return sources != null;
+    }
+
+    /** The connection ended (its sockets closed, or the entry left the table): uncounts it, once. */
+    void releaseSource() {
+        SourceTable t = (SourceTable) SOURCES.getAndSet(this, (SourceTable) null);
+        if (t != null) {
+            t.release((flags & V6) != 0, caHi, caLo);
+        }
+    }
+
+    /**
+     * Whether the memory defence may drop this entry early: it holds no open connection. A template that controls
+     * no connection; a TCP connection whose sockets are closed and whose state is past the handshake and not
+     * active (FIN_WAIT, TIME_WAIT, CLOSE, CLOSE_WAIT, LAST_ACK); a UDP flow idle for 60 s or more.
+     */
+    boolean droppable(long now, long udpTimeoutNanos) {
+        int f = flags;
+        if ((f & DEAD) != 0) {
+            return false;
+        }
+        if ((f & TEMPLATE) != 0) {
+            return controlled == 0;
+        }
+        if (protocol == TCP) {
+            int s = f & STATE_MASK;
+            return closer == null && s != TcpStates.NONE && s != TcpStates.LISTEN && !TcpStates.isActive(s);
+        }
+        return udpTimeoutNanos - (expiresAt() - now) >= DROP_IDLE_NANOS;
     }
 
     // ---- templates
@@ -504,9 +552,15 @@ final class ConnectionEntry implements Connection, Flow {
     }
 
     @Override
+    public void onClientDataTimeout() {
+        service.clientDataTimedOut();
+    }
+
+    @Override
     public void onClosed() {
         closer = null;
         if (protocol == TCP) {
+            releaseSource();
             int s = state();
             if (s == TcpStates.NONE || s == TcpStates.LISTEN || TcpStates.isActive(s)) {
                 forceState(TcpStates.CLOSE);

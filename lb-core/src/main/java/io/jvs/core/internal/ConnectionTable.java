@@ -80,6 +80,8 @@ public final class ConnectionTable {
     volatile long[] timeoutNanos;
     final boolean expireNodestConn;
     final boolean expireQuiescentTemplate;
+    /** The memory defence: refuses new flows while memory is short. */
+    final MemoryDefence memory;
 
     /** One lock with its timer wheel. */
     private static final class Stripe {
@@ -95,7 +97,7 @@ public final class ConnectionTable {
      * @param secureTcp whether the {@code secure_tcp} state table is used
      */
     public ConnectionTable(Ticker ticker, int capacity, boolean secureTcp, boolean expireNodestConn,
-            boolean expireQuiescentTemplate) {
+            boolean expireQuiescentTemplate, MemoryDefence memory) {
         this.ticker = ticker;
         this.origin = ticker.nanoTime();
         this.capacity = capacity;
@@ -112,6 +114,7 @@ public final class ConnectionTable {
         this.tcpTable = secureTcp ? TcpStates.SECURE : TcpStates.NORMAL;
         this.expireNodestConn = expireNodestConn;
         this.expireQuiescentTemplate = expireQuiescentTemplate;
+        this.memory = memory;
         this.timeoutNanos = timeouts(Timeouts.DEFAULT);
     }
 
@@ -414,6 +417,54 @@ public final class ConnectionTable {
             }
             e = next;
         }
+    }
+
+    /**
+     * IPVS {@code drop_entry} for a short memory: drops up to {@code budget} entries that hold no open connection
+     * ({@link ConnectionEntry#droppable}), those due to expire first first. Entries are visited in expiry order one
+     * turn of the timer wheel at a time (an entry's slot may lag behind a later expiry, so each pass takes only
+     * entries due within its horizon); a UDP flow dropped here has its socket released through its closer.
+     *
+     * @return the number of entries dropped
+     */
+    public synchronized int dropIdle(int budget) {
+        long now = now();
+        long udpTimeout = timeoutNanos[UDP_TIMEOUT];
+        long turn = WHEEL_SLOTS * TICK_NANOS;
+        int dropped = 0;
+        long horizon = now + turn;
+        for (int pass = 0; dropped < budget; pass++) {
+            long next = Long.MAX_VALUE; // the earliest expiry beyond this pass's horizon
+            for (long t = processedTick + 1; t <= processedTick + WHEEL_SLOTS && dropped < budget; t++) {
+                int i = (int) t & WHEEL_MASK;
+                for (Stripe s : stripes) {
+                    if (s.wheel[i] == null) {
+                        continue; // (a racy peek: an entry slotted meanwhile waits for the next sweep)
+                    }
+                    synchronized (s) {
+                        for (ConnectionEntry e = s.wheel[i]; e != null && dropped < budget; ) {
+                            ConnectionEntry after = e.timerNext;
+                            long at = e.expiresAt();
+                            if (horizon != Long.MAX_VALUE && at - horizon > 0) {
+                                next = Math.min(next, at);
+                            } else if (e.droppable(now, udpTimeout) && expireLocked(s, e, now, true)) {
+                                dropped++;
+                            }
+                            e = after;
+                        }
+                    }
+                    if (!s.closers.isEmpty()) {
+                        closeCollected(s);
+                    }
+                }
+            }
+            if (next == Long.MAX_VALUE || horizon == Long.MAX_VALUE) {
+                break;
+            }
+            // The next pass reaches the next entry due; after a few passes, everything (long persistence timeouts).
+            horizon = pass >= 6 ? Long.MAX_VALUE : next + turn;
+        }
+        return dropped;
     }
 
     /**

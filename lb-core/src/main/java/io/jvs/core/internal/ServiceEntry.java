@@ -7,8 +7,10 @@ import io.jvs.api.RealServer;
 import io.jvs.api.RealServerStatus;
 import io.jvs.api.Scheduler;
 import io.jvs.api.SchedulerFlag;
+import io.jvs.api.ServiceDefenceStatus;
 import io.jvs.api.ServiceId;
 import io.jvs.api.ServiceStatus;
+import io.jvs.api.SourceLimit;
 import io.jvs.api.Ticker;
 import io.jvs.api.VirtualService;
 import io.jvs.core.Connection;
@@ -26,6 +28,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
@@ -53,6 +56,11 @@ public final class ServiceEntry implements ServiceBinding {
     final ConnectionTable table;
     private final Listeners listeners;
     private final Counters stats = new Counters();
+    private final LongAdder denied = new LongAdder();
+    private final LongAdder sourceConnectionsRefused = new LongAdder();
+    private final LongAdder sourceRateRefused = new LongAdder();
+    private final LongAdder sourceTableFull = new LongAdder();
+    private final LongAdder clientDataTimeouts = new LongAdder();
     /** The service port (0 for port-0 services and firewall-mark groups). */
     private final int servicePort;
     /** The settings; its real-server list is empty (the servers are {@link #destinations}). */
@@ -64,15 +72,35 @@ public final class ServiceEntry implements ServiceBinding {
     private volatile boolean running = true;
     private volatile long lastLogNanos;
 
-    /** Persistence and one-packet settings, read on every new flow. */
+    /** Persistence, one-packet and admission settings, read on every new flow. */
     private static final class Mode {
         final boolean persistent;
         final int seconds;
         final long maskHi;
         final long maskLo;
         final boolean onePacket;
+        final AccessList access;
+        /** The per-source table, or null without a source limit. */
+        final SourceTable sources;
+        final int sourceMaxOpen;
+        /** Nanoseconds per token of a source's bucket, 0 without a rate. */
+        final long sourceInterval;
+        final long sourceTolerance;
 
-        Mode(VirtualService s) {
+        /** @param previous the mode before an edit, whose source table is kept when it fits */
+        Mode(VirtualService s, Mode previous) {
+            access = AccessList.of(s);
+            SourceLimit limit = s.sourceLimit();
+            if (!limit.isLimited()) {
+                sources = null;
+            } else if (previous != null && previous.sources != null && previous.sources.fits(limit)) {
+                sources = previous.sources;
+            } else {
+                sources = new SourceTable(limit);
+            }
+            sourceMaxOpen = limit.maxConnections();
+            sourceInterval = limit.ratePerSecond() == 0 ? 0 : Math.max(1, 1_000_000_000L / limit.ratePerSecond());
+            sourceTolerance = limit.ratePerSecond() == 0 ? 0 : (limit.burst() - 1) * sourceInterval;
             persistent = s.isPersistent();
             seconds = (int) s.persistence().getSeconds();
             onePacket = s.isOnePacket();
@@ -99,7 +127,7 @@ public final class ServiceEntry implements ServiceBinding {
         this.table = table;
         this.servicePort = service.id().isFwmark() ? 0 : service.id().address().getPort();
         this.settings = service.withRealServers(List.of());
-        this.mode = new Mode(service);
+        this.mode = new Mode(service, null);
         List<RealServer> servers = service.realServers();
         DestinationEntry[] list = new DestinationEntry[servers.size()];
         for (int i = 0; i < list.length; i++) {
@@ -183,36 +211,73 @@ public final class ServiceEntry implements ServiceBinding {
         int cport = client.getPort();
         int vport = virtual.getPort();
         int proto = protocol.number();
+        boolean v6 = !(ca instanceof Inet4Address);
+        Mode m = mode;
+        boolean tcp = protocol == Protocol.TCP;
+        if (tcp && !m.access.admits(v6, caHi, caLo)) { // every TCP connection is new; UDP: new flows only (below)
+            denied.increment();
+            return null;
+        }
         ConnectionTable t = table;
         int h = t.hash(proto, caHi, caLo, cport, vaHi, vaLo, vport);
         ConnectionEntry found = t.find(h, proto, false, caHi, caLo, cport, vaHi, vaLo, vport);
         if (found != null) {
             if (!replace(found, protocol)) {
-                return found.dest().isAvailable() ? reuse(found, protocol) : null; // server deleted: dropped
+                if (!found.dest().isAvailable()) {
+                    return null; // server deleted: dropped
+                }
+                if (tcp && m.sources != null && !found.sourceCounted()) { // a new connection on an old entry
+                    if (!admitSource(m, v6, caHi, caLo, true)) {
+                        return null;
+                    }
+                    if (m.sourceMaxOpen > 0) {
+                        found.countSource(m.sources);
+                    }
+                }
+                return reuse(found, protocol);
             }
             t.expireNow(found);
         }
         if (!running) {
             return null;
         }
-        Mode m = mode;
-        boolean v6 = !(ca instanceof Inet4Address);
+        if (!tcp && !m.access.admits(v6, caHi, caLo)) {
+            denied.increment();
+            return null;
+        }
+        if (t.memory.refuse()) {
+            logRateLimited(Level.WARNING, settings.schedulerName() + ": " + id
+                    + " - memory is short: new flow refused");
+            return null;
+        }
         int flags = ConnectionEntry.INACTIVE | (v6 ? ConnectionEntry.V6 : 0);
         if (m.onePacket && protocol == Protocol.UDP) {
+            if (m.sources != null && !admitSource(m, v6, caHi, caLo, false)) {
+                return null;
+            }
             return onePacket(m, proto, flags, caHi, caLo, cport, vaHi, vaLo, vport);
         }
+        SourceTable sources = m.sources;
+        if (sources != null && !admitSource(m, v6, caHi, caLo, true)) {
+            return null;
+        }
         ConnectionEntry c = new ConnectionEntry(this, proto, flags, caHi, caLo, cport, vaHi, vaLo, vport);
+        if (sources != null && m.sourceMaxOpen > 0) {
+            c.countSource(sources); // uncounted through releaseSource() on every path that does not publish c
+        }
         ConnectionEntry template = null;
         DestinationEntry d;
         if (m.persistent) {
             template = persist(c, m, proto, v6, caHi, caLo, vaHi, vaLo, vport, true);
             if (template == null) {
+                c.releaseSource();
                 return null;
             }
             d = template.dest();
         } else {
             d = select(c);
             if (d == null) {
+                c.releaseSource();
                 return null;
             }
         }
@@ -229,6 +294,7 @@ public final class ServiceEntry implements ServiceBinding {
                     if (template != null) {
                         template.unlink();
                     }
+                    c.releaseSource();
                     logRateLimited(Level.WARNING, settings.schedulerName() + ": " + id
                             + " - connection table full (" + t.capacity() + " entries): new flow refused");
                     return null;
@@ -242,12 +308,69 @@ public final class ServiceEntry implements ServiceBinding {
             if (template != null) {
                 template.unlink();
             }
+            c.releaseSource();
             return raced;
         }
         stats.connection();
         d.stats().connection();
         c.started();
         return c;
+    }
+
+    /**
+     * Takes a token and (with a connection limit, when {@code count}) a place for a new connection of this client in
+     * the per-source table, or counts why not.
+     */
+    private boolean admitSource(Mode m, boolean v6, long hi, long lo, boolean count) {
+        int r = m.sources.acquire(v6, hi, lo, ticker.nanoTime(), m.sourceMaxOpen, m.sourceInterval,
+                m.sourceTolerance, count && m.sourceMaxOpen > 0);
+        switch (r) {
+            case SourceTable.ADMITTED:
+                return true;
+            case SourceTable.TOO_MANY_CONNECTIONS:
+                sourceConnectionsRefused.increment();
+                return false;
+            case SourceTable.RATE_EXCEEDED:
+                sourceRateRefused.increment();
+                return false;
+            default:
+                sourceTableFull.increment();
+                logRateLimited(Level.WARNING, settings.schedulerName() + ": " + id + " - per-source table full ("
+                        + settings.sourceLimit().maxSources() + " sources, every one with connections open): new "
+                        + "source refused");
+                return false;
+        }
+    }
+
+    /** A client of this service was closed for sending nothing within the client data timeout. */
+    void clientDataTimedOut() {
+        clientDataTimeouts.increment();
+    }
+
+    /** The service's defences and their counters. */
+    ServiceDefenceStatus defenceStatus() {
+        VirtualService s = settings;
+        Mode m = mode;
+        return new ServiceDefenceStatus(id, s.allow(), s.deny(), s.sourceLimit(), s.maxConnections(),
+                s.proxyProtocolSources(), s.clientDataTimeout(), m.sources == null ? 0 : m.sources.tracked(ticker.nanoTime()),
+                denied.sum(), sourceConnectionsRefused.sum(), sourceRateRefused.sum(), sourceTableFull.sum(),
+                clientDataTimeouts.sum());
+    }
+
+    /** Zeroes the defences' counters (with the traffic counters, ipvsadm {@code -Z}). */
+    void zeroDefences() {
+        denied.reset();
+        sourceConnectionsRefused.reset();
+        sourceRateRefused.reset();
+        sourceTableFull.reset();
+        clientDataTimeouts.reset();
+    }
+
+    /** The connections open from {@code client}'s source in the per-source table; for tests. */
+    int openFromSource(InetAddress client) {
+        SourceTable st = mode.sources;
+        return st == null ? 0 : st.openFrom(!(client instanceof Inet4Address), ConnectionEntry.high(client),
+                ConnectionEntry.low(client));
     }
 
     /**
@@ -518,7 +641,7 @@ public final class ServiceEntry implements ServiceBinding {
     void setSettings(VirtualService service) {
         VirtualService old = settings;
         settings = service.withRealServers(List.of());
-        mode = new Mode(service);
+        mode = new Mode(service, mode);
         if (old.scheduler() != service.scheduler() || !old.schedulerFlags().equals(service.schedulerFlags())) {
             Scheduler s = newScheduler(service);
             s.update(asList(destinations));

@@ -1,6 +1,8 @@
 package io.jvs.core.internal;
 
 import io.jvs.api.ConnectionStatus;
+import io.jvs.api.ConnectionTableStatus;
+import io.jvs.api.DefenceStatus;
 import io.jvs.api.Endpoint;
 import io.jvs.api.ForwardingMethod;
 import io.jvs.api.LoadBalancerException;
@@ -33,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 
 /**
@@ -51,6 +54,7 @@ public final class ServiceTable {
     private final Ticker ticker;
     private final Set<ForwardingMethod> methods;
     private final ConnectionTable table;
+    private final MemoryDefence memory;
     private final Object lock = new Object();
     /** Services in the order they were added; replaced, never mutated. */
     private volatile Map<ServiceId, ServiceEntry> services = Map.of();
@@ -75,17 +79,24 @@ public final class ServiceTable {
      * @param secureTcp whether the secure_tcp state table is used
      * @param expireNodestConn the sysctl {@code expire_nodest_conn}
      * @param expireQuiescentTemplate the sysctl {@code expire_quiescent_template}
+     * @param memoryThreshold the memory defence's threshold in bytes ({@code amemthresh}); 0 disables it
+     * @param availableMemory measures the memory left; null for the default (heap and direct memory)
      */
     public record Config(long estimatorPeriodMillis, boolean connectionTimer, int maxConnections, boolean secureTcp,
-            boolean expireNodestConn, boolean expireQuiescentTemplate) {}
+            boolean expireNodestConn, boolean expireQuiescentTemplate, long memoryThreshold,
+            LongSupplier availableMemory) {}
+
+    /** How often the memory defence measures (IPVS {@code DEFENSE_TIMER_PERIOD}: 1 s). */
+    private static final long DEFENCE_PERIOD_MILLIS = 1000;
 
     public ServiceTable(DataPath dataPath, Ticker ticker, Config config) {
         this.dataPath = dataPath;
         this.ticker = ticker;
         Set<ForwardingMethod> m = dataPath.supportedForwardingMethods();
         this.methods = Collections.unmodifiableSet(m.isEmpty() ? EnumSet.noneOf(ForwardingMethod.class) : EnumSet.copyOf(m));
+        this.memory = new MemoryDefence(config.memoryThreshold(), config.availableMemory());
         this.table = new ConnectionTable(ticker, config.maxConnections(), config.secureTcp(),
-                config.expireNodestConn(), config.expireQuiescentTemplate());
+                config.expireNodestConn(), config.expireQuiescentTemplate(), memory);
         this.lastTrashSweep = ticker.nanoTime();
         long estimatorPeriodMillis = config.estimatorPeriodMillis();
         if (estimatorPeriodMillis > 0 || config.connectionTimer()) {
@@ -101,6 +112,10 @@ public final class ServiceTable {
             if (config.connectionTimer()) {
                 timer.scheduleAtFixedRate(this::runTimers, ConnectionTable.TICK_MILLIS, ConnectionTable.TICK_MILLIS,
                         TimeUnit.MILLISECONDS);
+                if (memory.enabled()) {
+                    timer.scheduleAtFixedRate(this::runDefences, DEFENCE_PERIOD_MILLIS, DEFENCE_PERIOD_MILLIS,
+                            TimeUnit.MILLISECONDS);
+                }
             }
         } else {
             timer = null;
@@ -124,6 +139,33 @@ public final class ServiceTable {
         } catch (RuntimeException ex) {
             LOG.log(Level.ERROR, "connection timer failed", ex);
         }
+    }
+
+    /**
+     * One step of the memory defence (IPVS {@code defense_work_handler}): measures the memory left and, while it is
+     * below the threshold, drops up to 1/32 of the table's capacity (at least 256) of its oldest entries that hold
+     * no open connection.
+     */
+    public void runDefences() {
+        try {
+            if (memory.update()) {
+                int n = table.dropIdle(Math.max(256, table.capacity() / 32));
+                memory.dropped(n);
+                if (n > 0) {
+                    LOG.log(Level.INFO, "memory is short: dropped " + n + " idle connection entries");
+                }
+            }
+        } catch (RuntimeException ex) {
+            LOG.log(Level.ERROR, "memory defence failed", ex);
+        }
+    }
+
+    /** The defences and their counters. */
+    public DefenceStatus defences() {
+        ConnectionTableStatus t = new ConnectionTableStatus(table.size(), table.templates(), table.capacity(),
+                table.buckets(), table.refused());
+        return new DefenceStatus(memory.status(), t,
+                services.values().stream().map(ServiceEntry::defenceStatus).toList());
     }
 
     /** IPVS {@code ip_vs_dest_trash_expire}: frees servers nothing refers to once they have been idle 120 s. */
@@ -395,6 +437,7 @@ public final class ServiceTable {
 
     private static void zero(ServiceEntry e) {
         e.stats().zero();
+        e.zeroDefences();
         for (DestinationEntry d : e.destinations()) {
             d.stats().zero();
         }

@@ -4,6 +4,7 @@ import io.jvs.api.LoadBalancer;
 import io.jvs.health.HealthChecker;
 import io.jvs.health.keepalived.KeepalivedParseException;
 import io.jvs.ipvsadm.AdminServer;
+import io.jvs.ipvsadm.AdminToken;
 import io.jvs.ipvsadm.Ipvsadm;
 import io.jvs.micrometer.HealthMetrics;
 import io.jvs.micrometer.LoadBalancerMetrics;
@@ -51,6 +52,7 @@ final class Daemon implements AutoCloseable {
     private final KeepalivedFile config;
     private final List<AutoCloseable> closeables = new ArrayList<>(); // closed in reverse order
     private AdminServer admin;
+    private java.nio.file.Path adminTokenFile;
     private StatusServer http;
 
     private Daemon(NettyLoadBalancer lb, HealthChecker checker, KeepalivedFile config) {
@@ -133,8 +135,9 @@ final class Daemon implements AutoCloseable {
             }
             LOG.log(Level.INFO, "restored " + lb.services().size() + " services from " + o.rules);
         }
+        String token = adminToken(o);
         try {
-            admin = AdminServer.start(o.admin, ipvsadm, DaemonCommand::log);
+            admin = AdminServer.start(o.admin, ipvsadm, DaemonCommand::log, token);
         } catch (IOException | IllegalArgumentException e) {
             throw new StartException(1, "jvs daemon: " + e.getMessage());
         }
@@ -142,6 +145,37 @@ final class Daemon implements AutoCloseable {
         if (o.http != null) {
             startHttp(o.http);
         }
+    }
+
+    /**
+     * The admin token: from {@code --admin-token-file} (created if missing), else {@code $JVS_ADMIN_TOKEN}, else, for
+     * a TCP admin address, from the default token file (created if missing); none for a socket path otherwise.
+     */
+    private String adminToken(DaemonCommand.Options o) throws StartException {
+        try {
+            if (o.adminTokenFile != null) {
+                adminTokenFile = o.adminTokenFile;
+                return AdminToken.readOrCreate(o.adminTokenFile);
+            }
+            String env = o.adminTokenFromEnvironment;
+            if (env != null && !env.isEmpty()) {
+                return AdminToken.check(env, "JVS_ADMIN_TOKEN");
+            }
+            if (AdminToken.requiredFor(o.admin)) {
+                adminTokenFile = AdminToken.defaultFile();
+                return AdminToken.readOrCreate(adminTokenFile);
+            }
+            return null;
+        } catch (IOException e) {
+            throw new StartException(1, "jvs daemon: cannot read or create the admin token file: " + e);
+        } catch (IllegalArgumentException e) {
+            throw new StartException(1, "jvs daemon: " + e.getMessage());
+        }
+    }
+
+    /** The file the admin token was read from, or null (no token, or one from the environment). */
+    java.nio.file.Path adminTokenFile() {
+        return adminTokenFile;
     }
 
     private void startHttp(InetSocketAddress address) throws StartException {

@@ -5,6 +5,7 @@ import io.jvs.api.internal.Addresses;
 import io.jvs.examples.HostPort;
 import io.jvs.examples.proxy.Signals;
 import io.jvs.ipvsadm.AdminServer;
+import io.jvs.ipvsadm.AdminToken;
 import io.jvs.ipvsadm.Ipvsadm;
 import io.jvs.netty.Transport;
 import java.io.PrintStream;
@@ -31,11 +32,13 @@ public final class DaemonCommand {
     private static final Logger LOG = System.getLogger("io.jvs.examples.daemon");
 
     static final String USAGE = String.join("\n",
-            "usage: jvs daemon [--config FILE | --rules FILE] [--admin PATH|127.0.0.1:PORT] [--http [HOST:]PORT]",
-            "                  [--transport auto|epoll|io_uring|nio] [--threads N]",
+            "usage: jvs daemon [--config FILE | --rules FILE] [--admin PATH|HOST:PORT] [--admin-token-file FILE]",
+            "                  [--http [HOST:]PORT] [--transport auto|epoll|io_uring|nio] [--threads N]",
             "  --config  a keepalived.conf: its virtual servers with their health checks; SIGHUP reloads it",
             "  --rules   ipvsadm -S rules to restore at start ('#' lines are comments); any error stops the start",
-            "  --admin   the admin socket jvsadm talks to (default " + AdminServer.defaultAddress() + ")",
+            "  --admin   the admin socket jvsadm talks to (default " + AdminServer.defaultAddress() + "); a TCP",
+            "            HOST:PORT requires a token: --admin-token-file (created 0600 if missing), else",
+            "            $JVS_ADMIN_TOKEN, else " + AdminToken.defaultFile() + " (created if missing)",
             "  --http    serve the status page (/), /status.json and Prometheus /metrics, read-only; a bare PORT",
             "            binds 127.0.0.1");
 
@@ -44,6 +47,9 @@ public final class DaemonCommand {
     /** The parsed command line. */
     static final class Options {
         String admin = AdminServer.defaultAddress();
+        Path adminTokenFile;
+        /** $JVS_ADMIN_TOKEN, read when the options are made. */
+        String adminTokenFromEnvironment = System.getenv("JVS_ADMIN_TOKEN");
         Path rules;
         Path config;
         InetSocketAddress http;
@@ -57,6 +63,9 @@ public final class DaemonCommand {
             switch (a) {
                 case "--admin":
                     o.admin = v;
+                    break;
+                case "--admin-token-file":
+                    o.adminTokenFile = Path.of(v);
                     break;
                 case "--rules":
                     o.rules = Path.of(v);
@@ -110,7 +119,9 @@ public final class DaemonCommand {
         Signals.onTermination(stop::countDown);
         Hangup.on(daemon::reload);
         LoadBalancer lb = daemon.loadBalancer();
-        out.println("jvs daemon: admin socket " + daemon.admin().address() + ", " + lb.services().size()
+        out.println("jvs daemon: admin socket " + daemon.admin().address() + (daemon.adminTokenFile() != null
+                ? " (token in " + daemon.adminTokenFile() + ")" : daemon.admin().requiresToken() ? " (token required)"
+                : "") + ", " + lb.services().size()
                 + " services (" + daemon.netty().transport().name().toLowerCase(Locale.ROOT) + " transport)");
         if (daemon.httpAddress() != null) {
             out.println("jvs daemon: status page http://" + Addresses.toString(daemon.httpAddress())

@@ -1,9 +1,12 @@
 package io.jvs.examples.daemon;
 
 import io.jvs.api.ConnectionTableStatus;
+import io.jvs.api.DefenceStatus;
 import io.jvs.api.LoadBalancer;
+import io.jvs.api.MemoryDefenceStatus;
 import io.jvs.api.Rates;
 import io.jvs.api.RealServerStatus;
+import io.jvs.api.ServiceDefenceStatus;
 import io.jvs.api.ServiceId;
 import io.jvs.api.ServiceStatus;
 import io.jvs.api.Stats;
@@ -27,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * What the status page and {@code /status.json} show: one consistent snapshot of the director's table and the
@@ -64,13 +68,14 @@ final class StatusPage {
 
     // ---- the model
 
-    record View(Instant time, Duration uptime, ConnectionTableStatus table, List<ServiceView> services) {}
+    record View(Instant time, Duration uptime, ConnectionTableStatus table, MemoryDefenceStatus memory,
+            List<ServiceView> services) {}
 
     /**
      * @param health the checker's view, or null for a service it does not check
      */
     record ServiceView(VirtualService service, Stats stats, Rates rates, ServiceHealth health,
-            List<ServerView> servers) {}
+            List<ServerView> servers, ServiceDefenceStatus defences) {}
 
     /**
      * @param role {@code real} or {@code sorry}
@@ -96,6 +101,9 @@ final class StatusPage {
                 h.services().forEach(id -> health.put(id, h));
             }
         }
+        DefenceStatus defences = lb.defences();
+        Map<ServiceId, ServiceDefenceStatus> byService = new HashMap<>();
+        defences.services().forEach(d -> byService.put(d.service(), d));
         List<ServiceView> services = new ArrayList<>();
         for (ServiceStatus st : lb.services()) {
             ServiceHealth h = health.get(st.id());
@@ -114,9 +122,10 @@ final class StatusPage {
             }
             table.values().forEach(rs -> servers.add(new ServerView(rs.server().address(), "real", "UNCHECKED", rs,
                     null)));
-            services.add(new ServiceView(st.service(), st.stats(), st.rates(), h, servers));
+            services.add(new ServiceView(st.service(), st.stats(), st.rates(), h, servers,
+                    byService.getOrDefault(st.id(), ServiceDefenceStatus.of(st.service()))));
         }
-        return new View(now, Duration.between(started, now), lb.connectionTable(), services);
+        return new View(now, Duration.between(started, now), defences.connectionTable(), defences.memory(), services);
     }
 
     // ---- HTML
@@ -151,6 +160,17 @@ final class StatusPage {
                 .append(count(v.table().capacity()));
         if (v.table().refused() > 0) {
             sb.append(" · <span class=\"bad\">").append(count(v.table().refused())).append(" refused (table full)</span>");
+        }
+        MemoryDefenceStatus m = v.memory();
+        if (m.enabled() && m.availableBytes() >= 0) {
+            sb.append(m.underPressure() ? " · <span class=\"bad\">memory short: " : " · memory ")
+                    .append(bytes(m.availableBytes())).append(" left (defence below ").append(bytes(m.thresholdBytes()))
+                    .append(')');
+            if (m.entriesDropped() + m.connectionsRefused() > 0) {
+                sb.append(", ").append(count(m.entriesDropped())).append(" idle entries dropped, ")
+                        .append(count(m.connectionsRefused())).append(" connections refused");
+            }
+            sb.append(m.underPressure() ? "</span>" : "");
         }
         sb.append("</p>\n");
         configLine(sb, v.time());
@@ -217,6 +237,7 @@ final class StatusPage {
                 .append(rate(s.rates().connectionsPerSecond(), "conn/s")).append(" · in ")
                 .append(bytes(s.rates().inBytesPerSecond())).append("/s · out ")
                 .append(bytes(s.rates().outBytesPerSecond())).append("/s</p>\n");
+        defences(sb, s.defences());
         sb.append("<table>\n<thead><tr><th>Real server</th><th>State</th><th class=\"n\">Weight</th>"
                 + "<th class=\"n\">ActiveConn</th><th class=\"n\">InActConn</th><th class=\"n\">Conn/s</th>"
                 + "<th class=\"n\">In/s</th><th class=\"n\">Out/s</th><th>Last check</th></tr></thead>\n<tbody>\n");
@@ -227,6 +248,43 @@ final class StatusPage {
             server(sb, r, now);
         }
         sb.append("</tbody>\n</table>\n</section>\n");
+    }
+
+    /** One line of the service's defences in force and what they refused, when it has any. */
+    private static void defences(StringBuilder sb, ServiceDefenceStatus d) {
+        List<String> on = new ArrayList<>();
+        if (!d.allow().isEmpty()) {
+            on.add("allow " + d.allow().stream().map(Object::toString).collect(Collectors.joining(" ")));
+        }
+        if (!d.deny().isEmpty()) {
+            on.add("deny " + d.deny().stream().map(Object::toString).collect(Collectors.joining(" ")));
+        }
+        if (d.sourceLimit().isLimited()) {
+            on.add("per source " + d.sourceLimit() + " (" + count(d.trackedSources()) + " sources)");
+        }
+        if (d.maxConnections() > 0) {
+            on.add("at most " + count(d.maxConnections()) + " connections");
+        }
+        if (!d.proxyProtocolSources().isEmpty()) {
+            on.add("PROXY protocol from " + d.proxyProtocolSources().stream().map(Object::toString)
+                    .collect(Collectors.joining(" ")));
+        }
+        if (!d.clientDataTimeout().isZero()) {
+            on.add("client data within " + d.clientDataTimeout().toMillis() + " ms");
+        }
+        if (on.isEmpty() && d.refused() == 0) {
+            return;
+        }
+        sb.append("<p class=\"meta defences\">").append(esc(on.isEmpty() ? "no defences" : String.join(" · ", on)));
+        if (d.refused() > 0) {
+            sb.append(" · <span class=\"bad\">refused ").append(count(d.refused())).append(": ")
+                    .append(count(d.denied())).append(" denied, ").append(count(d.sourceConnectionsRefused()))
+                    .append(" over the source's connections, ").append(count(d.sourceRateRefused()))
+                    .append(" over the source's rate, ").append(count(d.sourceTableFull()))
+                    .append(" source table full, ").append(count(d.clientDataTimeouts()))
+                    .append(" client data timeouts</span>");
+        }
+        sb.append("</p>\n");
     }
 
     private void server(StringBuilder sb, ServerView r, Instant now) {
@@ -328,6 +386,11 @@ final class StatusPage {
         j.field("connectionTable").object().field("entries").value(v.table().entries()).field("templates")
                 .value(v.table().templates()).field("capacity").value(v.table().capacity()).field("refused")
                 .value(v.table().refused()).end();
+        MemoryDefenceStatus m = v.memory();
+        j.field("memoryDefence").object().field("enabled").value(m.enabled()).field("thresholdBytes")
+                .value(m.thresholdBytes()).field("availableBytes").value(m.availableBytes()).field("underPressure")
+                .value(m.underPressure()).field("entriesDropped").value(m.entriesDropped())
+                .field("connectionsRefused").value(m.connectionsRefused()).end();
         KeepalivedFile.Outcome o = config == null ? null : config.last();
         if (o != null) {
             j.field("config").object().field("file").value(config.file().toString()).field("ok").value(o.ok())
@@ -356,6 +419,17 @@ final class StatusPage {
         }
         stats(j.field("stats"), s.stats());
         rates(j.field("rates"), s.rates());
+        ServiceDefenceStatus d = s.defences();
+        j.field("defences").object().field("allow").array();
+        d.allow().forEach(c -> j.value(c.toString()));
+        j.end().field("deny").array();
+        d.deny().forEach(c -> j.value(c.toString()));
+        j.end().field("sourceLimit").value(d.sourceLimit().isLimited() ? d.sourceLimit().toString() : null)
+                .field("trackedSources").value(d.trackedSources()).field("maxConnections").value(d.maxConnections())
+                .field("clientDataTimeoutMillis").value(d.clientDataTimeout().toMillis())
+                .field("denied").value(d.denied()).field("sourceConnectionsRefused").value(d.sourceConnectionsRefused())
+                .field("sourceRateRefused").value(d.sourceRateRefused()).field("sourceTableFull")
+                .value(d.sourceTableFull()).field("clientDataTimeouts").value(d.clientDataTimeouts()).end();
         j.field("servers").array();
         for (ServerView r : s.servers()) {
             j.object().field("server").value(Addresses.toString(r.address())).field("role").value(r.role())

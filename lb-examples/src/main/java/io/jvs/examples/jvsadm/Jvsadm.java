@@ -2,20 +2,27 @@ package io.jvs.examples.jvsadm;
 
 import io.jvs.ipvsadm.AdminClient;
 import io.jvs.ipvsadm.AdminServer;
+import io.jvs.ipvsadm.AdminToken;
 import io.jvs.ipvsadm.Ipvsadm;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code jvsadm ARGS...}: ipvsadm's command line for a running {@code jvs daemon}. The arguments (and, for
  * {@code -R}, standard input) go to the daemon's admin socket, named by {@code $JVS_ADMIN} (a socket path or
  * {@code HOST:PORT}; default: the daemon's default path); jvsadm prints what the daemon answers and exits with its
  * status, exactly as ipvsadm would. When no daemon answers it prints one line and exits 2.
+ *
+ * <p>The admin token, when there is one: {@code $JVS_ADMIN_TOKEN}, else the file {@code $JVS_ADMIN_TOKEN_FILE}, else,
+ * for a TCP address, the daemon's default token file if it exists.
  */
 public final class Jvsadm {
 
@@ -25,15 +32,23 @@ public final class Jvsadm {
     private Jvsadm() {}
 
     public static void main(String[] args) {
-        int status = run(Arrays.asList(args), System.getenv("JVS_ADMIN"), System.in, System.out, System.err);
+        int status = run(Arrays.asList(args), System.getenv(), System.in, System.out, System.err);
         System.out.flush();
         System.err.flush();
         System.exit(status);
     }
 
-    /** Sends one command; returns the exit status. */
-    static int run(List<String> args, String admin, InputStream stdin, PrintStream out, PrintStream err) {
+    /** Sends one command with the settings of {@code env} ({@code JVS_ADMIN}, the token); returns the exit status. */
+    static int run(List<String> args, Map<String, String> env, InputStream stdin, PrintStream out, PrintStream err) {
+        String admin = env.get("JVS_ADMIN");
         String address = admin == null || admin.isEmpty() ? AdminServer.defaultAddress() : admin;
+        String token;
+        try {
+            token = token(env, address);
+        } catch (IOException | IllegalArgumentException e) {
+            err.println("jvsadm: " + (e instanceof IOException ? "cannot read the admin token: " + e : e.getMessage()));
+            return 2;
+        }
         byte[] input = new byte[0];
         try {
             if (Ipvsadm.readsStdin(args)) {
@@ -45,7 +60,7 @@ public final class Jvsadm {
         }
         Ipvsadm.Result r;
         try {
-            r = AdminClient.execute(address, args, input, TIMEOUT);
+            r = AdminClient.execute(address, token, args, input, TIMEOUT);
         } catch (IOException e) {
             err.println("jvsadm: no JVS daemon answers at " + address + " (" + reason(e)
                     + "); start one with 'jvs daemon' or set JVS_ADMIN");
@@ -57,6 +72,23 @@ public final class Jvsadm {
         write(out, r.stdout());
         write(err, r.stderr());
         return r.status();
+    }
+
+    /** The token to send, or null. */
+    private static String token(Map<String, String> env, String address) throws IOException {
+        String token = env.get("JVS_ADMIN_TOKEN");
+        if (token != null && !token.isEmpty()) {
+            return AdminToken.check(token, "JVS_ADMIN_TOKEN");
+        }
+        String file = env.get("JVS_ADMIN_TOKEN_FILE");
+        if (file != null && !file.isEmpty()) {
+            return AdminToken.read(Path.of(file));
+        }
+        Path dflt = AdminToken.defaultFile();
+        if (AdminToken.requiredFor(address) && Files.isReadable(dflt)) {
+            return AdminToken.read(dflt);
+        }
+        return null;
     }
 
     private static void write(PrintStream stream, String text) {

@@ -4,8 +4,10 @@ import io.jvs.api.Cidr;
 import io.jvs.api.ForwardingMethod;
 import io.jvs.api.ProxyProtocol;
 import io.jvs.api.RealServer;
+import io.jvs.api.SourceLimit;
 import io.jvs.api.VirtualService;
 import io.jvs.api.internal.Addresses;
+import io.jvs.core.Director;
 import io.jvs.examples.HostPort;
 import io.jvs.netty.NettyLoadBalancer;
 import io.jvs.netty.Transport;
@@ -34,7 +36,9 @@ public final class ProxyCommand {
             "                 [--connect-timeout MILLIS] [--connect-attempts N] [--forward fullnat|nat]",
             "                 [--source IP[,IP...]] [--send-proxy v1|v2] [--accept-proxy CIDR[,CIDR...]]",
             "                 [--max-connections N] [--upper-threshold N] [--relay-buffer BYTES]",
-            "                 [--drain-timeout MILLIS]");
+            "                 [--drain-timeout MILLIS] [--allow CIDR[,CIDR...]] [--deny CIDR[,CIDR...]]",
+            "                 [--source-connections N] [--source-rate N[:BURST]] [--source-prefix V4,V6]",
+            "                 [--await-data MILLIS] [--table-size N] [--memory-threshold BYTES[k|m|g]]");
 
     private static final String IO_URING_MULTISHOT_ACCEPT = "io.netty.iouring.acceptMultiShotEnabled";
 
@@ -58,6 +62,14 @@ public final class ProxyCommand {
         Integer upperThreshold;
         Integer relayBuffer;
         Integer drainTimeoutMillis;
+        final List<Cidr> allow = new ArrayList<>();
+        final List<Cidr> deny = new ArrayList<>();
+        Integer sourceConnections;
+        int[] sourceRate;
+        int[] sourcePrefix;
+        Integer awaitDataMillis;
+        Integer tableSize;
+        Long memoryThreshold;
 
         VirtualService service() {
             VirtualService.Builder b = VirtualService.tcp(listen);
@@ -72,6 +84,29 @@ public final class ProxyCommand {
             }
             if (!acceptProxy.isEmpty()) {
                 b.acceptProxyProtocol(acceptProxy);
+            }
+            if (!allow.isEmpty()) {
+                b.allow(allow);
+            }
+            if (!deny.isEmpty()) {
+                b.deny(deny);
+            }
+            if (sourceConnections != null || sourceRate != null) {
+                SourceLimit limit = sourceConnections != null ? SourceLimit.maxConnections(sourceConnections)
+                        : SourceLimit.rate(sourceRate[0], sourceRate[1]);
+                if (sourceConnections != null && sourceRate != null) {
+                    limit = limit.withRate(sourceRate[0], sourceRate[1]);
+                }
+                if (sourcePrefix != null) {
+                    limit = limit.withPrefixLengths(sourcePrefix[0], sourcePrefix[1]);
+                }
+                b.sourceLimit(limit);
+            } else if (sourcePrefix != null) {
+                throw new IllegalArgumentException("--source-prefix: given without --source-connections or "
+                        + "--source-rate (expected: a per-source limit to apply it to)");
+            }
+            if (awaitDataMillis != null) {
+                b.awaitClientData(Duration.ofMillis(awaitDataMillis));
             }
             for (RealServer rs : backends) {
                 RealServer r = rs.withForwardingMethod(forward).withProxyProtocol(sendProxy);
@@ -99,6 +134,16 @@ public final class ProxyCommand {
             }
             if (drainTimeoutMillis != null) {
                 b.drainTimeout(Duration.ofMillis(drainTimeoutMillis));
+            }
+            if (tableSize != null || memoryThreshold != null) {
+                b.director(d -> {
+                    if (tableSize != null) {
+                        d.maxConnections(tableSize);
+                    }
+                    if (memoryThreshold != null) {
+                        d.memoryThreshold(memoryThreshold);
+                    }
+                });
             }
             return b;
         }
@@ -167,13 +212,7 @@ public final class ProxyCommand {
                     }
                     break;
                 case "--accept-proxy":
-                    for (String c : v.split(",")) {
-                        try {
-                            o.acceptProxy.add(Cidr.parse(c.trim()));
-                        } catch (IllegalArgumentException e) {
-                            throw new IllegalArgumentException("--accept-proxy: " + e.getMessage());
-                        }
-                    }
+                    o.acceptProxy.addAll(cidrs(v, "--accept-proxy"));
                     break;
                 case "--max-connections":
                     o.maxConnections = HostPort.parseInt(v, 1, Integer.MAX_VALUE, "--max-connections");
@@ -187,6 +226,41 @@ public final class ProxyCommand {
                 case "--drain-timeout":
                     o.drainTimeoutMillis = HostPort.parseInt(v, 0, 3_600_000, "--drain-timeout");
                     break;
+                case "--allow":
+                    o.allow.addAll(cidrs(v, "--allow"));
+                    break;
+                case "--deny":
+                    o.deny.addAll(cidrs(v, "--deny"));
+                    break;
+                case "--source-connections":
+                    o.sourceConnections = HostPort.parseInt(v, 1, Integer.MAX_VALUE, "--source-connections");
+                    break;
+                case "--source-rate": {
+                    int colon = v.indexOf(':');
+                    int rate = HostPort.parseInt(colon < 0 ? v : v.substring(0, colon), 1, 1_000_000, "--source-rate");
+                    int burst = colon < 0 ? rate : HostPort.parseInt(v.substring(colon + 1), 1, 1_000_000,
+                            "--source-rate burst");
+                    o.sourceRate = new int[] {rate, burst};
+                    break;
+                }
+                case "--source-prefix": {
+                    int comma = v.indexOf(',');
+                    if (comma < 0) {
+                        throw new IllegalArgumentException("--source-prefix: " + v + " (expected: V4,V6 such as 24,64)");
+                    }
+                    o.sourcePrefix = new int[] {HostPort.parseInt(v.substring(0, comma), 1, 32, "--source-prefix IPv4"),
+                            HostPort.parseInt(v.substring(comma + 1), 1, 128, "--source-prefix IPv6")};
+                    break;
+                }
+                case "--await-data":
+                    o.awaitDataMillis = HostPort.parseInt(v, 1, 3_600_000, "--await-data");
+                    break;
+                case "--table-size":
+                    o.tableSize = HostPort.parseInt(v, 1, Director.Builder.MAX_MAX_CONNECTIONS, "--table-size");
+                    break;
+                case "--memory-threshold":
+                    o.memoryThreshold = HostPort.parseBytes(v, "--memory-threshold");
+                    break;
                 default:
                     throw new IllegalArgumentException("unknown option '" + a + "'");
             }
@@ -198,6 +272,18 @@ public final class ProxyCommand {
             throw new IllegalArgumentException("--backend: missing (expected: at least one HOST:PORT[@WEIGHT])");
         }
         return o;
+    }
+
+    private static List<Cidr> cidrs(String v, String option) {
+        List<Cidr> list = new ArrayList<>();
+        for (String c : v.split(",", -1)) {
+            try {
+                list.add(Cidr.parse(c.trim()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(option + ": " + e.getMessage());
+            }
+        }
+        return list;
     }
 
     private static RealServer backend(String v) {

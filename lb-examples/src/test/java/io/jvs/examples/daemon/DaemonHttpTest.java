@@ -102,6 +102,12 @@ class DaemonHttpTest {
         assertTrue(metric(scrape, "lb_health_check_duration_seconds_count", s1, "result=healthy") >= 2, scrape);
         assertTrue(metric(scrape, "lb_health_check_latency_seconds", s1) > 0, scrape);
         assertTrue(scrape.contains("jvm_memory_used_bytes"), "JVM meters too");
+        for (String defence : new String[] {"lb_defence_refused_connections_total{", "lb_defence_sources{",
+                "lb_defence_memory_available_bytes ", "lb_defence_memory_threshold_bytes ", "lb_defence_memory_pressure ",
+                "lb_defence_memory_dropped_entries_total ", "lb_defence_memory_refused_connections_total "}) {
+            assertTrue(scrape.contains("\n" + defence), defence + " in " + scrape);
+        }
+        assertEquals(0, metric(scrape, "lb_defence_memory_pressure", null), scrape);
 
         b2.close(); // the real server dies: its check fails twice (fall 2), it goes DOWN and out of the table
         await("b2 DOWN on the page", Duration.ofSeconds(10), () -> "DOWN".equals(pageState(body(http, "/"), s2)));
@@ -120,6 +126,14 @@ class DaemonHttpTest {
         assertEquals(405, post.statusCode());
         assertEquals("GET, HEAD", post.headers().firstValue("allow").orElse(""));
         assertEquals(405, StatusClient.send(http, "/metrics", "DELETE").statusCode());
+        String before = daemon.loadBalancer().services().toString();
+        for (String method : new String[] {"PUT", "PATCH", "OPTIONS", "TRACE"}) {
+            for (String path : new String[] {"/", "/status.json", "/metrics", "/admin"}) {
+                assertEquals(405, StatusClient.send(http, path, method).statusCode(), method + " " + path);
+            }
+        }
+        assertEquals(before, daemon.loadBalancer().services().toString(), "nothing the endpoint received changed "
+                + "the table");
         assertEquals(404, StatusClient.get(http, "/admin").statusCode());
         HttpResponse<String> head = StatusClient.send(http, "/status.json", "HEAD");
         assertEquals(200, head.statusCode());

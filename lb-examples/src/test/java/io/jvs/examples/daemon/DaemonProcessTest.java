@@ -56,8 +56,15 @@ class DaemonProcessTest {
 
     /** Runs jvsadm to completion: stdout, stderr, exit status. */
     private String[] jvsadm(String stdin, String... args) throws Exception {
+        return jvsadm(java.util.Map.of("JVS_ADMIN", socket.toString()), stdin, args);
+    }
+
+    /** Runs jvsadm with {@code env} added to its environment. */
+    private String[] jvsadm(java.util.Map<String, String> env, String stdin, String... args) throws Exception {
         ProcessBuilder pb = Jvm.java("io.jvs.examples.jvsadm.Jvsadm", args);
-        pb.environment().put("JVS_ADMIN", socket.toString());
+        pb.environment().remove("JVS_ADMIN_TOKEN");
+        pb.environment().remove("JVS_ADMIN_TOKEN_FILE");
+        pb.environment().putAll(env);
         Process p = pb.start();
         p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
         p.getOutputStream().close();
@@ -140,6 +147,39 @@ class DaemonProcessTest {
         String log = log();
         assertTrue(log.contains("jvsadm (uid " + System.getProperty("user.name") + "): -A -t " + vip + " -s wrr -> 0"),
                 log);
+    }
+
+    @Test
+    void tcpAdmin_requiresItsToken_jvsadmSendsIt() throws Exception {
+        String admin = "127.0.0.1:" + EchoServer.freePort();
+        Path token = dir.resolve("secret").resolve("admin.token");
+        ProcessBuilder pb = Jvm.java("io.jvs.examples.Jvs", "daemon", "--admin", admin, "--admin-token-file",
+                token.toString(), "--threads", "1");
+        pb.environment().remove("JVS_ADMIN_TOKEN");
+        daemon = pb.redirectError(dir.resolve("daemon.log").toFile()).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(daemon.getInputStream(), StandardCharsets.UTF_8));
+        String ready = out.readLine();
+        assertTrue(ready != null && ready.startsWith("jvs daemon: admin socket " + admin + " (token in " + token
+                + "), 0 services ("), () -> ready + "; daemon log: " + log());
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(token)));
+        assertTrue(Files.readString(token).matches("[0-9a-f]{64}\n"), "a new random token");
+
+        String vip = "127.0.0.1:" + EchoServer.freePort();
+        java.util.Map<String, String> withFile = java.util.Map.of("JVS_ADMIN", admin, "JVS_ADMIN_TOKEN_FILE",
+                token.toString());
+        assertEquals(List.of("", "", "0"), List.of(jvsadm(withFile, "", "-A", "-t", vip, "-s", "rr")));
+        String[] wrong = jvsadm(java.util.Map.of("JVS_ADMIN", admin, "JVS_ADMIN_TOKEN", "not-the-token-0123456789"),
+                "", "-D", "-t", vip);
+        assertEquals(List.of("", "jvs admin: authentication failed: wrong token\n", "2"), List.of(wrong));
+        String[] bad = jvsadm(java.util.Map.of("JVS_ADMIN", admin, "JVS_ADMIN_TOKEN", "short"), "", "-L");
+        assertEquals(List.of("", "jvsadm: JVS_ADMIN_TOKEN: a token of 5 characters (expected: 16-1024 printable ASCII "
+                + "characters without spaces)\n", "2"), List.of(bad));
+        assertEquals(List.of("-A -t " + vip + " -s rr\n", "", "0"), List.of(jvsadm(withFile, "", "-S", "-n")),
+                "the refused -D changed nothing");
+        daemon.destroy();
+        assertTrue(daemon.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, daemon.exitValue(), this::log);
+        assertTrue(log().contains("admin socket: refused a request from /127.0.0.1:"), log());
     }
 
     @Test

@@ -63,6 +63,31 @@ class StatusPageTest {
             assertTrue(json.contains("\"server\":\"127.0.0.1:9001\",\"role\":\"real\",\"state\":\"UNCHECKED\","
                     + "\"weight\":4,\"inTable\":true,\"activeConnections\":0"), json);
             assertTrue(json.endsWith("\"checks\":[]}]}]}"), json);
+            assertTrue(json.contains("\"memoryDefence\":{\"enabled\":true,"), json);
+            assertTrue(!html.contains("class=\"meta defences\""), "no defences, no line: " + html);
+        }
+    }
+
+    @Test
+    void defences_listedWithWhatTheyRefused() {
+        try (Director d = Director.builder().dataPath(DataPath.detached()).rateEstimator(false)
+                .connectionTimer(false).build()) {
+            VirtualService vs = VirtualService.tcp("127.0.0.1", 8080).scheduler("rr")
+                    .deny(java.util.List.of(io.jvs.api.Cidr.parse("10.0.0.0/8")))
+                    .sourceLimit(io.jvs.api.SourceLimit.maxConnections(5))
+                    .realServer(RealServer.of("127.0.0.1", 9001)).build();
+            d.start(vs).join();
+            d.binding(vs.id()).orElseThrow().open(io.jvs.api.Protocol.TCP,
+                    new java.net.InetSocketAddress("10.1.1.1", 1000), vs.id().address());
+            StatusPage page = new StatusPage(d, null, null, "nio", "h");
+            String html = page.html();
+            assertTrue(html.contains("<p class=\"meta defences\">deny 10.0.0.0/8 · per source per /32 and /64: 5 "
+                    + "connections (0 sources) · <span class=\"bad\">refused 1: 1 denied, 0 over the source's "
+                    + "connections"), html);
+            String json = page.json();
+            assertTrue(json.contains("\"defences\":{\"allow\":[],\"deny\":[\"10.0.0.0/8\"],\"sourceLimit\":"
+                    + "\"per /32 and /64: 5 connections\",\"trackedSources\":0,\"maxConnections\":0,"
+                    + "\"clientDataTimeoutMillis\":0,\"denied\":1,"), json);
         }
     }
 }

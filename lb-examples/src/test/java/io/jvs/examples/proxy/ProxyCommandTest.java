@@ -62,6 +62,35 @@ class ProxyCommandTest {
     }
 
     @Test
+    void parse_defences() {
+        ProxyCommand.Options o = ProxyCommand.parse(new String[] {"--listen", "127.0.0.1:8080", "--backend",
+                "127.0.0.1:9001", "--allow", "10.0.0.0/8, 2001:db8::/32", "--deny", "10.66.0.0/16", "--deny",
+                "10.77.0.0/16", "--source-connections", "50", "--source-rate", "20:40", "--source-prefix", "24,48",
+                "--await-data", "5000", "--table-size", "4096", "--memory-threshold", "32m"});
+        io.jvs.api.VirtualService vs = o.service();
+        assertEquals(List.of(io.jvs.api.Cidr.parse("10.0.0.0/8"), io.jvs.api.Cidr.parse("2001:db8::/32")), vs.allow());
+        assertEquals(List.of(io.jvs.api.Cidr.parse("10.66.0.0/16"), io.jvs.api.Cidr.parse("10.77.0.0/16")), vs.deny());
+        assertEquals(io.jvs.api.SourceLimit.maxConnections(50).withRate(20, 40).withPrefixLengths(24, 48),
+                vs.sourceLimit());
+        assertEquals(java.time.Duration.ofSeconds(5), vs.clientDataTimeout());
+        assertEquals(4096, o.tableSize);
+        assertEquals(32L << 20, o.memoryThreshold);
+        assertEquals(io.jvs.api.SourceLimit.rate(7, 7), ProxyCommand.parse(new String[] {"--listen", "127.0.0.1:1",
+                "--backend", "127.0.0.1:2", "--source-rate", "7"}).service().sourceLimit(), "burst = rate");
+        assertEquals("--deny: cidr: 10.0.0.0/33 (expected: ADDRESS/0-32)", parseError("--listen", "127.0.0.1:80",
+                "--deny", "10.0.0.0/33"));
+        assertEquals("--source-rate burst: 0 (expected: 1-1000000)", parseError("--source-rate", "5:0"));
+        assertEquals("--source-prefix: 24 (expected: V4,V6 such as 24,64)", parseError("--source-prefix", "24"));
+        assertEquals("--memory-threshold: 64x (expected: bytes, e.g. 67108864, 64m or 1g; 0 for off)",
+                parseError("--memory-threshold", "64x"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ProxyCommand.parse(
+                new String[] {"--listen", "127.0.0.1:80", "--backend", "127.0.0.1:1", "--source-prefix", "24,64"})
+                .service());
+        assertEquals("--source-prefix: given without --source-connections or --source-rate (expected: a per-source "
+                + "limit to apply it to)", e.getMessage());
+    }
+
+    @Test
     void run_badArgumentsExit2WithUsage() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status = ProxyCommand.run(new String[] {"--listen", "127.0.0.1:80", "--backend", "127.0.0.1:1",

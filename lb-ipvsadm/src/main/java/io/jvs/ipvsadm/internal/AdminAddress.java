@@ -59,6 +59,11 @@ public final class AdminAddress {
         return new AdminAddress(text, Path.of(text), null);
     }
 
+    /** Whether {@code text} has the {@code HOST:PORT} shape of a TCP address (nothing is looked up). */
+    public static boolean isTcp(String text) {
+        return text != null && text.indexOf('/') < 0 && HOST_PORT.matcher(text).matches();
+    }
+
     /** The socket path, or null for TCP. */
     public Path path() {
         return path;

@@ -279,7 +279,35 @@ public final class Engine {
         VirtualService now = current.service();
         // Endpoints are not an IPVS field: a plain ipvsadm -E keeps them.
         List<Endpoint> endpoints = ce.endpoints != null ? ce.endpoints : now.endpoints();
-        lb.update(build(ce, id, now.realServers(), endpoints));
+        lb.update(keepJvsOptions(build(ce, id, now.realServers(), endpoints), now));
+    }
+
+    /**
+     * The options ipvsadm has no words for (connection limit, PROXY protocol sources, access lists, per-source
+     * limits, client data timeout) are not IPVS fields either: {@code -E} keeps them, as it keeps the endpoints, so
+     * an edit never drops a defence set through the API.
+     */
+    private static VirtualService keepJvsOptions(VirtualService edited, VirtualService now) {
+        VirtualService.Builder b = edited.toBuilder();
+        if (now.maxConnections() > 0) {
+            b.maxConnections(now.maxConnections());
+        }
+        if (now.acceptsProxyProtocol()) {
+            b.acceptProxyProtocol(now.proxyProtocolSources());
+        }
+        if (!now.allow().isEmpty()) {
+            b.allow(now.allow());
+        }
+        if (!now.deny().isEmpty()) {
+            b.deny(now.deny());
+        }
+        if (now.sourceLimit().isLimited()) {
+            b.sourceLimit(now.sourceLimit());
+        }
+        if (!now.clientDataTimeout().isZero()) {
+            b.awaitClientData(now.clientDataTimeout());
+        }
+        return b.build();
     }
 
     /** The service ipvsadm's options describe: every field from the command, defaults for the rest. */

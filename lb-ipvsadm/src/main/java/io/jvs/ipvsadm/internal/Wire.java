@@ -12,45 +12,71 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The jvsadm admin protocol, version 1: one request and one response per connection, big-endian, every size
- * bounded.
+ * The jvsadm admin protocol: one request and one response per connection, big-endian, every size bounded.
  *
  * <pre>
- * request  = "JVSA" version:u8=1 argc:u16 (len:u32 utf8-bytes){argc} stdin-len:u32 stdin-bytes
- * response = "JVSA" version:u8=1 status:u8 stdout-len:u32 utf8-bytes stderr-len:u32 utf8-bytes
+ * request v1 = "JVSA" version:u8=1 argc:u16 (len:u32 utf8-bytes){argc} stdin-len:u32 stdin-bytes
+ * request v2 = "JVSA" version:u8=2 token-len:u16 token-bytes argc:u16 (len:u32 utf8-bytes){argc} stdin-len:u32 stdin-bytes
+ * response   = "JVSA" version:u8 status:u8 stdout-len:u32 utf8-bytes stderr-len:u32 utf8-bytes
  * </pre>
  *
- * <p>Limits: 1024 arguments of at most 64 KiB each, 16 MiB of standard input; 256 MiB of standard output and
- * 16 MiB of standard error. A request that breaks them, has another magic or another version gets a response
+ * <p>Version 2 adds the token an admin endpoint that requires one checks (always over TCP); a client sends version 1
+ * when it has no token, so it still talks to a server that knows only version 1. The response carries the version of
+ * the request (1 when the request's version could not be read).
+ *
+ * <p>Limits: a token of at most 1024 bytes, 1024 arguments of at most 64 KiB each, 16 MiB of standard input; 256 MiB
+ * of standard output and 16 MiB of standard error. Memory grows with the bytes that actually arrive, never with a
+ * length a peer only claims. A request that breaks them, has another magic or an unknown version gets a response
  * with status 2 and a one-line error, and changes nothing.
  */
 public final class Wire {
 
     public static final byte[] MAGIC = {'J', 'V', 'S', 'A'};
+    /** The version without a token. */
     public static final int VERSION = 1;
+    /** The version with a token. */
+    public static final int VERSION_TOKEN = 2;
+    public static final int MAX_TOKEN = 1024;
     public static final int MAX_ARGS = 1024;
     public static final int MAX_ARG_BYTES = 64 * 1024;
     public static final int MAX_STDIN = 16 * 1024 * 1024;
     public static final int MAX_STDOUT = 256 * 1024 * 1024;
     public static final int MAX_STDERR = 16 * 1024 * 1024;
+    private static final int CHUNK = 64 * 1024;
 
     private Wire() {}
 
     /** A request that cannot be served: its message is the error line the client gets. */
     public static final class BadRequest extends IOException {
         private static final long serialVersionUID = 1L;
+        private final int version;
 
         public BadRequest(String message) {
+            this(message, VERSION);
+        }
+
+        BadRequest(String message, int version) {
             super(message);
+            this.version = version;
+        }
+
+        /** The version to answer in: the request's, or 1 when it could not be read. */
+        public int version() {
+            return version;
         }
     }
 
     /** A decoded request. */
     public static final class Request {
+        public final int version;
+        /** The token of a version 2 request, or null. */
+        public final byte[] token;
         public final List<String> args;
         public final String stdin;
 
-        public Request(List<String> args, String stdin) {
+        public Request(int version, byte[] token, List<String> args, String stdin) {
+            this.version = version;
+            this.token = token;
             this.args = args;
             this.stdin = stdin;
         }
@@ -58,18 +84,25 @@ public final class Wire {
 
     /** A decoded response. */
     public static final class Response {
+        public final int version;
         public final int status;
         public final String stdout;
         public final String stderr;
 
-        public Response(int status, String stdout, String stderr) {
+        public Response(int version, int status, String stdout, String stderr) {
+            this.version = version;
             this.status = status;
             this.stdout = stdout;
             this.stderr = stderr;
         }
     }
 
-    public static byte[] encodeRequest(List<String> args, byte[] stdin) throws BadRequest {
+    /**
+     * Encodes a request: version 1 without a token, version 2 with one.
+     *
+     * @param token the token, or null
+     */
+    public static byte[] encodeRequest(List<String> args, byte[] stdin, byte[] token) throws BadRequest {
         if (args.size() > MAX_ARGS) {
             throw new BadRequest("too many arguments: " + args.size() + " (expected: at most " + MAX_ARGS + ")");
         }
@@ -77,10 +110,17 @@ public final class Wire {
             throw new BadRequest("standard input too large: " + stdin.length + " bytes (expected: at most "
                     + MAX_STDIN + ")");
         }
+        if (token != null && token.length > MAX_TOKEN) {
+            throw new BadRequest("token too long: " + token.length + " bytes (expected: at most " + MAX_TOKEN + ")");
+        }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.write(MAGIC);
-            out.writeByte(VERSION);
+            out.writeByte(token == null ? VERSION : VERSION_TOKEN);
+            if (token != null) {
+                out.writeShort(token.length);
+                out.write(token);
+            }
             out.writeShort(args.size());
             for (String a : args) {
                 byte[] b = a.getBytes(StandardCharsets.UTF_8);
@@ -109,26 +149,37 @@ public final class Wire {
      */
     public static Request readRequest(InputStream stream) throws IOException {
         DataInputStream in = new DataInputStream(stream);
-        readMagic(in);
-        int argc = in.readUnsignedShort();
-        if (argc > MAX_ARGS) {
-            throw new BadRequest("too many arguments: " + argc + " (expected: at most " + MAX_ARGS + ")");
+        int version = readMagic(in);
+        try {
+            byte[] token = null;
+            if (version == VERSION_TOKEN) {
+                token = readBytes(in, in.readUnsignedShort(), MAX_TOKEN, "token");
+            }
+            int argc = in.readUnsignedShort();
+            if (argc > MAX_ARGS) {
+                throw new BadRequest("too many arguments: " + argc + " (expected: at most " + MAX_ARGS + ")", version);
+            }
+            List<String> args = new ArrayList<>(Math.min(argc, 16));
+            for (int i = 0; i < argc; i++) {
+                args.add(readString(in, MAX_ARG_BYTES, "argument " + (i + 1)));
+            }
+            String stdin = readString(in, MAX_STDIN, "standard input");
+            return new Request(version, token, List.copyOf(args), stdin);
+        } catch (BadRequest e) {
+            throw e.version() == version ? e : new BadRequest(e.getMessage(), version);
+        } catch (EOFException e) {
+            throw new BadRequest("request cut short", version);
         }
-        List<String> args = new ArrayList<>(argc);
-        for (int i = 0; i < argc; i++) {
-            args.add(readString(in, MAX_ARG_BYTES, "argument " + (i + 1)));
-        }
-        String stdin = readString(in, MAX_STDIN, "standard input");
-        return new Request(List.copyOf(args), stdin);
     }
 
-    public static byte[] encodeResponse(int status, String stdout, String stderr) {
+    /** Encodes a response in {@code version} (1 or 2). */
+    public static byte[] encodeResponse(int version, int status, String stdout, String stderr) {
         byte[] o = truncate(stdout.getBytes(StandardCharsets.UTF_8), MAX_STDOUT);
         byte[] e = truncate(stderr.getBytes(StandardCharsets.UTF_8), MAX_STDERR);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(o.length + e.length + 16);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.write(MAGIC);
-            out.writeByte(VERSION);
+            out.writeByte(version);
             out.writeByte(status);
             out.writeInt(o.length);
             out.write(o);
@@ -140,48 +191,69 @@ public final class Wire {
         return bytes.toByteArray();
     }
 
+    /** Encodes a version 1 response. */
+    public static byte[] encodeResponse(int status, String stdout, String stderr) {
+        return encodeResponse(VERSION, status, stdout, stderr);
+    }
+
     private static byte[] truncate(byte[] b, int max) {
         return b.length <= max ? b : Arrays.copyOf(b, max);
     }
 
     /**
-     * Reads a response.
+     * Reads a response (version 1 or 2).
      *
      * @throws IOException if the connection fails, ends early, or the response breaks the protocol
      */
     public static Response readResponse(InputStream stream) throws IOException {
         DataInputStream in = new DataInputStream(stream);
-        readMagic(in);
+        int version = readMagic(in);
         int status = in.readUnsignedByte();
         String stdout = readString(in, MAX_STDOUT, "standard output");
         String stderr = readString(in, MAX_STDERR, "standard error");
-        return new Response(status, stdout, stderr);
+        return new Response(version, status, stdout, stderr);
     }
 
-    private static void readMagic(DataInputStream in) throws IOException {
+    private static int readMagic(DataInputStream in) throws IOException {
         byte[] magic = new byte[4];
         in.readFully(magic);
         if (!Arrays.equals(magic, MAGIC)) {
             throw new BadRequest("not a jvsadm message (expected: the magic JVSA)");
         }
         int version = in.readUnsignedByte();
-        if (version != VERSION) {
-            throw new BadRequest("unsupported admin protocol version " + version + " (expected: " + VERSION + ")");
+        if (version != VERSION && version != VERSION_TOKEN) {
+            throw new BadRequest("unsupported admin protocol version " + version + " (expected: " + VERSION + " or "
+                    + VERSION_TOKEN + ")");
         }
+        return version;
     }
 
     private static String readString(DataInputStream in, int max, String what) throws IOException {
-        int len = in.readInt();
+        return new String(readBytes(in, in.readInt(), max, what), StandardCharsets.UTF_8);
+    }
+
+    /** Reads {@code len} bytes in chunks, so a length a peer only claims costs no memory. */
+    private static byte[] readBytes(DataInputStream in, int len, int max, String what) throws IOException {
         if (len < 0 || len > max) {
             throw new BadRequest(what + " too large: " + Integer.toUnsignedString(len) + " bytes (expected: at most "
                     + max + ")");
         }
-        byte[] b = new byte[len];
+        byte[] b = new byte[Math.min(len, CHUNK)];
+        int got = 0;
         try {
-            in.readFully(b);
+            while (got < len) {
+                if (got == b.length) {
+                    b = Arrays.copyOf(b, Math.min(len, b.length * 2));
+                }
+                int n = in.read(b, got, b.length - got);
+                if (n < 0) {
+                    throw new EOFException();
+                }
+                got += n;
+            }
         } catch (EOFException e) {
             throw new BadRequest(what + " cut short: expected " + len + " bytes");
         }
-        return new String(b, StandardCharsets.UTF_8);
+        return b;
     }
 }

@@ -20,6 +20,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
@@ -64,6 +65,12 @@ import java.util.concurrent.TimeUnit;
  * and registers it again (a fresh EPOLL_CTL_ADD), and flushes only once that is done; bytes written meanwhile
  * wait, and count against the relay buffer as usual.
  *
+ * <p>Admission: the director places the connection when the client is accepted (or, behind a PROXY header, when the
+ * header is in); a client it refuses (access lists, per-source limits, no server, a full table, short memory) is reset
+ * at once. On a service that {@linkplain io.jvs.api.VirtualService#clientDataTimeout() awaits client data} the relay
+ * then reads the client's first bytes before it contacts the real server; a client that sends none within the timeout
+ * is reset and reported ({@link Connection#onClientDataTimeout()}), one that closes first is closed.
+ *
  * <p>Connecting: to the real server the director picked, from the client's address (NAT, IP_TRANSPARENT) or from
  * the next configured source address (full NAT), within the connect timeout. A server that refuses, is
  * unreachable or times out counts a failure and the connection moves to another server
@@ -92,9 +99,12 @@ final class TcpRelay implements Connection.Closer {
     /** Client bytes read after a PROXY header, before the real server was connected. */
     private ByteBuf early;
     private ScheduledFuture<?> headerTimeout;
+    private ScheduledFuture<?> dataTimeout;
     private int attempts;
     private int localFailures;
     private boolean awaitingHeader;
+    /** Placed, and waiting for the client's first bytes before connecting to the real server. */
+    private boolean awaitingData;
     private boolean backendUp;
     private boolean clientFinPending;
     private boolean toServerShut;
@@ -143,7 +153,35 @@ final class TcpRelay implements Connection.Closer {
             return;
         }
         conn.attach(this);
+        long wait = service.binding.settings().clientDataTimeout().toMillis();
+        if (wait > 0 && early == null) {
+            awaitingData = true;
+            client.config().setOption(ChannelOption.SO_LINGER, 0); // a client closed now is refused: reset
+            dataTimeout = client.eventLoop().schedule(this::dataTimedOut, wait, TimeUnit.MILLISECONDS);
+            client.read();
+            return;
+        }
         connect();
+    }
+
+    // ---- waiting for the client's first bytes (awaitClientData)
+
+    /** The first bytes are in {@link #early}: now the real server is worth a connection. */
+    private void dataReceived() {
+        awaitingData = false;
+        dataTimeout.cancel(false);
+        client.config().setOption(ChannelOption.SO_LINGER, -1);
+        connect();
+    }
+
+    private void dataTimedOut() {
+        if (awaitingData && !finished && !aborted) {
+            awaitingData = false;
+            conn.onClientDataTimeout();
+            LOG.log(Level.DEBUG, () -> conn + ": no data from the client within "
+                    + service.binding.settings().clientDataTimeout().toMillis() + " ms: reset");
+            abort(client);
+        }
     }
 
     // ---- PROXY protocol from an upstream balancer
@@ -377,6 +415,9 @@ final class TcpRelay implements Connection.Closer {
         if (headerTimeout != null) {
             headerTimeout.cancel(false);
         }
+        if (dataTimeout != null) {
+            dataTimeout.cancel(false);
+        }
         if (early != null) {
             early.release();
             early = null;
@@ -493,11 +534,14 @@ final class TcpRelay implements Connection.Closer {
                 return;
             }
             ByteBuf buf = (ByteBuf) msg;
-            if (fromClient && !backendUp) { // bytes after a PROXY header, before the server is connected
+            if (fromClient && !backendUp) { // bytes after a PROXY header or awaited, before the server is connected
                 if (finished || aborted) {
                     buf.release();
                 } else {
                     early = early == null ? buf : Unpooled.wrappedBuffer(early, buf);
+                    if (awaitingData) {
+                        dataReceived();
+                    }
                 }
                 return;
             }
@@ -525,6 +569,9 @@ final class TcpRelay implements Connection.Closer {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (fromClient && awaitingData) {
+                client.read(); // a read that brought nothing: keep waiting for the first bytes
+            }
             if (unflushed) {
                 unflushed = false;
                 Channel peer = peer();
@@ -583,6 +630,13 @@ final class TcpRelay implements Connection.Closer {
                     // (epoll reads to the end of a client that sent its FIN, even before the relay asks it to.)
                     if (awaitingHeader) {
                         proxyRejected("the connection ended before a PROXY protocol header");
+                    } else if (awaitingData) {
+                        // It sent nothing and is done: no real server is contacted for an empty connection.
+                        awaitingData = false;
+                        dataTimeout.cancel(false);
+                        client.config().setOption(ChannelOption.SO_LINGER, -1);
+                        conn.onClientFin();
+                        closeOnFlush(client);
                     } else {
                         clientFinPending = true; // reported and forwarded once the server is connected
                     }
@@ -641,15 +695,21 @@ final class TcpRelay implements Connection.Closer {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (cause instanceof HAProxyProtocolException || (cause.getCause() instanceof HAProxyProtocolException)) {
-                if (awaitingHeader) {
-                    awaitingHeader = false;
-                    if (headerTimeout != null) {
-                        headerTimeout.cancel(false);
-                    }
-                    proxyRejected("invalid PROXY protocol header: " + cause.getMessage());
+            if (fromClient && awaitingHeader) {
+                // Whatever the decoder throws is a bad header: not only HAProxyProtocolException (Netty 4.2.18 lets
+                // an IndexOutOfBoundsException out of a v2 header whose TLV lengths overrun it), and a client that
+                // fails before its header is rejected as one that ends before it.
+                awaitingHeader = false;
+                if (headerTimeout != null) {
+                    headerTimeout.cancel(false);
                 }
+                Throwable why = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+                proxyRejected((cause instanceof IOException ? "the connection failed before a PROXY protocol header: "
+                        : "invalid PROXY protocol header: ") + why.getMessage());
                 return;
+            }
+            if (cause instanceof HAProxyProtocolException || (cause.getCause() instanceof HAProxyProtocolException)) {
+                return; // the decoder's failure after a rejection already made
             }
             failed(cause);
         }

@@ -15,12 +15,14 @@ class NettyLoadBalancerBuilderTest {
 
     @Test
     void defaults_buildAndClose() {
+        // Other test classes' load balancers may still be finishing their own close(): compare with before.
+        int before = RelayTest.ioThreads();
         try (NettyLoadBalancer lb = NettyLoadBalancer.builder().ioThreads(1).build()) {
             assertTrue(lb.transport() != Transport.AUTO);
             assertTrue(lb.supportedForwardingMethods().contains(ForwardingMethod.FULLNAT));
             assertEquals(0, lb.stats().openConnections());
         }
-        assertEquals(0, RelayTest.ioThreads(), "close() stops the event loops");
+        assertTrue(RelayTest.ioThreads() <= before, "close() stops the event loops");
     }
 
     @Test

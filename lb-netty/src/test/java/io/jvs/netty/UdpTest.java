@@ -329,4 +329,79 @@ class UdpTest {
             assertNull(cl.receive(300), "nobody listens any more");
         }
     }
+
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"wrr", "sh"})
+    void schedulersChooseForUdpFlowsAsForTcpConnections(String scheduler) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.jvs.api.Scheduler.Factory.find(scheduler).isPresent(),
+                "scheduler " + scheduler + " is not registered here");
+        int[] weights = {3, 2, 1};
+        List<Backend> tcp = new ArrayList<>();
+        List<UdpBackend> udp = new ArrayList<>();
+        try (NettyLoadBalancer lb = Lbs.builder(Lbs.transports().findFirst().orElseThrow()).build()) {
+            VirtualService.Builder t = VirtualService.tcp("127.0.0.1", Net.freePort()).scheduler(scheduler);
+            VirtualService.Builder u = VirtualService.udp("127.0.0.1", UdpBackend.freePort()).scheduler(scheduler);
+            for (int i = 0; i < 3; i++) {
+                String name = "s" + i;
+                Backend b = new Backend(sock -> sock.getOutputStream().write((name + "|").getBytes(StandardCharsets.UTF_8)));
+                tcp.add(b);
+                UdpBackend ub = new UdpBackend(name);
+                udp.add(ub);
+                t.realServer(RealServer.of(b.address()).withWeight(weights[i]));
+                u.realServer(RealServer.of(ub.address()).withWeight(weights[i]));
+            }
+            int tcpPort = Lbs.start(lb, t.build());
+            InetSocketAddress vip = startUdp(lb, u);
+            List<String> byTcp = new ArrayList<>();
+            List<String> byUdp = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                java.net.InetAddress from = java.net.InetAddress.getByName("127.0.0." + (10 + i % 20));
+                try (java.net.Socket s = Net.connect(from, tcpPort)) {
+                    String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    byTcp.add(answer.substring(0, answer.indexOf('|')));
+                }
+                try (UdpClient cl = new UdpClient(from)) {
+                    byUdp.add(cl.ask(vip, "which").server());
+                }
+            }
+            assertEquals(byTcp, byUdp, "the same choices, connection by connection and flow by flow");
+            if (scheduler.equals("wrr")) {
+                assertEquals(30, byUdp.stream().filter("s0"::equals).count());
+                assertEquals(20, byUdp.stream().filter("s1"::equals).count());
+                assertEquals(10, byUdp.stream().filter("s2"::equals).count());
+            }
+        } finally {
+            for (Backend b : tcp) {
+                b.close();
+            }
+            udp.forEach(UdpBackend::close);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(TRANSPORTS)
+    void dataPathFlowLimit_newClientsDroppedAndCounted_othersServed(Transport t) throws Exception {
+        try (UdpBackend a = new UdpBackend("a"); NettyLoadBalancer lb = Lbs.builder(t).maxUdpFlows(3).build()) {
+            InetSocketAddress vip = startUdp(lb, udp("rr", a));
+            List<UdpClient> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < 5; i++) {
+                    clients.add(new UdpClient());
+                }
+                for (int i = 0; i < 3; i++) {
+                    clients.get(i).ask(vip, "in");
+                }
+                for (int i = 3; i < 5; i++) {
+                    clients.get(i).send(vip, "out");
+                    assertNull(clients.get(i).receive(300), "over the limit: dropped");
+                }
+                assertEquals(2, lb.stats().udpFlowLimitDrops());
+                assertEquals(3, lb.stats().udpFlows());
+                assertEquals(3, lb.connections().size(), "no entry for a dropped client");
+                assertEquals("a|again", clients.get(0).ask(vip, "again").text(), "existing flows go on");
+            } finally {
+                clients.forEach(UdpClient::close);
+            }
+        }
+    }
 }

@@ -16,6 +16,7 @@ import io.jvs.core.ServiceBinding;
 import io.jvs.netty.DataPathStats;
 import io.jvs.netty.Transport;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
@@ -356,7 +357,9 @@ public final class NettyDataPath implements DataPath {
         if (batch != null) {
             c.setOption(batch, slot);
         }
-        c.setAllocator(allocator);
+        // A batch buffer is larger than the adaptive allocator's size classes, and in a JVM of less than 512 MiB it
+        // would allocate (and zero) a new one for every read: the arena allocator keeps them.
+        c.setAllocator(config.allocator() != null ? allocator : PooledByteBufAllocator.DEFAULT);
         c.setWriteBufferWaterMark(udpListenerWaterMark);
         c.setOption(ChannelOption.SO_RCVBUF, UDP_LISTENER_BUFFER);
         c.setOption(ChannelOption.SO_SNDBUF, UDP_LISTENER_BUFFER);

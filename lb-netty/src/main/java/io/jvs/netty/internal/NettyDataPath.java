@@ -351,15 +351,16 @@ public final class NettyDataPath implements DataPath {
         ChannelConfig c = ch.config();
         int slot = config.maxDatagramSize() + 1;
         ChannelOption<Integer> batch = transports.maxDatagramPayloadOption();
-        FixedRecvByteBufAllocator recv = new FixedRecvByteBufAllocator(batch == null ? slot : slot * UDP_READ_BATCH);
+        int readBuffer = batch == null ? slot : slot * UDP_READ_BATCH;
+        FixedRecvByteBufAllocator recv = new FixedRecvByteBufAllocator(readBuffer);
         recv.maxMessagesPerRead(2 * UDP_READ_BATCH);
         c.setRecvByteBufAllocator(recv);
         if (batch != null) {
             c.setOption(batch, slot);
         }
-        // A batch buffer is larger than the adaptive allocator's size classes, and in a JVM of less than 512 MiB it
-        // would allocate (and zero) a new one for every read: the arena allocator keeps them.
-        c.setAllocator(config.allocator() != null ? allocator : PooledByteBufAllocator.DEFAULT);
+        // Netty's allocators would allocate and zero a batch buffer on most reads (see DatagramReadBuffers).
+        c.setAllocator(config.allocator() != null ? allocator : DatagramReadBuffers.available()
+                ? new DatagramReadBuffers(readBuffer, 4) : PooledByteBufAllocator.DEFAULT);
         c.setWriteBufferWaterMark(udpListenerWaterMark);
         c.setOption(ChannelOption.SO_RCVBUF, UDP_LISTENER_BUFFER);
         c.setOption(ChannelOption.SO_SNDBUF, UDP_LISTENER_BUFFER);

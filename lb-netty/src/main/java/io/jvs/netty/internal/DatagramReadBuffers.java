@@ -2,38 +2,48 @@ package io.jvs.netty.internal;
 
 import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.UnpooledUnsafeDirectByteBuf;
 import java.nio.ByteBuffer;
 
 /**
- * The read buffers of one UDP listener: a batch buffer (a slot per datagram of a {@code recvmmsg}) is larger than
- * Netty's allocators keep at hand (the adaptive allocator pools nothing above 16 KiB in a JVM of less than 512 MiB,
- * and the arena allocator's thread caches stop at 32 KiB and free a chunk, 4 MiB it zeroed, when it empties), so
- * every read would allocate and zero fresh native memory. This allocator hands out buffers of exactly one size
- * whose memory is reused: when the last datagram sliced from a buffer is released (sent on, or dropped, on any
- * thread), its memory returns to a small free list. Other sizes and heap buffers come from the unpooled allocator.
+ * Datagram buffers of one size whose memory is reused: UDP reads take a buffer per read (a listener a batch buffer
+ * with a slot per datagram of a {@code recvmmsg}, whose datagrams are copied out at once; a flow's socket one per
+ * reply) and the relay one per datagram it sends on, and each is given back a moment later. Netty 4.2.18's allocators turned that pattern into fresh native memory for most
+ * reads, allocated and zeroed, then left to the garbage collector (measured under load: the adaptive allocator
+ * retired and reallocated its 128 KiB chunks, 250-600 MB of direct memory waiting for a GC, and 5 % of the CPU in
+ * zeroing; the arena allocator's thread caches stop at 32 KiB and it frees a 4 MiB chunk whenever it empties). Here,
+ * when the last datagram sliced from a buffer is released (on any thread), its memory returns to a bounded free list
+ * and the next read takes it. Other sizes and heap buffers come from the fallback allocator.
  */
 final class DatagramReadBuffers extends AbstractByteBufAllocator {
 
     private final int size;
+    private final ByteBufAllocator fallback;
     private final ByteBuffer[] free;
     private int count;
 
     /**
      * @param size the one size handed out from reused memory
      * @param keep how many free buffers are kept at most (more are left to the garbage collector)
+     * @param fallback the allocator of other sizes and of heap buffers
      */
-    DatagramReadBuffers(int size, int keep) {
+    DatagramReadBuffers(int size, int keep, ByteBufAllocator fallback) {
         super(true);
         this.size = size;
         this.free = new ByteBuffer[keep];
+        this.fallback = fallback;
+    }
+
+    /** The size handed out from reused memory. */
+    int size() {
+        return size;
     }
 
     @Override
     protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
         if (initialCapacity != size || maxCapacity < size) {
-            return UnpooledByteBufAllocator.DEFAULT.directBuffer(initialCapacity, maxCapacity);
+            return fallback.directBuffer(initialCapacity, maxCapacity);
         }
         ByteBuffer memory = take();
         if (memory == null) {
@@ -44,7 +54,7 @@ final class DatagramReadBuffers extends AbstractByteBufAllocator {
 
     @Override
     protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
-        return UnpooledByteBufAllocator.DEFAULT.heapBuffer(initialCapacity, maxCapacity);
+        return fallback.heapBuffer(initialCapacity, maxCapacity);
     }
 
     @Override

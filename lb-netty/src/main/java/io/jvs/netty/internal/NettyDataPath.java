@@ -200,12 +200,28 @@ public final class NettyDataPath implements DataPath {
         }
     }
 
-    /** Applies the settings every UDP socket toward a real server gets. */
-    void configureLeg(DatagramChannel ch, int slot) {
+    /**
+     * Applies the settings every UDP socket toward a real server gets; it will live on {@code loop}. It reads each
+     * reply into a buffer of {@link #udpBuffers}' size.
+     */
+    void configureLeg(DatagramChannel ch, EventLoop loop, int slot) {
         ChannelConfig c = ch.config();
-        c.setAllocator(allocator);
-        c.setRecvByteBufAllocator(new FixedRecvByteBufAllocator(slot));
+        ByteBufAllocator buffers = udpBuffers(loop, slot);
+        c.setAllocator(buffers);
+        c.setRecvByteBufAllocator(new FixedRecvByteBufAllocator(buffers instanceof DatagramReadBuffers
+                ? ((DatagramReadBuffers) buffers).size() : slot + ProxyV2.MAX_LENGTH));
         c.setWriteBufferWaterMark(waterMark);
+    }
+
+    /**
+     * The allocator of UDP flows' buffers on {@code loop}: reused memory of {@code slot} plus a PROXY header's bytes
+     * (so a reply, or a datagram with its header, fits one), or the configured allocator if one was set.
+     */
+    ByteBufAllocator udpBuffers(EventLoop loop, int slot) {
+        if (config.allocator() != null || !DatagramReadBuffers.available()) {
+            return allocator;
+        }
+        return loopStates.get(loop).udpBuffers(slot + ProxyV2.MAX_LENGTH, allocator);
     }
 
     /**
@@ -360,7 +376,7 @@ public final class NettyDataPath implements DataPath {
         }
         // Netty's allocators would allocate and zero a batch buffer on most reads (see DatagramReadBuffers).
         c.setAllocator(config.allocator() != null ? allocator : DatagramReadBuffers.available()
-                ? new DatagramReadBuffers(readBuffer, 4) : PooledByteBufAllocator.DEFAULT);
+                ? new DatagramReadBuffers(readBuffer, 2, allocator) : PooledByteBufAllocator.DEFAULT);
         c.setWriteBufferWaterMark(udpListenerWaterMark);
         c.setOption(ChannelOption.SO_RCVBUF, UDP_LISTENER_BUFFER);
         c.setOption(ChannelOption.SO_SNDBUF, UDP_LISTENER_BUFFER);

@@ -3,6 +3,7 @@ package io.jvs.netty.internal;
 import io.jvs.api.ProxyProtocol;
 import io.jvs.core.Connection;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
@@ -93,9 +94,9 @@ final class UdpFlow implements Connection.Closer {
             return null;
         }
         int n = data.readableBytes();
-        ByteBuf out = data;
+        byte[] h = null;
         if (c.destination().server().proxyProtocol() == ProxyProtocol.V2) {
-            byte[] h = proxyHeader;
+            h = proxyHeader;
             if (h == null) {
                 h = proxyHeader = ProxyV2.udp(client, listener.virtual);
             }
@@ -104,10 +105,17 @@ final class UdpFlow implements Connection.Closer {
                 data.release();
                 return null;
             }
-            out = l.channel.alloc().directBuffer(h.length + n);
-            out.writeBytes(h).writeBytes(data);
-            data.release();
         }
+        // The datagram is copied out of the listener's batch buffer into a buffer of its own (after its PROXY header):
+        // a few bytes must not hold the whole batch buffer while they wait to be sent, and the copy takes reused memory.
+        ByteBufAllocator alloc = l.channel.alloc();
+        ByteBuf out = alloc instanceof DatagramReadBuffers ? alloc.directBuffer(((DatagramReadBuffers) alloc).size())
+                : alloc.directBuffer(n + (h == null ? 0 : h.length));
+        if (h != null) {
+            out.writeBytes(h);
+        }
+        out.writeBytes(data);
+        data.release();
         c.countInbound(n);
         if (conn == null) {
             l.last = c;

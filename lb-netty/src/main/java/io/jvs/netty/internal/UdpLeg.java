@@ -68,7 +68,7 @@ final class UdpLeg extends ChannelInboundHandlerAdapter {
             dp.natLog.log(flow + ": " + e.getMessage());
             return null;
         }
-        dp.configureLeg(ch, flow.listener.slot);
+        dp.configureLeg(ch, flow.listener.loop(), flow.listener.slot);
         UdpLeg l = new UdpLeg(flow, ch, remote);
         ch.pipeline().addLast(l);
         ChannelFuture registered = flow.listener.loop().register(ch);

@@ -13,7 +13,7 @@ class DatagramReadBuffersTest {
     @Test
     void memoryIsReusedOnceEverySliceIsReleased_otherSizesAreNotKept() {
         Assumptions.assumeTrue(DatagramReadBuffers.available(), "no sun.misc.Unsafe here");
-        DatagramReadBuffers buffers = new DatagramReadBuffers(4096, 2);
+        DatagramReadBuffers buffers = new DatagramReadBuffers(4096, 2, io.netty.buffer.UnpooledByteBufAllocator.DEFAULT);
         ByteBuf b = buffers.ioBuffer(4096);
         assertEquals(0, b.writerIndex(), "empty, ready for a read");
         assertEquals(4096, b.writableBytes());

@@ -226,8 +226,9 @@ static int run_rr(int port, int nsock, int window, int len, int seconds, int war
             if (f->inflight < window) send_requests(f, window - f->inflight, len, sendbuf);
         }
         if (t >= next_check) { /* a flow waiting 200 ms for its replies lost them: start it again */
+            t = now_ns(); /* (replies handled above may be newer than the t of this round) */
             for (int i = 0; i < nsock; i++) {
-                if (flows[i].inflight > 0 && t - flows[i].last_reply > 200000000ull) {
+                if (flows[i].inflight > 0 && t > flows[i].last_reply && t - flows[i].last_reply > 200000000ull) {
                     lost += (uint64_t) flows[i].inflight;
                     flows[i].inflight = 0;
                     flows[i].last_reply = t;

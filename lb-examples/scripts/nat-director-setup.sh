@@ -8,8 +8,8 @@
 #
 #   1. a socket match: a packet that belongs to a transparent socket gets firewall mark MARK
 #        nft:      table inet jvs_nat { chain prerouting { type filter hook prerouting priority mangle;
-#                    meta l4proto tcp socket transparent 1 meta mark set MARK accept } }
-#        iptables: -t mangle -A PREROUTING -p tcp -m socket --transparent -j MARK --set-mark MARK
+#                    meta l4proto { tcp, udp } socket transparent 1 meta mark set MARK accept } }
+#        iptables: -t mangle -A PREROUTING -p tcp -m socket --transparent -j MARK --set-mark MARK  (and -p udp)
 #   2. policy routing: packets with mark MARK are looked up in table TABLE, which delivers everything locally
 #        ip rule add fwmark MARK lookup TABLE;  ip route add local 0.0.0.0/0 dev lo table TABLE  (and -6)
 #
@@ -59,8 +59,11 @@ down() {
   if [ "$BACKEND" = nft ]; then
     quiet nft delete table inet jvs_nat
   else
-    quiet iptables -t mangle -D PREROUTING -p tcp -m socket --transparent -j MARK --set-mark "$MARK"
-    quiet ip6tables -t mangle -D PREROUTING -p tcp -m socket --transparent -j MARK --set-mark "$MARK"
+    local p
+    for p in tcp udp; do
+      quiet iptables -t mangle -D PREROUTING -p "$p" -m socket --transparent -j MARK --set-mark "$MARK"
+      quiet ip6tables -t mangle -D PREROUTING -p "$p" -m socket --transparent -j MARK --set-mark "$MARK"
+    done
   fi
   local i
   for i in 1 2 3 4 5 6 7 8; do run ip rule del fwmark "$MARK" lookup "$TABLE" 2>/dev/null || break; done
@@ -76,15 +79,18 @@ up() {
 table inet jvs_nat {
   chain prerouting {
     type filter hook prerouting priority mangle; policy accept;
-    meta l4proto tcp socket transparent 1 meta mark set $MARK accept
+    meta l4proto { tcp, udp } socket transparent 1 meta mark set $MARK accept
   }
 }
 NFT
   else
-    run iptables -t mangle -A PREROUTING -p tcp -m socket --transparent -j MARK --set-mark "$MARK"
-    if have_ip6 && command -v ip6tables >/dev/null; then
-      run ip6tables -t mangle -A PREROUTING -p tcp -m socket --transparent -j MARK --set-mark "$MARK"
-    fi
+    local p
+    for p in tcp udp; do
+      run iptables -t mangle -A PREROUTING -p "$p" -m socket --transparent -j MARK --set-mark "$MARK"
+      if have_ip6 && command -v ip6tables >/dev/null; then
+        run ip6tables -t mangle -A PREROUTING -p "$p" -m socket --transparent -j MARK --set-mark "$MARK"
+      fi
+    done
   fi
   run ip rule add fwmark "$MARK" lookup "$TABLE"
   run ip route add local 0.0.0.0/0 dev lo table "$TABLE"

@@ -195,7 +195,9 @@ public final class VirtualService {
 
     /**
      * The most connections the service carries at once, or 0 for no limit (the default). At the limit a socket
-     * data path stops accepting until a connection ends, so new clients wait in the listen backlog.
+     * data path stops accepting until a connection ends, so new clients wait in the listen backlog. UDP flows count
+     * too (a firewall-mark group counts its TCP connections and UDP flows together): at the limit the datagrams of
+     * new UDP clients are dropped, while existing flows carry on.
      *
      * @since 0.1
      */
@@ -567,9 +569,10 @@ public final class VirtualService {
         }
 
         /**
-         * Limits the connections the service carries at once; without it there is no limit. At the limit a socket
-         * data path stops accepting until a connection ends (HAProxy's frontend {@code maxconn}); each real
-         * server's own limit is its upper threshold ({@link RealServer#withThresholds}).
+         * Limits the connections (and UDP flows) the service carries at once; without it there is no limit. At the
+         * limit a socket data path stops accepting until a connection ends (HAProxy's frontend {@code maxconn}) and
+         * drops the datagrams of new UDP clients; each real server's own limit is its upper threshold
+         * ({@link RealServer#withThresholds}).
          *
          * @param max 1 to {@link Integer#MAX_VALUE}
          * @throws IllegalArgumentException if {@code max} is less than 1

@@ -101,9 +101,15 @@ public interface Connection {
      * client's template keeps pointing at its server (the kernel has no such retry; the next connection tries that
      * server again unless it is deleted or, with {@code expireQuiescentTemplate}, quiesced).
      *
+     * <p>UDP: call it when the flow's server answered with an ICMP port unreachable (connection refused on the
+     * data path's connected socket). The flow moves the same way and stays in state UDP, re-armed; its next
+     * datagram goes to the new server. A reply from the flow's server forgets the servers tried before, so a long
+     * flow can come back to a server that recovered. For a one-packet connection only the failure is counted
+     * (false is returned): the datagram is not sent again, and the next one is scheduled on its own.
+     *
      * @return true when another server was picked ({@link #destination()} and {@link #destinationAddress()}
-     *     changed); false when every usable server was tried: the entry then moves to CLOSE, as after the
-     *     server's reset, and the data path closes the client
+     *     changed); false when every usable server was tried: a TCP entry then moves to CLOSE, as after the
+     *     server's reset, and the data path closes the client; a UDP flow stays on its server
      */
     boolean reschedule();
 
@@ -122,6 +128,17 @@ public interface Connection {
      */
     default Closer attached() {
         return null;
+    }
+
+    /**
+     * Whether this connection stands for one datagram of a one-packet service ({@code -o}): it is not in the table,
+     * needs no closer, and {@link ServiceBinding#open} returns a new one, scheduled on its own, for the client's
+     * next datagram. A data path that keeps per-client state (the socket replies come back on) keeps it itself.
+     *
+     * @since 0.1
+     */
+    default boolean isOnePacket() {
+        return false;
     }
 
     /** Closes a connection's sockets when the director asks. */

@@ -83,6 +83,30 @@ class DirectorTest {
     }
 
     @Test
+    void proxyProtocolV1_isRefusedForUdpEndpoints_v2AndTcpAreFine() {
+        RealServer v1 = A.withProxyProtocol(io.jvs.api.ProxyProtocol.V1);
+        VirtualService udp = VirtualService.udp("10.0.0.1", 53).realServer(v1).build();
+        LoadBalancerException e = assertThrows(LoadBalancerException.class, () -> director.start(udp));
+        assertEquals(Reason.UNSUPPORTED, e.reason());
+        assertEquals("PROXY protocol V1 of real server 192.168.1.1:80 in UDP 10.0.0.1:53: version 1 has no form for "
+                + "UDP (expected: V2 or NONE for a service with UDP endpoints)", e.getMessage());
+        assertTrue(director.services().isEmpty());
+        VirtualService mark = VirtualService.fwmark(7).endpoint(io.jvs.api.Protocol.TCP,
+                new InetSocketAddress("10.0.0.1", 80)).endpoint(io.jvs.api.Protocol.UDP,
+                new InetSocketAddress("10.0.0.1", 53)).realServer(v1).build();
+        assertThrows(LoadBalancerException.class, () -> director.start(mark));
+
+        VirtualService ok = VirtualService.udp("10.0.0.1", 53).realServer(A).build();
+        director.start(ok).join();
+        assertThrows(LoadBalancerException.class, () -> director.addRealServer(ok.id(),
+                B.withProxyProtocol(io.jvs.api.ProxyProtocol.V1)));
+        assertThrows(LoadBalancerException.class, () -> director.editRealServer(ok.id(), v1));
+        assertEquals(List.of(A), director.service(ok.id()).orElseThrow().service().realServers(), "unchanged");
+        director.editRealServer(ok.id(), A.withProxyProtocol(io.jvs.api.ProxyProtocol.V2));
+        director.start(service("rr", v1)).join(); // TCP takes version 1
+    }
+
+    @Test
     void start_unsupportedMethodChangesNothing() {
         VirtualService vs = service("rr", A, B.withForwardingMethod(ForwardingMethod.DR));
         LoadBalancerException e = assertThrows(LoadBalancerException.class, () -> director.start(vs));

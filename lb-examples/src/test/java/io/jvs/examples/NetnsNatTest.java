@@ -60,8 +60,10 @@ class NetnsNatTest {
         lab.run(s2, "ip", "route", "add", "default", "via", "198.18.3.1");
         script("up");
         for (String[] s : new String[][] {{s1, "198.18.2.2"}, {s2, "198.18.3.2"}}) {
-            Process p = lab.java(s[0], List.of(), NsTool.class, "server", s[1], "8080");
-            assertEquals("ready", Netns.readLine(p, Netns.stdout(p), 30));
+            for (String kind : List.of("server", "udpserver")) {
+                Process p = lab.java(s[0], List.of(), NsTool.class, kind, s[1], "8080");
+                assertEquals("ready", Netns.readLine(p, Netns.stdout(p), 30));
+            }
         }
     }
 
@@ -86,6 +88,31 @@ class NetnsNatTest {
         }
         assertEquals(2, peers.stream().map(p -> p.substring(p.indexOf(" at ") + 4)).distinct().count(),
                 "rr used both servers: " + peers);
+    }
+
+    /** UDP flows in NAT: each flow's socket is bound to its client's address, the servers answer through the director. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("natTransports")
+    void udpNat_realServersSeeTheClientsAddress(String transport) throws Exception {
+        int port = transport.equals("epoll") ? 90 : 91;
+        Process dir = startDirector(port, "--udp", "--forward", "nat", "--transport", transport, "--backend",
+                "198.18.2.2:8080", "--backend", "198.18.3.2:8080", "--scheduler", "rr");
+        try {
+            Process c = lab.java(client, List.of(), NsTool.class, "udpclient", VIP, Integer.toString(port), "4");
+            BufferedReader out = Netns.stdout(c);
+            List<String> answers = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                answers.add(Netns.readLine(c, out, 60));
+            }
+            assertEquals(0, c.waitFor(), "client exit status");
+            for (String a : answers) {
+                assertTrue(a.startsWith("ok peer " + CLIENT + " "), "a server saw " + a + ", not the client " + CLIENT);
+            }
+            assertEquals(2, answers.stream().map(a -> a.substring(a.indexOf(" at ") + 4)).distinct().count(),
+                    "rr used both servers: " + answers);
+        } finally {
+            stop(dir);
+        }
     }
 
     /** The control: in full NAT the same servers see the director's addresses. */
@@ -172,7 +199,8 @@ class NetnsNatTest {
         args.addAll(List.of(options));
         Process dir = lab.java(director, List.of(), Jvs.class, args.toArray(new String[0]));
         String banner = Netns.readLine(dir, Netns.stdout(dir), 30);
-        assertTrue(banner.startsWith("jvs proxy: TCP " + VIP + ":" + port), banner);
+        String protocol = List.of(options).contains("--udp") ? "UDP " : "TCP ";
+        assertTrue(banner.startsWith("jvs proxy: " + protocol + VIP + ":" + port), banner);
         return dir;
     }
 

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -29,6 +31,10 @@ import java.util.zip.CRC32;
  *       {@code ok PEER} or {@code fail REASON} per connection.
  *   <li>{@code hold ADDRESS PORT N}: opens N connections at once and keeps them; for each prints {@code ok PEER},
  *       {@code reset}, {@code eof} or {@code timeout} (5 s), then waits for a line on stdin before closing them.
+ *   <li>{@code udpserver ADDRESS PORT}: answers every datagram with {@code peer IP PORT at SERVER-IP} (the address
+ *       it sees). Prints {@code ready} once bound.
+ *   <li>{@code udpclient ADDRESS PORT N}: N clients one after the other, each from a socket of its own, send one
+ *       datagram and print {@code ok ANSWER} or {@code fail REASON} (5 s).
  * </ul>
  */
 public final class NsTool {
@@ -47,6 +53,12 @@ public final class NsTool {
                 break;
             case "hold":
                 hold(address, port, Integer.parseInt(args[3]));
+                break;
+            case "udpserver":
+                udpServer(address, port);
+                break;
+            case "udpclient":
+                udpClient(address, port, Integer.parseInt(args[3]));
                 break;
             default:
                 throw new IllegalArgumentException(args[0]);
@@ -128,6 +140,39 @@ public final class NsTool {
         new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII)).readLine();
         for (Socket s : sockets) {
             s.close();
+        }
+    }
+
+    private static void udpServer(InetAddress address, int port) throws IOException {
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(address, port))) {
+            System.out.println("ready");
+            System.out.flush();
+            byte[] buf = new byte[2048];
+            for (int i = 0; i < 100_000; i++) {
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                s.receive(p);
+                InetSocketAddress peer = (InetSocketAddress) p.getSocketAddress();
+                byte[] answer = ("peer " + peer.getAddress().getHostAddress() + " " + peer.getPort() + " at "
+                        + address.getHostAddress()).getBytes(StandardCharsets.US_ASCII);
+                s.send(new DatagramPacket(answer, answer.length, peer));
+            }
+        }
+    }
+
+    private static void udpClient(InetAddress address, int port, int n) {
+        for (int i = 0; i < n; i++) {
+            try (DatagramSocket s = new DatagramSocket()) {
+                s.setSoTimeout(5000);
+                byte[] hello = ("hello " + i).getBytes(StandardCharsets.US_ASCII);
+                s.send(new DatagramPacket(hello, hello.length, new InetSocketAddress(address, port)));
+                byte[] buf = new byte[2048];
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                s.receive(p);
+                System.out.println("ok " + new String(buf, 0, p.getLength(), StandardCharsets.US_ASCII));
+            } catch (IOException e) {
+                System.out.println("fail " + e);
+            }
+            System.out.flush();
         }
     }
 

@@ -22,7 +22,8 @@ import java.util.function.Consumer;
 
 /**
  * A load balancer whose data path is Netty: each virtual service listens on its address, and every client
- * connection is relayed to the real server its scheduler picks, over a connection the director opens itself.
+ * connection (TCP) or flow (UDP) is relayed to the real server its scheduler picks, over a socket the director opens
+ * itself.
  *
  * <p>Forwarding methods: {@link io.jvs.api.ForwardingMethod#FULLNAT} (the real server sees the director's address,
  * or one of the {@linkplain Builder#sourceAddresses source addresses}; a {@linkplain
@@ -50,6 +51,18 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
 
     /** The relay buffer a connection gets when none is set: 128 KiB per direction. */
     public static final int DEFAULT_RELAY_BUFFER = 128 * 1024;
+
+    /** The longest UDP datagram relayed when none is set: 4096 bytes. */
+    public static final int DEFAULT_MAX_DATAGRAM_SIZE = 4096;
+
+    /** The most UDP flows at once when no limit is set: 65,536 (about 2.5 KB of heap and a socket each). */
+    public static final int DEFAULT_MAX_UDP_FLOWS = 65_536;
+
+    /**
+     * The most UDP flows at once on io_uring when no limit is set: 2,048. Netty 4.2.18's io_uring datagram channel
+     * preallocates 512 message headers, about 175 KB of heap and 120 KB of native memory per socket.
+     */
+    public static final int DEFAULT_MAX_UDP_FLOWS_IO_URING = 2_048;
 
     private final Director director;
     private final NettyDataPath dataPath;
@@ -112,6 +125,8 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
         private Ticker ticker;
         private Consumer<Director.Builder> directorOptions;
         private Boolean freeBind;
+        private Integer maxDatagramSize;
+        private Integer maxUdpFlows;
 
         Builder() {}
 
@@ -289,6 +304,43 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
         }
 
         /**
+         * The longest UDP datagram relayed, in bytes, in either direction; the default is
+         * {@value NettyLoadBalancer#DEFAULT_MAX_DATAGRAM_SIZE}. A longer datagram is dropped and counted
+         * ({@link DataPathStats#udpOversized()}), never cut short. Every UDP read takes a buffer of this size (a
+         * listener one per datagram of a batch of up to 32), so raise it only as far as the protocol needs: DNS with
+         * EDNS up to 4096, syslog up to 8192, jumbo frames 9000.
+         *
+         * @throws IllegalArgumentException if it is not in 512-65507
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder maxDatagramSize(int bytes) {
+            Checks.checkInRange(bytes, 512, 65_507, "maxDatagramSize");
+            Checks.checkNotSet(this.maxDatagramSize, "maxDatagramSize");
+            this.maxDatagramSize = bytes;
+            return this;
+        }
+
+        /**
+         * The most UDP flows the data path relays at once, over all services; the default is
+         * {@value NettyLoadBalancer#DEFAULT_MAX_UDP_FLOWS} ({@value NettyLoadBalancer#DEFAULT_MAX_UDP_FLOWS_IO_URING}
+         * on io_uring, whose UDP sockets cost a hundred times more memory in Netty 4.2.18). A flow is a UDP client with its own socket to its real
+         * server (a one-packet client has one per real server it used), so this bounds the sockets and the memory
+         * a flood of new source addresses can take; a service's {@link io.jvs.api.VirtualService#maxConnections()}
+         * bounds its own. At the limit the datagrams of new clients are dropped and counted
+         * ({@link DataPathStats#udpFlowLimitDrops()}); existing flows carry on. Each flow also takes a connection
+         * table entry ({@link #director}'s {@code maxConnections}) and a file descriptor ({@code ulimit -n}).
+         *
+         * @throws IllegalArgumentException if it is not in 1-16777216
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder maxUdpFlows(int flows) {
+            Checks.checkInRange(flows, 1, 1 << 24, "maxUdpFlows");
+            Checks.checkNotSet(this.maxUdpFlows, "maxUdpFlows");
+            this.maxUdpFlows = flows;
+            return this;
+        }
+
+        /**
          * Starts the event loops and returns the load balancer, with no services yet. The transport, the number
          * of loops and whether NAT forwarding is available are logged.
          *
@@ -309,7 +361,9 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
                     relayBuffer == null ? DEFAULT_RELAY_BUFFER : relayBuffer,
                     sourceAddresses == null ? List.of() : sourceAddresses,
                     drainTimeout == null ? 5000 : drainTimeout.toMillis(),
-                    allocator, free);
+                    allocator, free, maxDatagramSize == null ? DEFAULT_MAX_DATAGRAM_SIZE : maxDatagramSize,
+                    maxUdpFlows != null ? maxUdpFlows : t.transport() == Transport.IO_URING
+                            ? DEFAULT_MAX_UDP_FLOWS_IO_URING : DEFAULT_MAX_UDP_FLOWS);
             NettyDataPath dataPath = new NettyDataPath(config);
             Director.Builder d = Director.builder().dataPath(dataPath);
             if (ticker != null) {
@@ -318,7 +372,9 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
             if (directorOptions != null) {
                 directorOptions.accept(d);
             }
-            return new NettyLoadBalancer(d.build(), dataPath, t.transport());
+            Director director = d.build();
+            dataPath.timeouts(director::timeouts);
+            return new NettyLoadBalancer(director, dataPath, t.transport());
         }
 
         /** The options set, for example {@code NettyLoadBalancer.Builder[transport=EPOLL, ioThreads=4]}. */
@@ -351,6 +407,12 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
             }
             if (freeBind != null) {
                 parts.add("freeBind=" + freeBind);
+            }
+            if (maxDatagramSize != null) {
+                parts.add("maxDatagramSize=" + maxDatagramSize);
+            }
+            if (maxUdpFlows != null) {
+                parts.add("maxUdpFlows=" + maxUdpFlows);
             }
             if (directorOptions != null) {
                 parts.add("director=...");

@@ -123,8 +123,29 @@ class NettyLoadBalancerBuilderTest {
     }
 
     @Test
+    void maxDatagramSize_outOfRange() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NettyLoadBalancer.builder().maxDatagramSize(65_508));
+        assertEquals("maxDatagramSize: 65508 (expected: 512-65507)", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> NettyLoadBalancer.builder().maxDatagramSize(511));
+        assertEquals("maxDatagramSize: 511 (expected: 512-65507)", e.getMessage());
+    }
+
+    @Test
+    void maxUdpFlows_outOfRangeAndTwice() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NettyLoadBalancer.builder().maxUdpFlows(0));
+        assertEquals("maxUdpFlows: 0 (expected: 1-16777216)", e.getMessage());
+        IllegalStateException twice = assertThrows(IllegalStateException.class,
+                () -> NettyLoadBalancer.builder().maxUdpFlows(10).maxUdpFlows(20));
+        assertEquals("maxUdpFlows was already set to 10", twice.getMessage());
+    }
+
+    @Test
     void toString_showsOnlyWhatWasSet() {
         assertEquals("NettyLoadBalancer.Builder[transport=NIO, relayBuffer=65536]",
                 NettyLoadBalancer.builder().transport(Transport.NIO).relayBuffer(65536).toString());
+        assertEquals("NettyLoadBalancer.Builder[maxDatagramSize=1500, maxUdpFlows=100]",
+                NettyLoadBalancer.builder().maxDatagramSize(1500).maxUdpFlows(100).toString());
     }
 }

@@ -310,13 +310,21 @@ final class ConnectionEntry implements Connection, Flow {
         }
     }
 
-    /** One packet of a UDP flow (either direction): 300 s more; a reply makes the template ASSURED. */
+    /**
+     * One packet of a UDP flow (either direction): 300 s more; a reply makes the template ASSURED, and shows that
+     * the flow's server answers, so servers that failed before may be tried again by a later {@link #reschedule}.
+     */
     private void datagram(int direction) {
         ConnectionTable t = service.table;
         expireIn(t.now(), t.timeoutNanos[ConnectionTable.UDP_TIMEOUT]);
-        ConnectionEntry c = control;
-        if (direction == TcpStates.OUTPUT && c != null && (c.flags & ASSURED) == 0) {
-            c.setFlag(ASSURED);
+        if (direction == TcpStates.OUTPUT) {
+            ConnectionEntry c = control;
+            if (c != null && (c.flags & ASSURED) == 0) {
+                c.setFlag(ASSURED);
+            }
+            if (tried != null) {
+                tried = null;
+            }
         }
     }
 
@@ -459,10 +467,13 @@ final class ConnectionEntry implements Connection, Flow {
     @Override
     public boolean reschedule() {
         DestinationEntry failed = dest;
-        if (isDead() || protocol != TCP) {
+        if (isDead() || (flags & TEMPLATE) != 0) {
             return false;
         }
         failed.connectFailed();
+        if ((flags & ONE_PACKET) != 0) {
+            return false; // the datagram is not sent again; the next one is scheduled on its own
+        }
         if (tried == null) {
             tried = new ArrayList<>(2);
         }
@@ -481,11 +492,22 @@ final class ConnectionEntry implements Connection, Flow {
                 dport = (char) (a.getPort() != 0 ? a.getPort() : virtualPort());
             }
             next.stats().connection();
-            segment(TcpStates.INPUT, TcpStates.SYN); // the retried SYN re-arms SYN_RECV
+            if (protocol == TCP) {
+                segment(TcpStates.INPUT, TcpStates.SYN); // the retried SYN re-arms SYN_RECV
+            } else {
+                datagram(TcpStates.INPUT);
+            }
             return true;
         }
-        segment(TcpStates.OUTPUT, TcpStates.RST); // the last server refused: CLOSE
+        if (protocol == TCP) {
+            segment(TcpStates.OUTPUT, TcpStates.RST); // the last server refused: CLOSE
+        }
         return false;
+    }
+
+    @Override
+    public boolean isOnePacket() {
+        return (flags & ONE_PACKET) != 0;
     }
 
     @Override

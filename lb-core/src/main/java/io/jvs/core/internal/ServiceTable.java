@@ -7,6 +7,8 @@ import io.jvs.api.Endpoint;
 import io.jvs.api.ForwardingMethod;
 import io.jvs.api.LoadBalancerException;
 import io.jvs.api.LoadBalancerException.Reason;
+import io.jvs.api.Protocol;
+import io.jvs.api.ProxyProtocol;
 import io.jvs.api.RealServer;
 import io.jvs.api.ServiceId;
 import io.jvs.api.ServiceStatus;
@@ -257,7 +259,7 @@ public final class ServiceTable {
                 throw new LoadBalancerException(Reason.SERVICE_EXISTS, "service already exists: " + service.id());
             }
             for (RealServer rs : service.realServers()) {
-                checkMethod(rs);
+                checkServer(service, rs);
             }
             dataPath.check(service);
             entry = new ServiceEntry(service, ticker, listeners, table, address -> revive(service.id(), address));
@@ -316,7 +318,7 @@ public final class ServiceTable {
                         + " (stop and start it instead)");
             }
             for (RealServer rs : service.realServers()) {
-                checkMethod(rs);
+                checkServer(service, rs);
             }
             dataPath.check(service);
             // Everything is checked: apply. Deletions, then edits, then additions in order.
@@ -378,7 +380,7 @@ public final class ServiceTable {
                 throw new LoadBalancerException(Reason.DESTINATION_EXISTS, "destination already exists: "
                         + Addresses.toString(server.address()) + " in " + id);
             }
-            checkMethod(server);
+            checkServer(entry.settings(), server);
             entry.addDestination(server, revive(id, server.address()));
             LOG.log(Level.INFO, "added real server " + server + " to " + id);
         }
@@ -388,7 +390,7 @@ public final class ServiceTable {
         synchronized (lock) {
             ServiceEntry entry = existing(id);
             DestinationEntry d = existingDestination(entry, server.address());
-            checkMethod(server);
+            checkServer(entry.settings(), server);
             entry.editDestination(d, server);
             LOG.log(Level.INFO, "edited real server " + server + " in " + id);
         }
@@ -485,6 +487,20 @@ public final class ServiceTable {
     private void checkOpen() {
         if (closed) {
             throw new LoadBalancerException(Reason.CLOSED, "load balancer is closed");
+        }
+    }
+
+    /** Checks that the data path can forward to {@code rs} the traffic of {@code service}. */
+    private void checkServer(VirtualService service, RealServer rs) {
+        checkMethod(rs);
+        if (rs.proxyProtocol() == ProxyProtocol.V1) {
+            for (Endpoint e : service.endpoints()) {
+                if (e.protocol() == Protocol.UDP) {
+                    throw new LoadBalancerException(Reason.UNSUPPORTED, "PROXY protocol V1 of real server "
+                            + Addresses.toString(rs.address()) + " in " + service.id() + ": version 1 has no form "
+                            + "for UDP (expected: V2 or NONE for a service with UDP endpoints)");
+                }
+            }
         }
     }
 

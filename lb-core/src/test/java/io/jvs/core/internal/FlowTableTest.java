@@ -107,6 +107,61 @@ class FlowTableTest {
     }
 
     @Test
+    void udp_rescheduleAfterIcmpUnreachable_movesTheFlowAndCountsTheFailure() {
+        try (Fixture f = new Fixture()) {
+            ServiceBinding b = f.start(VirtualService.udp(DNS).scheduler("rr").realServer(RealServer.of(RS1))
+                    .realServer(RealServer.of(RS2)).build());
+            Connection c = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            InetSocketAddress first = c.destination().address();
+            f.advanceSeconds(100);
+            assertTrue(c.reschedule(), "the other server");
+            InetSocketAddress second = c.destination().address();
+            assertTrue(!first.equals(second));
+            assertSame(c, b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS), "the same flow, now elsewhere");
+            ConnectionStatus st = f.entry(c.client());
+            assertEquals("UDP", st.state());
+            assertEquals(second, st.destination());
+            assertEquals(Duration.ofSeconds(300), st.expiresIn(), "re-armed");
+            assertEquals(0, f.server(b.id(), first).inactiveConnections(), "moved off the failed server");
+            assertEquals(1, f.server(b.id(), second).inactiveConnections());
+            assertEquals(1, f.server(b.id(), second).stats().connections());
+            assertTrue(!c.reschedule(), "both failed: the flow stays where it is");
+            assertEquals(second, c.destination().address());
+            assertEquals(1, f.server(b.id(), second).inactiveConnections());
+            // A reply shows the server answers again: the failed servers may be tried again later.
+            c.countOutbound(10);
+            assertTrue(c.reschedule());
+            assertEquals(first, c.destination().address());
+        }
+    }
+
+    @Test
+    void onePacket_rescheduleOnlyCountsTheFailure() {
+        try (Fixture f = new Fixture()) {
+            ServiceBinding b = f.start(VirtualService.udp(DNS).scheduler("rr").onePacket()
+                    .realServer(RealServer.of(RS1)).realServer(RealServer.of(RS2)).build());
+            Connection c = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            assertTrue(c.isOnePacket());
+            InetSocketAddress server = c.destination().address();
+            List<InetSocketAddress> failed = new java.util.ArrayList<>();
+            f.director.addListener(new io.jvs.api.LoadBalancerListener() {
+                @Override
+                public void connectFailed(io.jvs.api.ServiceId service, InetSocketAddress s) {
+                    failed.add(s);
+                }
+            });
+            assertTrue(!c.reschedule());
+            assertEquals(List.of(server), failed);
+            assertEquals(server, c.destination().address());
+            for (RealServerStatus rs : f.status(b.id()).realServers()) {
+                assertEquals(0, rs.inactiveConnections(), "one-packet connections are never counted on a server");
+            }
+            assertTrue(!tcp(f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).build()), "10.1.1.7", 1, VIP)
+                    .isOnePacket());
+        }
+    }
+
+    @Test
     void onePacket_everyDatagramScheduledNoEntry() {
         try (Fixture f = new Fixture()) {
             ServiceBinding b = f.start(VirtualService.udp(DNS).scheduler("rr").onePacket()

@@ -5,6 +5,7 @@ import io.jvs.api.ForwardingMethod;
 import io.jvs.api.ProxyProtocol;
 import io.jvs.api.RealServer;
 import io.jvs.api.SourceLimit;
+import io.jvs.api.Timeouts;
 import io.jvs.api.VirtualService;
 import io.jvs.api.internal.Addresses;
 import io.jvs.core.Director;
@@ -23,9 +24,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code jvs proxy}: a foreground TCP load balancer for quick use and for benchmarks. It runs until SIGINT or
- * SIGTERM, then closes its listeners and connections and exits 0. Bad arguments print one line and the usage, and
- * exit 2.
+ * {@code jvs proxy}: a foreground TCP (or, with {@code --udp}, UDP) load balancer for quick use and for benchmarks.
+ * It runs until SIGINT or SIGTERM, then closes its listeners and connections and exits 0. Bad arguments print one
+ * line and the usage, and exit 2.
  */
 public final class ProxyCommand {
 
@@ -38,7 +39,9 @@ public final class ProxyCommand {
             "                 [--max-connections N] [--upper-threshold N] [--relay-buffer BYTES]",
             "                 [--drain-timeout MILLIS] [--allow CIDR[,CIDR...]] [--deny CIDR[,CIDR...]]",
             "                 [--source-connections N] [--source-rate N[:BURST]] [--source-prefix V4,V6]",
-            "                 [--await-data MILLIS] [--table-size N] [--memory-threshold BYTES[k|m|g]]");
+            "                 [--await-data MILLIS] [--table-size N] [--memory-threshold BYTES[k|m|g]]",
+            "                 [--udp [--one-packet] [--max-datagram-size BYTES] [--max-udp-flows N]",
+            "                        [--udp-timeout SECONDS]]");
 
     private static final String IO_URING_MULTISHOT_ACCEPT = "io.netty.iouring.acceptMultiShotEnabled";
 
@@ -70,9 +73,17 @@ public final class ProxyCommand {
         Integer awaitDataMillis;
         Integer tableSize;
         Long memoryThreshold;
+        boolean udp;
+        boolean onePacket;
+        Integer maxDatagramSize;
+        Integer maxUdpFlows;
+        Integer udpTimeout;
 
         VirtualService service() {
-            VirtualService.Builder b = VirtualService.tcp(listen);
+            VirtualService.Builder b = udp ? VirtualService.udp(listen) : VirtualService.tcp(listen);
+            if (onePacket) {
+                b.onePacket();
+            }
             if (scheduler != null) {
                 b.scheduler(scheduler);
             }
@@ -145,6 +156,12 @@ public final class ProxyCommand {
                     }
                 });
             }
+            if (maxDatagramSize != null) {
+                b.maxDatagramSize(maxDatagramSize);
+            }
+            if (maxUdpFlows != null) {
+                b.maxUdpFlows(maxUdpFlows);
+            }
             return b;
         }
     }
@@ -156,7 +173,17 @@ public final class ProxyCommand {
      */
     static Options parse(String[] args) {
         Options o = new Options();
-        HostPort.options(args, (a, v) -> {
+        List<String> valued = new ArrayList<>();
+        for (String a : args) { // the two flags without a value
+            if (a.equals("--udp")) {
+                o.udp = true;
+            } else if (a.equals("--one-packet")) {
+                o.onePacket = true;
+            } else {
+                valued.add(a);
+            }
+        }
+        HostPort.options(valued.toArray(new String[0]), (a, v) -> {
             switch (a) {
                 case "--listen":
                     if (o.listen != null) {
@@ -261,10 +288,23 @@ public final class ProxyCommand {
                 case "--memory-threshold":
                     o.memoryThreshold = HostPort.parseBytes(v, "--memory-threshold");
                     break;
+                case "--max-datagram-size":
+                    o.maxDatagramSize = HostPort.parseInt(v, 512, 65_507, "--max-datagram-size");
+                    break;
+                case "--max-udp-flows":
+                    o.maxUdpFlows = HostPort.parseInt(v, 1, 1 << 24, "--max-udp-flows");
+                    break;
+                case "--udp-timeout":
+                    o.udpTimeout = HostPort.parseInt(v, 1, 2_678_400, "--udp-timeout");
+                    break;
                 default:
                     throw new IllegalArgumentException("unknown option '" + a + "'");
             }
         });
+        if ((o.onePacket || o.maxDatagramSize != null || o.maxUdpFlows != null || o.udpTimeout != null) && !o.udp) {
+            throw new IllegalArgumentException("--one-packet, --max-datagram-size, --max-udp-flows and --udp-timeout: "
+                    + "only with --udp");
+        }
         if (o.listen == null) {
             throw new IllegalArgumentException("--listen: missing (expected: HOST:PORT)");
         }
@@ -317,6 +357,9 @@ public final class ProxyCommand {
         } catch (IllegalArgumentException | IllegalStateException e) {
             err.println("jvs proxy: " + e.getMessage());
             return 2;
+        }
+        if (o.udpTimeout != null) {
+            lb.setTimeouts(Timeouts.ofSeconds(0, 0, o.udpTimeout));
         }
         try {
             lb.start(service).get(30, TimeUnit.SECONDS);

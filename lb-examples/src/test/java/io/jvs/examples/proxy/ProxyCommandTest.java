@@ -43,6 +43,23 @@ class ProxyCommandTest {
     }
 
     @Test
+    void parse_udp() {
+        ProxyCommand.Options o = ProxyCommand.parse(new String[] {"--udp", "--listen", "127.0.0.1:5353", "--backend",
+                "127.0.0.1:53", "--one-packet", "--max-datagram-size", "1500", "--max-udp-flows", "1000",
+                "--udp-timeout", "30", "--max-connections", "500"});
+        assertEquals(io.jvs.api.ServiceId.udp(new InetSocketAddress("127.0.0.1", 5353)), o.service().id());
+        assertTrue(o.service().isOnePacket());
+        assertEquals(500, o.service().maxConnections());
+        assertEquals(30, o.udpTimeout);
+        assertEquals("NettyLoadBalancer.Builder[transport=AUTO, maxDatagramSize=1500, maxUdpFlows=1000]",
+                o.loadBalancer().toString());
+        assertEquals("--one-packet, --max-datagram-size, --max-udp-flows and --udp-timeout: only with --udp",
+                parseError("--listen", "127.0.0.1:80", "--backend", "127.0.0.1:81", "--one-packet"));
+        assertEquals("--max-datagram-size: 100 (expected: 512-65507)", parseError("--udp", "--listen", "127.0.0.1:80",
+                "--backend", "127.0.0.1:81", "--max-datagram-size", "100"));
+    }
+
+    @Test
     void parse_errorsNameTheArgument() {
         assertEquals("--listen: missing (expected: HOST:PORT)", parseError("--backend", "127.0.0.1:1"));
         assertEquals("--backend: missing (expected: at least one HOST:PORT[@WEIGHT])",

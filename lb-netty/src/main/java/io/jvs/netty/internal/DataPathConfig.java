@@ -17,10 +17,12 @@ import java.util.List;
  * @param allocator the buffer allocator, or null for Netty's default
  * @param freeBind whether listeners set {@code IP_FREEBIND} (the transport must have it:
  *     {@link Transports#freeBindOption()})
+ * @param maxDatagramSize the longest UDP datagram relayed, in bytes; longer ones are dropped
+ * @param maxUdpFlows the most UDP flows (clients with sockets to real servers) at once, over all services
  */
 public record DataPathConfig(Transports transports, int ioThreads, int connectTimeoutMillis, int connectAttempts,
         int relayBuffer, List<InetAddress> sourceAddresses, long drainTimeoutMillis, ByteBufAllocator allocator,
-        boolean freeBind) {
+        boolean freeBind, int maxDatagramSize, int maxUdpFlows) {
 
     public DataPathConfig {
         sourceAddresses = List.copyOf(sourceAddresses);

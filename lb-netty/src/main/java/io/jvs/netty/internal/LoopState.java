@@ -6,12 +6,14 @@ import java.util.List;
 
 /**
  * The relays that live on one event loop, in an intrusive list, so that closing the data path can reach every
- * connection without a shared collection. Confined to its loop's thread.
+ * connection without a shared collection, and the buffers its UDP flows reuse. Confined to its loop's thread.
  */
 final class LoopState {
 
     final EventLoop loop;
     private TcpRelay head;
+    /** The read (and PROXY header) buffers of the UDP flows on this loop; made at the first flow. */
+    private volatile DatagramReadBuffers udpBuffers;
 
     LoopState(EventLoop loop) {
         this.loop = loop;
@@ -36,6 +38,18 @@ final class LoopState {
         }
         r.prev = null;
         r.next = null;
+    }
+
+    /**
+     * The buffers of UDP flows' sockets on this loop, {@code size} bytes each: a reply is read into one, a datagram
+     * with a PROXY header is written from one. Called on this loop.
+     */
+    DatagramReadBuffers udpBuffers(int size, io.netty.buffer.ByteBufAllocator fallback) {
+        DatagramReadBuffers b = udpBuffers;
+        if (b == null) {
+            udpBuffers = b = new DatagramReadBuffers(size, 256, fallback);
+        }
+        return b;
     }
 
     /** A copy of the live relays (the list changes while they are closed). */

@@ -8,11 +8,15 @@ import io.jvs.api.LoadBalancerException.Reason;
 import io.jvs.api.Protocol;
 import io.jvs.api.VirtualService;
 import io.jvs.api.internal.Addresses;
+import io.jvs.api.RealServer;
+import io.jvs.api.Timeouts;
+import io.jvs.core.Connection;
 import io.jvs.core.DataPath;
 import io.jvs.core.ServiceBinding;
 import io.jvs.netty.DataPathStats;
 import io.jvs.netty.Transport;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
@@ -22,16 +26,19 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -47,9 +54,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
- * The Netty data path: listening sockets for every service endpoint and a {@link TcpRelay} per client connection.
+ * The Netty data path: listening sockets for every service endpoint, a {@link TcpRelay} per TCP client connection
+ * and a {@link UdpFlow} per UDP client (received by a {@link UdpListener}).
  *
  * <p>Threads: {@code ioThreads} event loops. Where the transport offers SO_REUSEPORT each endpoint has one listening
  * socket per event loop, and a client accepted on a loop is relayed on that loop; otherwise one listener hands
@@ -60,6 +69,12 @@ public final class NettyDataPath implements DataPath {
 
     private static final Logger LOG = System.getLogger("io.jvs.netty.NettyLoadBalancer");
     private static final long OUT_OF_FILES_PAUSE_MILLIS = 250;
+    /** The largest UDP payload over IPv4 (65,535 minus the IP and UDP headers). */
+    static final int MAX_UDP_PAYLOAD = 65_507;
+    /** Datagrams one {@code recvmmsg} on a UDP listener reads at most. */
+    private static final int UDP_READ_BATCH = 32;
+    /** Socket buffers of UDP listeners, for bursts (the kernel caps them at net.core.rmem_max / wmem_max). */
+    private static final int UDP_LISTENER_BUFFER = 4 << 20;
 
     private final DataPathConfig config;
     private final Transports transports;
@@ -84,6 +99,12 @@ public final class NettyDataPath implements DataPath {
     private final LongAdder connectFailures = new LongAdder();
     private final LongAdder localAddressFailures = new LongAdder();
     private final LongAdder acceptPauses = new LongAdder();
+    private final AtomicInteger udpFlows = new AtomicInteger();
+    private final LongAdder udpFlowLimitDrops = new LongAdder();
+    private final LongAdder udpOversized = new LongAdder();
+    private final LongAdder udpDropped = new LongAdder();
+    private final WriteBufferWaterMark udpListenerWaterMark = new WriteBufferWaterMark(1 << 20, 2 << 20);
+    private volatile Supplier<Timeouts> timeouts = () -> Timeouts.DEFAULT;
     private volatile boolean outOfFiles;
     private volatile boolean closed;
 
@@ -93,6 +114,9 @@ public final class NettyDataPath implements DataPath {
     final RateLimitedLog proxyProtocolLog = new RateLimitedLog(LOG, Level.WARNING);
     final RateLimitedLog natLog = new RateLimitedLog(LOG, Level.ERROR);
     final RateLimitedLog relayErrorLog = new RateLimitedLog(LOG, Level.WARNING);
+    final RateLimitedLog udpErrorLog = new RateLimitedLog(LOG, Level.WARNING);
+    final RateLimitedLog udpLimitLog = new RateLimitedLog(LOG, Level.WARNING);
+    final RateLimitedLog udpOversizeLog = new RateLimitedLog(LOG, Level.WARNING);
 
     public NettyDataPath(DataPathConfig config) {
         this.config = config;
@@ -119,6 +143,8 @@ public final class NettyDataPath implements DataPath {
                 + (transports.reusePort() ? "a listening socket per event loop (SO_REUSEPORT)" : "one listening socket "
                 + "per endpoint") + ", relay buffer " + buffer + " bytes per direction, NAT forwarding "
                 + (nat ? "available (IP_TRANSPARENT)" : "unavailable: " + natUnavailable)
+                + ", UDP datagrams up to " + config.maxDatagramSize() + " bytes, at most " + config.maxUdpFlows()
+                + " UDP flows"
                 + (sources == null ? "" : ", source addresses " + config.sourceAddresses().stream()
                         .map(Addresses::toString).reduce((a, b) -> a + " " + b).orElse("")));
     }
@@ -174,6 +200,67 @@ public final class NettyDataPath implements DataPath {
         }
     }
 
+    /**
+     * Applies the settings every UDP socket toward a real server gets; it will live on {@code loop}. It reads each
+     * reply into a buffer of {@link #udpBuffers}' size.
+     */
+    void configureLeg(DatagramChannel ch, EventLoop loop, int slot) {
+        ChannelConfig c = ch.config();
+        ByteBufAllocator buffers = udpBuffers(loop, slot);
+        c.setAllocator(buffers);
+        c.setRecvByteBufAllocator(new FixedRecvByteBufAllocator(buffers instanceof DatagramReadBuffers
+                ? ((DatagramReadBuffers) buffers).size() : slot + ProxyV2.MAX_LENGTH));
+        c.setWriteBufferWaterMark(waterMark);
+    }
+
+    /**
+     * The allocator of UDP flows' buffers on {@code loop}: reused memory of {@code slot} plus a PROXY header's bytes
+     * (so a reply, or a datagram with its header, fits one), or the configured allocator if one was set.
+     */
+    ByteBufAllocator udpBuffers(EventLoop loop, int slot) {
+        if (config.allocator() != null || !DatagramReadBuffers.available()) {
+            return allocator;
+        }
+        return loopStates.get(loop).udpBuffers(slot + ProxyV2.MAX_LENGTH, allocator);
+    }
+
+    /**
+     * The address to bind a socket toward {@code conn}'s real server before connecting it: the client's (NAT, with
+     * IP_TRANSPARENT; any port), the next configured source address (full NAT; any port), or null (the kernel's
+     * choice).
+     *
+     * @throws IllegalStateException if NAT forwarding cannot be done for this connection
+     */
+    InetSocketAddress localAddress(Channel ch, Connection conn, InetSocketAddress remote, InetSocketAddress client) {
+        RealServer rs = conn.destination().server();
+        Transports t = transports;
+        if (rs.forwardingMethod() == ForwardingMethod.NAT) {
+            InetAddress c = client.getAddress();
+            if ((c instanceof Inet4Address) != (remote.getAddress() instanceof Inet4Address)) {
+                throw new IllegalStateException("NAT forwarding needs the client and the real server in one address "
+                        + "family; use full NAT (with PROXY protocol) to mix IPv4 and IPv6");
+            }
+            try {
+                t.setTransparent(ch);
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("NAT forwarding: IP_TRANSPARENT refused (" + e.getMessage()
+                        + "); the process needs CAP_NET_ADMIN", e);
+            }
+            if (ch instanceof SocketChannel) {
+                t.setBindAddressNoPort((SocketChannel) ch);
+            }
+            return new InetSocketAddress(c, 0);
+        }
+        InetAddress src = sources == null ? null : sources.next(remote);
+        if (src == null) {
+            return null;
+        }
+        if (ch instanceof SocketChannel) {
+            t.setBindAddressNoPort((SocketChannel) ch);
+        }
+        return new InetSocketAddress(src, 0);
+    }
+
     LoopState loopState(EventLoop loop) {
         return loopStates.get(loop);
     }
@@ -188,9 +275,14 @@ public final class NettyDataPath implements DataPath {
     @Override
     public void check(VirtualService service) {
         for (Endpoint e : service.endpoints()) {
-            if (e.protocol() != Protocol.TCP) {
+            if (e.protocol() != Protocol.TCP && e.protocol() != Protocol.UDP) {
                 throw new LoadBalancerException(Reason.UNSUPPORTED, "endpoint " + e + " of " + service.id()
-                        + ": this data path carries TCP only");
+                        + ": this data path carries TCP and UDP only");
+            }
+            if (e.protocol() == Protocol.UDP && service.acceptsProxyProtocol()) {
+                throw new LoadBalancerException(Reason.UNSUPPORTED, "endpoint " + e + " of " + service.id()
+                        + ": accepting PROXY protocol headers is for TCP endpoints only (a UDP endpoint cannot "
+                        + "read one per client)");
             }
             if (e.address().getPort() == 0) {
                 throw new LoadBalancerException(Reason.UNSUPPORTED, "endpoint " + e + " of " + service.id()
@@ -210,17 +302,8 @@ public final class NettyDataPath implements DataPath {
         List<CompletableFuture<Void>> bound = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             EventLoop loop = loops[i];
-            ServerChannel sc = transports.newServerChannel();
-            sc.config().setOption(ChannelOption.SO_REUSEADDR, true);
-            sc.config().setOption(ChannelOption.SO_BACKLOG, 4096);
-            if (transports.reusePort()) {
-                transports.setReusePort(sc);
-            }
-            if (config.freeBind()) {
-                sc.config().setOption(transports.freeBindOption(), true);
-            }
-            sc.pipeline().addLast(new Acceptor(svc, transports.reusePort() ? loop : null));
-            svc.addListener(sc);
+            Channel sc = endpoint.protocol() == Protocol.UDP ? datagramListener(svc, endpoint)
+                    : serverListener(svc, transports.reusePort() ? loop : null);
             channels.add(sc);
             CompletableFuture<Void> done = new CompletableFuture<>();
             bound.add(done);
@@ -256,6 +339,56 @@ public final class NettyDataPath implements DataPath {
                     + " for " + binding.id() + ": " + cause.getMessage(), cause));
         });
         return result;
+    }
+
+    /** A TCP listening socket, not yet registered; {@code childLoop} is null to spread clients over all loops. */
+    private Channel serverListener(ServiceState svc, EventLoop childLoop) {
+        ServerChannel sc = transports.newServerChannel();
+        sc.config().setOption(ChannelOption.SO_REUSEADDR, true);
+        sc.config().setOption(ChannelOption.SO_BACKLOG, 4096);
+        if (transports.reusePort()) {
+            transports.setReusePort(sc);
+        }
+        if (config.freeBind()) {
+            sc.config().setOption(transports.freeBindOption(), true);
+        }
+        sc.pipeline().addLast(new Acceptor(svc, childLoop));
+        svc.addListener(sc);
+        return sc;
+    }
+
+    /**
+     * A UDP listening socket, not yet registered: it reads many datagrams per system call where the transport can
+     * (each into a slot one byte longer than the largest datagram relayed, so a longer one is seen and dropped
+     * rather than cut short); UDP_GRO is not used, since Netty 4.2.18 breaks it together with batched reads.
+     */
+    private Channel datagramListener(ServiceState svc, Endpoint endpoint) {
+        DatagramChannel ch = transports.newDatagramChannel(endpoint.address().getAddress());
+        ChannelConfig c = ch.config();
+        int slot = config.maxDatagramSize() + 1;
+        ChannelOption<Integer> batch = transports.maxDatagramPayloadOption();
+        int readBuffer = batch == null ? slot : slot * UDP_READ_BATCH;
+        FixedRecvByteBufAllocator recv = new FixedRecvByteBufAllocator(readBuffer);
+        recv.maxMessagesPerRead(2 * UDP_READ_BATCH);
+        c.setRecvByteBufAllocator(recv);
+        if (batch != null) {
+            c.setOption(batch, slot);
+        }
+        // Netty's allocators would allocate and zero a batch buffer on most reads (see DatagramReadBuffers).
+        c.setAllocator(config.allocator() != null ? allocator : DatagramReadBuffers.available()
+                ? new DatagramReadBuffers(readBuffer, 2, allocator) : PooledByteBufAllocator.DEFAULT);
+        c.setWriteBufferWaterMark(udpListenerWaterMark);
+        c.setOption(ChannelOption.SO_RCVBUF, UDP_LISTENER_BUFFER);
+        c.setOption(ChannelOption.SO_SNDBUF, UDP_LISTENER_BUFFER);
+        if (transports.reusePort()) {
+            transports.setReusePort(ch);
+        }
+        if (config.freeBind()) {
+            c.setOption(transports.freeBindOption(), true);
+        }
+        ch.pipeline().addLast(new UdpListener(this, svc, endpoint.address(), slot));
+        svc.addDatagramListener(ch);
+        return ch;
     }
 
     @Override
@@ -352,7 +485,8 @@ public final class NettyDataPath implements DataPath {
     /** The counters, as {@link DataPathStats}. */
     public DataPathStats stats() {
         return new DataPathStats(open.get(), accepted.sum(), noDestination.sum(), serviceLimitHeld.sum(),
-                proxyProtocolRejected.sum(), connectFailures.sum(), localAddressFailures.sum(), acceptPauses.sum());
+                proxyProtocolRejected.sum(), connectFailures.sum(), localAddressFailures.sum(), acceptPauses.sum(),
+                udpFlows.get(), udpFlowLimitDrops.sum(), udpOversized.sum(), udpDropped.sum());
     }
 
     /** Whether NAT forwarding (IP_TRANSPARENT) works here. */
@@ -570,6 +704,70 @@ public final class NettyDataPath implements DataPath {
 
     void noDestination() {
         noDestination.increment();
+    }
+
+    // ---- reports from the UDP listeners and flows
+
+    /** The source of the {@code udp} timeout (the director's {@code --set}), for one-packet clients. */
+    public void timeouts(Supplier<Timeouts> source) {
+        this.timeouts = source;
+    }
+
+    long udpTimeoutNanos() {
+        return timeouts.get().udp().toNanos();
+    }
+
+    /**
+     * Reserves a slot for a new UDP flow of {@code svc}, under the service's {@code maxConnections} and the data
+     * path's {@code maxUdpFlows}; false (counted, logged at most every ten seconds) when either is reached.
+     */
+    boolean acquireUdpFlow(ServiceState svc) {
+        int max = svc.binding.settings().maxConnections();
+        if (!svc.acquire(max)) {
+            udpFlowLimitDrops.increment();
+            udpLimitLog.log(svc.binding.id() + ": at its limit of " + max + " connections and flows "
+                    + "(maxConnections): datagrams of new UDP clients are dropped");
+            return false;
+        }
+        if (udpFlows.incrementAndGet() > config.maxUdpFlows()) {
+            udpFlows.decrementAndGet();
+            slotFreed(svc);
+            udpFlowLimitDrops.increment();
+            udpLimitLog.log("the data path holds its limit of " + config.maxUdpFlows() + " UDP flows (maxUdpFlows): "
+                    + "datagrams of new UDP clients are dropped");
+            return false;
+        }
+        if (max > 0 && svc.open() >= max) {
+            svc.refresh(); // at the limit: a firewall-mark service's TCP listeners stop accepting too
+        }
+        return true;
+    }
+
+    /** Gives back a slot {@link #acquireUdpFlow} reserved: the flow ended, or was never made. */
+    void udpFlowClosed(ServiceState svc) {
+        udpFlows.decrementAndGet();
+        slotFreed(svc);
+    }
+
+    /** A flow ended; {@code svc} is null when a new flow of the same client took its slot over. */
+    void udpFlowEnded(ServiceState svc) {
+        if (svc != null) {
+            udpFlowClosed(svc);
+        }
+    }
+
+    void udpNoDestination() {
+        noDestination.increment();
+    }
+
+    void udpOversized(int length, int max) {
+        udpOversized.increment();
+        udpOversizeLog.log("dropped a UDP datagram of " + length + " bytes or more: longer than " + max
+                + " bytes (maxDatagramSize)");
+    }
+
+    void udpDropped() {
+        udpDropped.increment();
     }
 
     void proxyProtocolRejected() {

@@ -10,7 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * What the data path keeps per running service: its open connections (for {@code maxConnections}) and its
+ * What the data path keeps per running service: its open connections and UDP flows (for {@code maxConnections}) and its
  * listening channels, which it pauses while the service is at its limit or the process is out of file
  * descriptors. A paused listener reads nothing, so new clients wait in the kernel's listen backlog. Clients that
  * other event loops accepted in the instant the limit was reached are held here, accepted but not yet relayed,
@@ -22,6 +22,8 @@ final class ServiceState {
     private final NettyDataPath dataPath;
     private final AtomicInteger open = new AtomicInteger();
     private final List<Channel> listeners = new CopyOnWriteArrayList<>();
+    /** UDP listeners: never paused (a flow's datagrams arrive on them too); new flows are refused at the limit. */
+    private final List<Channel> datagramListeners = new CopyOnWriteArrayList<>();
     private final Queue<Held> held = new ConcurrentLinkedQueue<>();
     /** Whether the listeners read (accept); changed under this object's lock. */
     private volatile boolean accepting = true;
@@ -121,11 +123,17 @@ final class ServiceState {
         listeners.add(ch);
     }
 
+    /** Adds a UDP listening channel. */
+    void addDatagramListener(Channel ch) {
+        datagramListeners.add(ch);
+    }
+
     void removeListener(Channel ch) {
         listeners.remove(ch);
+        datagramListeners.remove(ch);
     }
 
     boolean hasListeners() {
-        return !listeners.isEmpty();
+        return !listeners.isEmpty() || !datagramListeners.isEmpty();
     }
 }

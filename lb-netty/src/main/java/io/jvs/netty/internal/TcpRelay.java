@@ -3,7 +3,6 @@ package io.jvs.netty.internal;
 import io.jvs.api.ForwardingMethod;
 import io.jvs.api.Protocol;
 import io.jvs.api.ProxyProtocol;
-import io.jvs.api.RealServer;
 import io.jvs.api.internal.Addresses;
 import io.jvs.core.Connection;
 import io.netty.buffer.ByteBuf;
@@ -248,7 +247,7 @@ final class TcpRelay implements Connection.Closer {
         InetSocketAddress remote = conn.destinationAddress();
         InetSocketAddress local;
         try {
-            local = localAddress(ch, remote);
+            local = dataPath.localAddress(ch, conn, remote, clientAddress);
         } catch (RuntimeException e) {
             ch.unsafe().closeForcibly();
             dataPath.natLog.log(conn + ": " + e.getMessage());
@@ -276,34 +275,6 @@ final class TcpRelay implements Connection.Closer {
             return;
         }
         (local == null ? ch.connect(remote) : ch.connect(remote, local)).addListener(connected);
-    }
-
-    /** The address to bind before connecting: the client's (NAT), a source address (full NAT), or none. */
-    private InetSocketAddress localAddress(SocketChannel ch, InetSocketAddress remote) {
-        RealServer rs = conn.destination().server();
-        Transports t = dataPath.transports();
-        if (rs.forwardingMethod() == ForwardingMethod.NAT) {
-            InetAddress c = clientAddress.getAddress();
-            if ((c instanceof Inet4Address) != (remote.getAddress() instanceof Inet4Address)) {
-                throw new IllegalStateException("NAT forwarding needs the client and the real server in one address "
-                        + "family; use full NAT (with PROXY protocol) to mix IPv4 and IPv6");
-            }
-            try {
-                t.setTransparent(ch);
-            } catch (RuntimeException e) {
-                throw new IllegalStateException("NAT forwarding: IP_TRANSPARENT refused (" + e.getMessage()
-                        + "); the process needs CAP_NET_ADMIN", e);
-            }
-            t.setBindAddressNoPort(ch);
-            return new InetSocketAddress(c, 0);
-        }
-        SourceAddresses s = dataPath.sources();
-        InetAddress src = s == null ? null : s.next(remote);
-        if (src == null) {
-            return null;
-        }
-        t.setBindAddressNoPort(ch);
-        return new InetSocketAddress(src, 0);
     }
 
     private void connectDone(ChannelFuture f) {

@@ -1,27 +1,35 @@
 package io.jvs.netty.internal;
 
 import io.jvs.netty.Transport;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioChannelOption;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.UnixChannelOption;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 
@@ -131,13 +139,48 @@ public final class Transports {
         return socketChannels.newChannel();
     }
 
+    /**
+     * A new, unregistered UDP channel of the address family of {@code address} (a listener bound to it, or a
+     * socket connected to it).
+     *
+     * @throws io.netty.channel.ChannelException if no socket can be created (for example, out of file descriptors)
+     */
+    public DatagramChannel newDatagramChannel(InetAddress address) {
+        SocketProtocolFamily family = address instanceof Inet4Address ? SocketProtocolFamily.INET
+                : SocketProtocolFamily.INET6;
+        switch (transport) {
+            case EPOLL:
+                return new EpollDatagramChannel(family);
+            case IO_URING:
+                return new IoUringDatagramChannel(family);
+            default:
+                return new NioDatagramChannel(family);
+        }
+    }
+
+    /**
+     * The option that makes a UDP socket read many datagrams per system call ({@code recvmmsg} on epoll, linked
+     * receives on io_uring), each into a slot of this many bytes; null where the transport reads one at a time
+     * (NIO).
+     */
+    public ChannelOption<Integer> maxDatagramPayloadOption() {
+        switch (transport) {
+            case EPOLL:
+                return EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE;
+            case IO_URING:
+                return IoUringChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE;
+            default:
+                return null;
+        }
+    }
+
     /** Whether listeners can share a port (SO_REUSEPORT), so that each event loop accepts on its own socket. */
     public boolean reusePort() {
         return reusePort;
     }
 
-    /** Sets SO_REUSEPORT on an unbound listening channel. */
-    public void setReusePort(ServerChannel ch) {
+    /** Sets SO_REUSEPORT on an unbound listening channel (TCP or UDP). */
+    public void setReusePort(Channel ch) {
         if (transport == Transport.NIO) {
             ch.config().setOption(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
         } else {
@@ -151,11 +194,11 @@ public final class Transports {
     }
 
     /**
-     * Sets IP_TRANSPARENT on an unbound client channel.
+     * Sets IP_TRANSPARENT on an unbound client channel (TCP or UDP).
      *
      * @throws io.netty.channel.ChannelException if the process lacks CAP_NET_ADMIN
      */
-    public void setTransparent(SocketChannel ch) {
+    public void setTransparent(Channel ch) {
         if (transport == Transport.EPOLL) {
             ch.config().setOption(EpollChannelOption.IP_TRANSPARENT, true);
         } else if (transport == Transport.IO_URING) {

@@ -1,0 +1,407 @@
+package io.jvs.netty;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jvs.api.ConnectionStatus;
+import io.jvs.api.RealServer;
+import io.jvs.api.RealServerStatus;
+import io.jvs.api.ServiceId;
+import io.jvs.api.ServiceStatus;
+import io.jvs.api.Stats;
+import io.jvs.api.Timeouts;
+import io.jvs.api.VirtualService;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The UDP data path over real sockets, on every transport: flows, replies, expiry, statistics. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class UdpTest {
+
+    private static final String TRANSPORTS = "io.jvs.netty.Lbs#transports";
+
+    static InetSocketAddress startUdp(NettyLoadBalancer lb, VirtualService.Builder b) {
+        VirtualService s = b.build();
+        Lbs.start(lb, s);
+        return s.id().address();
+    }
+
+    static VirtualService.Builder udp(String scheduler, UdpBackend... backends) throws Exception {
+        VirtualService.Builder b = VirtualService.udp("127.0.0.1", UdpBackend.freePort()).scheduler(scheduler);
+        for (UdpBackend be : backends) {
+            b.realServer(RealServer.of(be.address()));
+        }
+        return b;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(TRANSPORTS)
+    void dnsStyle_manyClients_everyAnswerReachesItsClient_oneFlowEach(Transport t) throws Exception {
+        int clients = 120;
+        int rounds = 3;
+        try (UdpBackend a = new UdpBackend("a"); UdpBackend b = new UdpBackend("b"); UdpBackend c = new UdpBackend("c");
+                NettyLoadBalancer lb = Lbs.builder(t).build()) {
+            InetSocketAddress vip = startUdp(lb, udp("rr", a, b, c));
+            List<UdpClient> list = new ArrayList<>();
+            Map<InetSocketAddress, String> serverOf = new HashMap<>();
+            long inBytes = 0;
+            long outBytes = 0;
+            try {
+                for (int i = 0; i < clients; i++) {
+                    list.add(new UdpClient());
+                }
+                for (int r = 0; r < rounds; r++) {
+                    for (int i = 0; i < clients; i++) {
+                        UdpClient cl = list.get(i);
+                        String q = "query " + i + " round " + r + " from " + cl.address().getPort();
+                        UdpClient.Reply reply = cl.ask(vip, q);
+                        assertEquals(vip, reply.from(), "replies come from the virtual address and port");
+                        assertTrue(reply.text().endsWith("|" + q), reply.text());
+                        String prev = serverOf.putIfAbsent(cl.address(), reply.server());
+                        if (prev != null) {
+                            assertEquals(prev, reply.server(), "a flow's later datagrams follow its first");
+                        }
+                        inBytes += q.length();
+                        outBytes += reply.text().length();
+                    }
+                }
+                List<ConnectionStatus> flows = lb.connections();
+                assertEquals(clients, flows.size(), flows::toString);
+                Set<InetSocketAddress> seen = new HashSet<>();
+                for (ConnectionStatus f : flows) {
+                    assertEquals("UDP", f.state());
+                    assertEquals(vip, f.virtual());
+                    assertTrue(seen.add(f.client()), "one entry per client: " + f);
+                    assertTrue(serverOf.containsKey(f.client()), f.toString());
+                }
+                assertEquals(clients, lb.stats().udpFlows());
+                ServiceStatus s = lb.service(ServiceId.udp(vip)).orElseThrow();
+                int inactive = 0;
+                for (RealServerStatus rs : s.realServers()) {
+                    assertEquals(0, rs.activeConnections(), "UDP flows are never active");
+                    assertEquals(clients / 3, rs.inactiveConnections(), "rr: a third each");
+                    inactive += rs.inactiveConnections();
+                }
+                assertEquals(clients, inactive);
+                Stats st = s.stats();
+                assertEquals(clients, st.connections());
+                assertEquals((long) clients * rounds, st.inPackets());
+                assertEquals((long) clients * rounds, st.outPackets());
+                assertEquals(inBytes, st.inBytes());
+                assertEquals(outBytes, st.outBytes());
+            } finally {
+                list.forEach(UdpClient::close);
+            }
+            assertEquals(List.of(), a.errors());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(TRANSPORTS)
+    void flowsExpireAfterTheUdpTimeout_andTheirSocketsClose(Transport t) throws Exception {
+        try (UdpBackend a = new UdpBackend("a"); UdpBackend b = new UdpBackend("b");
+                NettyLoadBalancer lb = Lbs.builder(t).build(); UdpClient cl = new UdpClient()) {
+            lb.setTimeouts(Timeouts.ofSeconds(0, 0, 1));
+            InetSocketAddress vip = startUdp(lb, udp("rr", a, b));
+            String first = cl.ask(vip, "one").server();
+            assertEquals(1, lb.connections().size());
+            assertEquals(1, lb.stats().udpFlows());
+            Lbs.await(() -> lb.connections().isEmpty() && lb.stats().udpFlows() == 0, Duration.ofSeconds(5),
+                    () -> "flow still there: " + lb.connections() + " " + lb.stats());
+            // The same client again is a new flow, scheduled anew (rr: the other server).
+            String second = cl.ask(vip, "two").server();
+            assertTrue(!first.equals(second), first + " then " + second);
+            assertEquals(2, lb.service(ServiceId.udp(vip)).orElseThrow().stats().connections());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(TRANSPORTS)
+    void anyNumberOfRepliesPerRequest_allReachTheClient(Transport t) throws Exception {
+        UdpBackend.Handler three = (req, from) -> List.of("r1".getBytes(StandardCharsets.UTF_8),
+                "r2".getBytes(StandardCharsets.UTF_8), "r3".getBytes(StandardCharsets.UTF_8));
+        try (UdpBackend a = new UdpBackend("a", 0, three); NettyLoadBalancer lb = Lbs.builder(t).build();
+                UdpClient cl = new UdpClient()) {
+            InetSocketAddress vip = startUdp(lb, udp("rr", a));
+            for (int i = 0; i < 5; i++) {
+                cl.send(vip, "q" + i);
+                for (int r = 1; r <= 3; r++) {
+                    UdpClient.Reply reply = cl.receive(5000);
+                    assertNotNull(reply, "reply " + r + " to q" + i);
+                    assertEquals("r" + r, reply.text());
+                    assertEquals(vip, reply.from());
+                }
+            }
+            assertNull(cl.receive(200), "nothing more");
+            Stats st = lb.services().get(0).stats();
+            assertEquals(new Stats(1, 5, 15, 10, 30), st);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(TRANSPORTS)
+    void onePacket_spreadsOneClientsDatagrams_andRepliesComeBack(Transport t) throws Exception {
+        try (UdpBackend a = new UdpBackend("a"); UdpBackend b = new UdpBackend("b"); UdpBackend c = new UdpBackend("c");
+                NettyLoadBalancer lb = Lbs.builder(t).build(); UdpClient cl = new UdpClient()) {
+            lb.setTimeouts(Timeouts.ofSeconds(0, 0, 1));
+            InetSocketAddress vip = startUdp(lb, udp("rr", a, b, c).onePacket());
+            Map<String, Integer> counts = new HashMap<>();
+            List<String> order = new ArrayList<>();
+            long in = 0;
+            long out = 0;
+            for (int i = 0; i < 30; i++) {
+                UdpClient.Reply r = cl.ask(vip, "d" + i);
+                assertEquals(vip, r.from());
+                counts.merge(r.server(), 1, Integer::sum);
+                order.add(r.server());
+                in += ("d" + i).length();
+                out += r.text().length();
+            }
+            assertEquals(Map.of("a", 10, "b", 10, "c", 10), counts, "rr over every datagram of one client");
+            for (int i = 3; i < 30; i++) {
+                assertEquals(order.get(i - 3), order.get(i), "round robin: " + order);
+            }
+            assertEquals(List.of(), lb.connections(), "one-packet datagrams keep no entry");
+            assertEquals(new Stats(30, 30, 30, in, out), lb.services().get(0).stats());
+            assertEquals(1, lb.stats().udpFlows(), "one client, with a socket per server");
+            Lbs.await(() -> lb.stats().udpFlows() == 0, Duration.ofSeconds(5),
+                    () -> "the one-packet client's sockets outlive the udp timeout: " + lb.stats());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(TRANSPORTS)
+    void serverGoingAway_itsFlowsMoveOnTheirNextDatagram(Transport t) throws Exception {
+        try (UdpBackend a = new UdpBackend("a"); UdpBackend b = new UdpBackend("b");
+                NettyLoadBalancer lb = Lbs.builder(t).build()) {
+            List<InetSocketAddress> failed = new java.util.concurrent.CopyOnWriteArrayList<>();
+            lb.addListener(new io.jvs.api.LoadBalancerListener() {
+                @Override
+                public void connectFailed(ServiceId service, InetSocketAddress server) {
+                    failed.add(server);
+                }
+            });
+            InetSocketAddress vip = startUdp(lb, udp("rr", a, b));
+            List<UdpClient> clients = new ArrayList<>();
+            try {
+                List<UdpClient> onA = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                    UdpClient cl = new UdpClient();
+                    clients.add(cl);
+                    if (cl.ask(vip, "hello " + i).server().equals("a")) {
+                        onA.add(cl);
+                    }
+                }
+                assertEquals(3, onA.size());
+                InetSocketAddress gone = a.address();
+                a.close(); // its port now answers ICMP port unreachable
+                for (UdpClient cl : onA) {
+                    UdpClient.Reply r = cl.askRetrying(vip, "again", 10, 300);
+                    assertEquals("b", r.server(), "moved to the server that is left");
+                    assertEquals("b", cl.ask(vip, "and again").server(), "and stays there");
+                }
+                assertTrue(failed.size() >= 3 && failed.stream().allMatch(gone::equals), failed.toString());
+                assertTrue(lb.stats().connectFailures() >= 3, lb.stats().toString());
+                for (ConnectionStatus c : lb.connections()) {
+                    assertEquals(b.address(), c.destination(), "every flow is on b now: " + c);
+                }
+                assertEquals(6, lb.connections().size(), "still one entry per client");
+            } finally {
+                clients.forEach(UdpClient::close);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(TRANSPORTS)
+    void persistence_aClientsFlowsAndOnePacketDatagramsStayOnItsServer(Transport t) throws Exception {
+        try (UdpBackend a = new UdpBackend("a"); UdpBackend b = new UdpBackend("b"); UdpBackend c = new UdpBackend("c");
+                NettyLoadBalancer lb = Lbs.builder(t).build()) {
+            InetSocketAddress vip = startUdp(lb, udp("rr", a, b, c).persistence(Duration.ofSeconds(60)));
+            InetSocketAddress vip2 = startUdp(lb, udp("rr", a, b, c).persistence(Duration.ofSeconds(60))
+                    .onePacket());
+            Map<String, Set<String>> serversByIp = new HashMap<>();
+            for (String ip : List.of("127.0.0.1", "127.0.0.2", "127.0.0.3")) {
+                for (int i = 0; i < 4; i++) { // four source ports each: four flows
+                    try (UdpClient cl = new UdpClient(java.net.InetAddress.getByName(ip))) {
+                        serversByIp.computeIfAbsent(ip, k -> new HashSet<>()).add(cl.ask(vip, "x").server());
+                        for (int k = 0; k < 3; k++) { // one-packet: every datagram scheduled, the template holds
+                            serversByIp.get(ip).add(cl.ask(vip2, "y" + k).server());
+                        }
+                    }
+                }
+            }
+            Set<String> all = new HashSet<>();
+            for (Map.Entry<String, Set<String>> e : serversByIp.entrySet()) {
+                assertEquals(1, e.getValue().size(), "one server for every flow of " + e.getKey() + ": " + serversByIp);
+                all.addAll(e.getValue());
+            }
+            assertEquals(Set.of("a", "b", "c"), all, "rr placed the three clients' templates on three servers");
+            ServiceStatus s = lb.service(ServiceId.udp(vip)).orElseThrow();
+            assertEquals(3, s.realServers().stream().mapToInt(RealServerStatus::persistentConnections).sum());
+            assertEquals(12, s.realServers().stream().mapToInt(RealServerStatus::inactiveConnections).sum());
+            long templates = lb.connections().stream().filter(ConnectionStatus::template).count();
+            assertEquals(6, templates, "a template per client address and service");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(TRANSPORTS)
+    void longDatagrams_areDroppedAndCounted_neverCutShort(Transport t) throws Exception {
+        UdpBackend.Handler answer = (req, from) -> List.of(new byte[req.length == 100 ? 600 : 10]);
+        try (UdpBackend a = new UdpBackend("a", 0, answer);
+                NettyLoadBalancer lb = Lbs.builder(t).maxDatagramSize(512).build(); UdpClient cl = new UdpClient()) {
+            InetSocketAddress vip = startUdp(lb, udp("rr", a));
+            cl.send(vip, new byte[513]);
+            assertNull(cl.receive(300), "too long: dropped");
+            cl.send(vip, new byte[512]);
+            assertNotNull(cl.receive(5000), "the longest allowed");
+            cl.send(vip, new byte[100]); // answered with 600 bytes: dropped on the way back
+            assertNull(cl.receive(300));
+            assertEquals(2, lb.stats().udpOversized(), lb.stats().toString());
+            assertEquals(2, a.received());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(TRANSPORTS)
+    void configurationChanges_leaveFlowsOnTheirServers_deletedServerDropsItsFlowsDatagrams(Transport t)
+            throws Exception {
+        try (UdpBackend a = new UdpBackend("a"); UdpBackend b = new UdpBackend("b");
+                NettyLoadBalancer lb = Lbs.builder(t).build()) {
+            InetSocketAddress vip = startUdp(lb, udp("rr", a, b));
+            ServiceId id = ServiceId.udp(vip);
+            List<UdpClient> clients = new ArrayList<>();
+            try {
+                Map<UdpClient, String> placed = new HashMap<>();
+                for (int i = 0; i < 4; i++) {
+                    UdpClient cl = new UdpClient();
+                    clients.add(cl);
+                    placed.put(cl, cl.ask(vip, "first").server());
+                }
+                lb.update(VirtualService.udp(vip).scheduler("wlc").realServer(RealServer.of(a.address()).withWeight(5))
+                        .realServer(RealServer.of(b.address()).withWeight(0)).build());
+                for (UdpClient cl : clients) {
+                    assertEquals(placed.get(cl), cl.ask(vip, "after -E and -e").server());
+                }
+                lb.removeRealServer(id, a.address());
+                long dropsBefore = lb.stats().noDestination();
+                for (UdpClient cl : clients) {
+                    if (placed.get(cl).equals("a")) {
+                        cl.send(vip, "a is deleted");
+                        assertNull(cl.receive(300), "IPVS drops a deleted server's flows' datagrams until they expire");
+                    } else {
+                        assertEquals("b", cl.ask(vip, "b is quiesced, its flows go on").server());
+                    }
+                }
+                assertEquals(dropsBefore + 2, lb.stats().noDestination());
+            } finally {
+                clients.forEach(UdpClient::close);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(TRANSPORTS)
+    void serviceStopped_flowsEnd_entriesStay(Transport t) throws Exception {
+        try (UdpBackend a = new UdpBackend("a"); NettyLoadBalancer lb = Lbs.builder(t).build();
+                UdpClient cl = new UdpClient()) {
+            InetSocketAddress vip = startUdp(lb, udp("rr", a));
+            cl.ask(vip, "x");
+            assertEquals(1, lb.stats().udpFlows());
+            lb.stop(ServiceId.udp(vip)).get(10, TimeUnit.SECONDS);
+            Lbs.await(() -> lb.stats().udpFlows() == 0, Duration.ofSeconds(5), lb.stats()::toString);
+            assertEquals(1, lb.connections().size(), "the entry lingers until its timeout, as in IPVS");
+            cl.send(vip, "y");
+            assertNull(cl.receive(300), "nobody listens any more");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"wrr", "sh"})
+    void schedulersChooseForUdpFlowsAsForTcpConnections(String scheduler) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.jvs.api.Scheduler.Factory.find(scheduler).isPresent(),
+                "scheduler " + scheduler + " is not registered here");
+        int[] weights = {3, 2, 1};
+        List<Backend> tcp = new ArrayList<>();
+        List<UdpBackend> udp = new ArrayList<>();
+        try (NettyLoadBalancer lb = Lbs.builder(Lbs.transports().findFirst().orElseThrow()).build()) {
+            VirtualService.Builder t = VirtualService.tcp("127.0.0.1", Net.freePort()).scheduler(scheduler);
+            VirtualService.Builder u = VirtualService.udp("127.0.0.1", UdpBackend.freePort()).scheduler(scheduler);
+            for (int i = 0; i < 3; i++) {
+                String name = "s" + i;
+                Backend b = new Backend(sock -> sock.getOutputStream().write((name + "|").getBytes(StandardCharsets.UTF_8)));
+                tcp.add(b);
+                UdpBackend ub = new UdpBackend(name);
+                udp.add(ub);
+                t.realServer(RealServer.of(b.address()).withWeight(weights[i]));
+                u.realServer(RealServer.of(ub.address()).withWeight(weights[i]));
+            }
+            int tcpPort = Lbs.start(lb, t.build());
+            InetSocketAddress vip = startUdp(lb, u);
+            List<String> byTcp = new ArrayList<>();
+            List<String> byUdp = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                java.net.InetAddress from = java.net.InetAddress.getByName("127.0.0." + (10 + i % 20));
+                try (java.net.Socket s = Net.connect(from, tcpPort)) {
+                    String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    byTcp.add(answer.substring(0, answer.indexOf('|')));
+                }
+                try (UdpClient cl = new UdpClient(from)) {
+                    byUdp.add(cl.ask(vip, "which").server());
+                }
+            }
+            assertEquals(byTcp, byUdp, "the same choices, connection by connection and flow by flow");
+            if (scheduler.equals("wrr")) {
+                assertEquals(30, byUdp.stream().filter("s0"::equals).count());
+                assertEquals(20, byUdp.stream().filter("s1"::equals).count());
+                assertEquals(10, byUdp.stream().filter("s2"::equals).count());
+            }
+        } finally {
+            for (Backend b : tcp) {
+                b.close();
+            }
+            udp.forEach(UdpBackend::close);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(TRANSPORTS)
+    void dataPathFlowLimit_newClientsDroppedAndCounted_othersServed(Transport t) throws Exception {
+        try (UdpBackend a = new UdpBackend("a"); NettyLoadBalancer lb = Lbs.builder(t).maxUdpFlows(3).build()) {
+            InetSocketAddress vip = startUdp(lb, udp("rr", a));
+            List<UdpClient> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < 5; i++) {
+                    clients.add(new UdpClient());
+                }
+                for (int i = 0; i < 3; i++) {
+                    clients.get(i).ask(vip, "in");
+                }
+                for (int i = 3; i < 5; i++) {
+                    clients.get(i).send(vip, "out");
+                    assertNull(clients.get(i).receive(300), "over the limit: dropped");
+                }
+                assertEquals(2, lb.stats().udpFlowLimitDrops());
+                assertEquals(3, lb.stats().udpFlows());
+                assertEquals(3, lb.connections().size(), "no entry for a dropped client");
+                assertEquals("a|again", clients.get(0).ask(vip, "again").text(), "existing flows go on");
+            } finally {
+                clients.forEach(UdpClient::close);
+            }
+        }
+    }
+}

@@ -5,14 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jvs.api.Cidr;
 import io.jvs.api.ConnectionStatus;
 import io.jvs.api.RealServer;
 import io.jvs.api.RealServerStatus;
+import io.jvs.api.ServiceDefenceStatus;
 import io.jvs.api.ServiceId;
 import io.jvs.api.ServiceStatus;
+import io.jvs.api.SourceLimit;
 import io.jvs.api.Stats;
 import io.jvs.api.Timeouts;
 import io.jvs.api.VirtualService;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -403,5 +407,62 @@ class UdpTest {
                 clients.forEach(UdpClient::close);
             }
         }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(TRANSPORTS)
+    void deniedNetwork_datagramsDroppedAndCounted_neverReachTheRealServer(Transport t) throws Exception {
+        try (UdpBackend a = new UdpBackend("a"); NettyLoadBalancer lb = Lbs.builder(t).build()) {
+            InetSocketAddress vip = startUdp(lb, udp("rr", a).allow(List.of(Cidr.parse("127.0.0.0/8")))
+                    .deny(List.of(Cidr.parse("127.0.0.3/32"))));
+            try (UdpClient denied = new UdpClient(InetAddress.getByName("127.0.0.3"));
+                    UdpClient allowed = new UdpClient(InetAddress.getByName("127.0.0.2"))) {
+                for (int i = 0; i < 5; i++) {
+                    denied.send(vip, "denied " + i);
+                }
+                assertNull(denied.receive(300), "a denied client gets no answer");
+                Lbs.await(() -> defences(lb).denied() == 5, Duration.ofSeconds(5), () -> defences(lb).toString());
+                assertEquals(0, a.received(), "the real server never saw a denied datagram");
+                assertEquals(List.of(), lb.connections(), "no flow for a denied client");
+                assertEquals("a|hello", allowed.ask(vip, "hello").text(), "an allowed client is relayed");
+                assertEquals(1, a.received());
+                assertEquals(5, defences(lb).denied(), "the allowed datagram was not counted");
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(TRANSPORTS)
+    void perSourceLimit_countsFlows_aSourcesExtraPortsAreDropped(Transport t) throws Exception {
+        try (UdpBackend a = new UdpBackend("a"); NettyLoadBalancer lb = Lbs.builder(t).build()) {
+            InetSocketAddress vip = startUdp(lb, udp("rr", a).sourceLimit(SourceLimit.maxConnections(3)));
+            List<UdpClient> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < 6; i++) {
+                    clients.add(new UdpClient(InetAddress.getByName("127.0.0.5")));
+                }
+                for (int i = 0; i < 3; i++) {
+                    assertEquals("a|in " + i, clients.get(i).ask(vip, "in " + i).text());
+                }
+                for (int i = 3; i < 6; i++) {
+                    clients.get(i).send(vip, "over " + i);
+                    assertNull(clients.get(i).receive(300), "the source's fourth flow is dropped");
+                }
+                Lbs.await(() -> defences(lb).sourceConnectionsRefused() == 3, Duration.ofSeconds(5),
+                        () -> defences(lb).toString());
+                assertEquals(3, a.received());
+                assertEquals(3, lb.connections().size());
+                try (UdpClient other = new UdpClient(InetAddress.getByName("127.0.0.6"))) {
+                    assertEquals("a|other", other.ask(vip, "other").text(), "another source has its own count");
+                }
+                assertEquals("a|again", clients.get(0).ask(vip, "again").text(), "existing flows go on");
+            } finally {
+                clients.forEach(UdpClient::close);
+            }
+        }
+    }
+
+    private static ServiceDefenceStatus defences(NettyLoadBalancer lb) {
+        return lb.defences().services().get(0);
     }
 }

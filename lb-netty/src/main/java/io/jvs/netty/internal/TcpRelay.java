@@ -8,13 +8,14 @@ import io.jvs.core.Connection;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
@@ -53,8 +54,11 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Endings: a FIN from either side is forwarded as a FIN once everything before it was written, while the other
  * direction keeps flowing (half-close; both legs allow half-closure); the relay closes both legs once both
- * directions have ended. A reset or an I/O error on one leg resets the other ({@code SO_LINGER 0}). The
- * {@link Connection} hears of every event: backend connected, client FIN, server FIN, reset, closed.
+ * directions have ended. Once a leg has been sent a FIN it no longer allows half-closure, so the FIN that ends the
+ * connection makes the transport close that leg (one {@code shutdown(SHUT_RD)}, failing with ENOTCONN, and an
+ * exception fewer per connection), and the relay closes the other leg once flushed, which forwards the FIN. A reset
+ * or an I/O error on one leg resets the other ({@code SO_LINGER 0}). The {@link Connection} hears of every event:
+ * backend connected, client FIN, server FIN, reset, closed.
  *
  * <p>A workaround for Netty 4.2.18's epoll transport (still in 4.2.20's classes): once a socket's input has ended
  * and it has nothing to write, Netty removes it from epoll (EPOLL_CTL_DEL) but keeps treating it as registered, so
@@ -232,7 +236,7 @@ final class TcpRelay implements Connection.Closer {
         attempts++;
         SocketChannel ch;
         try {
-            ch = dataPath.transports().newSocketChannel();
+            ch = dataPath.transports().newSocketChannel(conn.destinationAddress());
         } catch (ChannelException e) {
             if (NettyDataPath.isOutOfFiles(e)) {
                 dataPath.outOfFiles(e);
@@ -467,12 +471,19 @@ final class TcpRelay implements Connection.Closer {
     }
 
     /** One leg's handler: relays what it reads to the other leg. */
-    private final class Leg extends ChannelInboundHandlerAdapter {
+    private final class Leg extends ChannelDuplexHandler {
         private final boolean fromClient;
         /** Whether buffers were written to the peer since its last flush. */
         private boolean unflushed;
         /** Whether this leg's socket is being registered again with its event loop (see {@link #rearm()}). */
         boolean rearming;
+        /**
+         * Whether this leg was sent a FIN and so no longer allows half-closure: its own FIN, the connection's last,
+         * makes the transport close it at once, which {@link #channelInactive} reports as that FIN.
+         */
+        private boolean finClosesLeg;
+        /** Whether the relay asked for this leg to be closed (the transport's close on a FIN does not pass here). */
+        private boolean closeRequested;
 
         Leg(boolean fromClient) {
             this.fromClient = fromClient;
@@ -648,15 +659,36 @@ final class TcpRelay implements Connection.Closer {
                     if (toServerShut && toClientShut) {
                         client.close();
                         server.close();
+                    } else if (s.isSuccess() && peer.isActive() && !((DuplexChannel) peer).isInputShutdown()) {
+                        // The peer's FIN will end the connection: let the transport close the peer when it comes
+                        // rather than shut its input down (a shutdown(SHUT_RD) that fails with ENOTCONN, and an
+                        // exception, per connection) and have us shut the other leg's output before closing both.
+                        peer.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
+                        peerLeg().finClosesLeg = true;
                     }
                 });
             });
         }
 
         @Override
+        public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+            closeRequested = true;
+            ctx.close(promise);
+        }
+
+        @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            // This leg closed without both directions ending (we closed it, or the socket went away): let the
-            // other leg deliver what it has, then close it too.
+            if (finClosesLeg && !closeRequested && !aborted && !finished && conn != null) {
+                // The transport closed this leg on its FIN, the last direction ending (see forwardFin): the other
+                // leg's input has ended already, so closing it once flushed forwards this FIN.
+                if (fromClient) {
+                    conn.onClientFin();
+                } else {
+                    conn.onServerFin();
+                }
+            }
+            // This leg closed without both directions ending (we closed it, or the socket went away), or on its last
+            // FIN: let the other leg deliver what it has, then close it too.
             Channel peer = peer();
             if (peer != null && peer.isActive() && !aborted) {
                 closeOnFlush(peer);

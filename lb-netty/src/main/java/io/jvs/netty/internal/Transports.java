@@ -30,8 +30,10 @@ import io.netty.channel.uring.IoUringSocketChannel;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.spi.SelectorProvider;
 
 /**
  * The Netty classes and socket options of one transport, chosen once when the load balancer is built.
@@ -136,6 +138,25 @@ public final class Transports {
      * @throws io.netty.channel.ChannelException if no socket can be created (for example, out of file descriptors)
      */
     public SocketChannel newSocketChannel() {
+        return socketChannels.newChannel();
+    }
+
+    /**
+     * A new, unregistered client channel for a connection to {@code remote}: of the IPv4 family for an IPv4
+     * address where the transport lets us choose (epoll, NIO), which spares the {@code IPV6_V6ONLY} system call a
+     * dual-stack socket costs per connection; otherwise as {@link #newSocketChannel()}.
+     *
+     * @throws io.netty.channel.ChannelException if no socket can be created (for example, out of file descriptors)
+     */
+    public SocketChannel newSocketChannel(InetSocketAddress remote) {
+        if (remote.getAddress() instanceof Inet4Address) {
+            if (transport == Transport.EPOLL) {
+                return new EpollSocketChannel(SocketProtocolFamily.INET);
+            }
+            if (transport == Transport.NIO) {
+                return new NioSocketChannel(SelectorProvider.provider(), SocketProtocolFamily.INET);
+            }
+        }
         return socketChannels.newChannel();
     }
 

@@ -650,7 +650,7 @@ final class TcpRelay implements Connection.Closer {
                     failed(w.cause());
                     return;
                 }
-                ((DuplexChannel) peer).shutdownOutput().addListener((ChannelFutureListener) s -> {
+                dataPath.transports().shutdownOutput((DuplexChannel) peer).addListener((ChannelFutureListener) s -> {
                     if (fromClient) {
                         toServerShut = true;
                     } else {

@@ -3,6 +3,7 @@ package io.jvs.netty.internal;
 import io.jvs.netty.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
@@ -14,12 +15,14 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.UnixChannel;
 import io.netty.channel.unix.UnixChannelOption;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringChannelOption;
@@ -139,6 +142,25 @@ public final class Transports {
      */
     public SocketChannel newSocketChannel() {
         return socketChannels.newChannel();
+    }
+
+    /**
+     * Sends a FIN on {@code ch} ({@code shutdown(SHUT_WR)}), whose outbound buffer must be empty. On epoll this calls
+     * the socket directly: Netty's {@code shutdownOutput()} creates an exception with a stack trace every time (the
+     * cause it would give writes still pending), which cost about 3 % of the CPU of a proxied short connection. The
+     * channel still sees its output as shut down ({@code isOutputShutdown()} reads the socket's state).
+     */
+    public ChannelFuture shutdownOutput(DuplexChannel ch) {
+        if (transport == Transport.EPOLL && ch instanceof UnixChannel
+                && ((UnixChannel) ch).fd() instanceof io.netty.channel.unix.Socket) {
+            try {
+                ((io.netty.channel.unix.Socket) ((UnixChannel) ch).fd()).shutdown(false, true);
+                return ch.newSucceededFuture();
+            } catch (IOException e) {
+                return ch.newFailedFuture(e);
+            }
+        }
+        return ch.shutdownOutput();
     }
 
     /**

@@ -61,16 +61,7 @@ class DaemonProcessTest {
 
     /** Runs jvsadm with {@code env} added to its environment. */
     private String[] jvsadm(java.util.Map<String, String> env, String stdin, String... args) throws Exception {
-        ProcessBuilder pb = Jvm.java("io.jvs.examples.jvsadm.Jvsadm", args);
-        pb.environment().remove("JVS_ADMIN_TOKEN");
-        pb.environment().remove("JVS_ADMIN_TOKEN_FILE");
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-        p.getOutputStream().close();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "jvsadm " + String.join(" ", args) + " did not finish");
-        return new String[] {new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
-            new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8), Integer.toString(p.exitValue())};
+        return Jvm.jvsadm(env, stdin, args);
     }
 
     @Test

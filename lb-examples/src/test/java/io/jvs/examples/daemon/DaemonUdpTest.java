@@ -79,14 +79,7 @@ class DaemonUdpTest {
     }
 
     private String[] jvsadm(Path socket, String stdin, String... args) throws Exception {
-        ProcessBuilder pb = Jvm.java("io.jvs.examples.jvsadm.Jvsadm", args);
-        pb.environment().put("JVS_ADMIN", socket.toString());
-        Process p = pb.start();
-        p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-        p.getOutputStream().close();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "jvsadm " + String.join(" ", args) + " did not finish");
-        return new String[] {new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
-            new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8), Integer.toString(p.exitValue())};
+        return Jvm.jvsadm(java.util.Map.of("JVS_ADMIN", socket.toString()), stdin, args);
     }
 
     @Test

@@ -478,7 +478,9 @@ final class ConnectionEntry implements Connection, Flow {
             tried = new ArrayList<>(2);
         }
         tried.add(failed);
-        DestinationEntry next = service.reschedule(this, failed, tried);
+        // The server's service now: the one this entry was placed in, or the one it was revived into after that
+        // service was deleted and added again (which is running, and has the other servers).
+        DestinationEntry next = failed.serviceEntry().reschedule(this, failed, tried);
         if (next != null) {
             synchronized (service.table.lock(hash)) {
                 if (isDead()) {
@@ -594,7 +596,7 @@ final class ConnectionEntry implements Connection, Flow {
     public void countInbound(int bytes) {
         DestinationEntry d = dest;
         if (d.isAvailable()) {
-            service.stats().inbound(bytes);
+            d.serviceEntry().stats().inbound(bytes); // IPVS: cp->dest->svc, the running service after a revival
             d.stats().inbound(bytes);
         }
         packet(TcpStates.INPUT);
@@ -604,7 +606,7 @@ final class ConnectionEntry implements Connection, Flow {
     public void countOutbound(int bytes) {
         DestinationEntry d = dest;
         if (d.isAvailable()) {
-            service.stats().outbound(bytes);
+            d.serviceEntry().stats().outbound(bytes);
             d.stats().outbound(bytes);
         }
         packet(TcpStates.OUTPUT);

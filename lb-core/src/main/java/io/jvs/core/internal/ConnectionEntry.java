@@ -477,7 +477,9 @@ final class ConnectionEntry implements Connection, Flow {
         if (tried == null) {
             tried = new ArrayList<>(2);
         }
-        tried.add(failed);
+        if (!tried.contains(failed)) { // a UDP flow's server may refuse every datagram: remember it once
+            tried.add(failed);
+        }
         // The server's service now: the one this entry was placed in, or the one it was revived into after that
         // service was deleted and added again (which is running, and has the other servers).
         DestinationEntry next = failed.serviceEntry().reschedule(this, failed, tried);

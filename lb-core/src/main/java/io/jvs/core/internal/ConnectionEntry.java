@@ -477,8 +477,12 @@ final class ConnectionEntry implements Connection, Flow {
         if (tried == null) {
             tried = new ArrayList<>(2);
         }
-        tried.add(failed);
-        DestinationEntry next = service.reschedule(this, failed, tried);
+        if (!tried.contains(failed)) { // a UDP flow's server may refuse every datagram: remember it once
+            tried.add(failed);
+        }
+        // The server's service now: the one this entry was placed in, or the one it was revived into after that
+        // service was deleted and added again (which is running, and has the other servers).
+        DestinationEntry next = failed.serviceEntry().reschedule(this, failed, tried);
         if (next != null) {
             synchronized (service.table.lock(hash)) {
                 if (isDead()) {
@@ -594,7 +598,7 @@ final class ConnectionEntry implements Connection, Flow {
     public void countInbound(int bytes) {
         DestinationEntry d = dest;
         if (d.isAvailable()) {
-            service.stats().inbound(bytes);
+            d.serviceEntry().stats().inbound(bytes); // IPVS: cp->dest->svc, the running service after a revival
             d.stats().inbound(bytes);
         }
         packet(TcpStates.INPUT);
@@ -604,7 +608,7 @@ final class ConnectionEntry implements Connection, Flow {
     public void countOutbound(int bytes) {
         DestinationEntry d = dest;
         if (d.isAvailable()) {
-            service.stats().outbound(bytes);
+            d.serviceEntry().stats().outbound(bytes);
             d.stats().outbound(bytes);
         }
         packet(TcpStates.OUTPUT);

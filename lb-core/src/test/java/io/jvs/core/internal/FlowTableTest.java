@@ -136,6 +136,27 @@ class FlowTableTest {
     }
 
     @Test
+    void udp_serverThatKeepsRefusing_theFlowsMemoryOfTriedServersStaysBounded() throws Exception {
+        try (Fixture f = new Fixture()) {
+            ServiceBinding b = f.start(VirtualService.udp(DNS).scheduler("rr").realServer(RealServer.of(RS1))
+                    .realServer(RealServer.of(RS2)).build());
+            Connection c = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            assertTrue(c.reschedule());
+            for (int i = 0; i < 10_000; i++) { // every datagram of a chatty client gets an ICMP unreachable
+                assertTrue(!c.reschedule(), "both failed: the flow stays where it is");
+            }
+            java.lang.reflect.Field tried = ConnectionEntry.class.getDeclaredField("tried");
+            tried.setAccessible(true);
+            assertEquals(2, ((List<?>) tried.get(c)).size(), "each failed server remembered once");
+            long failures = 0;
+            for (DestinationEntry d : ((DestinationEntry) c.destination()).serviceEntry().destinations()) {
+                failures += d.connectFailures();
+            }
+            assertEquals(10_001, failures, "yet every failure counted");
+        }
+    }
+
+    @Test
     void onePacket_rescheduleOnlyCountsTheFailure() {
         try (Fixture f = new Fixture()) {
             ServiceBinding b = f.start(VirtualService.udp(DNS).scheduler("rr").onePacket()

@@ -109,9 +109,12 @@ final class UdpListener extends ChannelInboundHandlerAdapter {
             return;
         }
         // The flow's entry expired (its closer is on its way) or the service turned one-packet scheduling on or off:
-        // this flow ends, and a new one takes its place, its slot and the connection just found.
+        // this flow ends, and a new one takes its place, its slot and the connection just found. If the director
+        // expired the entry inside open() (expireNodestConn, on this thread), the closer already ended the flow and
+        // gave its slot back: the new flow must take a slot of its own.
+        boolean slotHeld = !f.isClosed();
         f.closeNow(false);
-        place(client, data, true, c);
+        place(client, data, slotHeld, c);
     }
 
     /**

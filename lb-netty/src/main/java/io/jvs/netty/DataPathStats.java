@@ -30,7 +30,8 @@ package io.jvs.netty;
  * @param udpOversized datagrams dropped because they were longer than
  *     {@link NettyLoadBalancer.Builder#maxDatagramSize(int) maxDatagramSize} (in either direction)
  * @param udpDropped other datagrams dropped: a socket whose send buffer was full, no socket to be had (out of file
- *     descriptors or local ports); datagrams without a real server count in {@code noDestination}
+ *     descriptors or local ports), an empty datagram on a transport that cannot send one (epoll, NIO); datagrams
+ *     without a real server count in {@code noDestination}
  * @since 0.1
  */
 public record DataPathStats(long openConnections, long accepted, long noDestination, long serviceLimitHeld,

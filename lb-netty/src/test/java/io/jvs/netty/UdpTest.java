@@ -462,6 +462,31 @@ class UdpTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(TRANSPORTS)
+    void emptyDatagrams_relayedOnIoUring_droppedAndCountedElsewhere(Transport t) throws Exception {
+        UdpBackend.Handler empty = (req, from) -> List.of(new byte[0]);
+        try (UdpBackend a = new UdpBackend("a", 0, empty); NettyLoadBalancer lb = Lbs.builder(t).build();
+                UdpClient cl = new UdpClient()) {
+            InetSocketAddress vip = startUdp(lb, udp("rr", a));
+            cl.send(vip, new byte[0]);
+            if (lb.transport() == Transport.IO_URING) {
+                Lbs.await(() -> a.received() == 1, Duration.ofSeconds(5), () -> "server got " + a.received());
+                UdpClient.Reply r = cl.receive(3000);
+                assertNotNull(r, "the empty reply");
+                assertEquals("", r.text());
+                assertEquals(new Stats(1, 1, 1, 0, 0), lb.services().get(0).stats());
+            } else {
+                // Netty 4.2.18's epoll and NIO datagram channels take an empty write as done and send nothing.
+                Lbs.await(() -> lb.stats().udpDropped() == 1, Duration.ofSeconds(5), () -> lb.stats().toString());
+                assertNull(cl.receive(300));
+                assertEquals(0, a.received(), "never half-relayed");
+                assertEquals(List.of(), lb.connections(), "no flow for a datagram that cannot be relayed");
+                assertEquals(new Stats(0, 0, 0, 0, 0), lb.services().get(0).stats());
+            }
+        }
+    }
+
     private static ServiceDefenceStatus defences(NettyLoadBalancer lb) {
         return lb.defences().services().get(0);
     }

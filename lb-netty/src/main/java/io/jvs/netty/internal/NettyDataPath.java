@@ -182,6 +182,14 @@ public final class NettyDataPath implements DataPath {
         return sources;
     }
 
+    /**
+     * Whether the transport relays empty (zero-length) UDP datagrams: io_uring does; Netty 4.2.18's epoll and NIO
+     * datagram channels count an empty write as done without sending it (and epoll reads an empty reply as nothing).
+     */
+    boolean relaysEmptyDatagrams() {
+        return transports.transport() == Transport.IO_URING;
+    }
+
     /** Whether half-closed sockets must be re-armed before writing to them again (epoll; see {@link TcpRelay}). */
     boolean rearmHalfClosed() {
         return rearmHalfClosed;

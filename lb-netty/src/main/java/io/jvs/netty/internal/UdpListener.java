@@ -93,6 +93,11 @@ final class UdpListener extends ChannelInboundHandlerAdapter {
             data.release();
             return;
         }
+        if (!data.isReadable() && !dataPath.relaysEmptyDatagrams()) {
+            dataPath.udpDropped(); // the transport would count it sent and send nothing
+            data.release();
+            return;
+        }
         UdpFlow f = flows.get(client);
         if (f == null) {
             place(client, data, false, null);

@@ -201,6 +201,19 @@ public interface Connection {
     void onClosed();
 
     /**
+     * {@link #onClosed()} from the data path state {@code closer}, which may have been replaced meanwhile: only if
+     * {@code closer} is still the attached closer (atomically) is it detached and the connection closed; otherwise
+     * the connection now belongs to its new closer (a UDP flow formed on another event loop) and nothing changes.
+     *
+     * @since 0.1
+     */
+    default void onClosed(Closer closer) {
+        if (attached() == closer) {
+            onClosed();
+        }
+    }
+
+    /**
      * Counts one read of {@code bytes} relayed from the client to the real server (one packet, for statistics) and
      * re-arms the entry's timer. Allocates nothing and takes no lock.
      */

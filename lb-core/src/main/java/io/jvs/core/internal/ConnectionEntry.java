@@ -47,6 +47,7 @@ final class ConnectionEntry implements Connection, Flow {
     private static final VarHandle EXPIRES;
     private static final VarHandle CONTROLLED;
     private static final VarHandle SOURCES;
+    private static final VarHandle CLOSER;
     /** A UDP flow idle this long may be dropped when memory is short (IPVS {@code todrop_entry}: 60 s). */
     static final long DROP_IDLE_NANOS = 60_000_000_000L;
 
@@ -57,6 +58,7 @@ final class ConnectionEntry implements Connection, Flow {
             EXPIRES = l.findVarHandle(ConnectionEntry.class, "expiresAt", long.class);
             CONTROLLED = l.findVarHandle(ConnectionEntry.class, "controlled", int.class);
             SOURCES = l.findVarHandle(ConnectionEntry.class, "sources", SourceTable.class);
+            CLOSER = l.findVarHandle(ConnectionEntry.class, "closer", Closer.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -585,6 +587,17 @@ final class ConnectionEntry implements Connection, Flow {
     @Override
     public void onClosed() {
         closer = null;
+        closed();
+    }
+
+    @Override
+    public void onClosed(Closer expected) {
+        if (CLOSER.compareAndSet(this, expected, (Closer) null)) {
+            closed();
+        }
+    }
+
+    private void closed() {
         if (protocol == TCP) {
             releaseSource();
             int s = state();

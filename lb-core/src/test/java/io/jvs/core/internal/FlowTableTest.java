@@ -107,6 +107,23 @@ class FlowTableTest {
     }
 
     @Test
+    void onClosedFromAReplacedCloser_leavesTheNewOneAttached() {
+        try (Fixture f = new Fixture()) {
+            ServiceBinding b = f.start(VirtualService.udp(DNS).scheduler("rr").realServer(RealServer.of(RS1)).build());
+            Connection c = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            Fixture.RecordingCloser old = new Fixture.RecordingCloser();
+            Fixture.RecordingCloser current = new Fixture.RecordingCloser();
+            c.attach(old);
+            c.attach(current); // a flow formed on another event loop took the entry over
+            c.onClosed(old);
+            assertSame(current, c.attached(), "the old flow's end does not detach the new flow");
+            c.onClosed(current);
+            assertNull(c.attached());
+            assertEquals(1, f.connections().size(), "the entry stays until it expires");
+        }
+    }
+
+    @Test
     void udp_rescheduleAfterIcmpUnreachable_movesTheFlowAndCountsTheFailure() {
         try (Fixture f = new Fixture()) {
             ServiceBinding b = f.start(VirtualService.udp(DNS).scheduler("rr").realServer(RealServer.of(RS1))

@@ -256,7 +256,7 @@ final class UdpFlow implements Connection.Closer {
         }
         legCount = 0;
         if (conn != null) {
-            conn.onClosed();
+            conn.onClosed(this); // not if a flow on another listener took the entry over meanwhile
         }
         listener.dataPath.udpFlowEnded(releaseSlot ? listener.service : null);
     }

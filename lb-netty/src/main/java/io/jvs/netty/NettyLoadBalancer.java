@@ -190,7 +190,7 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
         /**
          * How many bytes one direction of a connection may hold in the director before the sender is paused; the
          * default is {@value #DEFAULT_RELAY_BUFFER}. A direction holds at most this plus one receive buffer (at most
-         * 64 KiB), however fast its sender and however slow its reader, so a connection costs at most about twice
+         * 32 KiB), however fast its sender and however slow its reader, so a connection costs at most about twice
          * that in the worst case, and far less while its reader keeps up.
          *
          * @throws IllegalArgumentException if it is not in 4096-67108864 (4 KiB to 64 MiB)

@@ -122,8 +122,6 @@ final class Backend implements Closeable {
 
     /** A port nothing listens on (bound and released). */
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
-            return s.getLocalPort();
-        }
+        return io.jvs.testing.Ports.tcp();
     }
 }

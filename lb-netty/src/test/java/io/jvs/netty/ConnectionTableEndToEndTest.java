@@ -200,9 +200,7 @@ class ConnectionTableEndToEndTest {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
-            return s.getLocalPort();
-        }
+        return io.jvs.testing.Ports.tcp();
     }
 
     /** Echoes every connection until the client's FIN, then closes its side. */

@@ -186,9 +186,7 @@ abstract class EndToEndTest {
     // ---- helpers
 
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
-            return s.getLocalPort();
-        }
+        return io.jvs.testing.Ports.tcp();
     }
 
     static Socket connect(InetSocketAddress a) throws IOException {

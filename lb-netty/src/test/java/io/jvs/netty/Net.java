@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -22,9 +21,7 @@ public final class Net {
 
     /** A port that was free a moment ago on 127.0.0.1 (the director binds it itself). */
     public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
-            return s.getLocalPort();
-        }
+        return io.jvs.testing.Ports.tcp();
     }
 
     /** A client connected to 127.0.0.1:{@code port}, whose reads give up after 20 seconds. */

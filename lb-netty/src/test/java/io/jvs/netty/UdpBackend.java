@@ -5,7 +5,6 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -116,9 +115,7 @@ public final class UdpBackend implements AutoCloseable {
     }
 
     /** A free UDP port on 127.0.0.1 a moment ago. */
-    public static int freePort() throws SocketException {
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            return s.getLocalPort();
-        }
+    public static int freePort() throws java.io.IOException {
+        return io.jvs.testing.Ports.udp();
     }
 }

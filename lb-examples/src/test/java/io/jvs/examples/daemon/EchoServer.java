@@ -79,9 +79,7 @@ final class EchoServer implements AutoCloseable {
 
     /** A free loopback port, reserved for a moment (the caller binds it right away). */
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        return io.jvs.testing.Ports.tcp();
     }
 
     /** Connects through {@code address}, sends {@code message} and returns the echo. */

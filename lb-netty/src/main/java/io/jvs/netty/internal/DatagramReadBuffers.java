@@ -9,8 +9,9 @@ import java.nio.ByteBuffer;
 /**
  * Datagram buffers of one size whose memory is reused: UDP reads take a buffer per read (a listener a batch buffer
  * with a slot per datagram of a {@code recvmmsg}, whose datagrams are copied out at once; a flow's socket one per
- * reply) and the relay one per datagram it sends on, and each is given back a moment later. Netty 4.2.18's allocators turned that pattern into fresh native memory for most
- * reads, allocated and zeroed, then left to the garbage collector (measured under load: the adaptive allocator
+ * reply) and the relay one per datagram it sends on, and each is given back a moment later. Netty 4.2.18's
+ * allocators turned that pattern into fresh native memory for most reads, allocated and zeroed, then left to the
+ * garbage collector (measured under load: the adaptive allocator
  * retired and reallocated its 128 KiB chunks, 250-600 MB of direct memory waiting for a GC, and 5 % of the CPU in
  * zeroing; the arena allocator's thread caches stop at 32 KiB and it frees a 4 MiB chunk whenever it empties). Here,
  * when the last datagram sliced from a buffer is released (on any thread), its memory returns to a bounded free list

@@ -10,7 +10,6 @@ import io.jvs.api.ForwardingMethod;
 import io.jvs.core.Director;
 import io.jvs.ipvsadm.internal.Restore;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -70,44 +69,11 @@ class RestorePropertyTest {
     }
 
     /** One to four edits: delete, insert junk, replace a word, duplicate, drop or swap a line, cut short. */
+    private static final io.jvs.testing.TextMutator MUTATOR =
+            new io.jvs.testing.TextMutator(" \t\n-:.,[]0123456789abcdefrtuwp", 12, VOCABULARY, 2);
+
     static String mutate(String text, Random r) {
-        String t = text;
-        for (int i = 1 + r.nextInt(4); i > 0; i--) {
-            int at = t.isEmpty() ? 0 : r.nextInt(t.length());
-            switch (r.nextInt(6)) {
-                case 0 -> t = t.substring(0, at) + t.substring(Math.min(t.length(), at + 1 + r.nextInt(12)));
-                case 1 -> {
-                    String junk = " \t\n-:.,[]0123456789abcdefrtuwp";
-                    StringBuilder sb = new StringBuilder();
-                    for (int k = r.nextInt(5); k >= 0; k--) {
-                        sb.append(junk.charAt(r.nextInt(junk.length())));
-                    }
-                    t = t.substring(0, at) + sb + t.substring(at);
-                }
-                case 2 -> {
-                    String[] words = t.split(" ", -1);
-                    words[r.nextInt(words.length)] = VOCABULARY.get(r.nextInt(VOCABULARY.size()));
-                    t = String.join(" ", words);
-                }
-                case 3, 4 -> {
-                    List<String> lines = new ArrayList<>(Arrays.asList(t.split("\n", -1)));
-                    int a = r.nextInt(lines.size());
-                    int b = r.nextInt(lines.size());
-                    if (r.nextBoolean() && lines.size() > 1) {
-                        lines.remove(a);
-                    } else if (r.nextBoolean()) {
-                        lines.add(b, lines.get(a));
-                    } else {
-                        String x = lines.get(a);
-                        lines.set(a, lines.get(b));
-                        lines.set(b, x);
-                    }
-                    t = String.join("\n", lines);
-                }
-                default -> t = t.substring(0, at);
-            }
-        }
-        return t;
+        return MUTATOR.mutate(text, r);
     }
 
     static String soup(Random r) {

@@ -13,8 +13,6 @@ import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -120,49 +118,10 @@ class KeepalivedConfigPropertyTest {
     }
 
     /** One to four edits: delete, insert, replace a word, duplicate or drop a line, swap lines, truncate. */
+    private static final io.jvs.testing.TextMutator MUTATOR =
+            new io.jvs.testing.TextMutator("{}\"'#!\\$ \n\t0123456789abcxyz.:-/", 40, VOCABULARY, 3);
+
     static String mutate(String text, Random r) {
-        String t = text;
-        int edits = 1 + r.nextInt(4);
-        for (int i = 0; i < edits; i++) {
-            int at = t.isEmpty() ? 0 : r.nextInt(t.length());
-            switch (r.nextInt(7)) {
-                case 0:
-                    t = t.substring(0, at) + t.substring(Math.min(t.length(), at + 1 + r.nextInt(40)));
-                    break;
-                case 1:
-                    String junk = "{}\"'#!\\$ \n\t0123456789abcxyz.:-/";
-                    StringBuilder sb = new StringBuilder();
-                    for (int k = r.nextInt(6); k >= 0; k--) {
-                        sb.append(junk.charAt(r.nextInt(junk.length())));
-                    }
-                    t = t.substring(0, at) + sb + t.substring(at);
-                    break;
-                case 2:
-                    String[] words = t.split(" ", -1);
-                    words[r.nextInt(words.length)] = VOCABULARY.get(r.nextInt(VOCABULARY.size()));
-                    t = String.join(" ", words);
-                    break;
-                case 3:
-                case 4:
-                case 5:
-                    List<String> lines = new ArrayList<>(Arrays.asList(t.split("\n", -1)));
-                    int a = r.nextInt(lines.size());
-                    int b = r.nextInt(lines.size());
-                    if (r.nextBoolean() && lines.size() > 1) {
-                        lines.remove(a);
-                    } else if (r.nextBoolean()) {
-                        lines.add(b, lines.get(a));
-                    } else {
-                        String x = lines.get(a);
-                        lines.set(a, lines.get(b));
-                        lines.set(b, x);
-                    }
-                    t = String.join("\n", lines);
-                    break;
-                default:
-                    t = t.substring(0, at);
-            }
-        }
-        return t;
+        return MUTATOR.mutate(text, r);
     }
 }

@@ -92,6 +92,9 @@ public final class NettyDataPath implements DataPath {
     private final Map<Key, List<Channel>> listeners = new ConcurrentHashMap<>();
     private final WriteBufferWaterMark waterMark;
     private final RecvByteBufAllocator recvAllocator;
+    /** The buffer of a UDP flow's socket: the longest datagram accepted plus one byte, and room for a PROXY header. */
+    private final int legBufferSize;
+    private final RecvByteBufAllocator legRecvAllocator;
     private final ByteBufAllocator allocator;
     private final SourceAddresses sources;
     private final boolean nat;
@@ -141,6 +144,8 @@ public final class NettyDataPath implements DataPath {
         int buffer = config.relayBuffer();
         this.waterMark = new WriteBufferWaterMark(buffer / 2, buffer);
         this.recvAllocator = new AdaptiveRecvByteBufAllocator(64, Math.min(2048, buffer), Math.min(MAX_READ, buffer));
+        this.legBufferSize = config.maxDatagramSize() + 1 + ProxyV2.MAX_LENGTH;
+        this.legRecvAllocator = new FixedRecvByteBufAllocator(legBufferSize);
         this.allocator = config.allocator() == null ? ByteBufAllocator.DEFAULT : config.allocator();
         this.sources = config.sourceAddresses().isEmpty() ? null : new SourceAddresses(config.sourceAddresses());
         this.natUnavailable = probeTransparent(transports);
@@ -219,24 +224,22 @@ public final class NettyDataPath implements DataPath {
      * Applies the settings every UDP socket toward a real server gets; it will live on {@code loop}. It reads each
      * reply into a buffer of {@link #udpBuffers}' size.
      */
-    void configureLeg(DatagramChannel ch, EventLoop loop, int slot) {
+    void configureLeg(DatagramChannel ch, EventLoop loop) {
         ChannelConfig c = ch.config();
-        ByteBufAllocator buffers = udpBuffers(loop, slot);
-        c.setAllocator(buffers);
-        c.setRecvByteBufAllocator(new FixedRecvByteBufAllocator(buffers instanceof DatagramReadBuffers
-                ? ((DatagramReadBuffers) buffers).size() : slot + ProxyV2.MAX_LENGTH));
+        c.setAllocator(udpBuffers(loop));
+        c.setRecvByteBufAllocator(legRecvAllocator);
         c.setWriteBufferWaterMark(waterMark);
     }
 
     /**
-     * The allocator of UDP flows' buffers on {@code loop}: reused memory of {@code slot} plus a PROXY header's bytes
-     * (so a reply, or a datagram with its header, fits one), or the configured allocator if one was set.
+     * The allocator of UDP flows' buffers on {@code loop}: reused memory of {@link #legBufferSize} bytes (so a reply, or
+     * a datagram with its PROXY header, fits one), or the configured allocator if one was set.
      */
-    ByteBufAllocator udpBuffers(EventLoop loop, int slot) {
+    ByteBufAllocator udpBuffers(EventLoop loop) {
         if (config.allocator() != null || !DatagramReadBuffers.available()) {
             return allocator;
         }
-        return loopStates.get(loop).udpBuffers(slot + ProxyV2.MAX_LENGTH, allocator);
+        return loopStates.get(loop).udpBuffers(legBufferSize, allocator);
     }
 
     /**
@@ -274,10 +277,6 @@ public final class NettyDataPath implements DataPath {
             t.setBindAddressNoPort((SocketChannel) ch);
         }
         return new InetSocketAddress(src, 0);
-    }
-
-    LoopState loopState(EventLoop loop) {
-        return loopStates.get(loop);
     }
 
     // ---- DataPath
@@ -504,11 +503,6 @@ public final class NettyDataPath implements DataPath {
                 udpFlows.get(), udpFlowLimitDrops.sum(), udpOversized.sum(), udpDropped.sum());
     }
 
-    /** Whether NAT forwarding (IP_TRANSPARENT) works here. */
-    public boolean natAvailable() {
-        return nat;
-    }
-
     // ---- accepting
 
     /**
@@ -563,7 +557,7 @@ public final class NettyDataPath implements DataPath {
         boolean proxy = settings.acceptsProxyProtocol();
         if (proxy && !trusted(settings.proxyProtocolSources(), (InetSocketAddress) child.remoteAddress())) {
             proxyProtocolRejected.increment();
-            proxyProtocolLog.log(svc.binding.id() + ": reset a client from "
+            proxyProtocolLog.log(() -> svc.binding.id() + ": reset a client from "
                     + Addresses.toString((InetSocketAddress) child.remoteAddress())
                     + ", which is not among the networks trusted to send a PROXY protocol header "
                     + settings.proxyProtocolSources());
@@ -578,7 +572,7 @@ public final class NettyDataPath implements DataPath {
         if (!registered.isDone() || !registered.isSuccess()) {
             registered.addListener((ChannelFutureListener) f -> {
                 if (!f.isSuccess()) {
-                    relayErrorLog.log("cannot register an accepted client: " + f.cause());
+                    relayErrorLog.log(() -> "cannot register an accepted client: " + f.cause());
                     resetUnregistered(child);
                     relay.registrationFailed();
                 }
@@ -647,7 +641,7 @@ public final class NettyDataPath implements DataPath {
             svc.listenerPaused();
             outOfFiles(cause);
         } else {
-            acceptErrorLog.log("accept failed: " + cause);
+            acceptErrorLog.log(() -> "accept failed: " + cause);
         }
     }
 
@@ -675,7 +669,7 @@ public final class NettyDataPath implements DataPath {
             outOfFiles = true;
             acceptPauses.increment();
         }
-        outOfFilesLog.log("out of file descriptors (" + cause.getMessage() + "): accepting paused; "
+        outOfFilesLog.log(() -> "out of file descriptors (" + cause.getMessage() + "): accepting paused; "
                 + open.get() + " connections open; raise the limit (ulimit -n) for more");
         refreshListeners();
         loops[0].schedule(this::filesMaybeFreed, OUT_OF_FILES_PAUSE_MILLIS, TimeUnit.MILLISECONDS);
@@ -740,7 +734,7 @@ public final class NettyDataPath implements DataPath {
         int max = svc.binding.settings().maxConnections();
         if (!svc.acquire(max)) {
             udpFlowLimitDrops.increment();
-            udpLimitLog.log(svc.binding.id() + ": at its limit of " + max + " connections and flows "
+            udpLimitLog.log(() -> svc.binding.id() + ": at its limit of " + max + " connections and flows "
                     + "(maxConnections): datagrams of new UDP clients are dropped");
             return false;
         }
@@ -748,8 +742,8 @@ public final class NettyDataPath implements DataPath {
             udpFlows.decrementAndGet();
             slotFreed(svc);
             udpFlowLimitDrops.increment();
-            udpLimitLog.log("the data path holds its limit of " + config.maxUdpFlows() + " UDP flows (maxUdpFlows): "
-                    + "datagrams of new UDP clients are dropped");
+            udpLimitLog.log(() -> "the data path holds its limit of " + config.maxUdpFlows()
+                    + " UDP flows (maxUdpFlows): datagrams of new UDP clients are dropped");
             return false;
         }
         if (max > 0 && svc.open() >= max) {
@@ -764,20 +758,9 @@ public final class NettyDataPath implements DataPath {
         slotFreed(svc);
     }
 
-    /** A flow ended; {@code svc} is null when a new flow of the same client took its slot over. */
-    void udpFlowEnded(ServiceState svc) {
-        if (svc != null) {
-            udpFlowClosed(svc);
-        }
-    }
-
-    void udpNoDestination() {
-        noDestination.increment();
-    }
-
     void udpOversized(int length, int max) {
         udpOversized.increment();
-        udpOversizeLog.log("dropped a UDP datagram of " + length + " bytes or more: longer than " + max
+        udpOversizeLog.log(() -> "dropped a UDP datagram of " + length + " bytes or more: longer than " + max
                 + " bytes (maxDatagramSize)");
     }
 

@@ -225,7 +225,7 @@ final class TcpRelay implements Connection.Closer {
 
     private void proxyRejected(String why) {
         dataPath.proxyProtocolRejected();
-        dataPath.proxyProtocolLog.log(service.binding.id() + ": reset a client from "
+        dataPath.proxyProtocolLog.log(() -> service.binding.id() + ": reset a client from "
                 + Addresses.toString((InetSocketAddress) client.remoteAddress()) + ": " + why);
         abort(client);
     }
@@ -241,7 +241,7 @@ final class TcpRelay implements Connection.Closer {
             if (NettyDataPath.isOutOfFiles(e)) {
                 dataPath.outOfFiles(e);
             } else {
-                dataPath.relayErrorLog.log(conn + ": cannot create a socket: " + e);
+                dataPath.relayErrorLog.log(() -> conn + ": cannot create a socket: " + e);
             }
             abort(client);
             return;
@@ -254,7 +254,7 @@ final class TcpRelay implements Connection.Closer {
             local = dataPath.localAddress(ch, conn, remote, clientAddress);
         } catch (RuntimeException e) {
             ch.unsafe().closeForcibly();
-            dataPath.natLog.log(conn + ": " + e.getMessage());
+            dataPath.natLog.log(() -> conn + ": " + e.getMessage());
             abort(client);
             return;
         }
@@ -273,7 +273,7 @@ final class TcpRelay implements Connection.Closer {
     private void registered(ChannelFuture registration, InetSocketAddress remote, InetSocketAddress local) {
         Channel ch = registration.channel();
         if (!registration.isSuccess()) {
-            dataPath.relayErrorLog.log(conn + ": cannot register a socket: " + registration.cause());
+            dataPath.relayErrorLog.log(() -> conn + ": cannot register a socket: " + registration.cause());
             ch.unsafe().closeForcibly();
             abort(client);
             return;
@@ -297,7 +297,7 @@ final class TcpRelay implements Connection.Closer {
                 dataPath.localAddressFailed();
                 SourceAddresses s = dataPath.sources();
                 localFailures++;
-                dataPath.localAddressLog.log(conn + ": no local address for the connection to the real server ("
+                dataPath.localAddressLog.log(() -> conn + ": no local address for the connection to the real server ("
                         + cause.getMessage() + "): local ports exhausted (net.ipv4.ip_local_port_range), or a source "
                         + "address that is not local; the client is reset");
                 if (s != null && conn.destination().server().forwardingMethod() == ForwardingMethod.FULLNAT
@@ -733,7 +733,7 @@ final class TcpRelay implements Connection.Closer {
             if (cause instanceof IOException) {
                 LOG.log(Level.DEBUG, () -> conn + ": " + (fromClient ? "client" : "server") + " leg: " + cause);
             } else {
-                dataPath.relayErrorLog.log((conn == null ? "" : conn + ": ") + (fromClient ? "client" : "server")
+                dataPath.relayErrorLog.log(() -> (conn == null ? "" : conn + ": ") + (fromClient ? "client" : "server")
                         + " leg failed: " + cause, cause);
             }
             aborted = true;

@@ -254,14 +254,12 @@ public final class Transports {
     /**
      * Sets IP_BIND_ADDRESS_NO_PORT on an unbound client channel where the transport has it (epoll), so that a
      * bind to a source address with port 0 defers the port choice to connect(), which may then reuse a port
-     * towards different destinations. Returns whether it was set.
+     * towards different destinations.
      */
-    public boolean setBindAddressNoPort(SocketChannel ch) {
+    public void setBindAddressNoPort(SocketChannel ch) {
         if (transport == Transport.EPOLL) {
             ch.config().setOption(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
-            return true;
         }
-        return false;
     }
 
     @Override

@@ -258,7 +258,9 @@ final class UdpFlow implements Connection.Closer {
         if (conn != null) {
             conn.onClosed(this); // not if a flow on another listener took the entry over meanwhile
         }
-        listener.dataPath.udpFlowEnded(releaseSlot ? listener.service : null);
+        if (releaseSlot) { // (not when a new flow of the same client took the slot over)
+            listener.dataPath.udpFlowClosed(listener.service);
+        }
     }
 
     private void armIdleTimer(long nanos) {

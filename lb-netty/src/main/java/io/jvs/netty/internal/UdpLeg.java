@@ -55,7 +55,7 @@ final class UdpLeg extends ChannelInboundHandlerAdapter {
             if (NettyDataPath.isOutOfFiles(e)) {
                 dp.outOfFiles(e);
             } else {
-                dp.udpErrorLog.log(flow + ": cannot create a socket: " + e);
+                dp.udpErrorLog.log(() -> flow + ": cannot create a socket: " + e);
             }
             return null;
         }
@@ -65,15 +65,15 @@ final class UdpLeg extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException e) {
             ch.unsafe().closeForcibly();
             dp.udpDropped();
-            dp.natLog.log(flow + ": " + e.getMessage());
+            dp.natLog.log(() -> flow + ": " + e.getMessage());
             return null;
         }
-        dp.configureLeg(ch, flow.listener.loop(), flow.listener.slot);
+        dp.configureLeg(ch, flow.listener.loop());
         UdpLeg l = new UdpLeg(flow, ch, remote);
         ch.pipeline().addLast(l);
         ChannelFuture registered = flow.listener.loop().register(ch);
         if (!registered.isDone() || !registered.isSuccess()) { // on its own loop registration is immediate
-            dp.udpErrorLog.log(flow + ": cannot register a socket: " + registered.cause());
+            dp.udpErrorLog.log(() -> flow + ": cannot register a socket: " + registered.cause());
             ch.unsafe().closeForcibly();
             dp.udpDropped();
             return null;
@@ -94,11 +94,11 @@ final class UdpLeg extends ChannelInboundHandlerAdapter {
             dp.udpDropped();
             if (TcpRelay.isLocalAddressFailure(cause)) {
                 dp.localAddressFailed();
-                dp.localAddressLog.log(flow + ": no local address for the socket to " + remote + " ("
+                dp.localAddressLog.log(() -> flow + ": no local address for the socket to " + remote + " ("
                         + cause.getMessage() + "): local ports exhausted (net.ipv4.ip_local_port_range), or a "
                         + "source address that is not local");
             } else {
-                dp.udpErrorLog.log(flow + ": cannot connect a socket to " + remote + ": " + cause);
+                dp.udpErrorLog.log(() -> flow + ": cannot connect a socket to " + remote + ": " + cause);
             }
             close();
             return;
@@ -146,7 +146,7 @@ final class UdpLeg extends ChannelInboundHandlerAdapter {
         if (isUnreachable(cause)) {
             flow.unreachable(this);
         } else {
-            flow.listener.dataPath.udpErrorLog.log(flow + ": socket to " + remote + ": " + cause);
+            flow.listener.dataPath.udpErrorLog.log(() -> flow + ": socket to " + remote + ": " + cause);
         }
     }
 

@@ -105,7 +105,7 @@ final class UdpListener extends ChannelInboundHandlerAdapter {
         }
         Connection c = service.binding.open(Protocol.UDP, client, virtual);
         if (c == null) {
-            dataPath.udpNoDestination();
+            dataPath.noDestination();
             data.release();
             return;
         }
@@ -137,7 +137,7 @@ final class UdpListener extends ChannelInboundHandlerAdapter {
             c = service.binding.open(Protocol.UDP, client, virtual);
             if (c == null) {
                 dataPath.udpFlowClosed(service);
-                dataPath.udpNoDestination();
+                dataPath.noDestination();
                 data.release();
                 return;
             }
@@ -243,7 +243,7 @@ final class UdpListener extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // A send to one client failed (for example, its network is unreachable): the socket serves the others.
-        dataPath.udpErrorLog.log(service.binding.id() + ": UDP listener " + Addresses.toString(virtual) + ": " + cause);
+        dataPath.udpErrorLog.log(() -> service.binding.id() + ": UDP listener " + Addresses.toString(virtual) + ": " + cause);
     }
 
     /** The number of flows on this listener (tests). */

@@ -72,17 +72,9 @@ public final class Cidr {
     }
 
     private static InetAddress literal(String host, String text) {
-        boolean v4 = !host.isEmpty() && host.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'))
-                && host.chars().filter(c -> c == '.').count() == 3;
-        boolean v6 = host.indexOf(':') >= 0 && host.chars().allMatch(c -> c == ':' || c == '.'
-                || Character.digit(c, 16) >= 0);
-        Checks.checkArgument(v4 || v6, "cidr", text, "an IP literal with an optional /prefix, e.g. 10.0.0.0/8");
-        try {
-            return InetAddress.getByName(host); // a literal: parsed, never looked up
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("cidr: " + text + " (expected: an IP literal with an optional "
-                    + "/prefix, e.g. 10.0.0.0/8)", e);
-        }
+        InetAddress a = host.indexOf('[') < 0 && host.indexOf('%') < 0 ? Addresses.parseLiteral(host) : null;
+        Checks.checkArgument(a != null, "cidr", text, "an IP literal with an optional /prefix, e.g. 10.0.0.0/8");
+        return a;
     }
 
     /** The network address (host bits cleared). */

@@ -600,14 +600,9 @@ public final class VirtualService {
          * @since 0.1
          */
         public Builder acceptProxyProtocol(Iterable<Cidr> trusted) {
-            Checks.checkNotNull(trusted, "acceptProxyProtocol");
-            List<Cidr> list = new ArrayList<>();
-            for (Cidr c : trusted) {
-                list.add(Checks.checkNotNull(c, "cidr"));
-            }
-            Checks.checkArgument(!list.isEmpty(), "acceptProxyProtocol", list, "at least one trusted network");
+            List<Cidr> list = networks(trusted, "acceptProxyProtocol", "at least one trusted network");
             Checks.checkNotSet(proxyProtocolSet ? proxyProtocolSources : null, "acceptProxyProtocol");
-            proxyProtocolSources = List.copyOf(new LinkedHashSet<>(list));
+            proxyProtocolSources = list;
             proxyProtocolSet = true;
             return this;
         }
@@ -657,12 +652,16 @@ public final class VirtualService {
         }
 
         private static List<Cidr> networks(Iterable<Cidr> networks, String name) {
+            return networks(networks, name, "at least one network");
+        }
+
+        private static List<Cidr> networks(Iterable<Cidr> networks, String name, String expected) {
             Checks.checkNotNull(networks, name);
             List<Cidr> list = new ArrayList<>();
             for (Cidr c : networks) {
                 list.add(Checks.checkNotNull(c, "cidr"));
             }
-            Checks.checkArgument(!list.isEmpty(), name, list, "at least one network");
+            Checks.checkArgument(!list.isEmpty(), name, list, expected);
             return List.copyOf(new LinkedHashSet<>(list));
         }
 

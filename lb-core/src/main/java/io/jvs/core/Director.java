@@ -13,7 +13,6 @@ import io.jvs.api.Ticker;
 import io.jvs.api.Timeouts;
 import io.jvs.api.VirtualService;
 import io.jvs.api.internal.Checks;
-import io.jvs.core.internal.ConnectionTable;
 import io.jvs.core.internal.MemoryDefence;
 import io.jvs.core.internal.ServiceTable;
 import java.net.InetSocketAddress;
@@ -130,8 +129,7 @@ public final class Director implements LoadBalancer {
 
     @Override
     public ConnectionTableStatus connectionTable() {
-        ConnectionTable t = table.connectionTable();
-        return new ConnectionTableStatus(t.size(), t.templates(), t.capacity(), t.buckets(), t.refused());
+        return table.connectionTable().status();
     }
 
     @Override

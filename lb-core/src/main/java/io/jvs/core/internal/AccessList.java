@@ -53,11 +53,11 @@ final class AccessList {
             long maskHi;
             long maskLo;
             if (six) {
-                maskHi = p >= 64 ? -1L : p == 0 ? 0 : -1L << (64 - p);
-                maskLo = p >= 128 ? -1L : p <= 64 ? 0 : -1L << (128 - p);
+                maskHi = ConnectionEntry.maskHi(p);
+                maskLo = ConnectionEntry.maskLo(p);
             } else {
                 maskHi = 0;
-                maskLo = p == 0 ? 0 : (0xFFFFFFFFL << (32 - p)) & 0xFFFFFFFFL;
+                maskLo = ConnectionEntry.maskV4(p);
             }
             rules[4 * i] = ConnectionEntry.high(c.network()) & maskHi;
             rules[4 * i + 1] = ConnectionEntry.low(c.network()) & maskLo;
@@ -79,9 +79,5 @@ final class AccessList {
             }
         }
         return otherwise;
-    }
-
-    boolean isOpen() {
-        return this == OPEN;
     }
 }

@@ -681,28 +681,37 @@ final class ConnectionEntry implements Connection, Flow {
 
     /** The high word of an address: 0 for IPv4, the first 8 bytes for IPv6. */
     static long high(InetAddress a) {
-        if (a instanceof Inet4Address) {
-            return 0;
-        }
-        byte[] b = a.getAddress();
+        return a instanceof Inet4Address ? 0 : word(a.getAddress(), 0);
+    }
+
+    /** The low word of an address: the IPv4 address, or the last 8 bytes for IPv6. */
+    static long low(InetAddress a) {
+        // Inet4Address.hashCode() is the address, without copying it
+        return a instanceof Inet4Address ? a.hashCode() & 0xFFFFFFFFL : word(a.getAddress(), 8);
+    }
+
+    /** The 8 bytes of {@code b} from {@code from}, big-endian. */
+    static long word(byte[] b, int from) {
         long v = 0;
-        for (int i = 0; i < 8; i++) {
+        for (int i = from; i < from + 8; i++) {
             v = v << 8 | (b[i] & 0xFF);
         }
         return v;
     }
 
-    /** The low word of an address: the IPv4 address, or the last 8 bytes for IPv6. */
-    static long low(InetAddress a) {
-        if (a instanceof Inet4Address) {
-            return a.hashCode() & 0xFFFFFFFFL; // Inet4Address.hashCode() is the address, without copying it
-        }
-        byte[] b = a.getAddress();
-        long v = 0;
-        for (int i = 8; i < 16; i++) {
-            v = v << 8 | (b[i] & 0xFF);
-        }
-        return v;
+    /** The high word of an IPv6 prefix mask of {@code p} bits. */
+    static long maskHi(int p) {
+        return p >= 64 ? -1L : p <= 0 ? 0 : -1L << (64 - p);
+    }
+
+    /** The low word of an IPv6 prefix mask of {@code p} bits. */
+    static long maskLo(int p) {
+        return p >= 128 ? -1L : p <= 64 ? 0 : -1L << (128 - p);
+    }
+
+    /** An IPv4 prefix mask of {@code p} bits, in the low 32 bits. */
+    static long maskV4(int p) {
+        return p <= 0 ? 0 : (0xFFFFFFFFL << (32 - p)) & 0xFFFFFFFFL;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.jvs.core.internal;
 
 import io.jvs.api.ConnectionStatus;
+import io.jvs.api.ConnectionTableStatus;
 import io.jvs.api.Ticker;
 import io.jvs.api.Timeouts;
 import io.jvs.core.Connection.Closer;
@@ -161,6 +162,11 @@ public final class ConnectionTable {
     /** New connections and templates refused because the table was full. */
     public long refused() {
         return refused.sum();
+    }
+
+    /** The fill, capacity and refusals, as the API reports them. */
+    public ConnectionTableStatus status() {
+        return new ConnectionTableStatus(size(), templates(), capacity(), buckets(), refused());
     }
 
     // ---- hashing and lookup (any thread, no lock)

@@ -109,8 +109,8 @@ public final class ServiceEntry implements ServiceBinding {
                 maskLo = ConnectionEntry.low(s.persistenceNetmask());
             } else {
                 int p = s.persistencePrefixLength();
-                maskHi = p >= 64 ? -1L : p == 0 ? 0 : -1L << (64 - p);
-                maskLo = p >= 128 ? -1L : p <= 64 ? 0 : -1L << (128 - p);
+                maskHi = ConnectionEntry.maskHi(p);
+                maskLo = ConnectionEntry.maskLo(p);
             }
         }
     }
@@ -204,10 +204,12 @@ public final class ServiceEntry implements ServiceBinding {
     public Connection open(Protocol protocol, InetSocketAddress client, InetSocketAddress virtual) {
         InetAddress ca = client.getAddress();
         InetAddress va = virtual.getAddress();
-        long caHi = ConnectionEntry.high(ca);
-        long caLo = ConnectionEntry.low(ca);
-        long vaHi = ConnectionEntry.high(va);
-        long vaLo = ConnectionEntry.low(va);
+        byte[] cb = ca instanceof Inet4Address ? null : ca.getAddress(); // IPv6: one copy of each address
+        byte[] vb = va instanceof Inet4Address ? null : va.getAddress();
+        long caHi = cb == null ? 0 : ConnectionEntry.word(cb, 0);
+        long caLo = cb == null ? ConnectionEntry.low(ca) : ConnectionEntry.word(cb, 8);
+        long vaHi = vb == null ? 0 : ConnectionEntry.word(vb, 0);
+        long vaLo = vb == null ? ConnectionEntry.low(va) : ConnectionEntry.word(vb, 8);
         int cport = client.getPort();
         int vport = virtual.getPort();
         int proto = protocol.number();

@@ -1,7 +1,6 @@
 package io.jvs.core.internal;
 
 import io.jvs.api.ConnectionStatus;
-import io.jvs.api.ConnectionTableStatus;
 import io.jvs.api.DefenceStatus;
 import io.jvs.api.Endpoint;
 import io.jvs.api.ForwardingMethod;
@@ -164,9 +163,7 @@ public final class ServiceTable {
 
     /** The defences and their counters. */
     public DefenceStatus defences() {
-        ConnectionTableStatus t = new ConnectionTableStatus(table.size(), table.templates(), table.capacity(),
-                table.buckets(), table.refused());
-        return new DefenceStatus(memory.status(), t,
+        return new DefenceStatus(memory.status(), table.status(),
                 services.values().stream().map(ServiceEntry::defenceStatus).toList());
     }
 

@@ -56,9 +56,9 @@ final class SourceTable {
         this.prefixV4 = limit.ipv4PrefixLength();
         this.prefixV6 = limit.ipv6PrefixLength();
         this.maxSources = limit.maxSources();
-        this.maskV4 = (0xFFFFFFFFL << (32 - prefixV4)) & 0xFFFFFFFFL;
-        this.maskV6Hi = prefixV6 >= 64 ? -1L : -1L << (64 - prefixV6);
-        this.maskV6Lo = prefixV6 >= 128 ? -1L : prefixV6 <= 64 ? 0 : -1L << (128 - prefixV6);
+        this.maskV4 = ConnectionEntry.maskV4(prefixV4);
+        this.maskV6Hi = ConnectionEntry.maskHi(prefixV6);
+        this.maskV6Lo = ConnectionEntry.maskLo(prefixV6);
         int slots = Math.max(WAYS, Integer.highestOneBit(maxSources - 1) << 1);
         int sets = slots / WAYS;
         this.setMask = sets - 1;

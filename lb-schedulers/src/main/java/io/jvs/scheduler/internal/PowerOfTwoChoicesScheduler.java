@@ -52,7 +52,7 @@ public final class PowerOfTwoChoicesScheduler implements Scheduler {
             sums = new long[n + 1];
             long sum = 0;
             for (int i = 0; i < n; i++) {
-                long v = eligibleWeight(list[i]);
+                long v = WeightIndex.eligibleWeight(list[i]);
                 slots[i] = v;
                 sum += v;
                 int j = i + 1;
@@ -71,7 +71,7 @@ public final class PowerOfTwoChoicesScheduler implements Scheduler {
             Destination d = list[i];
             for (;;) {
                 long old = (long) LONGS.getVolatile(slots, i);
-                long v = eligibleWeight(d);
+                long v = WeightIndex.eligibleWeight(d);
                 if (old == v) {
                     return;
                 }
@@ -89,7 +89,7 @@ public final class PowerOfTwoChoicesScheduler implements Scheduler {
         boolean isExact() {
             long sum = 0;
             for (int i = 0; i < n; i++) {
-                if (slots[i] != eligibleWeight(list[i])) {
+                if (slots[i] != WeightIndex.eligibleWeight(list[i])) {
                     return false;
                 }
                 sum += slots[i];
@@ -120,11 +120,6 @@ public final class PowerOfTwoChoicesScheduler implements Scheduler {
             }
             return Math.min(pos, n - 1); // n only if counters moved under us
         }
-    }
-
-    static long eligibleWeight(Destination d) {
-        int w = Ranking.weightOf(d);
-        return w > 0 && !d.isOverloaded() ? w : 0;
     }
 
     @Override

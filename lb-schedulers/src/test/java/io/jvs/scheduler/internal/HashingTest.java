@@ -47,7 +47,7 @@ class HashingTest {
             for (int i = 0; i < len; i++) {
                 m[i] = (byte) i;
             }
-            assertEquals(expected[len], Hashing.sipHash(2, 4, k0, k1, m), "length " + len);
+            assertEquals(expected[len], SipHashReference.sipHash(2, 4, k0, k1, m), "length " + len);
         }
     }
 
@@ -60,7 +60,7 @@ class HashingTest {
             long k1 = random.nextLong();
             int v = random.nextInt();
             byte[] bytes = {(byte) v, (byte) (v >>> 8), (byte) (v >>> 16), (byte) (v >>> 24)};
-            assertEquals((int) Hashing.sipHash(1, 3, k0, k1, bytes), Hashing.hsiphash(k0, k1, v));
+            assertEquals((int) SipHashReference.sipHash(1, 3, k0, k1, bytes), Hashing.hsiphash(k0, k1, v));
         }
     }
 

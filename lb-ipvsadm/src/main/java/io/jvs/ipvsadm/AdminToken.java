@@ -2,6 +2,7 @@ package io.jvs.ipvsadm;
 
 import io.jvs.api.internal.Checks;
 import io.jvs.ipvsadm.internal.AdminAddress;
+import io.jvs.ipvsadm.internal.Wire;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -35,7 +36,7 @@ public final class AdminToken {
     /** The shortest token accepted. */
     public static final int MIN_LENGTH = 16;
     /** The longest token accepted. */
-    public static final int MAX_LENGTH = 1024;
+    public static final int MAX_LENGTH = Wire.MAX_TOKEN;
 
     private static final SecureRandom RANDOM = new SecureRandom();
 

@@ -1,6 +1,7 @@
 package io.jvs.micrometer;
 
 import io.jvs.api.ServiceId;
+import io.jvs.api.internal.Addresses;
 import java.net.InetSocketAddress;
 import java.util.Locale;
 
@@ -14,9 +15,11 @@ final class TagValues {
         return id.isFwmark() ? "fwmark" : id.protocol().name().toLowerCase(Locale.ROOT);
     }
 
-    /** {@code 10.0.0.11:8080}, {@code [2001:db8::1]:80}: numeric, never resolved. */
+    /**
+     * {@code 10.0.0.11:8080}, {@code [2001:db8::1]:80}: numeric, never resolved, and written as the {@code service}
+     * tag and the status page write addresses.
+     */
     static String address(InetSocketAddress a) {
-        String host = a.getAddress().getHostAddress();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+        return Addresses.toString(a);
     }
 }

@@ -1,6 +1,5 @@
 package io.jvs.examples.daemon;
 
-import io.jvs.api.LoadBalancer;
 import io.jvs.health.HealthChecker;
 import io.jvs.health.keepalived.KeepalivedParseException;
 import io.jvs.ipvsadm.AdminServer;
@@ -9,6 +8,7 @@ import io.jvs.ipvsadm.Ipvsadm;
 import io.jvs.micrometer.HealthMetrics;
 import io.jvs.micrometer.LoadBalancerMetrics;
 import io.jvs.netty.NettyLoadBalancer;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -17,12 +17,13 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -181,7 +182,8 @@ final class Daemon implements AutoCloseable {
     private void startHttp(InetSocketAddress address) throws StartException {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         closeables.add(registry::close);
-        LoadBalancerMetrics lbMetrics = new LoadBalancerMetrics(lb);
+        // No refresh thread: every meter is read when scraped, and /metrics refreshes the meter set first.
+        LoadBalancerMetrics lbMetrics = new LoadBalancerMetrics(lb, Tags.empty(), Duration.ZERO);
         lbMetrics.bindTo(registry);
         closeables.add(lbMetrics);
         HealthMetrics healthMetrics = null;
@@ -227,17 +229,8 @@ final class Daemon implements AutoCloseable {
         }
     }
 
-    LoadBalancer loadBalancer() {
+    NettyLoadBalancer loadBalancer() {
         return lb;
-    }
-
-    NettyLoadBalancer netty() {
-        return lb;
-    }
-
-    /** The health checker, or null without {@code --config}. */
-    HealthChecker checker() {
-        return checker;
     }
 
     AdminServer admin() {

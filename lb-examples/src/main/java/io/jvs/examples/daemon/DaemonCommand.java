@@ -122,7 +122,7 @@ public final class DaemonCommand {
         out.println("jvs daemon: admin socket " + daemon.admin().address() + (daemon.adminTokenFile() != null
                 ? " (token in " + daemon.adminTokenFile() + ")" : daemon.admin().requiresToken() ? " (token required)"
                 : "") + ", " + lb.services().size()
-                + " services (" + daemon.netty().transport().name().toLowerCase(Locale.ROOT) + " transport)");
+                + " services (" + daemon.loadBalancer().transport().name().toLowerCase(Locale.ROOT) + " transport)");
         if (daemon.httpAddress() != null) {
             out.println("jvs daemon: status page http://" + Addresses.toString(daemon.httpAddress())
                     + "/ (metrics at /metrics)");

@@ -90,6 +90,7 @@ final class KeepalivedFile {
     void load() throws IOException {
         synchronized (lock) {
             KeepalivedConfig config = parse();
+            refuseCollisions(config.services());
             apply(config);
         }
     }
@@ -101,7 +102,8 @@ final class KeepalivedFile {
             KeepalivedConfig config;
             try {
                 config = parse();
-            } catch (IOException | KeepalivedParseException e) {
+                refuseCollisions(config.services());
+            } catch (IOException | KeepalivedParseException | IllegalStateException e) {
                 String why = e instanceof IOException ? "cannot read " + file + ": " + e : e.getMessage();
                 failed("reload failed, the running configuration is kept: " + why);
                 return;
@@ -129,11 +131,13 @@ final class KeepalivedFile {
         return config;
     }
 
-    /** Applies a parsed file; throws {@link IllegalStateException} with one line on a refusal. */
-    private void apply(KeepalivedConfig config) {
-        List<CheckedService> services = config.services();
-        // A service jvsadm added by hand at an address the file now uses would make the start fail half-way:
-        // refuse the whole file instead, before anything changes.
+    /**
+     * Refuses a file that uses the address of a service jvsadm added by hand: applying it would fail half-way, so the
+     * whole file is refused before anything changes.
+     *
+     * @throws IllegalStateException naming the service
+     */
+    private void refuseCollisions(List<CheckedService> services) {
         Set<ServiceId> checked = new HashSet<>();
         checker.services().forEach(c -> checked.addAll(c.ids()));
         for (CheckedService c : services) {
@@ -144,6 +148,11 @@ final class KeepalivedFile {
                 }
             }
         }
+    }
+
+    /** Applies a parsed file; throws {@link IllegalStateException} with one line on a refusal. */
+    private void apply(KeepalivedConfig config) {
+        List<CheckedService> services = config.services();
         try {
             checker.apply(services).get(APPLY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {

@@ -163,6 +163,7 @@ class DaemonHttpTest {
         KeepalivedFile.Outcome o = daemon.lastLoad();
         assertFalse(o.ok());
         assertTrue(o.message().contains("TCP 127.0.0.1:" + other + " exists already, added with jvsadm"), o.message());
+        assertTrue(o.message().startsWith("reload failed, the running configuration is kept: "), o.message());
         assertEquals(2, daemon.loadBalancer().service(io.jvs.api.ServiceId.tcp(new InetSocketAddress("127.0.0.1",
                 vport))).orElseThrow().realServers().stream().filter(s -> s.server().address().getPort() == b1.port())
                 .findFirst().orElseThrow().server().weight(), "the running configuration is kept whole");

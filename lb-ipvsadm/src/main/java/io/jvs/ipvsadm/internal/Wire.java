@@ -191,11 +191,6 @@ public final class Wire {
         return bytes.toByteArray();
     }
 
-    /** Encodes a version 1 response. */
-    public static byte[] encodeResponse(int status, String stdout, String stderr) {
-        return encodeResponse(VERSION, status, stdout, stderr);
-    }
-
     private static byte[] truncate(byte[] b, int max) {
         return b.length <= max ? b : Arrays.copyOf(b, max);
     }

@@ -79,6 +79,14 @@ class CidrTest {
     }
 
     @Test
+    void parse_malformedLiterals_areRefusedWithoutALookup() {
+        for (String text : new String[] {"999.1.1.1/8", "1..2.3/8", "10.0.0.0.0/8", "[::1]/128", "fe80::1%eth0/64"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Cidr.parse(text));
+            assertTrue(e.getMessage().startsWith("cidr: " + text + " (expected: an IP literal"), e.getMessage());
+        }
+    }
+
+    @Test
     void parse_null() {
         NullPointerException e = assertThrows(NullPointerException.class, () -> Cidr.parse(null));
         assertEquals("cidr", e.getMessage());

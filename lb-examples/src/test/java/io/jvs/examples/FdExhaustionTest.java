@@ -63,9 +63,15 @@ class FdExhaustionTest {
                 for (int i = 0; i < 30; i++) {
                     Socket c = new Socket();
                     clients.add(c);
-                    c.connect(new InetSocketAddress(lo, port), 2000); // completes in the kernel's backlog
-                    c.setSoTimeout(150);
-                    c.getOutputStream().write('x');
+                    try {
+                        c.connect(new InetSocketAddress(lo, port), 2000); // completes in the kernel's backlog
+                        c.setSoTimeout(150);
+                        c.getOutputStream().write('x');
+                    } catch (IOException e) {
+                        // The director accepted this client and reset it at once (no descriptor left for its
+                        // server connection), and the reset arrived before connect() returned: not served.
+                        continue;
+                    }
                     served += echoes(c) ? 1 : 0;
                 }
                 assertTrue(served >= 1 && served < 30, "served " + served + " of 30 with " + limit + " descriptors");

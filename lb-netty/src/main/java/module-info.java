@@ -1,6 +1,10 @@
 /**
- * The socket data path of JVS on Netty: {@link io.jvs.netty.NettyLoadBalancer} runs virtual services as a
- * full-NAT TCP proxy on epoll (Linux), io_uring (on request) or NIO (anywhere).
+ * The socket data path of JVS on Netty: {@link io.jvs.netty.NettyLoadBalancer} runs virtual services as a TCP and UDP
+ * proxy (full NAT, or NAT with IP_TRANSPARENT) on epoll (Linux), io_uring (on request) or NIO (anywhere).
+ *
+ * <p>The native transports' modules are required, so that an application on the module path resolves them (their
+ * native libraries are resources of those modules; nothing else would resolve them, and epoll would silently be
+ * unavailable). They hold no classes; on other platforms the jars are present and unused.
  */
 module io.jvs.netty {
     requires transitive io.jvs.core;
@@ -14,6 +18,8 @@ module io.jvs.netty {
     requires io.netty.transport.unix.common;
     requires io.netty.transport.classes.epoll;
     requires io.netty.transport.classes.io_uring;
+    requires io.netty.transport.epoll.linux.x86_64;
+    requires io.netty.transport.io_uring.linux.x86_64;
 
     exports io.jvs.netty;
 }

@@ -1,5 +1,7 @@
 package io.jvs.api;
 
+import io.jvs.api.internal.Checks;
+import io.jvs.api.internal.SchedulerContext;
 import io.jvs.api.internal.SchedulerRegistry;
 import java.util.List;
 import java.util.Locale;
@@ -21,7 +23,7 @@ import java.util.random.RandomGenerator;
  *       the scheduler is used, and after every add, delete or edit of a real server (IPVS
  *       {@code init_service}, {@code add_dest}, {@code del_dest}, {@code upd_dest}). It receives the
  *       complete list in IPVS order: <b>newest added first</b>; edits keep a server's position.</li>
- *   <li>{@link #select(Flow)} is called on data-path threads, concurrently with other {@code select} calls,
+ *   <li>{@link #select(ConnectionKey)} is called on data-path threads, concurrently with other {@code select} calls,
  *       with {@link #countersChanged(Destination)} and with {@code update}. It must not block, lock, throw
  *       or allocate. Once {@code update} has returned, {@code select} must never return a server that the
  *       new list lacks.</li>
@@ -47,7 +49,7 @@ public interface Scheduler {
      * @return a server from the latest list, or {@code null} when none is available ("no destination
      *     available")
      */
-    Destination select(Flow flow);
+    Destination select(ConnectionKey key);
 
     /**
      * Tells the scheduler that a server's live counters or overload flag changed. Called on the thread that
@@ -70,6 +72,18 @@ public interface Scheduler {
 
         /** A source of randomness, for randomized schedulers ({@code twos}); safe to use from any thread. */
         RandomGenerator random();
+
+        /**
+         * A context of these values, for load balancers and tests that create schedulers.
+         *
+         * @param random safe to use from any thread (for example {@code ThreadLocalRandom.current()}, whose state
+         *     is per thread)
+         * @since 0.1
+         */
+        static Context of(ServiceId service, Set<SchedulerFlag> flags, Ticker ticker, RandomGenerator random) {
+            return new SchedulerContext(Checks.checkNotNull(service, "service"), Set.copyOf(flags),
+                    Checks.checkNotNull(ticker, "ticker"), Checks.checkNotNull(random, "random"));
+        }
     }
 
     /**

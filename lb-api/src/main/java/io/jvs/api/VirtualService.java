@@ -44,6 +44,28 @@ public final class VirtualService {
     /** The scheduler a service gets when none is set, as in ipvsadm. */
     public static final String DEFAULT_SCHEDULER = "wlc";
 
+    /**
+     * The factory of a service built without a scheduler: named {@value #DEFAULT_SCHEDULER}, and resolved through
+     * {@link Scheduler.Factory#byName} only when a load balancer starts the service, so that building a service never
+     * depends on which schedulers are on the class path.
+     */
+    private static final Scheduler.Factory DEFAULT = new Scheduler.Factory() {
+        @Override
+        public String name() {
+            return DEFAULT_SCHEDULER;
+        }
+
+        @Override
+        public Scheduler create(Scheduler.Context context) {
+            return Scheduler.Factory.byName(DEFAULT_SCHEDULER).create(context);
+        }
+
+        @Override
+        public String toString() {
+            return DEFAULT_SCHEDULER + " (the default)";
+        }
+    };
+
     /** The longest persistence timeout ipvsadm accepts: 31 days. */
     public static final Duration MAX_PERSISTENCE = Duration.ofSeconds(2_678_400);
 
@@ -56,12 +78,7 @@ public final class VirtualService {
     private final boolean onePacket;
     private final Set<SchedulerFlag> schedulerFlags;
     private final List<RealServer> realServers;
-    private final int maxConnections;
-    private final List<Cidr> proxyProtocolSources;
-    private final List<Cidr> allow;
-    private final List<Cidr> deny;
-    private final SourceLimit sourceLimit;
-    private final Duration clientDataTimeout;
+    private final Defences defences;
 
     private VirtualService(Builder b, Scheduler.Factory scheduler) {
         this.id = b.id;
@@ -74,12 +91,7 @@ public final class VirtualService {
         this.schedulerFlags = Collections.unmodifiableSet(b.schedulerFlags.isEmpty()
                 ? EnumSet.noneOf(SchedulerFlag.class) : EnumSet.copyOf(b.schedulerFlags));
         this.realServers = List.copyOf(b.realServers.values());
-        this.maxConnections = b.maxConnections;
-        this.proxyProtocolSources = b.proxyProtocolSources;
-        this.allow = b.allow;
-        this.deny = b.deny;
-        this.sourceLimit = b.sourceLimit;
-        this.clientDataTimeout = b.clientDataTimeout;
+        this.defences = b.defences;
     }
 
     /** Starts a TCP service on {@code host:port} (ipvsadm {@code -t}); an IP literal or a name resolved now. */
@@ -194,101 +206,83 @@ public final class VirtualService {
     }
 
     /**
-     * The most connections the service carries at once, or 0 for no limit (the default). At the limit a socket
-     * data path stops accepting until a connection ends, so new clients wait in the listen backlog. UDP flows count
-     * too (a firewall-mark group counts its TCP connections and UDP flows together): at the limit the datagrams of
-     * new UDP clients are dropped, while existing flows carry on.
+     * The service's defences beyond IPVS: access lists, per-source limits, the connection limit, PROXY protocol
+     * sources, the client data timeout ({@link Defences#NONE} by default).
+     *
+     * @since 0.1
+     */
+    public Defences defences() {
+        return defences;
+    }
+
+    /**
+     * The most connections the service carries at once, or 0 for no limit: {@link Defences#maxConnections()}.
      *
      * @since 0.1
      */
     public int maxConnections() {
-        return maxConnections;
+        return defences.maxConnections();
     }
 
     /**
-     * The networks of the upstream balancers the service accepts a PROXY protocol header (version 1 or 2) from;
-     * empty (the default) when the service does not read one. When it is set, every client must send a header
-     * and come from one of these networks; the header's source address is then the connection's client
-     * address.
+     * The networks of the upstream balancers the service accepts a PROXY protocol header from:
+     * {@link Defences#proxyProtocolSources()}.
      *
      * @since 0.1
      */
     public List<Cidr> proxyProtocolSources() {
-        return proxyProtocolSources;
+        return defences.proxyProtocolSources();
     }
 
     /** Whether the service reads a PROXY protocol header from its clients ({@link #proxyProtocolSources()}). */
     public boolean acceptsProxyProtocol() {
-        return !proxyProtocolSources.isEmpty();
+        return defences.acceptsProxyProtocol();
     }
 
     /**
-     * The client networks allowed to use the service; empty (the default) allows every client that
-     * {@link #deny()} does not refuse. See {@link Builder#allow} for how the two lists combine.
+     * The client networks allowed to use the service: {@link Defences#allow()}.
      *
      * @since 0.1
      */
     public List<Cidr> allow() {
-        return allow;
+        return defences.allow();
     }
 
     /**
-     * The client networks refused by the service; empty by default. See {@link Builder#allow} for how the two
-     * lists combine.
+     * The client networks refused by the service: {@link Defences#deny()}.
      *
      * @since 0.1
      */
     public List<Cidr> deny() {
-        return deny;
+        return defences.deny();
     }
 
     /**
-     * Whether a client at {@code address} passes the service's access lists: the longest network of
-     * {@link #allow()} and {@link #deny()} that contains the address decides (a deny wins a tie); an address in
-     * neither list passes only if the allow list is empty. Meant for tools and tests; the data path checks a
-     * compiled copy without allocating.
+     * Whether a client at {@code address} passes the service's access lists ({@link Defences#admits}).
      *
      * @throws NullPointerException if {@code address} is null
      * @since 0.1
      */
     public boolean admits(InetAddress address) {
-        Checks.checkNotNull(address, "address");
-        int best = -1;
-        boolean allowed = allow.isEmpty();
-        for (Cidr c : deny) {
-            if (c.prefixLength() > best && c.contains(address)) {
-                best = c.prefixLength();
-                allowed = false;
-            }
-        }
-        for (Cidr c : allow) {
-            if (c.prefixLength() > best && c.contains(address)) {
-                best = c.prefixLength();
-                allowed = true;
-            }
-        }
-        return allowed;
+        return defences.admits(address);
     }
 
     /**
-     * The per-source limits: connections at once and new connections per second per client address or network;
-     * {@link SourceLimit#NONE} by default.
+     * The per-source limits: {@link Defences#sourceLimit()}.
      *
      * @since 0.1
      */
     public SourceLimit sourceLimit() {
-        return sourceLimit;
+        return defences.sourceLimit();
     }
 
     /**
-     * How long a TCP client may take to send its first bytes when the service waits for them before contacting a
-     * real server ({@link Builder#awaitClientData}); {@link Duration#ZERO} (the default) when it connects to the
-     * real server at once.
+     * How long a TCP client may take to send its first bytes: {@link Defences#clientDataTimeout()}.
      *
      * @since 0.1
      */
     public Duration clientDataTimeout() {
-        return clientDataTimeout;
+        return defences.clientDataTimeout();
     }
 
     /** The real servers, in the order they were added. A running service keeps them newest first, as IPVS does. */
@@ -314,18 +308,13 @@ public final class VirtualService {
     public Builder toBuilder() {
         Builder b = new Builder(id);
         b.endpoints.addAll(endpoints);
-        b.scheduler = scheduler;
+        b.scheduler = scheduler == DEFAULT ? null : scheduler;
         b.persistence = isPersistent() ? persistence : null;
         b.netmaskPrefix = netmaskPrefix;
         b.netmaskV4 = netmaskV4;
         b.onePacket = onePacket;
         b.schedulerFlags.addAll(schedulerFlags);
-        b.maxConnections = maxConnections;
-        b.proxyProtocolSources = proxyProtocolSources;
-        b.allow = allow;
-        b.deny = deny;
-        b.sourceLimit = sourceLimit;
-        b.clientDataTimeout = clientDataTimeout;
+        b.defences = defences;
         for (RealServer rs : realServers) {
             b.realServers.put(rs.address(), rs);
         }
@@ -345,16 +334,13 @@ public final class VirtualService {
                 && id.equals(that.id) && endpoints.equals(that.endpoints)
                 && scheduler.name().equals(that.scheduler.name()) && persistence.equals(that.persistence)
                 && schedulerFlags.equals(that.schedulerFlags) && realServers.equals(that.realServers)
-                && maxConnections == that.maxConnections && proxyProtocolSources.equals(that.proxyProtocolSources)
-                && allow.equals(that.allow) && deny.equals(that.deny) && sourceLimit.equals(that.sourceLimit)
-                && clientDataTimeout.equals(that.clientDataTimeout);
+                && defences.equals(that.defences);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(id, endpoints, scheduler.name(), persistence, netmaskPrefix, netmaskV4, onePacket,
-                schedulerFlags, realServers, maxConnections, proxyProtocolSources, allow, deny, sourceLimit,
-                clientDataTimeout);
+                schedulerFlags, realServers, defences);
     }
 
     /** For example {@code TCP 10.0.0.1:80 wrr persistent 300 [10.0.0.11:80 FullNat weight 3, ...]}. */
@@ -374,23 +360,8 @@ public final class VirtualService {
         if (id.isFwmark()) {
             sb.append(" endpoints ").append(endpoints);
         }
-        if (maxConnections != 0) {
-            sb.append(" maxconn ").append(maxConnections);
-        }
-        if (!proxyProtocolSources.isEmpty()) {
-            sb.append(" accept-proxy ").append(proxyProtocolSources);
-        }
-        if (!allow.isEmpty()) {
-            sb.append(" allow ").append(allow);
-        }
-        if (!deny.isEmpty()) {
-            sb.append(" deny ").append(deny);
-        }
-        if (sourceLimit.isLimited()) {
-            sb.append(" source-limit ").append(sourceLimit);
-        }
-        if (!clientDataTimeout.isZero()) {
-            sb.append(" await-data ").append(clientDataTimeout.toMillis()).append("ms");
+        if (!defences.isEmpty()) {
+            sb.append(' ').append(defences);
         }
         return sb.append(' ').append(realServers).toString();
     }
@@ -409,24 +380,29 @@ public final class VirtualService {
         private int netmaskPrefix;
         private int netmaskV4 = -1;
         private boolean onePacket;
-        private int maxConnections;
-        private List<Cidr> proxyProtocolSources = List.of();
-        private List<Cidr> allow = List.of();
-        private List<Cidr> deny = List.of();
-        private SourceLimit sourceLimit = SourceLimit.NONE;
-        private Duration clientDataTimeout = Duration.ZERO;
-        // Which options were set on this builder (toBuilder() pre-fills values without setting these).
-        private boolean schedulerSet;
-        private boolean persistenceSet;
-        private boolean netmaskSet;
-        private boolean onePacketSet;
-        private boolean flagsSet;
-        private boolean maxConnectionsSet;
-        private boolean proxyProtocolSet;
-        private boolean allowSet;
-        private boolean denySet;
-        private boolean sourceLimitSet;
-        private boolean clientDataTimeoutSet;
+        private Defences defences = Defences.NONE;
+        /** The options set on this builder (toBuilder() pre-fills values without marking them set). */
+        private final Set<Option> set = EnumSet.noneOf(Option.class);
+
+        /** The set-once options. */
+        private enum Option {
+            SCHEDULER, PERSISTENCE, NETMASK, ONE_PACKET, FLAGS, DEFENCES, MAX_CONNECTIONS, PROXY_PROTOCOL, ALLOW, DENY,
+            SOURCE_LIMIT, CLIENT_DATA_TIMEOUT;
+
+            /** The options {@link Builder#defences(Defences)} sets at once. */
+            static final Set<Option> DEFENCE_OPTIONS = EnumSet.of(MAX_CONNECTIONS, PROXY_PROTOCOL, ALLOW, DENY,
+                    SOURCE_LIMIT, CLIENT_DATA_TIMEOUT);
+        }
+
+        /** Marks {@code option} set, or throws {@code name was already set to value} if it was. */
+        private void setOnce(Option option, String name, Object value) {
+            boolean defence = Option.DEFENCE_OPTIONS.contains(option);
+            if (set.contains(option) || (defence && set.contains(Option.DEFENCES))) {
+                throw new IllegalStateException(name + " was already set to "
+                        + (set.contains(Option.DEFENCES) && defence ? "defences " + defences : value));
+            }
+            set.add(option);
+        }
 
         Builder(ServiceId id) {
             this.id = id;
@@ -454,9 +430,8 @@ public final class VirtualService {
          */
         public Builder scheduler(Scheduler.Factory factory) {
             Checks.checkNotNull(factory, "scheduler");
-            Checks.checkNotSet(schedulerSet ? scheduler.name() : null, "scheduler");
+            setOnce(Option.SCHEDULER, "scheduler", scheduler == null ? null : scheduler.name());
             scheduler = factory;
-            schedulerSet = true;
             return this;
         }
 
@@ -472,9 +447,8 @@ public final class VirtualService {
             Checks.checkNotNull(timeout, "persistence");
             Checks.checkArgument(!timeout.isNegative() && !timeout.isZero() && timeout.getNano() == 0
                     && timeout.compareTo(MAX_PERSISTENCE) <= 0, "persistence", timeout, "whole seconds, PT1S-PT744H");
-            Checks.checkNotSet(persistenceSet ? persistence : null, "persistence");
+            setOnce(Option.PERSISTENCE, "persistence", persistence);
             persistence = timeout;
-            persistenceSet = true;
             return this;
         }
 
@@ -491,7 +465,7 @@ public final class VirtualService {
             checkNetmaskNotSet();
             netmaskPrefix = prefixLength;
             netmaskV4 = v4 ? (prefixLength == 0 ? 0 : -1 << (32 - prefixLength)) : -1;
-            netmaskSet = true;
+            set.add(Option.NETMASK);
             return this;
         }
 
@@ -513,7 +487,7 @@ public final class VirtualService {
                 netmaskV4 = mask.hashCode();
                 int ones = Integer.bitCount(netmaskV4);
                 netmaskPrefix = netmaskV4 == (ones == 0 ? 0 : -1 << (32 - ones)) ? ones : -1;
-                netmaskSet = true;
+                set.add(Option.NETMASK);
                 return this;
             }
             Checks.checkArgument(mask instanceof Inet6Address, "persistenceNetmask", Addresses.toString(mask),
@@ -531,7 +505,7 @@ public final class VirtualService {
         }
 
         private void checkNetmaskNotSet() {
-            if (netmaskSet) {
+            if (set.contains(Option.NETMASK)) {
                 throw new IllegalStateException("persistenceNetmask was already set to " + (netmaskPrefix >= 0
                         ? "/" + netmaskPrefix : Integer.toHexString(netmaskV4)));
             }
@@ -544,9 +518,8 @@ public final class VirtualService {
          * @throws IllegalStateException if one-packet scheduling was already set
          */
         public Builder onePacket() {
-            Checks.checkNotSet(onePacketSet ? Boolean.TRUE : null, "onePacket");
+            setOnce(Option.ONE_PACKET, "onePacket", onePacket ? Boolean.TRUE : null);
             onePacket = true;
-            onePacketSet = true;
             return this;
         }
 
@@ -561,10 +534,9 @@ public final class VirtualService {
             for (SchedulerFlag f : flags) {
                 Checks.checkNotNull(f, "schedulerFlag");
             }
-            Checks.checkNotSet(flagsSet ? schedulerFlags : null, "schedulerFlags");
+            setOnce(Option.FLAGS, "schedulerFlags", EnumSet.copyOf(schedulerFlags));
             schedulerFlags.clear();
             schedulerFlags.addAll(flags);
-            flagsSet = true;
             return this;
         }
 
@@ -581,9 +553,8 @@ public final class VirtualService {
          */
         public Builder maxConnections(int max) {
             Checks.checkInRange(max, 1, Integer.MAX_VALUE, "maxConnections");
-            Checks.checkNotSet(maxConnectionsSet ? maxConnections : null, "maxConnections");
-            maxConnections = max;
-            maxConnectionsSet = true;
+            setOnce(Option.MAX_CONNECTIONS, "maxConnections", defences.maxConnections());
+            defences = defences.withMaxConnections(max);
             return this;
         }
 
@@ -601,9 +572,8 @@ public final class VirtualService {
          */
         public Builder acceptProxyProtocol(Iterable<Cidr> trusted) {
             List<Cidr> list = networks(trusted, "acceptProxyProtocol", "at least one trusted network");
-            Checks.checkNotSet(proxyProtocolSet ? proxyProtocolSources : null, "acceptProxyProtocol");
-            proxyProtocolSources = list;
-            proxyProtocolSet = true;
+            setOnce(Option.PROXY_PROTOCOL, "acceptProxyProtocol", defences.proxyProtocolSources());
+            defences = defences.withProxyProtocolSources(list);
             return this;
         }
 
@@ -628,9 +598,8 @@ public final class VirtualService {
          */
         public Builder allow(Iterable<Cidr> networks) {
             List<Cidr> list = networks(networks, "allow");
-            Checks.checkNotSet(allowSet ? allow : null, "allow");
-            allow = list;
-            allowSet = true;
+            setOnce(Option.ALLOW, "allow", defences.allow());
+            defences = defences.withAllow(list);
             return this;
         }
 
@@ -645,9 +614,8 @@ public final class VirtualService {
          */
         public Builder deny(Iterable<Cidr> networks) {
             List<Cidr> list = networks(networks, "deny");
-            Checks.checkNotSet(denySet ? deny : null, "deny");
-            deny = list;
-            denySet = true;
+            setOnce(Option.DENY, "deny", defences.deny());
+            defences = defences.withDeny(list);
             return this;
         }
 
@@ -675,9 +643,28 @@ public final class VirtualService {
          */
         public Builder sourceLimit(SourceLimit limit) {
             Checks.checkNotNull(limit, "sourceLimit");
-            Checks.checkNotSet(sourceLimitSet ? sourceLimit : null, "sourceLimit");
-            sourceLimit = limit;
-            sourceLimitSet = true;
+            setOnce(Option.SOURCE_LIMIT, "sourceLimit", defences.sourceLimit());
+            defences = defences.withSourceLimit(limit);
+            return this;
+        }
+
+        /**
+         * Sets every defence at once (access lists, per-source limits, the connection limit, PROXY protocol sources,
+         * the client data timeout), for example to carry a running service's defences over to an edited copy.
+         *
+         * @throws IllegalStateException if the defences, or any one of them, were already set
+         * @since 0.1
+         */
+        public Builder defences(Defences defences) {
+            Checks.checkNotNull(defences, "defences");
+            for (Option o : Option.DEFENCE_OPTIONS) {
+                if (set.contains(o)) {
+                    throw new IllegalStateException("defences: " + o.name().toLowerCase(java.util.Locale.ROOT)
+                            + " was already set (expected: defences set whole, or one by one)");
+                }
+            }
+            setOnce(Option.DEFENCES, "defences", this.defences);
+            this.defences = defences;
             return this;
         }
 
@@ -699,9 +686,8 @@ public final class VirtualService {
             Checks.checkNotNull(timeout, "awaitClientData");
             Checks.checkArgument(timeout.toMillis() >= 1 && timeout.compareTo(Duration.ofHours(1)) <= 0,
                     "awaitClientData", timeout, "PT0.001S-PT1H");
-            Checks.checkNotSet(clientDataTimeoutSet ? clientDataTimeout : null, "awaitClientData");
-            clientDataTimeout = timeout;
-            clientDataTimeoutSet = true;
+            setOnce(Option.CLIENT_DATA_TIMEOUT, "awaitClientData", defences.clientDataTimeout());
+            defences = defences.withClientDataTimeout(timeout);
             return this;
         }
 
@@ -761,8 +747,6 @@ public final class VirtualService {
          *
          * @throws IllegalArgumentException if the options do not fit together: a port-0 service that is not
          *     persistent, or one-packet scheduling on a TCP service
-         * @throws IllegalStateException if no scheduler was set and the default {@value #DEFAULT_SCHEDULER}
-         *     is not registered (add {@code io.jvs:lb-schedulers})
          */
         public VirtualService build() {
             if (!id.isFwmark() && id.address().getPort() == 0 && persistence == null) {
@@ -773,12 +757,7 @@ public final class VirtualService {
                 throw new IllegalArgumentException("onePacket: true (expected: only for UDP virtual services, not "
                         + id + ")");
             }
-            Scheduler.Factory f = scheduler;
-            if (f == null) {
-                f = Scheduler.Factory.find(DEFAULT_SCHEDULER).orElseThrow(() -> new IllegalStateException(
-                        "scheduler: not set, and the default " + DEFAULT_SCHEDULER
-                                + " is not registered (expected: io.jvs:lb-schedulers on the class path)"));
-            }
+            Scheduler.Factory f = scheduler == null ? DEFAULT : scheduler;
             return new VirtualService(this, f);
         }
 
@@ -792,7 +771,7 @@ public final class VirtualService {
             if (persistence != null) {
                 parts.add("persistence=" + persistence);
             }
-            if (netmaskSet) {
+            if (set.contains(Option.NETMASK)) {
                 parts.add("persistenceNetmask=" + netmaskPrefix);
             }
             if (onePacket) {
@@ -801,23 +780,8 @@ public final class VirtualService {
             if (!schedulerFlags.isEmpty()) {
                 parts.add("schedulerFlags=" + schedulerFlags);
             }
-            if (maxConnectionsSet) {
-                parts.add("maxConnections=" + maxConnections);
-            }
-            if (proxyProtocolSet) {
-                parts.add("acceptProxyProtocol=" + proxyProtocolSources);
-            }
-            if (allowSet) {
-                parts.add("allow=" + allow);
-            }
-            if (denySet) {
-                parts.add("deny=" + deny);
-            }
-            if (sourceLimitSet) {
-                parts.add("sourceLimit=" + sourceLimit);
-            }
-            if (clientDataTimeoutSet) {
-                parts.add("awaitClientData=" + clientDataTimeout);
+            if (!defences.isEmpty()) {
+                parts.add("defences=" + defences);
             }
             if (!realServers.isEmpty()) {
                 parts.add("realServers=" + realServers.values());

@@ -16,7 +16,7 @@ public final class TestSchedulers {
                 public void update(List<Destination> destinations) {}
 
                 @Override
-                public Destination select(Flow flow) {
+                public Destination select(ConnectionKey flow) {
                     return null;
                 }
             };

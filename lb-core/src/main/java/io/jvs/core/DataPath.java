@@ -14,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
  * {@code io.jvs.netty}; applications do not call it.
  *
  * <p>The director calls {@link #bind} and {@link #unbind} from its control thread, one change at a time. For
- * every client connection or flow the data path calls {@link ServiceBinding#open}, then reports what happens
+ * every client connection or flow the data path calls {@link RunningService#open}, then reports what happens
  * to the connection through the returned {@link Connection}.
  *
  * @since 0.1
@@ -33,25 +33,25 @@ public interface DataPath {
     default void check(VirtualService service) {}
 
     /**
-     * Starts receiving traffic for {@code binding} on {@code endpoint}.
+     * Starts receiving traffic for {@code service} on {@code endpoint}.
      *
      * @return a future that completes when traffic is received, or fails if the endpoint cannot be bound
      */
-    CompletableFuture<Void> bind(ServiceBinding binding, Endpoint endpoint);
+    CompletableFuture<Void> bind(RunningService service, Endpoint endpoint);
 
     /**
-     * Stops receiving new traffic for {@code binding} on {@code endpoint}. Established connections continue.
+     * Stops receiving new traffic for {@code service} on {@code endpoint}. Established connections continue.
      *
      * @return a future that completes when the endpoint is released
      */
-    CompletableFuture<Void> unbind(ServiceBinding binding, Endpoint endpoint);
+    CompletableFuture<Void> unbind(RunningService service, Endpoint endpoint);
 
     /** Releases the data path's threads and sockets; called once, after every endpoint was unbound. */
     void close();
 
     /**
      * A data path that listens nowhere and supports every forwarding method: for tests and tools that drive the
-     * director's connections themselves through {@link Director#binding}.
+     * director's connections themselves through {@link Director#service}.
      *
      * @since 0.1
      */
@@ -63,12 +63,12 @@ public interface DataPath {
             }
 
             @Override
-            public CompletableFuture<Void> bind(ServiceBinding binding, Endpoint endpoint) {
+            public CompletableFuture<Void> bind(RunningService service, Endpoint endpoint) {
                 return CompletableFuture.completedFuture(null);
             }
 
             @Override
-            public CompletableFuture<Void> unbind(ServiceBinding binding, Endpoint endpoint) {
+            public CompletableFuture<Void> unbind(RunningService service, Endpoint endpoint) {
                 return CompletableFuture.completedFuture(null);
             }
 

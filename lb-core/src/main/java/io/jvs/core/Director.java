@@ -191,8 +191,8 @@ public final class Director implements LoadBalancer {
      * The running service with this id, as its data path sees it, for tests and tools that drive a data path
      * of their own.
      */
-    public Optional<ServiceBinding> binding(ServiceId service) {
-        return Optional.ofNullable(table.binding(service));
+    public Optional<RunningService> runningService(ServiceId service) {
+        return Optional.ofNullable(table.runningService(service));
     }
 
     @Override
@@ -280,8 +280,8 @@ public final class Director implements LoadBalancer {
 
         /**
          * The most entries the connection table holds, connections and persistence templates together; the
-         * default is {@value #DEFAULT_MAX_CONNECTIONS}. At the limit a new flow is refused ({@link ServiceBinding#open}
-         * returns null, the client is refused) and counted in {@link ConnectionTableStatus#refused()}. The hash
+         * default is {@value #DEFAULT_MAX_CONNECTIONS}. At the limit a new flow is refused ({@link Outcome#TABLE_FULL}:
+         * the client is refused) and counted in {@link ConnectionTableStatus#refused()}. The hash
          * table gets this many buckets, rounded up to a power of two (4 bytes each).
          *
          * @throws IllegalArgumentException if it is not in 1-{@value #MAX_MAX_CONNECTIONS}

@@ -53,8 +53,8 @@ class DirectorTest {
     }
 
     private Connection open(int clientPort) {
-        return director.binding(ID).orElseThrow()
-                .open(Protocol.TCP, new InetSocketAddress("172.16.0.9", clientPort), VIP);
+        return Opens.open(director.runningService(ID).orElseThrow(), Protocol.TCP,
+                new InetSocketAddress("172.16.0.9", clientPort), VIP);
     }
 
     @Test
@@ -269,10 +269,10 @@ class DirectorTest {
     @Test
     void stop_unbindsAndRefusesNewConnections() {
         director.start(service("rr", A)).join();
-        ServiceBinding binding = director.binding(ID).orElseThrow();
+        RunningService binding = director.runningService(ID).orElseThrow();
         director.stop(ID).join();
         assertEquals(List.of("bind TCP 10.0.0.1:80", "unbind TCP 10.0.0.1:80"), dataPath.events);
-        assertNull(binding.open(Protocol.TCP, new InetSocketAddress("172.16.0.9", 1), VIP));
+        assertNull(Opens.open(binding, Protocol.TCP, new InetSocketAddress("172.16.0.9", 1), VIP));
         assertTrue(director.services().isEmpty());
     }
 
@@ -314,8 +314,8 @@ class DirectorTest {
     @Test
     void binding_isTheRunningService() {
         director.start(service("rr", A)).join();
-        ServiceBinding b = director.binding(ID).orElseThrow();
-        assertSame(b, director.binding(ID).orElseThrow());
+        RunningService b = director.runningService(ID).orElseThrow();
+        assertSame(b, director.runningService(ID).orElseThrow());
         assertEquals(ID, b.id());
     }
 }

@@ -26,7 +26,7 @@ final class FakeDataPath implements DataPath {
     }
 
     @Override
-    public synchronized CompletableFuture<Void> bind(ServiceBinding binding, Endpoint endpoint) {
+    public synchronized CompletableFuture<Void> bind(RunningService binding, Endpoint endpoint) {
         if (failBinds) {
             return CompletableFuture.failedFuture(new java.net.BindException("Address already in use"));
         }
@@ -35,7 +35,7 @@ final class FakeDataPath implements DataPath {
     }
 
     @Override
-    public synchronized CompletableFuture<Void> unbind(ServiceBinding binding, Endpoint endpoint) {
+    public synchronized CompletableFuture<Void> unbind(RunningService binding, Endpoint endpoint) {
         events.add("unbind " + endpoint);
         return CompletableFuture.completedFuture(null);
     }

@@ -4,7 +4,7 @@ import io.jvs.api.Endpoint;
 import io.jvs.api.ForwardingMethod;
 import io.jvs.api.LoadBalancerException;
 import io.jvs.core.DataPath;
-import io.jvs.core.ServiceBinding;
+import io.jvs.core.RunningService;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -29,7 +29,7 @@ final class FakeDataPath implements DataPath {
     }
 
     @Override
-    public CompletableFuture<Void> bind(ServiceBinding binding, Endpoint endpoint) {
+    public CompletableFuture<Void> bind(RunningService binding, Endpoint endpoint) {
         if (endpoint.address().getPort() == failPort) {
             return CompletableFuture.failedFuture(new LoadBalancerException(LoadBalancerException.Reason.BIND_FAILED,
                     "cannot listen on " + endpoint + ": Address already in use"));
@@ -39,7 +39,7 @@ final class FakeDataPath implements DataPath {
     }
 
     @Override
-    public CompletableFuture<Void> unbind(ServiceBinding binding, Endpoint endpoint) {
+    public CompletableFuture<Void> unbind(RunningService binding, Endpoint endpoint) {
         bound.remove(endpoint);
         return CompletableFuture.completedFuture(null);
     }

@@ -49,7 +49,7 @@ import java.util.function.ToDoubleFunction;
  *
  * <p>Per checked real server, tagged also {@code server}: gauges {@code lb.health.state} (1 UP, 0 DOWN) and
  * {@code lb.health.weight} (its weight in the load balancer now: lower while slow-starting, 0 while inhibited or
- * out), and the function counter {@code lb.health.passive.failures} (connect failures reported by the data path).
+ * out), and the function counter {@code lb.health.passive.failed.connections} (connect failures reported by the data path).
  *
  * <p>Per check of a server, tagged also {@code check} (e.g. {@code TCP_CHECK 10.0.0.11:8080}): gauges
  * {@code lb.health.check.state} (1 UP, 0 DOWN: the check's own state after rise/fall),
@@ -197,7 +197,7 @@ public final class HealthMetrics implements MeterBinder, AutoCloseable {
         list.add(gauge(registry, "lb.health.weight", t, null, "the real server's weight in the load balancer now "
                 + "(lower while slow-starting, 0 while inhibited or out)",
                 m -> m.server(key, sh -> Math.max(0, sh.loadBalancerWeight()))));
-        list.add(FunctionCounter.builder("lb.health.passive.failures", this,
+        list.add(FunctionCounter.builder("lb.health.passive.failed.connections", this,
                         m -> m.server(key, sh -> sh.passiveFailures()))
                 .tags(t).baseUnit("connections").description("connect failures reported by the data path")
                 .register(registry));

@@ -6,6 +6,7 @@ import io.jvs.api.LoadBalancer;
 import io.jvs.api.MemoryDefenceStatus;
 import io.jvs.api.Rates;
 import io.jvs.api.RealServerStatus;
+import io.jvs.api.Refusal;
 import io.jvs.api.ServiceDefenceStatus;
 import io.jvs.api.ServiceId;
 import io.jvs.api.ServiceStatus;
@@ -39,27 +40,32 @@ import java.util.function.ToDoubleFunction;
  *
  * <h2>Meters</h2>
  *
- * Per real server, tagged {@code service} (e.g. {@code TCP 10.0.0.1:80}), {@code server} (e.g.
- * {@code 10.0.0.11:8080}) and {@code protocol} ({@code tcp}, {@code udp}, {@code fwmark}):
+ * Names end with their unit, so that Prometheus shows each once ({@code lb_in_bytes_total}, not
+ * {@code lb_bytes_in_bytes_total}). Per real server, tagged {@code service} (e.g. {@code TCP 10.0.0.1:80}),
+ * {@code server} (e.g. {@code 10.0.0.11:8080}) and {@code protocol} ({@code tcp}, {@code udp}, {@code fwmark}):
  * <ul>
- *   <li>gauges {@code lb.connections.active}, {@code lb.connections.inactive}, {@code lb.connections.persistent}
+ *   <li>gauges {@code lb.active.connections}, {@code lb.inactive.connections}, {@code lb.persistent.connections}
  *       (ipvsadm's ActiveConn, InActConn, PersistConn) and {@code lb.weight} (its Weight);</li>
- *   <li>function counters {@code lb.connections.total}, {@code lb.packets.in}, {@code lb.packets.out},
- *       {@code lb.bytes.in}, {@code lb.bytes.out} (for the socket data path a packet is one relay read);</li>
- *   <li>gauges {@code lb.connections.rate}, {@code lb.packets.in.rate}, {@code lb.packets.out.rate},
- *       {@code lb.bytes.in.rate}, {@code lb.bytes.out.rate}: IPVS's 2-second estimator, per second.</li>
+ *   <li>function counters {@code lb.scheduled.connections}, {@code lb.in.packets}, {@code lb.out.packets},
+ *       {@code lb.in.bytes}, {@code lb.out.bytes} (for the socket data path a packet is one relay read);</li>
+ *   <li>gauges {@code lb.scheduled.connections.per.second}, {@code lb.in.packets.per.second},
+ *       {@code lb.out.packets.per.second}, {@code lb.in.bytes.per.second}, {@code lb.out.bytes.per.second}: IPVS's
+ *       2-second estimator.</li>
  * </ul>
  * Per service, tagged {@code service} and {@code protocol}: the same counters and rates named
- * {@code lb.service.connections.total}, {@code lb.service.packets.in}, ... (they include the traffic of servers
- * since deleted). For the table: gauges {@code lb.connection.table.entries}, {@code lb.connection.table.templates},
- * {@code lb.connection.table.capacity} and the function counter {@code lb.connection.table.refused}.
- *
- * <p>Defences ({@link LoadBalancer#defences()}): per service the function counter {@code lb.defence.refused} with a
- * {@code reason} tag ({@code access-list}, {@code source-connections}, {@code source-rate}, {@code source-table-full},
- * {@code client-data-timeout}) and the gauge {@code lb.defence.sources} (sources held by the per-source limits); for
- * the director the memory defence's gauges {@code lb.defence.memory.available}, {@code lb.defence.memory.threshold}
- * (bytes), {@code lb.defence.memory.pressure} (1 while memory is short) and function counters
- * {@code lb.defence.memory.dropped} (entries) and {@code lb.defence.memory.refused} (connections).
+ * {@code lb.service.scheduled.connections}, {@code lb.service.in.packets}, ... (they include the traffic of servers
+ * since deleted); the function counter {@code lb.refused.connections} with a {@code reason} tag, one per
+ * {@link Refusal} ({@code access_denied}, {@code memory_short}, {@code source_connections}, {@code source_rate},
+ * {@code source_table_full}, {@code service_limit}, {@code flow_limit}, {@code no_destination},
+ * {@code server_deleted}, {@code table_full}, {@code untrusted_proxy}, {@code proxy_header},
+ * {@code client_data_timeout}, ...); the gauges {@code lb.tracked.sources} (sources held by the per-source limits)
+ * and {@code lb.service.open.connections} (places held under the service's connection limit). For the table:
+ * gauges {@code lb.connection.table.entries}, {@code lb.connection.table.template.entries},
+ * {@code lb.connection.table.capacity.entries} and the function counter
+ * {@code lb.connection.table.refused.connections}. For the director, the memory defence's gauges
+ * {@code lb.defence.memory.available}, {@code lb.defence.memory.threshold} (bytes), {@code lb.defence.memory.pressure}
+ * (1 while memory is short) and function counters {@code lb.defence.memory.dropped} (entries) and
+ * {@code lb.defence.memory.refused} (connections).
  *
  * <p>Zeroing ({@link LoadBalancer#zeroCounters()}) restarts the counters from 0, which monitoring systems read as
  * a counter reset.
@@ -126,13 +132,13 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
                 Gauge.builder("lb.connection.table.entries", () -> table().entries()).tags(tags)
                         .description("connections and persistence templates in the connection table")
                         .baseUnit("entries").register(r),
-                Gauge.builder("lb.connection.table.templates", () -> table().templates()).tags(tags)
+                Gauge.builder("lb.connection.table.template.entries", () -> table().templates()).tags(tags)
                         .description("persistence templates in the connection table").baseUnit("entries")
                         .register(r),
-                Gauge.builder("lb.connection.table.capacity", () -> table().capacity()).tags(tags)
+                Gauge.builder("lb.connection.table.capacity.entries", () -> table().capacity()).tags(tags)
                         .description("the most entries the connection table holds").baseUnit("entries")
                         .register(r),
-                FunctionCounter.builder("lb.connection.table.refused", this, m -> m.table().refused())
+                FunctionCounter.builder("lb.connection.table.refused.connections", this, m -> m.table().refused())
                         .tags(tags).description("new flows refused because the connection table was full")
                         .baseUnit("connections").register(r),
                 Gauge.builder("lb.defence.memory.available", () -> memory().availableBytes()).tags(tags)
@@ -195,11 +201,11 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
 
     private List<Meter> registerServer(MeterRegistry registry, ServerKey key, Tags t) {
         List<Meter> list = new ArrayList<>();
-        list.add(gauge(registry, "lb.connections.active", t, "connections", "ActiveConn: connections in an active state",
+        list.add(gauge(registry, "lb.active.connections", t, "connections", "ActiveConn: connections in an active state",
                 () -> server(key, RealServerStatus::activeConnections)));
-        list.add(gauge(registry, "lb.connections.inactive", t, "connections", "InActConn: other connections and UDP flows",
+        list.add(gauge(registry, "lb.inactive.connections", t, "connections", "InActConn: other connections and UDP flows",
                 () -> server(key, RealServerStatus::inactiveConnections)));
-        list.add(gauge(registry, "lb.connections.persistent", t, "connections", "PersistConn: live persistence templates",
+        list.add(gauge(registry, "lb.persistent.connections", t, "connections", "PersistConn: live persistence templates",
                 () -> server(key, RealServerStatus::persistentConnections)));
         list.add(gauge(registry, "lb.weight", t, null, "the real server's weight in the service (ipvsadm's Weight)",
                 () -> server(key, rs -> rs.server().weight())));
@@ -210,53 +216,48 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
     private List<Meter> registerService(MeterRegistry registry, ServiceId id, Tags t) {
         List<Meter> list = new ArrayList<>();
         addTraffic(registry, list, "lb.service.", t, m -> m.serviceStats(id), m -> m.serviceRates(id));
-        refused(registry, list, t, "access-list", "refused by the access lists", id, ServiceDefenceStatus::denied);
-        refused(registry, list, t, "source-connections", "refused: their source had its most connections open", id,
-                ServiceDefenceStatus::sourceConnectionsRefused);
-        refused(registry, list, t, "source-rate", "refused: their source's bucket was empty", id,
-                ServiceDefenceStatus::sourceRateRefused);
-        refused(registry, list, t, "source-table-full", "refused: no room in the per-source table", id,
-                ServiceDefenceStatus::sourceTableFull);
-        refused(registry, list, t, "client-data-timeout", "clients reset: no data within the client data timeout",
-                id, ServiceDefenceStatus::clientDataTimeouts);
-        list.add(gauge(registry, "lb.defence.sources", t, "sources", "client sources held by the per-source limits",
+        for (Refusal reason : Refusal.values()) {
+            list.add(counter(registry, "lb.refused.connections", t.and("reason", reason.tagValue()), "connections",
+                    "clients refused: " + reason.description(), m -> {
+                        ServiceDefenceStatus d = m.defences(id);
+                        return d == null ? 0 : d.refused(reason);
+                    }));
+        }
+        list.add(gauge(registry, "lb.tracked.sources", t, "sources", "client sources held by the per-source limits",
                 () -> {
                     ServiceDefenceStatus d = defences(id);
                     return d == null ? Double.NaN : d.trackedSources();
                 }));
+        list.add(gauge(registry, "lb.service.open.connections", t, "connections",
+                "connections holding a place under the service's connection limit", () -> {
+                    ServiceDefenceStatus d = defences(id);
+                    return d == null ? Double.NaN : d.openConnections();
+                }));
         return list;
-    }
-
-    private void refused(MeterRegistry registry, List<Meter> list, Tags t, String reason, String description,
-            ServiceId id, java.util.function.ToLongFunction<ServiceDefenceStatus> f) {
-        list.add(counter(registry, "lb.defence.refused", t.and("reason", reason), "connections", description, m -> {
-            ServiceDefenceStatus d = m.defences(id);
-            return d == null ? 0 : f.applyAsLong(d);
-        }));
     }
 
     private void addTraffic(MeterRegistry registry, List<Meter> list, String prefix, Tags t,
             java.util.function.Function<LoadBalancerMetrics, Stats> stats,
             java.util.function.Function<LoadBalancerMetrics, Rates> rates) {
-        list.add(counter(registry, prefix + "connections.total", t, "connections", "connections scheduled",
+        list.add(counter(registry, prefix + "scheduled.connections", t, "connections", "connections scheduled",
                 m -> stats.apply(m).connections()));
-        list.add(counter(registry, prefix + "packets.in", t, "packets", "packets (relay reads) from clients",
+        list.add(counter(registry, prefix + "in.packets", t, "packets", "packets (relay reads) from clients",
                 m -> stats.apply(m).inPackets()));
-        list.add(counter(registry, prefix + "packets.out", t, "packets", "packets (relay reads) from real servers",
+        list.add(counter(registry, prefix + "out.packets", t, "packets", "packets (relay reads) from real servers",
                 m -> stats.apply(m).outPackets()));
-        list.add(counter(registry, prefix + "bytes.in", t, "bytes", "bytes from clients",
+        list.add(counter(registry, prefix + "in.bytes", t, "bytes", "bytes from clients",
                 m -> stats.apply(m).inBytes()));
-        list.add(counter(registry, prefix + "bytes.out", t, "bytes", "bytes from real servers",
+        list.add(counter(registry, prefix + "out.bytes", t, "bytes", "bytes from real servers",
                 m -> stats.apply(m).outBytes()));
-        list.add(gauge(registry, prefix + "connections.rate", t, "connections/s", "connections per second (IPVS estimator)",
+        list.add(gauge(registry, prefix + "scheduled.connections.per.second", t, null, "connections per second (IPVS estimator)",
                 () -> rates.apply(this).connectionsPerSecond()));
-        list.add(gauge(registry, prefix + "packets.in.rate", t, "packets/s", "packets per second from clients",
+        list.add(gauge(registry, prefix + "in.packets.per.second", t, null, "packets per second from clients",
                 () -> rates.apply(this).inPacketsPerSecond()));
-        list.add(gauge(registry, prefix + "packets.out.rate", t, "packets/s", "packets per second from real servers",
+        list.add(gauge(registry, prefix + "out.packets.per.second", t, null, "packets per second from real servers",
                 () -> rates.apply(this).outPacketsPerSecond()));
-        list.add(gauge(registry, prefix + "bytes.in.rate", t, "bytes/s", "bytes per second from clients",
+        list.add(gauge(registry, prefix + "in.bytes.per.second", t, null, "bytes per second from clients",
                 () -> rates.apply(this).inBytesPerSecond()));
-        list.add(gauge(registry, prefix + "bytes.out.rate", t, "bytes/s", "bytes per second from real servers",
+        list.add(gauge(registry, prefix + "out.bytes.per.second", t, null, "bytes per second from real servers",
                 () -> rates.apply(this).outBytesPerSecond()));
     }
 

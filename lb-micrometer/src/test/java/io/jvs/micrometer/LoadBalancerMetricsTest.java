@@ -11,7 +11,8 @@ import io.jvs.api.VirtualService;
 import io.jvs.core.Connection;
 import io.jvs.core.DataPath;
 import io.jvs.core.Director;
-import io.jvs.core.ServiceBinding;
+import io.jvs.core.FlowRequest;
+import io.jvs.core.RunningService;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetAddress;
@@ -52,46 +53,46 @@ class LoadBalancerMetricsTest {
                 .realServer(RealServer.of(RS2)).build();
         director.start(vs).join();
         metrics.bindTo(registry);
-        ServiceBinding b = director.binding(vs.id()).orElseThrow();
-        Connection c = b.open(Protocol.TCP, new InetSocketAddress(InetAddress.getLoopbackAddress(), 40000), VIP);
+        RunningService b = director.runningService(vs.id()).orElseThrow();
+        Connection c = open(b, Protocol.TCP, new InetSocketAddress(InetAddress.getLoopbackAddress(), 40000), VIP);
         c.onBackendConnected();
         c.countInbound(100);
         c.countOutbound(300);
-        b.open(Protocol.TCP, new InetSocketAddress(InetAddress.getLoopbackAddress(), 40001), VIP).onClosed();
+        open(b, Protocol.TCP, new InetSocketAddress(InetAddress.getLoopbackAddress(), 40001), VIP).onClosed();
         metrics.refresh(); // a fresh snapshot
 
         String server = "127.0.0.1:" + c.destination().address().getPort();
-        assertEquals(1, registry.get("lb.connections.active").tag("server", server).gauge().value());
-        assertEquals(0, registry.get("lb.connections.inactive").tag("server", server).gauge().value());
+        assertEquals(1, registry.get("lb.active.connections").tag("server", server).gauge().value());
+        assertEquals(0, registry.get("lb.inactive.connections").tag("server", server).gauge().value());
         assertEquals(1, registry.get("lb.weight").tag("server", server).gauge().value());
-        assertEquals(1, registry.get("lb.connections.total").tag("server", server).functionCounter().count());
-        assertEquals(100, registry.get("lb.bytes.in").tag("server", server).functionCounter().count());
-        assertEquals(300, registry.get("lb.bytes.out").tag("server", server).functionCounter().count());
-        assertEquals(1, registry.get("lb.packets.in").tag("server", server).functionCounter().count());
-        assertEquals("tcp", registry.get("lb.connections.active").tag("server", server).gauge().getId()
+        assertEquals(1, registry.get("lb.scheduled.connections").tag("server", server).functionCounter().count());
+        assertEquals(100, registry.get("lb.in.bytes").tag("server", server).functionCounter().count());
+        assertEquals(300, registry.get("lb.out.bytes").tag("server", server).functionCounter().count());
+        assertEquals(1, registry.get("lb.in.packets").tag("server", server).functionCounter().count());
+        assertEquals("tcp", registry.get("lb.active.connections").tag("server", server).gauge().getId()
                 .getTag("protocol"));
-        assertEquals("TCP 127.0.0.1:8080", registry.get("lb.connections.active").tag("server", server).gauge()
+        assertEquals("TCP 127.0.0.1:8080", registry.get("lb.active.connections").tag("server", server).gauge()
                 .getId().getTag("service"));
-        assertEquals("test", registry.get("lb.connections.active").tag("server", server).gauge().getId()
+        assertEquals("test", registry.get("lb.active.connections").tag("server", server).gauge().getId()
                 .getTag("lb"));
-        assertEquals(2, registry.get("lb.service.connections.total").functionCounter().count());
-        assertNull(registry.get("lb.service.connections.total").functionCounter().getId().getTag("server"));
+        assertEquals(2, registry.get("lb.service.scheduled.connections").functionCounter().count());
+        assertNull(registry.get("lb.service.scheduled.connections").functionCounter().getId().getTag("server"));
         assertEquals(2, registry.get("lb.connection.table.entries").gauge().value());
-        assertEquals(100, registry.get("lb.connection.table.capacity").gauge().value());
-        assertEquals(0, registry.get("lb.connection.table.refused").functionCounter().count());
+        assertEquals(100, registry.get("lb.connection.table.capacity.entries").gauge().value());
+        assertEquals(0, registry.get("lb.connection.table.refused.connections").functionCounter().count());
 
         for (int port = 41000; port < 41200; port++) { // 98 more fit in the table of 100, 102 are refused
-            Connection more = b.open(Protocol.TCP, new InetSocketAddress(InetAddress.getLoopbackAddress(), port), VIP);
+            Connection more = open(b, Protocol.TCP, new InetSocketAddress(InetAddress.getLoopbackAddress(), port), VIP);
             if (more != null) {
                 more.onClosed();
             }
         }
         director.estimateRates();
         metrics.refresh();
-        assertEquals(102, registry.get("lb.connection.table.refused").functionCounter().count());
+        assertEquals(102, registry.get("lb.connection.table.refused.connections").functionCounter().count());
         // 100 connections in one 2-s step: (100 << 9) / 4 = 12800, (12800 + 0x1FF) >> 10 = 12
-        assertEquals(12, registry.get("lb.service.connections.rate").gauge().value());
-        assertEquals(2, registry.get("lb.connections.rate").gauges().size());
+        assertEquals(12, registry.get("lb.service.scheduled.connections.per.second").gauge().value());
+        assertEquals(2, registry.get("lb.scheduled.connections.per.second").gauges().size());
     }
 
     @Test
@@ -99,17 +100,17 @@ class LoadBalancerMetricsTest {
         VirtualService vs = VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).build();
         director.start(vs).join();
         metrics.bindTo(registry);
-        assertEquals(1, registry.find("lb.connections.active").gauges().size());
+        assertEquals(1, registry.find("lb.active.connections").gauges().size());
         director.addRealServer(vs.id(), RealServer.of(RS2));
         metrics.refresh();
-        assertEquals(2, registry.find("lb.connections.active").gauges().size());
+        assertEquals(2, registry.find("lb.active.connections").gauges().size());
         director.removeRealServer(vs.id(), RS1);
         metrics.refresh();
-        assertEquals(1, registry.find("lb.connections.active").gauges().size());
+        assertEquals(1, registry.find("lb.active.connections").gauges().size());
         director.stop(vs.id()).join();
         metrics.refresh();
-        assertTrue(registry.find("lb.connections.active").gauges().isEmpty());
-        assertTrue(registry.find("lb.service.bytes.in").functionCounters().isEmpty());
+        assertTrue(registry.find("lb.active.connections").gauges().isEmpty());
+        assertTrue(registry.find("lb.service.in.bytes").functionCounters().isEmpty());
         metrics.close();
         assertTrue(registry.getMeters().isEmpty());
     }
@@ -126,21 +127,21 @@ class LoadBalancerMetricsTest {
                     .sourceLimit(io.jvs.api.SourceLimit.maxConnections(1)).build();
             d.start(vs).join();
             m.bindTo(registry);
-            ServiceBinding b = d.binding(vs.id()).orElseThrow();
-            b.open(Protocol.TCP, new InetSocketAddress("10.1.1.1", 1), VIP); // denied
-            b.open(Protocol.TCP, new InetSocketAddress("192.0.2.1", 1), VIP);
-            b.open(Protocol.TCP, new InetSocketAddress("192.0.2.1", 2), VIP); // its second at once
+            RunningService b = d.runningService(vs.id()).orElseThrow();
+            open(b, Protocol.TCP, new InetSocketAddress("10.1.1.1", 1), VIP); // denied
+            open(b, Protocol.TCP, new InetSocketAddress("192.0.2.1", 1), VIP);
+            open(b, Protocol.TCP, new InetSocketAddress("192.0.2.1", 2), VIP); // its second at once
             left.set(0);
             d.runDefences();
-            b.open(Protocol.TCP, new InetSocketAddress("192.0.2.2", 1), VIP); // memory
+            open(b, Protocol.TCP, new InetSocketAddress("192.0.2.2", 1), VIP); // memory
             m.refresh();
-            assertEquals(1, registry.get("lb.defence.refused").tag("reason", "access-list").functionCounter().count());
-            assertEquals(1, registry.get("lb.defence.refused").tag("reason", "source-connections").functionCounter()
+            assertEquals(1, registry.get("lb.refused.connections").tag("reason", "access_denied").functionCounter().count());
+            assertEquals(1, registry.get("lb.refused.connections").tag("reason", "source_connections").functionCounter()
                     .count());
-            assertEquals(0, registry.get("lb.defence.refused").tag("reason", "source-rate").functionCounter().count());
-            assertEquals("TCP 127.0.0.1:8080", registry.get("lb.defence.refused").tag("reason", "access-list")
+            assertEquals(0, registry.get("lb.refused.connections").tag("reason", "source_rate").functionCounter().count());
+            assertEquals("TCP 127.0.0.1:8080", registry.get("lb.refused.connections").tag("reason", "access_denied")
                     .functionCounter().getId().getTag("service"));
-            assertEquals(1, registry.get("lb.defence.sources").gauge().value());
+            assertEquals(1, registry.get("lb.tracked.sources").gauge().value());
             assertEquals(1, registry.get("lb.defence.memory.pressure").gauge().value());
             assertEquals(0, registry.get("lb.defence.memory.available").gauge().value());
             assertEquals(1000, registry.get("lb.defence.memory.threshold").gauge().value());
@@ -163,4 +164,10 @@ class LoadBalancerMetricsTest {
         assertEquals("refreshInterval: PT-1S (expected: >= PT0S)", e.getMessage());
     }
 
+
+    /** A new connection as a socket data path asks for it: the connection, or null when refused. */
+    private static Connection open(RunningService s, Protocol p, InetSocketAddress client, InetSocketAddress virtual) {
+        FlowRequest r = new FlowRequest().set(p, client, virtual);
+        return s.open(r).admitted() ? r.connection() : null;
+    }
 }

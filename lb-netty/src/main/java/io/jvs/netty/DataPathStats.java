@@ -1,21 +1,24 @@
 package io.jvs.netty;
 
+import io.jvs.api.Refusal;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+
 /**
- * What the Netty data path counted since the load balancer was built: the events that are about sockets rather
- * than about a service's traffic (which {@link io.jvs.api.LoadBalancer#services()} reports). A snapshot; the
- * counters only grow, except {@link #openConnections()}.
+ * What the Netty data path counted since the load balancer was built: the events that are about sockets rather than
+ * about one service's traffic ({@link io.jvs.api.LoadBalancer#services()} reports that), and every client it refused,
+ * by reason, over all services, including services deleted since (each running service's own count is in
+ * {@link io.jvs.api.ServiceDefenceStatus#refusals()}). A snapshot; the counters only grow, except
+ * {@link #openConnections()} and {@link #udpFlows()}.
  *
- * @param openConnections client connections currently relayed or being connected
+ * @param openConnections client connections currently relayed, being connected, or held at their service's limit
  * @param accepted client connections accepted
- * @param noDestination clients reset, or new UDP clients' datagrams dropped, because the director placed them nowhere:
- *     no real server was available (all quiesced, overloaded or deleted, or a UDP flow's server deleted), or its
- *     defences refused them (access lists, per-source limits, a full connection table, short memory;
- *     {@link io.jvs.api.LoadBalancer#defences()} counts those by reason)
- * @param serviceLimitHeld clients accepted by one event loop in the instant another took the last slot of
- *     their service's {@link io.jvs.api.VirtualService#maxConnections() connection limit}: they were held,
- *     accepted but not relayed, until a slot was free (other clients wait in the kernel's listen backlog)
- * @param proxyProtocolRejected clients reset because they sent no valid PROXY protocol header in time, or came
- *     from a network not trusted to send one
+ * @param refusals the clients the data path refused (TCP clients reset, datagrams of new UDP clients dropped), by
+ *     reason; every {@link Refusal} is present (0 when none happened)
+ * @param serviceLimitHeld clients accepted while their service carried its
+ *     {@link io.jvs.api.VirtualService#maxConnections() connection limit}: they were held, accepted but not relayed,
+ *     until a place was free (other clients wait in the kernel's listen backlog). Not refusals.
  * @param connectFailures connections to real servers that failed (refused, unreachable, timed out), and ICMP errors
  *     (port or host unreachable) on UDP flows' sockets; each counts against its server and the client is moved to
  *     another one while any is left
@@ -24,16 +27,62 @@ package io.jvs.netty;
  * @param acceptPauses times accepting was paused because the process ran out of file descriptors
  * @param udpFlows UDP clients the data path relays for now, each with its socket(s) to real servers: flows of the
  *     connection table, and one-packet clients
- * @param udpFlowLimitDrops datagrams of new UDP clients dropped because their service carried its
- *     {@link io.jvs.api.VirtualService#maxConnections() maxConnections}, or the data path its
- *     {@link NettyLoadBalancer.Builder#maxUdpFlows(int) maxUdpFlows}
  * @param udpOversized datagrams dropped because they were longer than
  *     {@link NettyLoadBalancer.Builder#maxDatagramSize(int) maxDatagramSize} (in either direction)
  * @param udpDropped other datagrams dropped: a socket whose send buffer was full, no socket to be had (out of file
- *     descriptors or local ports), an empty datagram on a transport that cannot send one (epoll, NIO); datagrams
- *     without a real server count in {@code noDestination}
+ *     descriptors or local ports), an empty datagram on a transport that cannot send one (epoll, NIO)
  * @since 0.1
  */
-public record DataPathStats(long openConnections, long accepted, long noDestination, long serviceLimitHeld,
-        long proxyProtocolRejected, long connectFailures, long localAddressFailures, long acceptPauses, long udpFlows,
-        long udpFlowLimitDrops, long udpOversized, long udpDropped) {}
+public record DataPathStats(long openConnections, long accepted, Map<Refusal, Long> refusals, long serviceLimitHeld,
+        long connectFailures, long localAddressFailures, long acceptPauses, long udpFlows, long udpOversized,
+        long udpDropped) {
+
+    /** Copies the map, filling the reasons it lacks with 0. */
+    public DataPathStats {
+        EnumMap<Refusal, Long> m = new EnumMap<>(Refusal.class);
+        for (Refusal r : Refusal.values()) {
+            Long n = refusals.get(r);
+            m.put(r, n == null ? 0L : n);
+        }
+        refusals = Collections.unmodifiableMap(m);
+    }
+
+    /** The clients refused for {@code reason}. */
+    public long refused(Refusal reason) {
+        return refusals.get(reason);
+    }
+
+    /** Every client refused, whatever the reason. */
+    public long refused() {
+        long n = 0;
+        for (long v : refusals.values()) {
+            n += v;
+        }
+        return n;
+    }
+
+    /**
+     * Clients reset, or datagrams of new UDP clients dropped, because no real server was available, or a UDP flow's
+     * server was deleted ({@link Refusal#NO_DESTINATION} and {@link Refusal#SERVER_DELETED}).
+     */
+    public long noDestination() {
+        return refused(Refusal.NO_DESTINATION) + refused(Refusal.SERVER_DELETED);
+    }
+
+    /**
+     * Clients reset because they came from a network not trusted to send a PROXY protocol header, or sent no valid
+     * header in time ({@link Refusal#UNTRUSTED_PROXY} and {@link Refusal#PROXY_HEADER}).
+     */
+    public long proxyProtocolRejected() {
+        return refused(Refusal.UNTRUSTED_PROXY) + refused(Refusal.PROXY_HEADER);
+    }
+
+    /**
+     * Datagrams of new UDP clients dropped because their service carried its connection limit, or the data path its
+     * {@link NettyLoadBalancer.Builder#maxUdpFlows(int) maxUdpFlows} ({@link Refusal#SERVICE_LIMIT} and
+     * {@link Refusal#FLOW_LIMIT}; TCP clients at a service's limit are held, not refused).
+     */
+    public long udpFlowLimitDrops() {
+        return refused(Refusal.SERVICE_LIMIT) + refused(Refusal.FLOW_LIMIT);
+    }
+}

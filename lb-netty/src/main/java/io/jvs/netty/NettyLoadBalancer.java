@@ -30,7 +30,7 @@ import java.util.function.Consumer;
  * io.jvs.api.RealServer#withProxyProtocol PROXY protocol} header can tell it the client's) and, on epoll or
  * io_uring with CAP_NET_ADMIN, {@link io.jvs.api.ForwardingMethod#NAT} (the director connects from the client's
  * own address with IP_TRANSPARENT; the real server must route its replies back through the director, which needs
- * the policy routing of {@code lb-examples/scripts/nat-director-setup.sh}).
+ * the policy routing of {@code nat-director-setup.sh}, see docs/operations.md).
  *
  * <pre>{@code
  * try (NettyLoadBalancer lb = NettyLoadBalancer.builder().build()) {
@@ -127,6 +127,7 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
         private Boolean freeBind;
         private Integer maxDatagramSize;
         private Integer maxUdpFlows;
+        private Boolean sharePorts;
 
         Builder() {}
 
@@ -341,13 +342,32 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
         }
 
         /**
+         * Whether a service's listening sockets may share their address and port with another process's; the default
+         * is false. Each endpoint listens with one socket per event loop (SO_REUSEPORT), and any other process of the
+         * same user that sets SO_REUSEPORT on the same address and port would join them and take a share of the
+         * clients: a second director started by mistake, for one. By default JVS first checks that no other socket
+         * holds the address and port, and refuses to start the service if one does ({@code LoadBalancerException}
+         * BIND_FAILED). Set it to run several processes behind one port on purpose.
+         *
+         * @throws IllegalStateException if it was already set
+         * @since 0.1
+         */
+        public Builder sharePorts(boolean share) {
+            Checks.checkNotSet(this.sharePorts, "sharePorts");
+            this.sharePorts = share;
+            return this;
+        }
+
+        /**
          * Starts the event loops and returns the load balancer, with no services yet. The transport, the number
          * of loops and whether NAT forwarding is available are logged.
          *
-         * @throws IllegalStateException if the requested native transport is unavailable here, or
+         * @throws IllegalStateException if the Netty on the class path is not 4.2 (the message names the versions
+         *     found and the one needed), the requested native transport is unavailable here, or
          *     {@link #freeBind(boolean) freeBind} was asked of a transport that cannot set it
          */
         public NettyLoadBalancer build() {
+            NettyRequirement.check();
             Transports t = Transports.of(transport == null ? Transport.AUTO : transport);
             boolean free = freeBind != null && freeBind;
             if (free && t.freeBindOption() == null) {
@@ -363,7 +383,8 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
                     drainTimeout == null ? 5000 : drainTimeout.toMillis(),
                     allocator, free, maxDatagramSize == null ? DEFAULT_MAX_DATAGRAM_SIZE : maxDatagramSize,
                     maxUdpFlows != null ? maxUdpFlows : t.transport() == Transport.IO_URING
-                            ? DEFAULT_MAX_UDP_FLOWS_IO_URING : DEFAULT_MAX_UDP_FLOWS);
+                            ? DEFAULT_MAX_UDP_FLOWS_IO_URING : DEFAULT_MAX_UDP_FLOWS,
+                    sharePorts != null && sharePorts);
             NettyDataPath dataPath = new NettyDataPath(config);
             Director.Builder d = Director.builder().dataPath(dataPath);
             if (ticker != null) {
@@ -413,6 +434,9 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
             }
             if (maxUdpFlows != null) {
                 parts.add("maxUdpFlows=" + maxUdpFlows);
+            }
+            if (sharePorts != null) {
+                parts.add("sharePorts=" + sharePorts);
             }
             if (directorOptions != null) {
                 parts.add("director=...");

@@ -9,7 +9,8 @@ import io.jvs.api.VirtualService;
 import io.jvs.core.Connection;
 import io.jvs.core.DataPath;
 import io.jvs.core.Director;
-import io.jvs.core.ServiceBinding;
+import io.jvs.core.FlowRequest;
+import io.jvs.core.RunningService;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The cost of the director's admission checks on the new-connection path: a TCP connection opened with
- * {@code ServiceBinding.open} and closed again, from 65,536 client address/port pairs on 4,096 addresses, with no
+ * {@code RunningService.open} and closed again, from 65,536 client address/port pairs on 4,096 addresses, with no
  * defence ({@code none}, the baseline), access lists of 17 networks ({@code acl}: 16 denied networks no client is
  * in, then allow 0.0.0.0/0), a per-source limit of connections and rate that never refuses ({@code source}), and
  * both. Every 32,768 connections the ticker moves 11 s and the timer expires the closed entries (the same work in
@@ -57,7 +58,8 @@ public class AdmissionBenchmark {
 
     private long nanos = 1_000_000_000_000L;
     private Director director;
-    private ServiceBinding binding;
+    private RunningService binding;
+    private final FlowRequest request = new FlowRequest();
     private InetSocketAddress[] clients;
     private int cursor;
 
@@ -81,7 +83,7 @@ public class AdmissionBenchmark {
             vs.sourceLimit(SourceLimit.maxConnections(1000).withRate(1_000_000, 1_000_000));
         }
         director.start(vs.build()).join();
-        binding = director.binding(director.services().get(0).id()).orElseThrow();
+        binding = director.runningService(director.services().get(0).id()).orElseThrow();
         clients = Flows.clients(1 << 16);
     }
 
@@ -93,7 +95,8 @@ public class AdmissionBenchmark {
     @Benchmark
     public Connection openAndClose() {
         int i = cursor++;
-        Connection c = binding.open(Protocol.TCP, clients[i & 0xFFFF], VIP);
+        FlowRequest r = request.set(Protocol.TCP, clients[i & 0xFFFF], VIP);
+        Connection c = binding.open(r).admitted() ? r.connection() : null;
         c.onClosed(); // SYN_RECV to CLOSE: the entry lingers 10 s
         if ((i & 0x7FFF) == 0x7FFF) {
             nanos += 11_000_000_000L;

@@ -3,7 +3,9 @@ package io.jvs.bench.core;
 import io.jvs.api.Protocol;
 import io.jvs.core.Connection;
 import io.jvs.core.Director;
-import io.jvs.core.ServiceBinding;
+import io.jvs.core.FlowRequest;
+import io.jvs.core.Outcome;
+import io.jvs.core.RunningService;
 import java.net.InetSocketAddress;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,7 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Lookups in the connection table at 1,000,000 entries, one thread (lookups per second per core): the per-datagram
- * path of a UDP data path, {@code ServiceBinding.open} finding the client's live flow (address to primitives, seeded
+ * path of a UDP data path, {@code RunningService.open} finding the client's live flow (address to primitives, seeded
  * hash, lock-free chain walk). The reference is what a plain Java table would do, a {@link ConcurrentHashMap} keyed
  * by a key object built per lookup. {@code baseline} reads the same client address objects without looking them up,
  * so {@code lookup} minus {@code baseline} is the table's own cost.
@@ -51,7 +53,12 @@ public class ConnectionTableBenchmark {
     public int entries;
 
     private Director director;
-    private ServiceBinding binding;
+    private RunningService binding;
+    private final FlowRequest request = new FlowRequest();
+    /** The clients as a packet data path reads them: 32-bit addresses and ports. */
+    private int[] clientAddresses;
+    private int[] clientPorts;
+    private int vip;
     private InetSocketAddress[] clients;
     /** Lookup order: a random permutation, so that every lookup misses the caches as a real mix would. */
     private int[] order;
@@ -71,7 +78,7 @@ public class ConnectionTableBenchmark {
         clients = Flows.clients(entries);
         reference = new ConcurrentHashMap<>(entries * 2);
         for (InetSocketAddress c : clients) {
-            Connection conn = binding.open(Protocol.UDP, c, Flows.VIP);
+            Connection conn = Flows.open(binding, request, c);
             reference.put(new FlowKey(17, c, Flows.VIP), conn);
         }
         if (director.connectionTable().entries() != entries) {
@@ -84,7 +91,14 @@ public class ConnectionTableBenchmark {
             order[i] = r.nextInt(entries);
         }
         mask = n - 1;
-        live = binding.open(Protocol.UDP, clients[0], Flows.VIP);
+        live = Flows.open(binding, request, clients[0]);
+        clientAddresses = new int[entries];
+        clientPorts = new int[entries];
+        for (int i = 0; i < entries; i++) {
+            clientAddresses[i] = clients[i].getAddress().hashCode();
+            clientPorts[i] = clients[i].getPort();
+        }
+        vip = Flows.VIP.getAddress().hashCode();
     }
 
     @TearDown(Level.Trial)
@@ -99,8 +113,8 @@ public class ConnectionTableBenchmark {
     }
 
     @Benchmark
-    public Connection lookup() {
-        return binding.open(Protocol.UDP, clients[order[cursor++ & mask]], Flows.VIP);
+    public Outcome lookup() {
+        return binding.open(request.set(Protocol.UDP, clients[order[cursor++ & mask]], Flows.VIP));
     }
 
     @Benchmark
@@ -115,8 +129,19 @@ public class ConnectionTableBenchmark {
     }
 
     @Benchmark
-    public Connection lookupHot() {
-        return binding.open(Protocol.UDP, clients[order[cursor++ & HOT_MASK]], Flows.VIP);
+    public Outcome lookupHot() {
+        return binding.open(request.set(Protocol.UDP, clients[order[cursor++ & HOT_MASK]], Flows.VIP));
+    }
+
+    /**
+     * A packet data path's per-packet call on a live flow ({@code setV4} from header fields, no address objects): the
+     * look-up, the packet counted in InPkts/InBytes, the flow re-armed. Compare with {@code lookupHot}, which converts
+     * {@code InetSocketAddress}es first, and with {@code countInbound}.
+     */
+    @Benchmark
+    public Outcome packetHot() {
+        int i = order[cursor++ & HOT_MASK];
+        return binding.open(request.setV4(17, clientAddresses[i], clientPorts[i], vip, 53).packetBytes(1400));
     }
 
     @Benchmark

@@ -2,7 +2,8 @@ package io.jvs.bench.core;
 
 import io.jvs.api.Protocol;
 import io.jvs.core.Director;
-import io.jvs.core.ServiceBinding;
+import io.jvs.core.FlowRequest;
+import io.jvs.core.RunningService;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.net.InetSocketAddress;
@@ -62,10 +63,11 @@ public class ConnectionTableFootprintBenchmark {
     @Benchmark
     public Object connectionTable(Footprint out) {
         Director d = Flows.director(entries);
-        ServiceBinding b = Flows.binding(d);
+        RunningService b = Flows.binding(d);
+        FlowRequest r = new FlowRequest();
         long before = usedAfterGc();
         for (InetSocketAddress c : clients) {
-            b.open(Protocol.UDP, c, Flows.VIP);
+            Flows.open(b, r, c);
         }
         long after = usedAfterGc();
         out.bytesPerEntry = (double) (after - before) / entries;

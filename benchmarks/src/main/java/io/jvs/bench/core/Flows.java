@@ -4,7 +4,10 @@ import io.jvs.api.RealServer;
 import io.jvs.api.VirtualService;
 import io.jvs.core.DataPath;
 import io.jvs.core.Director;
-import io.jvs.core.ServiceBinding;
+import io.jvs.api.Protocol;
+import io.jvs.core.Connection;
+import io.jvs.core.FlowRequest;
+import io.jvs.core.RunningService;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -28,8 +31,13 @@ final class Flows {
         return d;
     }
 
-    static ServiceBinding binding(Director d) {
-        return d.binding(d.services().get(0).id()).orElseThrow();
+    static RunningService binding(Director d) {
+        return d.runningService(d.services().get(0).id()).orElseThrow();
+    }
+
+    /** A UDP datagram from {@code client} to the VIP, as a socket data path asks: the connection, or null. */
+    static Connection open(RunningService s, FlowRequest r, InetSocketAddress client) {
+        return s.open(r.set(Protocol.UDP, client, VIP)).admitted() ? r.connection() : null;
     }
 
     /** {@code n} distinct IPv4 clients: 16 ports on each of n/16 addresses in 10.64.0.0/10. */

@@ -1,7 +1,7 @@
 package io.jvs.core.internal;
 
 import io.jvs.api.Cidr;
-import io.jvs.api.VirtualService;
+import io.jvs.api.Defences;
 import java.net.Inet4Address;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -32,7 +32,7 @@ final class AccessList {
     }
 
     /** The lists of {@code service}, or {@link #OPEN} when it has none. */
-    static AccessList of(VirtualService service) {
+    static AccessList of(Defences service) {
         if (service.allow().isEmpty() && service.deny().isEmpty()) {
             return OPEN;
         }
@@ -53,14 +53,14 @@ final class AccessList {
             long maskHi;
             long maskLo;
             if (six) {
-                maskHi = ConnectionEntry.maskHi(p);
-                maskLo = ConnectionEntry.maskLo(p);
+                maskHi = AddressWords.maskHi(p);
+                maskLo = AddressWords.maskLo(p);
             } else {
                 maskHi = 0;
-                maskLo = ConnectionEntry.maskV4(p);
+                maskLo = AddressWords.maskV4(p);
             }
-            rules[4 * i] = ConnectionEntry.high(c.network()) & maskHi;
-            rules[4 * i + 1] = ConnectionEntry.low(c.network()) & maskLo;
+            rules[4 * i] = AddressWords.high(c.network()) & maskHi;
+            rules[4 * i + 1] = AddressWords.low(c.network()) & maskLo;
             rules[4 * i + 2] = maskHi;
             rules[4 * i + 3] = maskLo;
             v6[i] = six;

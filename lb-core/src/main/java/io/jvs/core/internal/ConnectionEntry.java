@@ -2,49 +2,27 @@ package io.jvs.core.internal;
 
 import io.jvs.api.ConnectionStatus;
 import io.jvs.api.Destination;
-import io.jvs.api.Flow;
+import io.jvs.api.ConnectionKey;
 import io.jvs.api.Protocol;
 import io.jvs.api.ServiceId;
 import io.jvs.api.internal.Addresses;
 import io.jvs.core.Connection;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * One entry of the {@link ConnectionTable} (IPVS {@code struct ip_vs_conn}): a connection or UDP flow, or a
- * persistence template. Before it is placed it is also the {@link Flow} its scheduler reads.
- *
- * <p>Addresses are primitives: two {@code long}s per address (an IPv4 address in the low word). The state, the
- * INACTIVE, TEMPLATE, ASSURED and NOOUTPUT flags of IPVS, and whether the entry has expired, share one {@code int}
- * changed by compare-and-set, so a state change on the connection's thread and an expiry on the timer thread
- * each move the server's counters exactly once. The expiry time is written with an opaque store on every packet.
+ * persistence template. Before it is placed it is also the {@link ConnectionKey} its scheduler reads. Its key,
+ * links, expiry and state are its {@link TableEntry} part; this class holds what it means: its real server and port,
+ * its controlling template, the sockets attached to it ({@link Closer}), what it holds under its service's limits,
+ * and the {@link Connection} a data path reports to.
  */
-final class ConnectionEntry implements Connection, Flow {
+final class ConnectionEntry extends TableEntry implements Connection, ConnectionKey {
 
-    static final int STATE_MASK = 0xF;
-    static final int INACTIVE = 1 << 4;
-    static final int NOOUTPUT = 1 << 5;
-    static final int TEMPLATE = 1 << 6;
-    static final int ASSURED = 1 << 7;
-    static final int DEAD = 1 << 8;
-    static final int INVALID = 1 << 9;
-    static final int ONE_PACKET = 1 << 10;
-    static final int V6 = 1 << 11;
-
-    /** IP protocol numbers; 0 (IP) is the protocol of firewall-mark templates. */
-    static final int IP = 0;
-    static final int TCP = 6;
-    static final int UDP = 17;
-
-    private static final VarHandle FLAGS;
-    private static final VarHandle EXPIRES;
     private static final VarHandle CONTROLLED;
     private static final VarHandle SOURCES;
     private static final VarHandle CLOSER;
@@ -54,8 +32,6 @@ final class ConnectionEntry implements Connection, Flow {
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
-            FLAGS = l.findVarHandle(ConnectionEntry.class, "flags", int.class);
-            EXPIRES = l.findVarHandle(ConnectionEntry.class, "expiresAt", long.class);
             CONTROLLED = l.findVarHandle(ConnectionEntry.class, "controlled", int.class);
             SOURCES = l.findVarHandle(ConnectionEntry.class, "sources", SourceTable.class);
             CLOSER = l.findVarHandle(ConnectionEntry.class, "closer", Closer.class);
@@ -65,19 +41,8 @@ final class ConnectionEntry implements Connection, Flow {
     }
 
     final ServiceEntry service;
-    final long caHi;
-    final long caLo;
-    final long vaHi;
-    final long vaLo;
-    /** Client port &lt;&lt; 16 | virtual port. */
-    final int ports;
-    final byte protocol;
-    final int hash;
     /** The port connections go to on the real server (a template: the real server's port, or 0). */
     private char dport;
-    private volatile int flags;
-    /** Nanoseconds of the ticker; opaque writes on packets, read by the timer. */
-    private long expiresAt;
     private volatile DestinationEntry dest;
     /** The template this connection was placed through, or null. */
     private ConnectionEntry control;
@@ -91,87 +56,18 @@ final class ConnectionEntry implements Connection, Flow {
     private volatile SourceTable sources;
     /** Servers that failed to accept this connection, when it was rescheduled. */
     private List<DestinationEntry> tried;
-    /** Chain of the hash bucket: written under the stripe lock, read without. */
-    volatile ConnectionEntry next;
-    /** Chain of the timer-wheel slot: stripe lock only. */
-    ConnectionEntry timerNext;
-    ConnectionEntry timerPrev;
-    /** The tick of the slot the entry is in; -1 when in no slot. Written under the stripe lock. */
-    volatile int slotTick = -1;
-
     ConnectionEntry(ServiceEntry service, int protocol, int flags, long caHi, long caLo, int cport, long vaHi,
             long vaLo, int vport) {
+        super(service.table, protocol, flags, caHi, caLo, cport, vaHi, vaLo, vport);
         this.service = service;
-        this.protocol = (byte) protocol;
-        this.flags = flags;
-        this.caHi = caHi;
-        this.caLo = caLo;
-        this.vaHi = vaHi;
-        this.vaLo = vaLo;
-        this.ports = cport << 16 | vport;
-        this.hash = service.table.hash(protocol, caHi, caLo, cport, vaHi, vaLo, vport);
     }
 
-    boolean matches(int protocol, boolean template, long caHi, long caLo, int cport, long vaHi, long vaLo,
-            int vport) {
-        int f = flags;
-        return this.caLo == caLo && ports == (cport << 16 | vport) && this.vaLo == vaLo && this.caHi == caHi
-                && this.vaHi == vaHi && this.protocol == protocol && ((f & TEMPLATE) != 0) == template
-                && (f & (DEAD | INVALID)) == 0;
+    @Override
+    ConnectionTable table() {
+        return service.table;
     }
 
     // ---- state
-
-    int flags() {
-        return flags;
-    }
-
-    int state() {
-        return flags & STATE_MASK;
-    }
-
-    boolean isTemplate() {
-        return (flags & TEMPLATE) != 0;
-    }
-
-    boolean isDead() {
-        return (flags & DEAD) != 0;
-    }
-
-    long expiresAt() {
-        return (long) EXPIRES.getOpaque(this);
-    }
-
-    long expiresAtVolatile() {
-        return (long) EXPIRES.getVolatile(this);
-    }
-
-    /**
-     * Re-arms the timer (a packet): an opaque store, and one comparison with the slot; the entry moves to an
-     * earlier slot under the stripe lock only if the expiry became earlier than its slot (a shorter timeout after
-     * {@code --set}).
-     */
-    void expireIn(long now, long nanos) {
-        long at = now + nanos;
-        EXPIRES.setOpaque(this, at);
-        ConnectionTable t = service.table;
-        if (t.beforeSlot(at, slotTick)) {
-            t.expiryShortened(this);
-        }
-    }
-
-    /**
-     * Re-arms the timer after a state change, which may shorten the expiry: a volatile store, so that either this
-     * thread sees a slot the timer is publishing at the same time or the timer sees this expiry.
-     */
-    private void rearm(long now, long nanos) {
-        long at = now + nanos;
-        EXPIRES.setVolatile(this, at);
-        ConnectionTable t = service.table;
-        if (t.beforeSlot(at, slotTick)) {
-            t.expiryShortened(this);
-        }
-    }
 
     DestinationEntry dest() {
         return dest;
@@ -195,7 +91,7 @@ final class ConnectionEntry implements Connection, Flow {
 
     /**
      * The first packet of a new entry: the client's SYN for TCP (NONE to SYN_RECV, now active), or the first
-     * datagram for UDP (300 s).
+     * datagram for UDP (300 s). Counts nothing.
      */
     void started() {
         if (protocol == TCP) {
@@ -205,32 +101,13 @@ final class ConnectionEntry implements Connection, Flow {
         }
     }
 
-    /** Sets the expired flag; returns the flags before. */
-    int markDead() {
-        int f;
-        do {
-            f = flags;
-        } while (!FLAGS.compareAndSet(this, f, f | DEAD));
-        return f;
-    }
-
-    private void setFlag(int flag) {
-        int f;
-        do {
-            f = flags;
-            if ((f & flag) != 0) {
-                return;
-            }
-        } while (!FLAGS.compareAndSet(this, f, f | flag));
-    }
-
     /** The entry left the table (lock held): its server's counters and its template's count go down. */
     void released(int flagsBefore) {
         DestinationEntry d = dest;
         if ((flagsBefore & TEMPLATE) != 0) {
             d.unbindTemplate();
         } else {
-            releaseSource();
+            releaseHolds();
             d.unbind((flagsBefore & INACTIVE) == 0);
             ConnectionEntry t = control;
             if (t != null) {
@@ -239,49 +116,9 @@ final class ConnectionEntry implements Connection, Flow {
         }
     }
 
-    /**
-     * Runs one TCP segment through the state machine (IPVS {@code set_tcp_state}) and re-arms the timer with the
-     * new state's timeout. {@code direction} is INPUT or OUTPUT; NOOUTPUT entries use INPUT-ONLY for client
-     * segments until the first reply clears the flag.
-     *
-     * @return the new state
-     */
-    int segment(int direction, int event) {
-        ConnectionTable t = service.table;
-        int f;
-        int nf;
-        int next;
-        do {
-            f = flags;
-            if ((f & DEAD) != 0) {
-                return f & STATE_MASK;
-            }
-            int dir = direction;
-            nf = f;
-            if ((f & NOOUTPUT) != 0) {
-                if (direction == TcpStates.OUTPUT) {
-                    nf &= ~NOOUTPUT;
-                } else {
-                    dir = TcpStates.INPUT_ONLY;
-                }
-            }
-            next = t.tcpTable[dir * 4 + event][f & STATE_MASK];
-            nf = (nf & ~STATE_MASK) | next;
-            nf = TcpStates.isActive(next) ? nf & ~INACTIVE : nf | INACTIVE;
-        } while (nf != f && !FLAGS.compareAndSet(this, f, nf));
-        if (nf != f) {
-            rearm(t.now(), t.timeoutNanos[next]);
-        } else {
-            expireIn(t.now(), t.timeoutNanos[next]);
-        }
-        if (nf != f) {
-            changed(f, nf);
-        }
-        return next;
-    }
-
     /** After a state change: moves the connection between the server's active and inactive counters. */
-    private void changed(int before, int after) {
+    @Override
+    void stateChanged(int before, int after) {
         if ((before & INACTIVE) != (after & INACTIVE)) {
             dest.move((after & INACTIVE) == 0);
         }
@@ -290,25 +127,6 @@ final class ConnectionEntry implements Connection, Flow {
             if (t != null) {
                 t.setFlag(ASSURED);
             }
-        }
-    }
-
-    /** Sets the TCP state directly (when the data path ends a connection without a FIN or reset; tests). */
-    void forceState(int state) {
-        ConnectionTable t = service.table;
-        int f;
-        int nf;
-        do {
-            f = flags;
-            if ((f & DEAD) != 0) {
-                return;
-            }
-            nf = (f & ~STATE_MASK) | state;
-            nf = TcpStates.isActive(state) ? nf & ~INACTIVE : nf | INACTIVE;
-        } while (nf != f && !FLAGS.compareAndSet(this, f, nf));
-        rearm(t.now(), t.timeoutNanos[state]);
-        if (nf != f) {
-            changed(f, nf);
         }
     }
 
@@ -321,7 +139,7 @@ final class ConnectionEntry implements Connection, Flow {
         expireIn(t.now(), t.timeoutNanos[ConnectionTable.UDP_TIMEOUT]);
         if (direction == TcpStates.OUTPUT) {
             ConnectionEntry c = control;
-            if (c != null && (c.flags & ASSURED) == 0) {
+            if (c != null && (c.flags() & ASSURED) == 0) {
                 c.setFlag(ASSURED);
             }
             if (tried != null) {
@@ -342,11 +160,27 @@ final class ConnectionEntry implements Connection, Flow {
         return sources != null;
     }
 
-    /** The connection ended (its sockets closed, or the entry left the table): uncounts it, once. */
-    void releaseSource() {
+    /** Gives this connection's place under its service's connection limit to it (before publishing, or on reuse). */
+    void holdPlace() {
+        setFlag(PLACE);
+    }
+
+    /** Whether the connection holds a place under its service's connection limit. */
+    boolean holdsPlace() {
+        return (flags() & PLACE) != 0;
+    }
+
+    /**
+     * The connection ended (its sockets closed, or the entry left the table), or was never published: gives back its
+     * place under the connection limit and its count in the per-source table, each once.
+     */
+    void releaseHolds() {
         SourceTable t = (SourceTable) SOURCES.getAndSet(this, (SourceTable) null);
         if (t != null) {
-            t.release((flags & V6) != 0, caHi, caLo);
+            t.release((flags() & V6) != 0, caHi, caLo);
+        }
+        if (clearFlag(PLACE)) {
+            service.admission().releasePlace();
         }
     }
 
@@ -356,7 +190,7 @@ final class ConnectionEntry implements Connection, Flow {
      * active (FIN_WAIT, TIME_WAIT, CLOSE, CLOSE_WAIT, LAST_ACK); a UDP flow idle for 60 s or more.
      */
     boolean droppable(long now, long udpTimeoutNanos) {
-        int f = flags;
+        int f = flags();
         if ((f & DEAD) != 0) {
             return false;
         }
@@ -399,7 +233,7 @@ final class ConnectionEntry implements Connection, Flow {
     /** The template expired while still controlling connections: 60 s more, and 60 s from now on (IPVS). */
     void rearmControlling(long now) {
         templateSeconds = 60;
-        EXPIRES.setVolatile(this, now + ConnectionTable.CONTROL_REARM_NANOS); // the timer itself re-slots it
+        setExpiresAtVolatile(now + ConnectionTable.CONTROL_REARM_NANOS); // the timer itself re-slots it
     }
 
     /** IPVS {@code ip_vs_check_template}: takes the template out of lookups; it stays until it expires. */
@@ -407,7 +241,7 @@ final class ConnectionEntry implements Connection, Flow {
         setFlag(INVALID);
     }
 
-    // ---- Flow
+    // ---- ConnectionKey
 
     @Override
     public Protocol protocol() {
@@ -415,7 +249,7 @@ final class ConnectionEntry implements Connection, Flow {
     }
 
     @Override
-    public int clientAddressHash() {
+    public int clientAddressFold() {
         return fold(caHi, caLo);
     }
 
@@ -425,7 +259,7 @@ final class ConnectionEntry implements Connection, Flow {
     }
 
     @Override
-    public int virtualAddressHash() {
+    public int virtualAddressFold() {
         return fold(vaHi, vaLo);
     }
 
@@ -435,7 +269,11 @@ final class ConnectionEntry implements Connection, Flow {
     }
 
     private int fold(long hi, long lo) {
-        return (flags & V6) == 0 ? (int) lo : (int) (hi >>> 32) ^ (int) hi ^ (int) (lo >>> 32) ^ (int) lo;
+        return AddressWords.fold(isV6(), hi, lo);
+    }
+
+    boolean isV6() {
+        return (flags() & V6) != 0;
     }
 
     // ---- Connection
@@ -447,12 +285,12 @@ final class ConnectionEntry implements Connection, Flow {
 
     @Override
     public InetSocketAddress client() {
-        return new InetSocketAddress(address(caHi, caLo), clientPort());
+        return new InetSocketAddress(AddressWords.address(isV6(), caHi, caLo), clientPort());
     }
 
     @Override
     public InetSocketAddress virtual() {
-        return new InetSocketAddress(address(vaHi, vaLo), virtualPort());
+        return new InetSocketAddress(AddressWords.address(isV6(), vaHi, vaLo), virtualPort());
     }
 
     @Override
@@ -469,11 +307,11 @@ final class ConnectionEntry implements Connection, Flow {
     @Override
     public boolean reschedule() {
         DestinationEntry failed = dest;
-        if (isDead() || (flags & TEMPLATE) != 0) {
+        if (isDead() || (flags() & TEMPLATE) != 0) {
             return false;
         }
         failed.connectFailed();
-        if ((flags & ONE_PACKET) != 0) {
+        if ((flags() & ONE_PACKET) != 0) {
             return false; // the datagram is not sent again; the next one is scheduled on its own
         }
         if (tried == null) {
@@ -490,7 +328,7 @@ final class ConnectionEntry implements Connection, Flow {
                 if (isDead()) {
                     return false;
                 }
-                boolean active = (flags & INACTIVE) == 0;
+                boolean active = (flags() & INACTIVE) == 0;
                 failed.unbind(active);
                 next.bind(active);
                 dest = next;
@@ -513,7 +351,7 @@ final class ConnectionEntry implements Connection, Flow {
 
     @Override
     public boolean isOnePacket() {
-        return (flags & ONE_PACKET) != 0;
+        return (flags() & ONE_PACKET) != 0;
     }
 
     @Override
@@ -581,7 +419,7 @@ final class ConnectionEntry implements Connection, Flow {
 
     @Override
     public void onClientDataTimeout() {
-        service.clientDataTimedOut();
+        service.admission().count(io.jvs.api.Refusal.CLIENT_DATA_TIMEOUT);
     }
 
     @Override
@@ -599,7 +437,7 @@ final class ConnectionEntry implements Connection, Flow {
 
     private void closed() {
         if (protocol == TCP) {
-            releaseSource();
+            releaseHolds();
             int s = state();
             if (s == TcpStates.NONE || s == TcpStates.LISTEN || TcpStates.isActive(s)) {
                 forceState(TcpStates.CLOSE);
@@ -607,13 +445,38 @@ final class ConnectionEntry implements Connection, Flow {
         }
     }
 
-    @Override
-    public void countInbound(int bytes) {
+    /**
+     * A packet of a flow that was found or placed through the pipeline: counts it (unless {@code bytes} is negative)
+     * and runs its TCP state on {@code event} ({@link TcpStates#SYN} for a socket data path's new connection on an
+     * old entry), or re-arms a UDP flow whose packet is counted.
+     */
+    void inbound(int event, int bytes) {
+        if (bytes >= 0) {
+            countStats(bytes);
+        }
+        if (protocol == TCP) {
+            if (event == TcpStates.ACK) {
+                packet(TcpStates.INPUT);
+            } else if (event != TcpStates.NO_EVENT) {
+                segment(TcpStates.INPUT, event);
+            }
+        } else if (bytes >= 0) {
+            datagram(TcpStates.INPUT);
+        }
+    }
+
+    /** Counts one inbound packet of {@code bytes} in the statistics only. */
+    void countStats(int bytes) {
         DestinationEntry d = dest;
         if (d.isAvailable()) {
             d.serviceEntry().stats().inbound(bytes); // IPVS: cp->dest->svc, the running service after a revival
             d.stats().inbound(bytes);
         }
+    }
+
+    @Override
+    public void countInbound(int bytes) {
+        countStats(bytes);
         packet(TcpStates.INPUT);
     }
 
@@ -634,7 +497,7 @@ final class ConnectionEntry implements Connection, Flow {
             return;
         }
         ConnectionTable t = service.table;
-        int f = flags;
+        int f = flags();
         int s = f & STATE_MASK;
         boolean noOutput = (f & NOOUTPUT) != 0;
         int dir = noOutput && direction == TcpStates.INPUT ? TcpStates.INPUT_ONLY : direction;
@@ -649,69 +512,17 @@ final class ConnectionEntry implements Connection, Flow {
 
     /** The entry as {@code ipvsadm -L -c} lists it. */
     ConnectionStatus status(long now) {
-        int f = flags;
+        int f = flags();
         boolean template = (f & TEMPLATE) != 0;
         boolean invalid = (f & INVALID) != 0;
         String state = template ? ((f & ASSURED) != 0 ? "ASSURED" : "NONE")
                 : protocol == UDP ? "UDP" : TcpStates.name(f & STATE_MASK);
         Duration left = Duration.ofNanos(Math.max(0, expiresAt() - now));
-        InetSocketAddress client = new InetSocketAddress(address(caHi, caLo), clientPort());
-        InetSocketAddress virtual = new InetSocketAddress(address(vaHi, vaLo), invalid ? 0xFFFF : virtualPort());
+        InetSocketAddress client = new InetSocketAddress(AddressWords.address(isV6(), caHi, caLo), clientPort());
+        InetSocketAddress virtual = new InetSocketAddress(AddressWords.address(isV6(), vaHi, vaLo),
+                invalid ? 0xFFFF : virtualPort());
         InetSocketAddress destination = new InetSocketAddress(dest.address().getAddress(), invalid ? 0xFFFF : dport);
         return new ConnectionStatus(service.id(), protocol(), left, state, client, virtual, destination, template);
-    }
-
-    private InetAddress address(long hi, long lo) {
-        try {
-            if ((flags & V6) == 0) {
-                int v = (int) lo;
-                return InetAddress.getByAddress(new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8),
-                        (byte) v});
-            }
-            byte[] b = new byte[16];
-            for (int i = 0; i < 8; i++) {
-                b[i] = (byte) (hi >>> (56 - 8 * i));
-                b[8 + i] = (byte) (lo >>> (56 - 8 * i));
-            }
-            return InetAddress.getByAddress(b);
-        } catch (UnknownHostException e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    /** The high word of an address: 0 for IPv4, the first 8 bytes for IPv6. */
-    static long high(InetAddress a) {
-        return a instanceof Inet4Address ? 0 : word(a.getAddress(), 0);
-    }
-
-    /** The low word of an address: the IPv4 address, or the last 8 bytes for IPv6. */
-    static long low(InetAddress a) {
-        // Inet4Address.hashCode() is the address, without copying it
-        return a instanceof Inet4Address ? a.hashCode() & 0xFFFFFFFFL : word(a.getAddress(), 8);
-    }
-
-    /** The 8 bytes of {@code b} from {@code from}, big-endian. */
-    static long word(byte[] b, int from) {
-        long v = 0;
-        for (int i = from; i < from + 8; i++) {
-            v = v << 8 | (b[i] & 0xFF);
-        }
-        return v;
-    }
-
-    /** The high word of an IPv6 prefix mask of {@code p} bits. */
-    static long maskHi(int p) {
-        return p >= 64 ? -1L : p <= 0 ? 0 : -1L << (64 - p);
-    }
-
-    /** The low word of an IPv6 prefix mask of {@code p} bits. */
-    static long maskLo(int p) {
-        return p >= 128 ? -1L : p <= 64 ? 0 : -1L << (128 - p);
-    }
-
-    /** An IPv4 prefix mask of {@code p} bits, in the low 32 bits. */
-    static long maskV4(int p) {
-        return p <= 0 ? 0 : (0xFFFFFFFFL << (32 - p)) & 0xFFFFFFFFL;
     }
 
     @Override

@@ -16,7 +16,7 @@ import io.jvs.api.Timeouts;
 import io.jvs.api.VirtualService;
 import io.jvs.api.internal.Addresses;
 import io.jvs.core.DataPath;
-import io.jvs.core.ServiceBinding;
+import io.jvs.core.RunningService;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -259,7 +259,8 @@ public final class ServiceTable {
                 checkServer(service, rs);
             }
             dataPath.check(service);
-            entry = new ServiceEntry(service, ticker, listeners, table, address -> revive(service.id(), address));
+            entry = unknownSchedulerRefused(() -> new ServiceEntry(service, ticker, listeners, table,
+                    address -> revive(service.id(), address)));
             publish(service.id(), entry);
             LOG.log(Level.INFO, "added service " + service);
         }
@@ -293,6 +294,22 @@ public final class ServiceTable {
         }).thenCompose(f -> f);
     }
 
+    /**
+     * Runs {@code step}, which resolves a service's scheduler by name (the default {@code wlc} is resolved only now):
+     * a scheduler that is not registered becomes a {@link LoadBalancerException} that names the registered ones and
+     * the artifact that brings them.
+     */
+    private static ServiceEntry unknownSchedulerRefused(java.util.function.Supplier<ServiceEntry> step) {
+        try {
+            return step.get();
+        } catch (IllegalArgumentException e) {
+            throw new LoadBalancerException(Reason.UNSUPPORTED, e.getMessage()
+                    + (io.jvs.api.Scheduler.Factory.names().isEmpty()
+                            ? "; no scheduler is registered: add io.jvs:lb-schedulers to the class or module path" : ""),
+                    e);
+        }
+    }
+
     private CompletableFuture<Void> bind(ServiceEntry entry, Endpoint e) {
         try {
             return dataPath.bind(entry, e);
@@ -323,7 +340,10 @@ public final class ServiceTable {
             for (RealServer rs : service.realServers()) {
                 wanted.put(rs.address(), rs);
             }
-            entry.setSettings(service);
+            unknownSchedulerRefused(() -> {
+                entry.setSettings(service);
+                return entry;
+            });
             List<DestinationEntry> deleted = new ArrayList<>();
             for (DestinationEntry d : entry.destinations()) {
                 RealServer next = wanted.get(d.address());
@@ -451,7 +471,7 @@ public final class ServiceTable {
         return e == null ? Optional.empty() : Optional.of(e.status());
     }
 
-    public ServiceBinding binding(ServiceId id) {
+    public RunningService runningService(ServiceId id) {
         return services.get(id);
     }
 

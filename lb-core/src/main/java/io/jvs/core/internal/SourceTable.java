@@ -56,9 +56,9 @@ final class SourceTable {
         this.prefixV4 = limit.ipv4PrefixLength();
         this.prefixV6 = limit.ipv6PrefixLength();
         this.maxSources = limit.maxSources();
-        this.maskV4 = ConnectionEntry.maskV4(prefixV4);
-        this.maskV6Hi = ConnectionEntry.maskHi(prefixV6);
-        this.maskV6Lo = ConnectionEntry.maskLo(prefixV6);
+        this.maskV4 = AddressWords.maskV4(prefixV4);
+        this.maskV6Hi = AddressWords.maskHi(prefixV6);
+        this.maskV6Lo = AddressWords.maskLo(prefixV6);
         int slots = Math.max(WAYS, Integer.highestOneBit(maxSources - 1) << 1);
         int sets = slots / WAYS;
         this.setMask = sets - 1;

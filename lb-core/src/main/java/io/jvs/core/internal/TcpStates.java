@@ -44,6 +44,8 @@ final class TcpStates {
     static final int FIN = 1;
     static final int ACK = 2;
     static final int RST = 3;
+    /** A segment with none of RST, SYN, FIN, ACK: it moves no state (IPVS {@code tcp_state_idx} -1). */
+    static final int NO_EVENT = -1;
 
     private static final List<String> SHORT = List.of("NO", "ES", "SS", "SR", "FW", "TW", "CL", "CW", "LA", "LI",
             "SA");
@@ -86,6 +88,23 @@ final class TcpStates {
             "  rst       CL CL CL SR CL CL CL CL LA LI CL");
 
     private TcpStates() {}
+
+    /** The event of a segment with these header flags, in the kernel's order: RST, else SYN, else FIN, else ACK. */
+    static int event(int tcpFlags) {
+        if ((tcpFlags & io.jvs.core.FlowRequest.RST) != 0) {
+            return RST;
+        }
+        if ((tcpFlags & io.jvs.core.FlowRequest.SYN) != 0) {
+            return SYN;
+        }
+        if ((tcpFlags & io.jvs.core.FlowRequest.FIN) != 0) {
+            return FIN;
+        }
+        if ((tcpFlags & io.jvs.core.FlowRequest.ACK) != 0) {
+            return ACK;
+        }
+        return NO_EVENT;
+    }
 
     /** Whether connections in {@code state} count in ActiveConn (current kernels: ES, SS, SR, SA). */
     static boolean isActive(int state) {

@@ -11,7 +11,8 @@ import io.jvs.api.RealServerStatus;
 import io.jvs.api.ServiceStatus;
 import io.jvs.api.VirtualService;
 import io.jvs.core.Connection;
-import io.jvs.core.ServiceBinding;
+import io.jvs.core.Opens;
+import io.jvs.core.RunningService;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -49,7 +50,7 @@ class ConcurrencyTest {
             InetSocketAddress web = addr("10.0.0.1", 80);
             InetSocketAddress app = addr("10.0.0.2", 80);
             InetSocketAddress dns = addr("10.0.0.3", 53);
-            List<ServiceBinding> services = List.of(
+            List<RunningService> services = List.of(
                     f.start(servers(VirtualService.tcp(web).scheduler("wlc"), 80)),
                     f.start(servers(VirtualService.tcp(app).scheduler("rr").persistence(Duration.ofSeconds(30))
                             .persistenceNetmask(24), 80)),
@@ -82,7 +83,7 @@ class ConcurrencyTest {
                         InetSocketAddress client = new InetSocketAddress(InetAddress.getByAddress(new byte[] {
                             10, (byte) worker, (byte) random.nextInt(4), (byte) random.nextInt(256)}), 1024 + i);
                         Protocol protocol = s == 2 ? Protocol.UDP : Protocol.TCP;
-                        Connection c = services.get(s).open(protocol, client, vips.get(s));
+                        Connection c = Opens.open(services.get(s), protocol, client, vips.get(s));
                         if (c == null) {
                             throw new AssertionError("refused: " + client);
                         }
@@ -100,7 +101,7 @@ class ConcurrencyTest {
                         c.attach(closer);
                         if (protocol == Protocol.UDP) {
                             for (int k = random.nextInt(4); k >= 0; k--) {
-                                Connection again = services.get(s).open(protocol, client, vips.get(s));
+                                Connection again = Opens.open(services.get(s), protocol, client, vips.get(s));
                                 if (again != c) {
                                     created.incrementAndGet(); // it expired meanwhile: a new flow
                                     c = again;

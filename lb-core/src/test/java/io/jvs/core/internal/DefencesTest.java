@@ -19,7 +19,8 @@ import io.jvs.api.ServiceDefenceStatus;
 import io.jvs.api.SourceLimit;
 import io.jvs.api.VirtualService;
 import io.jvs.core.Connection;
-import io.jvs.core.ServiceBinding;
+import io.jvs.core.Opens;
+import io.jvs.core.RunningService;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,7 +58,7 @@ class DefencesTest {
                 .allow(cidrs("10.0.0.0/8", "10.66.1.0/24", "2001:db8:1::/48"))
                 .deny(cidrs("10.66.0.0/16", "10.77.0.0/16", "2001:db8:1:bad::/64")).build();
         try (Fixture f = new Fixture()) {
-            ServiceBinding b = f.start(vs);
+            RunningService b = f.start(vs);
             String[][] cases = {
                 {"10.1.2.3", "true"}, {"10.66.2.7", "false"}, {"10.66.1.7", "true"}, {"10.77.0.1", "false"},
                 {"192.0.2.1", "false"}, {"2001:db8:1::7", "true"}, {"2001:db8:1:bad::7", "false"},
@@ -67,7 +68,7 @@ class DefencesTest {
             for (String[] c : cases) {
                 boolean expected = Boolean.parseBoolean(c[1]);
                 assertEquals(expected, vs.admits(ip(c[0])), c[0]);
-                Connection conn = b.open(Protocol.TCP, addr(c[0], port++), VIP);
+                Connection conn = Opens.open(b, Protocol.TCP, addr(c[0], port++), VIP);
                 assertEquals(expected, conn != null, c[0]);
                 refused += expected ? 0 : 1;
             }
@@ -90,13 +91,13 @@ class DefencesTest {
     void accessLists_udp_newFlowsOnly_andEditsApplyToNewConnections() {
         try (Fixture f = new Fixture()) {
             VirtualService open = VirtualService.udp(DNS).realServer(RealServer.of(addr("192.168.1.2", 53))).build();
-            ServiceBinding b = f.start(open);
-            Connection flow = b.open(Protocol.UDP, addr("10.9.9.9", 5353), DNS);
+            RunningService b = f.start(open);
+            Connection flow = Opens.open(b, Protocol.UDP, addr("10.9.9.9", 5353), DNS);
             assertNotNull(flow);
             f.director.update(open.toBuilder().deny(cidrs("10.9.0.0/16")).build());
-            assertSame(flow, b.open(Protocol.UDP, addr("10.9.9.9", 5353), DNS), "an existing flow goes on");
-            assertNull(b.open(Protocol.UDP, addr("10.9.9.9", 5354), DNS), "a new flow is dropped");
-            assertNotNull(b.open(Protocol.UDP, addr("10.8.9.9", 5354), DNS));
+            assertSame(flow, Opens.open(b, Protocol.UDP, addr("10.9.9.9", 5353), DNS), "an existing flow goes on");
+            assertNull(Opens.open(b, Protocol.UDP, addr("10.9.9.9", 5354), DNS), "a new flow is dropped");
+            assertNotNull(Opens.open(b, Protocol.UDP, addr("10.8.9.9", 5354), DNS));
             assertEquals(1, defences(f).denied());
             assertEquals(List.of(Cidr.parse("10.9.0.0/16")), defences(f).deny());
         }
@@ -105,14 +106,14 @@ class DefencesTest {
     @Test
     void sourceLimit_connectionsAtOnce_countUntilTheSocketsClose() {
         try (Fixture f = new Fixture()) {
-            ServiceBinding b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1))
+            RunningService b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1))
                     .sourceLimit(SourceLimit.maxConnections(3)).build());
             List<Connection> open = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 open.add(tcp(b, "10.1.1.1", 40000 + i, VIP));
             }
-            assertNull(b.open(Protocol.TCP, addr("10.1.1.1", 40010), VIP), "the fourth at once");
-            assertNotNull(b.open(Protocol.TCP, addr("10.1.1.2", 40010), VIP), "another source");
+            assertNull(Opens.open(b, Protocol.TCP, addr("10.1.1.1", 40010), VIP), "the fourth at once");
+            assertNotNull(Opens.open(b, Protocol.TCP, addr("10.1.1.2", 40010), VIP), "another source");
             assertEquals(1, defences(f).sourceConnectionsRefused());
             assertEquals(3, ((ServiceEntry) b).openFromSource(ip("10.1.1.1")));
             open.get(0).onBackendConnected();
@@ -121,8 +122,8 @@ class DefencesTest {
             open.get(0).onClosed(); // TIME_WAIT: the entry lingers, the connection no longer counts
             assertEquals("TIME_WAIT", f.entry(open.get(0).client()).state());
             assertEquals(2, ((ServiceEntry) b).openFromSource(ip("10.1.1.1")));
-            assertNotNull(b.open(Protocol.TCP, addr("10.1.1.1", 40011), VIP));
-            assertNull(b.open(Protocol.TCP, addr("10.1.1.1", 40012), VIP));
+            assertNotNull(Opens.open(b, Protocol.TCP, addr("10.1.1.1", 40011), VIP));
+            assertNull(Opens.open(b, Protocol.TCP, addr("10.1.1.1", 40012), VIP));
             open.get(1).onClosed();
             open.get(1).onClosed(); // twice: counted down once
             assertEquals(2, ((ServiceEntry) b).openFromSource(ip("10.1.1.1")));
@@ -134,16 +135,16 @@ class DefencesTest {
     @Test
     void sourceLimit_expiryOfAnOpenConnection_uncountsIt_andUdpFlowsCountUntilTheyExpire() {
         try (Fixture f = new Fixture()) {
-            ServiceBinding b = f.start(VirtualService.udp(DNS).realServer(RealServer.of(addr("192.168.1.2", 53)))
+            RunningService b = f.start(VirtualService.udp(DNS).realServer(RealServer.of(addr("192.168.1.2", 53)))
                     .sourceLimit(SourceLimit.maxConnections(2)).build());
-            assertNotNull(b.open(Protocol.UDP, addr("10.1.1.1", 1000), DNS));
-            Connection second = b.open(Protocol.UDP, addr("10.1.1.1", 1001), DNS);
+            assertNotNull(Opens.open(b, Protocol.UDP, addr("10.1.1.1", 1000), DNS));
+            Connection second = Opens.open(b, Protocol.UDP, addr("10.1.1.1", 1001), DNS);
             assertNotNull(second);
             second.attach(new Fixture.RecordingCloser());
-            assertSame(second, b.open(Protocol.UDP, addr("10.1.1.1", 1001), DNS), "its own flow: not a new one");
-            assertNull(b.open(Protocol.UDP, addr("10.1.1.1", 1002), DNS));
+            assertSame(second, Opens.open(b, Protocol.UDP, addr("10.1.1.1", 1001), DNS), "its own flow: not a new one");
+            assertNull(Opens.open(b, Protocol.UDP, addr("10.1.1.1", 1002), DNS));
             f.advanceSeconds(301); // both flows expire
-            assertNotNull(b.open(Protocol.UDP, addr("10.1.1.1", 1002), DNS));
+            assertNotNull(Opens.open(b, Protocol.UDP, addr("10.1.1.1", 1002), DNS));
             assertEquals(1, ((ServiceEntry) b).openFromSource(ip("10.1.1.1")));
         }
     }
@@ -151,26 +152,26 @@ class DefencesTest {
     @Test
     void sourceLimit_rate_tokenBucket_refusalTakesNoToken() {
         try (Fixture f = new Fixture()) {
-            ServiceBinding b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1))
+            RunningService b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1))
                     .sourceLimit(SourceLimit.rate(2, 3)).build());
             int port = 40000;
             for (int i = 0; i < 3; i++) {
-                assertNotNull(b.open(Protocol.TCP, addr("10.1.1.1", port++), VIP), "burst " + i);
+                assertNotNull(Opens.open(b, Protocol.TCP, addr("10.1.1.1", port++), VIP), "burst " + i);
             }
             for (int i = 0; i < 5; i++) {
-                assertNull(b.open(Protocol.TCP, addr("10.1.1.1", port++), VIP), "empty bucket");
+                assertNull(Opens.open(b, Protocol.TCP, addr("10.1.1.1", port++), VIP), "empty bucket");
             }
             assertEquals(5, defences(f).sourceRateRefused());
             f.ticker.advance(Duration.ofMillis(499));
-            assertNull(b.open(Protocol.TCP, addr("10.1.1.1", port++), VIP));
+            assertNull(Opens.open(b, Protocol.TCP, addr("10.1.1.1", port++), VIP));
             f.ticker.advance(Duration.ofMillis(1));
-            assertNotNull(b.open(Protocol.TCP, addr("10.1.1.1", port++), VIP), "one token after 500 ms");
-            assertNull(b.open(Protocol.TCP, addr("10.1.1.1", port++), VIP));
+            assertNotNull(Opens.open(b, Protocol.TCP, addr("10.1.1.1", port++), VIP), "one token after 500 ms");
+            assertNull(Opens.open(b, Protocol.TCP, addr("10.1.1.1", port++), VIP));
             f.ticker.advance(Duration.ofSeconds(10));
             for (int i = 0; i < 3; i++) {
-                assertNotNull(b.open(Protocol.TCP, addr("10.1.1.1", port++), VIP), "full again: a burst of 3");
+                assertNotNull(Opens.open(b, Protocol.TCP, addr("10.1.1.1", port++), VIP), "full again: a burst of 3");
             }
-            assertNull(b.open(Protocol.TCP, addr("10.1.1.1", port++), VIP));
+            assertNull(Opens.open(b, Protocol.TCP, addr("10.1.1.1", port++), VIP));
             assertEquals(8, defences(f).sourceRateRefused());
             assertEquals(7, f.status(b.id()).stats().connections());
         }
@@ -179,15 +180,15 @@ class DefencesTest {
     @Test
     void sourceLimit_prefixLengths_groupNetworks() {
         try (Fixture f = new Fixture()) {
-            ServiceBinding b = f.start(VirtualService.tcp(VIP6).realServer(RealServer.of(addr("2001:db8::10", 80)))
+            RunningService b = f.start(VirtualService.tcp(VIP6).realServer(RealServer.of(addr("2001:db8::10", 80)))
                     .sourceLimit(SourceLimit.maxConnections(2).withPrefixLengths(24, 64)).build());
             tcp(b, "2001:db8:1:2::1", 1, VIP6);
             tcp(b, "2001:db8:1:2:ffff::9", 1, VIP6); // the same /64
-            assertNull(b.open(Protocol.TCP, addr("2001:db8:1:2::77", 1), VIP6));
+            assertNull(Opens.open(b, Protocol.TCP, addr("2001:db8:1:2::77", 1), VIP6));
             tcp(b, "2001:db8:1:3::1", 1, VIP6);
             tcp(b, "10.1.1.1", 1, VIP6); // an IPv4 client of an IPv6 service: /24
             tcp(b, "10.1.1.200", 1, VIP6);
-            assertNull(b.open(Protocol.TCP, addr("10.1.1.7", 2), VIP6));
+            assertNull(Opens.open(b, Protocol.TCP, addr("10.1.1.7", 2), VIP6));
             tcp(b, "10.1.2.7", 1, VIP6);
             assertEquals(2, defences(f).sourceConnectionsRefused());
             assertEquals(4, defences(f).trackedSources());
@@ -198,27 +199,27 @@ class DefencesTest {
     void sourceTable_boundedMemory_refusesNewSourcesOnlyWhenEverySlotHoldsOpenConnections() {
         try (Fixture f = new Fixture()) {
             // 16 sources fit: one set of the set-associative table.
-            ServiceBinding b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1))
+            RunningService b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1))
                     .sourceLimit(SourceLimit.maxConnections(5).withMaxSources(16)).build());
             List<Connection> held = new ArrayList<>();
             for (int i = 0; i < 16; i++) {
                 held.add(tcp(b, "10.2.0." + i, 1, VIP));
             }
-            assertNull(b.open(Protocol.TCP, addr("10.3.0.1", 1), VIP), "no room");
+            assertNull(Opens.open(b, Protocol.TCP, addr("10.3.0.1", 1), VIP), "no room");
             assertEquals(1, defences(f).sourceTableFull());
             tcp(b, "10.2.0.3", 2, VIP); // a known source still gets in
             held.get(7).onClosed(); // 10.2.0.7 has nothing open now: its place can go
             tcp(b, "10.3.0.1", 1, VIP);
-            assertNull(b.open(Protocol.TCP, addr("10.3.0.2", 1), VIP));
+            assertNull(Opens.open(b, Protocol.TCP, addr("10.3.0.2", 1), VIP));
             assertEquals(2, defences(f).sourceTableFull());
             assertEquals(16, defences(f).trackedSources());
         }
         try (Fixture f = new Fixture()) {
             // With a rate only, sources hold no place: a new one takes the place of the one refilled earliest.
-            ServiceBinding b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1))
+            RunningService b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1))
                     .sourceLimit(SourceLimit.rate(1, 1).withMaxSources(16)).build());
             for (int i = 0; i < 1000; i++) {
-                assertNotNull(b.open(Protocol.TCP, addr("10." + (i >> 8) + "." + (i & 255) + ".1", 1), VIP));
+                assertNotNull(Opens.open(b, Protocol.TCP, addr("10." + (i >> 8) + "." + (i & 255) + ".1", 1), VIP));
             }
             assertEquals(0, defences(f).sourceTableFull());
             assertEquals(16, defences(f).trackedSources(), "memory stays bounded");
@@ -230,7 +231,7 @@ class DefencesTest {
         AtomicLong available = new AtomicLong(10_000);
         try (Fixture f = new Fixture(d -> d.memoryThreshold(1000).availableMemory(available::get)
                 .maxConnections(8192))) {
-            ServiceBinding b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1))
+            RunningService b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1))
                     .persistence(Duration.ofSeconds(300)).build());
             // 300 closed connections (TIME_WAIT, no sockets), a second apart, each from its own client; their
             // templates stay while they live.
@@ -273,7 +274,7 @@ class DefencesTest {
             for (Connection c : live) {
                 assertTrue(left.contains(c.client()), "open connections stay");
             }
-            assertNull(b.open(Protocol.TCP, addr("10.7.0.1", 1), VIP));
+            assertNull(Opens.open(b, Protocol.TCP, addr("10.7.0.1", 1), VIP));
             assertEquals(1, f.director.defences().memory().connectionsRefused());
 
             f.director.runDefences(); // the rest of the closed ones, then templates no connection uses
@@ -287,7 +288,7 @@ class DefencesTest {
             f.director.runDefences();
             int refused = 0;
             for (int i = 0; i < 100; i++) {
-                Connection c = b.open(Protocol.TCP, addr("10.8.0." + i, 1), VIP);
+                Connection c = Opens.open(b, Protocol.TCP, addr("10.8.0." + i, 1), VIP);
                 refused += c == null ? 1 : 0;
             }
             assertEquals(5, refused);
@@ -295,7 +296,7 @@ class DefencesTest {
             f.director.runDefences();
             assertEquals(0, f.director.defences().memory().refusing());
             for (int i = 0; i < 100; i++) {
-                assertNotNull(b.open(Protocol.TCP, addr("10.9.0." + i, 1), VIP));
+                assertNotNull(Opens.open(b, Protocol.TCP, addr("10.9.0." + i, 1), VIP));
             }
             assertEquals(6, f.director.defences().memory().connectionsRefused());
         }
@@ -305,13 +306,13 @@ class DefencesTest {
     void memoryDefence_dropsIdleUdpFlowsThroughTheirCloser_butNotRecentOnes() {
         AtomicLong available = new AtomicLong(0);
         try (Fixture f = new Fixture(d -> d.memoryThreshold(1000).availableMemory(available::get))) {
-            ServiceBinding b = f.start(VirtualService.udp(DNS).realServer(RealServer.of(addr("192.168.1.2", 53)))
+            RunningService b = f.start(VirtualService.udp(DNS).realServer(RealServer.of(addr("192.168.1.2", 53)))
                     .build());
-            Connection old = b.open(Protocol.UDP, addr("10.1.1.1", 1000), DNS);
+            Connection old = Opens.open(b, Protocol.UDP, addr("10.1.1.1", 1000), DNS);
             Fixture.RecordingCloser oldSocket = new Fixture.RecordingCloser();
             old.attach(oldSocket);
             f.ticker.advance(Duration.ofSeconds(61));
-            Connection recent = b.open(Protocol.UDP, addr("10.1.1.2", 1000), DNS);
+            Connection recent = Opens.open(b, Protocol.UDP, addr("10.1.1.2", 1000), DNS);
             Fixture.RecordingCloser recentSocket = new Fixture.RecordingCloser();
             recent.attach(recentSocket);
             f.director.runDefences();
@@ -346,10 +347,10 @@ class DefencesTest {
             VirtualService vs = VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).deny(cidrs("10.0.0.0/8"))
                     .sourceLimit(SourceLimit.maxConnections(1)).maxConnections(100)
                     .awaitClientData(Duration.ofSeconds(5)).build();
-            ServiceBinding b = f.start(vs);
-            assertNull(b.open(Protocol.TCP, addr("10.0.0.9", 1), VIP));
+            RunningService b = f.start(vs);
+            assertNull(Opens.open(b, Protocol.TCP, addr("10.0.0.9", 1), VIP));
             Connection c = tcp(b, "192.0.2.1", 1, VIP);
-            assertNull(b.open(Protocol.TCP, addr("192.0.2.1", 2), VIP));
+            assertNull(Opens.open(b, Protocol.TCP, addr("192.0.2.1", 2), VIP));
             c.onClientDataTimeout();
             c.onClosed();
             ServiceDefenceStatus d = defences(f);

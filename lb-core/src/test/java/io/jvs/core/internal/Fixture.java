@@ -12,7 +12,8 @@ import io.jvs.api.VirtualService;
 import io.jvs.core.Connection;
 import io.jvs.core.DataPath;
 import io.jvs.core.Director;
-import io.jvs.core.ServiceBinding;
+import io.jvs.core.Opens;
+import io.jvs.core.RunningService;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -66,9 +67,9 @@ final class Fixture implements AutoCloseable {
         director = b.build();
     }
 
-    ServiceBinding start(VirtualService vs) {
+    RunningService start(VirtualService vs) {
         director.start(vs).join();
-        return director.binding(vs.id()).orElseThrow();
+        return director.runningService(vs.id()).orElseThrow();
     }
 
     /** Advances the clock and runs the connection timer. */
@@ -94,8 +95,8 @@ final class Fixture implements AutoCloseable {
     }
 
     /** Opens a TCP connection from {@code client:cport}; fails the test if it is refused. */
-    static Connection tcp(ServiceBinding b, String client, int cport, InetSocketAddress virtual) {
-        Connection c = b.open(Protocol.TCP, addr(client, cport), virtual);
+    static Connection tcp(RunningService b, String client, int cport, InetSocketAddress virtual) {
+        Connection c = Opens.open(b, Protocol.TCP, addr(client, cport), virtual);
         assertNotNull(c, "no connection for " + client + ":" + cport);
         return c;
     }
@@ -126,7 +127,7 @@ final class Fixture implements AutoCloseable {
 
     /** The director's connection table. */
     ConnectionTable connectionTable() {
-        return ((ServiceEntry) director.binding(director.services().get(0).id()).orElseThrow()).table;
+        return ((ServiceEntry) director.runningService(director.services().get(0).id()).orElseThrow()).table;
     }
 
     @Override

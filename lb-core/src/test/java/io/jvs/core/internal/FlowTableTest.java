@@ -18,7 +18,8 @@ import io.jvs.api.RealServerStatus;
 import io.jvs.api.VirtualService;
 import io.jvs.core.Connection;
 import io.jvs.core.Director;
-import io.jvs.core.ServiceBinding;
+import io.jvs.core.Opens;
+import io.jvs.core.RunningService;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -35,9 +36,9 @@ class FlowTableTest {
     @Test
     void udp_flowIsFoundRefreshedAndExpires() {
         try (Fixture f = new Fixture()) {
-            ServiceBinding b = f.start(VirtualService.udp(DNS).scheduler("rr").realServer(RealServer.of(RS1))
+            RunningService b = f.start(VirtualService.udp(DNS).scheduler("rr").realServer(RealServer.of(RS1))
                     .realServer(RealServer.of(RS2)).build());
-            Connection c = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            Connection c = Opens.open(b, Protocol.UDP, addr("10.1.1.7", 40000), DNS);
             assertNotNull(c);
             assertNull(c.attached()); // a new flow: the data path sets up its side
             Fixture.RecordingCloser flowSocket = new Fixture.RecordingCloser();
@@ -50,7 +51,7 @@ class FlowTableTest {
             assertEquals(0, rs.activeConnections()); // UDP is never active
             assertEquals(1, rs.inactiveConnections());
             f.advanceSeconds(200);
-            Connection again = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            Connection again = Opens.open(b, Protocol.UDP, addr("10.1.1.7", 40000), DNS);
             assertSame(c, again);
             assertSame(flowSocket, again.attached());
             again.countInbound(60);
@@ -69,9 +70,9 @@ class FlowTableTest {
     @Test
     void udp_timeoutFromSet() {
         try (Fixture f = new Fixture()) {
-            ServiceBinding b = f.start(VirtualService.udp(DNS).realServer(RealServer.of(RS1)).build());
+            RunningService b = f.start(VirtualService.udp(DNS).realServer(RealServer.of(RS1)).build());
             f.director.setTimeouts(io.jvs.api.Timeouts.ofSeconds(0, 0, 30));
-            Connection c = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            Connection c = Opens.open(b, Protocol.UDP, addr("10.1.1.7", 40000), DNS);
             assertEquals(Duration.ofSeconds(30), f.entry(c.client()).expiresIn());
         }
     }
@@ -81,12 +82,12 @@ class FlowTableTest {
         try (Fixture f = new Fixture()) {
             VirtualService vs = VirtualService.udp(DNS).scheduler("rr").realServer(RealServer.of(RS1))
                     .realServer(RealServer.of(RS2)).build();
-            ServiceBinding b = f.start(vs);
-            Connection c = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            RunningService b = f.start(vs);
+            Connection c = Opens.open(b, Protocol.UDP, addr("10.1.1.7", 40000), DNS);
             f.director.removeRealServer(vs.id(), c.destination().address());
-            assertNull(b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS)); // dropped, as IPVS does
+            assertNull(Opens.open(b, Protocol.UDP, addr("10.1.1.7", 40000), DNS)); // dropped, as IPVS does
             f.advanceSeconds(300);
-            Connection next = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            Connection next = Opens.open(b, Protocol.UDP, addr("10.1.1.7", 40000), DNS);
             assertNotNull(next);
             assertNotSame(c.destination(), next.destination());
         }
@@ -97,11 +98,11 @@ class FlowTableTest {
         try (Fixture f = new Fixture(o -> o.expireNodestConn(true))) {
             VirtualService vs = VirtualService.udp(DNS).scheduler("rr").realServer(RealServer.of(RS1))
                     .realServer(RealServer.of(RS2)).build();
-            ServiceBinding b = f.start(vs);
-            Connection c = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            RunningService b = f.start(vs);
+            Connection c = Opens.open(b, Protocol.UDP, addr("10.1.1.7", 40000), DNS);
             f.director.removeRealServer(vs.id(), c.destination().address());
             assertEquals(0, f.director.connectionTable().entries()); // swept
-            Connection next = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            Connection next = Opens.open(b, Protocol.UDP, addr("10.1.1.7", 40000), DNS);
             assertNotSame(c.destination(), next.destination());
         }
     }
@@ -109,8 +110,8 @@ class FlowTableTest {
     @Test
     void onClosedFromAReplacedCloser_leavesTheNewOneAttached() {
         try (Fixture f = new Fixture()) {
-            ServiceBinding b = f.start(VirtualService.udp(DNS).scheduler("rr").realServer(RealServer.of(RS1)).build());
-            Connection c = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            RunningService b = f.start(VirtualService.udp(DNS).scheduler("rr").realServer(RealServer.of(RS1)).build());
+            Connection c = Opens.open(b, Protocol.UDP, addr("10.1.1.7", 40000), DNS);
             Fixture.RecordingCloser old = new Fixture.RecordingCloser();
             Fixture.RecordingCloser current = new Fixture.RecordingCloser();
             c.attach(old);
@@ -126,15 +127,15 @@ class FlowTableTest {
     @Test
     void udp_rescheduleAfterIcmpUnreachable_movesTheFlowAndCountsTheFailure() {
         try (Fixture f = new Fixture()) {
-            ServiceBinding b = f.start(VirtualService.udp(DNS).scheduler("rr").realServer(RealServer.of(RS1))
+            RunningService b = f.start(VirtualService.udp(DNS).scheduler("rr").realServer(RealServer.of(RS1))
                     .realServer(RealServer.of(RS2)).build());
-            Connection c = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            Connection c = Opens.open(b, Protocol.UDP, addr("10.1.1.7", 40000), DNS);
             InetSocketAddress first = c.destination().address();
             f.advanceSeconds(100);
             assertTrue(c.reschedule(), "the other server");
             InetSocketAddress second = c.destination().address();
             assertTrue(!first.equals(second));
-            assertSame(c, b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS), "the same flow, now elsewhere");
+            assertSame(c, Opens.open(b, Protocol.UDP, addr("10.1.1.7", 40000), DNS), "the same flow, now elsewhere");
             ConnectionStatus st = f.entry(c.client());
             assertEquals("UDP", st.state());
             assertEquals(second, st.destination());
@@ -155,9 +156,9 @@ class FlowTableTest {
     @Test
     void udp_serverThatKeepsRefusing_theFlowsMemoryOfTriedServersStaysBounded() throws Exception {
         try (Fixture f = new Fixture()) {
-            ServiceBinding b = f.start(VirtualService.udp(DNS).scheduler("rr").realServer(RealServer.of(RS1))
+            RunningService b = f.start(VirtualService.udp(DNS).scheduler("rr").realServer(RealServer.of(RS1))
                     .realServer(RealServer.of(RS2)).build());
-            Connection c = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            Connection c = Opens.open(b, Protocol.UDP, addr("10.1.1.7", 40000), DNS);
             assertTrue(c.reschedule());
             for (int i = 0; i < 10_000; i++) { // every datagram of a chatty client gets an ICMP unreachable
                 assertTrue(!c.reschedule(), "both failed: the flow stays where it is");
@@ -176,9 +177,9 @@ class FlowTableTest {
     @Test
     void onePacket_rescheduleOnlyCountsTheFailure() {
         try (Fixture f = new Fixture()) {
-            ServiceBinding b = f.start(VirtualService.udp(DNS).scheduler("rr").onePacket()
+            RunningService b = f.start(VirtualService.udp(DNS).scheduler("rr").onePacket()
                     .realServer(RealServer.of(RS1)).realServer(RealServer.of(RS2)).build());
-            Connection c = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            Connection c = Opens.open(b, Protocol.UDP, addr("10.1.1.7", 40000), DNS);
             assertTrue(c.isOnePacket());
             InetSocketAddress server = c.destination().address();
             List<InetSocketAddress> failed = new java.util.ArrayList<>();
@@ -202,11 +203,11 @@ class FlowTableTest {
     @Test
     void onePacket_everyDatagramScheduledNoEntry() {
         try (Fixture f = new Fixture()) {
-            ServiceBinding b = f.start(VirtualService.udp(DNS).scheduler("rr").onePacket()
+            RunningService b = f.start(VirtualService.udp(DNS).scheduler("rr").onePacket()
                     .realServer(RealServer.of(RS1)).realServer(RealServer.of(RS2)).build());
-            Connection first = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            Connection first = Opens.open(b, Protocol.UDP, addr("10.1.1.7", 40000), DNS);
             first.countInbound(50);
-            Connection second = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            Connection second = Opens.open(b, Protocol.UDP, addr("10.1.1.7", 40000), DNS);
             assertNotSame(first, second);
             assertNotSame(first.destination(), second.destination()); // rr: each datagram on its own
             assertEquals(List.of(), f.director.connections());
@@ -222,11 +223,11 @@ class FlowTableTest {
     @Test
     void onePacket_persistentKeepsTheClientOnItsServer() {
         try (Fixture f = new Fixture()) {
-            ServiceBinding b = f.start(VirtualService.udp(DNS).scheduler("rr").onePacket()
+            RunningService b = f.start(VirtualService.udp(DNS).scheduler("rr").onePacket()
                     .persistence(Duration.ofSeconds(60)).realServer(RealServer.of(RS1))
                     .realServer(RealServer.of(RS2)).build());
-            Connection first = b.open(Protocol.UDP, addr("10.1.1.7", 40000), DNS);
-            Connection second = b.open(Protocol.UDP, addr("10.1.1.7", 40001), DNS);
+            Connection first = Opens.open(b, Protocol.UDP, addr("10.1.1.7", 40000), DNS);
+            Connection second = Opens.open(b, Protocol.UDP, addr("10.1.1.7", 40001), DNS);
             assertSame(first.destination(), second.destination());
             assertEquals(1, f.templates().size()); // only the template is kept
             assertEquals(0, f.connections().size());
@@ -236,28 +237,28 @@ class FlowTableTest {
     @Test
     void boundedTable_refusesAndCounts() {
         try (Fixture f = new Fixture(o -> o.maxConnections(10))) {
-            ServiceBinding b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of("192.168.1.2", 80)).build());
+            RunningService b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of("192.168.1.2", 80)).build());
             for (int i = 0; i < 10; i++) {
                 tcp(b, "10.1.1.7", 1000 + i, VIP).onClosed();
             }
-            assertNull(b.open(Protocol.TCP, addr("10.1.1.7", 2000), VIP));
-            assertNull(b.open(Protocol.TCP, addr("10.1.1.8", 2000), VIP));
+            assertNull(Opens.open(b, Protocol.TCP, addr("10.1.1.7", 2000), VIP));
+            assertNull(Opens.open(b, Protocol.TCP, addr("10.1.1.8", 2000), VIP));
             ConnectionTableStatus st = f.director.connectionTable();
             assertEquals(new ConnectionTableStatus(10, 0, 10, 256, 2), st);
             assertEquals(10, f.status(b.id()).stats().connections());
             f.advanceSeconds(10); // CLOSE entries expire
-            assertNotNull(b.open(Protocol.TCP, addr("10.1.1.7", 2000), VIP));
+            assertNotNull(Opens.open(b, Protocol.TCP, addr("10.1.1.7", 2000), VIP));
         }
     }
 
     @Test
     void boundedTable_templatesCount() {
         try (Fixture f = new Fixture(o -> o.maxConnections(3))) {
-            ServiceBinding b = f.start(VirtualService.tcp(VIP).persistence(Duration.ofSeconds(60))
+            RunningService b = f.start(VirtualService.tcp(VIP).persistence(Duration.ofSeconds(60))
                     .realServer(RealServer.of("192.168.1.2", 80)).build());
             tcp(b, "10.1.1.7", 1, VIP);
             tcp(b, "10.1.1.7", 2, VIP);
-            assertNull(b.open(Protocol.TCP, addr("10.1.1.7", 3), VIP));
+            assertNull(Opens.open(b, Protocol.TCP, addr("10.1.1.7", 3), VIP));
             assertEquals(1, f.director.connectionTable().templates());
             assertEquals(1, f.director.connectionTable().refused());
         }
@@ -312,7 +313,7 @@ class FlowTableTest {
     void flush_leavesEntriesAlive() {
         try (Fixture f = new Fixture()) {
             VirtualService vs = VirtualService.tcp(VIP).realServer(RealServer.of("192.168.1.2", 80)).build();
-            ServiceBinding b = f.start(vs);
+            RunningService b = f.start(vs);
             Connection c = tcp(b, "10.1.1.7", 1, VIP);
             c.onBackendConnected();
             f.director.clear().join();
@@ -331,7 +332,7 @@ class FlowTableTest {
         try (Fixture f = new Fixture()) {
             InetSocketAddress rs = addr("192.168.1.2", 80);
             VirtualService vs = VirtualService.tcp(VIP).realServer(RealServer.of(rs)).build();
-            ServiceBinding b = f.start(vs);
+            RunningService b = f.start(vs);
             Connection c = tcp(b, "10.1.1.7", 1, VIP);
             c.onBackendConnected();
             c.countInbound(100);
@@ -352,10 +353,10 @@ class FlowTableTest {
         try (Fixture f = new Fixture()) {
             InetSocketAddress rs = addr("192.168.1.2", 80);
             VirtualService vs = VirtualService.tcp(VIP).realServer(RealServer.of(rs)).build();
-            ServiceBinding b = f.start(vs);
+            RunningService b = f.start(vs);
             tcp(b, "10.1.1.7", 1, VIP).onBackendConnected();
             f.director.stop(vs.id()).join();
-            ServiceBinding again = f.start(vs);
+            RunningService again = f.start(vs);
             RealServerStatus st = f.server(vs.id(), rs);
             assertEquals(1, st.activeConnections());
             assertEquals(0, st.stats().connections()); // another service object: statistics zeroed
@@ -368,7 +369,7 @@ class FlowTableTest {
         try (Fixture f = new Fixture()) {
             InetSocketAddress rs = addr("192.168.1.2", 80);
             VirtualService vs = VirtualService.tcp(VIP).realServer(RealServer.of(rs)).build();
-            ServiceBinding b = f.start(vs);
+            RunningService b = f.start(vs);
             tcp(b, "10.1.1.7", 1, VIP).onClosed(); // CLOSE, 10 s
             DestinationEntry d = ((ServiceEntry) b).destinations()[0];
             f.director.removeRealServer(vs.id(), rs);

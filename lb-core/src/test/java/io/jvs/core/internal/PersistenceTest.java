@@ -13,7 +13,7 @@ import io.jvs.api.Protocol;
 import io.jvs.api.RealServer;
 import io.jvs.api.VirtualService;
 import io.jvs.core.Connection;
-import io.jvs.core.ServiceBinding;
+import io.jvs.core.RunningService;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -37,7 +37,7 @@ class PersistenceTest {
     @Test
     void sameClient_sameServerUntilTemplateExpires() {
         try (Fixture f = new Fixture()) {
-            ServiceBinding b = f.start(persistent(60).build());
+            RunningService b = f.start(persistent(60).build());
             Connection first = tcp(b, "10.1.1.7", 1000, VIP);
             InetSocketAddress server = first.destination().address();
             first.onClosed(); // CLOSE, 10 s
@@ -69,7 +69,7 @@ class PersistenceTest {
     @Test
     void netmask_24_sharesTheServer() {
         try (Fixture f = new Fixture()) {
-            ServiceBinding b = f.start(persistent(300).persistenceNetmask(ip("255.255.255.0")).build());
+            RunningService b = f.start(persistent(300).persistenceNetmask(ip("255.255.255.0")).build());
             InetSocketAddress server = tcp(b, "10.1.1.7", 1, VIP).destination().address();
             assertEquals(server, tcp(b, "10.1.1.9", 1, VIP).destination().address());
             assertEquals(server, tcp(b, "10.1.1.200", 1, VIP).destination().address());
@@ -85,7 +85,7 @@ class PersistenceTest {
     void ipv6Prefix() {
         try (Fixture f = new Fixture()) {
             InetSocketAddress vip6 = addr("2001:db8::1", 80);
-            ServiceBinding b = f.start(VirtualService.tcp(vip6).scheduler("rr").persistence(Duration.ofSeconds(300))
+            RunningService b = f.start(VirtualService.tcp(vip6).scheduler("rr").persistence(Duration.ofSeconds(300))
                     .persistenceNetmask(64).realServer(RealServer.of(RS1)).realServer(RealServer.of(RS2)).build());
             InetSocketAddress server = tcp(b, "2001:db8:1:2::7", 1, vip6).destination().address();
             assertEquals(server, tcp(b, "2001:db8:1:2::ffff", 1, vip6).destination().address());
@@ -97,7 +97,7 @@ class PersistenceTest {
     @Test
     void controlledConnections_keepTheTemplate() {
         try (Fixture f = new Fixture()) {
-            ServiceBinding b = f.start(persistent(60).build());
+            RunningService b = f.start(persistent(60).build());
             Connection c = tcp(b, "10.1.1.7", 1, VIP);
             c.onBackendConnected(); // ESTABLISHED: 900 s, and the template becomes ASSURED
             InetSocketAddress server = c.destination().address();
@@ -125,7 +125,7 @@ class PersistenceTest {
     void quiescedServer(boolean expireQuiescentTemplate) {
         try (Fixture f = new Fixture(b -> b.expireQuiescentTemplate(expireQuiescentTemplate))) {
             VirtualService vs = persistent(300).build();
-            ServiceBinding b = f.start(vs);
+            RunningService b = f.start(vs);
             InetSocketAddress server = tcp(b, "10.1.1.7", 1, VIP).destination().address();
             f.director.editRealServer(vs.id(), RealServer.of(server).withWeight(0));
             Connection c = tcp(b, "10.1.1.7", 2, VIP);
@@ -147,7 +147,7 @@ class PersistenceTest {
     void removedServer(boolean expireNodestConn) {
         try (Fixture f = new Fixture(b -> b.expireNodestConn(expireNodestConn))) {
             VirtualService vs = persistent(300).build();
-            ServiceBinding b = f.start(vs);
+            RunningService b = f.start(vs);
             Connection old = tcp(b, "10.1.1.7", 1, VIP);
             Fixture.RecordingCloser closer = new Fixture.RecordingCloser();
             old.attach(closer);
@@ -175,7 +175,7 @@ class PersistenceTest {
             VirtualService vs = VirtualService.fwmark(1).endpoint(Protocol.TCP, VIP).endpoint(Protocol.TCP, https)
                     .scheduler("rr").persistence(Duration.ofSeconds(300))
                     .realServer(RealServer.of("192.168.1.2", 0)).realServer(RealServer.of("192.168.1.3", 0)).build();
-            ServiceBinding b = f.start(vs);
+            RunningService b = f.start(vs);
             Connection web = tcp(b, "10.1.1.7", 1, VIP);
             Connection tls = tcp(b, "10.1.1.7", 2, https);
             assertEquals(web.destination(), tls.destination());
@@ -195,7 +195,7 @@ class PersistenceTest {
         try (Fixture f = new Fixture()) {
             VirtualService vs = VirtualService.tcp(VIP).scheduler("rr").persistence(Duration.ofSeconds(300))
                     .realServer(RealServer.of(RS1).withThresholds(1, 0)).realServer(RealServer.of(RS2)).build();
-            ServiceBinding b = f.start(vs);
+            RunningService b = f.start(vs);
             Connection c = tcp(b, "10.1.1.7", 1, VIP);
             InetSocketAddress server = c.destination().address();
             if (server.equals(RS1)) {

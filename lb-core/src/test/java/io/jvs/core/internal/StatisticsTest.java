@@ -9,7 +9,7 @@ import io.jvs.api.RealServer;
 import io.jvs.api.Stats;
 import io.jvs.api.VirtualService;
 import io.jvs.core.Connection;
-import io.jvs.core.ServiceBinding;
+import io.jvs.core.RunningService;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,8 +38,8 @@ class StatisticsTest {
         try (Fixture f = new Fixture()) {
             InetSocketAddress a = addr("10.0.0.1", 80);
             InetSocketAddress b = addr("10.0.0.2", 80);
-            ServiceBinding sa = f.start(VirtualService.tcp(a).realServer(RealServer.of("192.168.1.2", 80)).build());
-            ServiceBinding sb = f.start(VirtualService.tcp(b).realServer(RealServer.of("192.168.1.3", 80)).build());
+            RunningService sa = f.start(VirtualService.tcp(a).realServer(RealServer.of("192.168.1.2", 80)).build());
+            RunningService sb = f.start(VirtualService.tcp(b).realServer(RealServer.of("192.168.1.3", 80)).build());
             Connection ca = tcp(sa, "10.1.1.7", 1, a);
             Connection cb = tcp(sb, "10.1.1.7", 1, b);
             ca.countInbound(100);
@@ -59,7 +59,7 @@ class StatisticsTest {
     void directorRates() {
         try (Fixture f = new Fixture()) {
             InetSocketAddress a = addr("10.0.0.1", 80);
-            ServiceBinding s = f.start(VirtualService.tcp(a).realServer(RealServer.of("192.168.1.2", 80)).build());
+            RunningService s = f.start(VirtualService.tcp(a).realServer(RealServer.of("192.168.1.2", 80)).build());
             for (int i = 0; i < 200; i++) {
                 tcp(s, "10.1.1.7", 1000 + i, a).onClosed();
             }

@@ -16,7 +16,7 @@ import io.jvs.api.RealServerStatus;
 import io.jvs.api.Timeouts;
 import io.jvs.api.VirtualService;
 import io.jvs.core.Connection;
-import io.jvs.core.ServiceBinding;
+import io.jvs.core.RunningService;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -94,7 +94,7 @@ class TcpStateMachineTest {
                     .realServer(RealServer.of(RS1))
                     .realServer(RealServer.of(RS2).withForwardingMethod(ForwardingMethod.DR))
                     .build();
-            ServiceBinding b = f.start(vs);
+            RunningService b = f.start(vs);
             int port = 10000;
             List<String> failures = new ArrayList<>();
             for (String row : table) {
@@ -131,7 +131,7 @@ class TcpStateMachineTest {
     }
 
     /** Opens connections until one lands on {@code server} (rr alternates). */
-    private static ConnectionEntry openOn(ServiceBinding b, InetSocketAddress server, int port) {
+    private static ConnectionEntry openOn(RunningService b, InetSocketAddress server, int port) {
         for (int i = 0; ; i++) {
             ConnectionEntry c = (ConnectionEntry) tcp(b, "10.1.1.7", port + 20000 * i, VIP);
             if (c.destination().address().equals(server)) {
@@ -145,7 +145,7 @@ class TcpStateMachineTest {
     void natTrace_clientClosesFirst() {
         try (Fixture f = new Fixture()) {
             VirtualService vs = VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).build();
-            ServiceBinding b = f.start(vs);
+            RunningService b = f.start(vs);
             Connection c = tcp(b, "10.1.1.7", 51234, VIP);
             assertState(f, c, "SYN_RECV", 60, 1, 0);
             c.onBackendConnected();
@@ -176,7 +176,7 @@ class TcpStateMachineTest {
     @Test
     void natTrace_serverClosesFirst() {
         try (Fixture f = new Fixture()) {
-            ServiceBinding b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).build());
+            RunningService b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).build());
             Connection c = tcp(b, "10.1.1.7", 51234, VIP);
             c.onBackendConnected();
             c.onServerFin();
@@ -189,7 +189,7 @@ class TcpStateMachineTest {
     @Test
     void clientDataAndFinBeforeTheServerLegConnects() {
         try (Fixture f = new Fixture()) {
-            ServiceBinding b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).build());
+            RunningService b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).build());
             Connection c = tcp(b, "10.1.1.7", 51234, VIP);
             c.countInbound(100); // a request sent with its FIN, read before the backend exists
             c.onClientFin();
@@ -203,7 +203,7 @@ class TcpStateMachineTest {
     @Test
     void resets() {
         try (Fixture f = new Fixture()) {
-            ServiceBinding b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).build());
+            RunningService b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).build());
             Connection client = tcp(b, "10.1.1.7", 1, VIP);
             client.onBackendConnected();
             client.onClientReset();
@@ -224,7 +224,7 @@ class TcpStateMachineTest {
     @Test
     void closedWithoutFinOrReset_movesToClose() {
         try (Fixture f = new Fixture()) {
-            ServiceBinding b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).build());
+            RunningService b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).build());
             Connection c = tcp(b, "10.1.1.7", 1, VIP);
             c.onBackendConnected();
             c.onClosed();
@@ -241,7 +241,7 @@ class TcpStateMachineTest {
     @Test
     void idleTimeout_resetsSockets() {
         try (Fixture f = new Fixture()) {
-            ServiceBinding b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).build());
+            RunningService b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).build());
             Connection c = tcp(b, "10.1.1.7", 1, VIP);
             Fixture.RecordingCloser closer = new Fixture.RecordingCloser();
             c.attach(closer);
@@ -265,7 +265,7 @@ class TcpStateMachineTest {
     @Test
     void setTimeouts_takenAtNextPacket() {
         try (Fixture f = new Fixture()) {
-            ServiceBinding b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).build());
+            RunningService b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).build());
             Connection c = tcp(b, "10.1.1.7", 1, VIP);
             c.onBackendConnected();
             Connection fin = tcp(b, "10.1.1.7", 2, VIP);
@@ -283,7 +283,7 @@ class TcpStateMachineTest {
     @Test
     void inputOnly_directRouting() {
         try (Fixture f = new Fixture()) {
-            ServiceBinding b = f.start(VirtualService.tcp(VIP)
+            RunningService b = f.start(VirtualService.tcp(VIP)
                     .realServer(RealServer.of(RS1).withForwardingMethod(ForwardingMethod.DR)).build());
             Connection c = tcp(b, "10.1.1.7", 1, VIP);
             assertState(f, c, "SYN_RECV", 60, 1, 0);
@@ -297,7 +297,7 @@ class TcpStateMachineTest {
     @Test
     void secureTcp_establishedOnlyWhenServerSpeaks() {
         try (Fixture f = new Fixture(b -> b.secureTcp(true))) {
-            ServiceBinding b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).build());
+            RunningService b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).build());
             Connection c = tcp(b, "10.1.1.7", 1, VIP);
             c.onBackendConnected();
             assertState(f, c, "SYNACK", 120, 1, 0);
@@ -313,7 +313,7 @@ class TcpStateMachineTest {
         try (Fixture f = new Fixture()) {
             VirtualService vs = VirtualService.tcp(VIP).scheduler("rr").realServer(RealServer.of(RS1))
                     .realServer(RealServer.of(RS2)).build();
-            ServiceBinding b = f.start(vs);
+            RunningService b = f.start(vs);
             Connection c = tcp(b, "10.1.1.7", 1, VIP);
             InetSocketAddress first = c.destination().address();
             assertTrue(c.reschedule());
@@ -329,7 +329,7 @@ class TcpStateMachineTest {
     @Test
     void reuse_timeWaitEntryIsReplaced() {
         try (Fixture f = new Fixture()) {
-            ServiceBinding b = f.start(VirtualService.tcp(VIP).scheduler("rr").realServer(RealServer.of(RS1))
+            RunningService b = f.start(VirtualService.tcp(VIP).scheduler("rr").realServer(RealServer.of(RS1))
                     .realServer(RealServer.of(RS2)).build());
             Connection c = tcp(b, "10.1.1.7", 4000, VIP);
             c.onBackendConnected();
@@ -347,7 +347,7 @@ class TcpStateMachineTest {
     @Test
     void reuse_liveSocketsAreReplaced() {
         try (Fixture f = new Fixture()) {
-            ServiceBinding b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).build());
+            RunningService b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).build());
             Connection c = tcp(b, "10.1.1.7", 4000, VIP);
             Fixture.RecordingCloser closer = new Fixture.RecordingCloser();
             c.attach(closer);
@@ -362,7 +362,7 @@ class TcpStateMachineTest {
     @Test
     void reuse_establishedEntryWithoutSocketsTakesTheSyn() {
         try (Fixture f = new Fixture()) {
-            ServiceBinding b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).build());
+            RunningService b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).build());
             Connection c = tcp(b, "10.1.1.7", 4000, VIP);
             c.onBackendConnected();
             c.onClientFin();

@@ -133,12 +133,12 @@ class DaemonConfigProcessTest {
             }
         }
         String scrape = body(http, "/metrics");
-        assertEquals(8, metric(scrape, "lb_connections_total_connections_total", s1), scrape);
-        assertEquals(4, metric(scrape, "lb_connections_total_connections_total", s2), scrape);
-        assertEquals(12, metric(scrape, "lb_service_connections_total_connections_total", null), scrape);
-        assertEquals(bytes, metric(scrape, "lb_bytes_in_bytes_total", s1) + metric(scrape, "lb_bytes_in_bytes_total",
+        assertEquals(8, metric(scrape, "lb_scheduled_connections_total", s1), scrape);
+        assertEquals(4, metric(scrape, "lb_scheduled_connections_total", s2), scrape);
+        assertEquals(12, metric(scrape, "lb_service_scheduled_connections_total", null), scrape);
+        assertEquals(bytes, metric(scrape, "lb_in_bytes_total", s1) + metric(scrape, "lb_in_bytes_total",
                 s2), scrape);
-        assertEquals(bytes, metric(scrape, "lb_service_bytes_out_bytes_total", null), scrape);
+        assertEquals(bytes, metric(scrape, "lb_service_out_bytes_total", null), scrape);
         assertEquals(2, metric(scrape, "lb_weight", s1), scrape);
         assertEquals(1, metric(scrape, "lb_health_weight", s2), scrape);
         assertEquals(1, metric(scrape, "lb_health_check_result", s1), scrape);

@@ -91,10 +91,10 @@ class DaemonHttpTest {
         assertTrue(json.contains("\"check\":\"TCP_CHECK " + s1 + "\",\"state\":\"UP\""), json);
 
         String scrape = body(http, "/metrics");
-        assertEquals(2, metric(scrape, "lb_connections_total_connections_total", s1), scrape);
-        assertEquals(1, metric(scrape, "lb_connections_total_connections_total", s2), scrape);
-        assertEquals(3, metric(scrape, "lb_service_connections_total_connections_total", null), scrape);
-        assertEquals(2 * "hello 0\n".length(), metric(scrape, "lb_bytes_in_bytes_total", s1), scrape);
+        assertEquals(2, metric(scrape, "lb_scheduled_connections_total", s1), scrape);
+        assertEquals(1, metric(scrape, "lb_scheduled_connections_total", s2), scrape);
+        assertEquals(3, metric(scrape, "lb_service_scheduled_connections_total", null), scrape);
+        assertEquals(2 * "hello 0\n".length(), metric(scrape, "lb_in_bytes_total", s1), scrape);
         assertEquals(2, metric(scrape, "lb_weight", s1), scrape);
         assertEquals(1, metric(scrape, "lb_health_state", s1), scrape);
         assertEquals(1, metric(scrape, "lb_health_check_result", s2), scrape);
@@ -105,7 +105,7 @@ class DaemonHttpTest {
                 "lb_health_check_duration_seconds_count", s1, "result=healthy") >= 2);
         assertTrue(metric(scrape, "lb_health_check_latency_seconds", s1) > 0, scrape);
         assertTrue(scrape.contains("jvm_memory_used_bytes"), "JVM meters too");
-        for (String defence : new String[] {"lb_defence_refused_connections_total{", "lb_defence_sources{",
+        for (String defence : new String[] {"lb_refused_connections_total{", "lb_tracked_sources{",
                 "lb_defence_memory_available_bytes ", "lb_defence_memory_threshold_bytes ", "lb_defence_memory_pressure ",
                 "lb_defence_memory_dropped_entries_total ", "lb_defence_memory_refused_connections_total "}) {
             assertTrue(scrape.contains("\n" + defence), defence + " in " + scrape);
@@ -118,7 +118,7 @@ class DaemonHttpTest {
         assertEquals(0, metric(down, "lb_health_state", s2), down);
         assertEquals(0, metric(down, "lb_health_check_result", s2), down);
         assertEquals(1, metric(down, "lb_health_state", s1), down);
-        assertTrue(Double.isNaN(metric(down, "lb_connections_active_connections", s2)), "out of the table: " + down);
+        assertTrue(Double.isNaN(metric(down, "lb_active_connections", s2)), "out of the table: " + down);
         assertTrue(body(http, "/status.json").contains("\"server\":\"" + s2 + "\",\"role\":\"real\",\"state\":\"DOWN\","
                 + "\"weight\":-1,\"inTable\":false"));
     }

@@ -77,8 +77,8 @@ class StatusPageTest {
                     .sourceLimit(io.jvs.api.SourceLimit.maxConnections(5))
                     .realServer(RealServer.of("127.0.0.1", 9001)).build();
             d.start(vs).join();
-            d.binding(vs.id()).orElseThrow().open(io.jvs.api.Protocol.TCP,
-                    new java.net.InetSocketAddress("10.1.1.1", 1000), vs.id().address());
+            d.runningService(vs.id()).orElseThrow().open(new io.jvs.core.FlowRequest().set(io.jvs.api.Protocol.TCP,
+                    new java.net.InetSocketAddress("10.1.1.1", 1000), vs.id().address()));
             StatusPage page = new StatusPage(d, null, null, "nio", "h");
             String html = page.html();
             assertTrue(html.contains("<p class=\"meta defences\">deny 10.0.0.0/8 · per source per /32 and /64: 5 "

@@ -19,10 +19,11 @@ import java.util.List;
  *     {@link Transports#freeBindOption()})
  * @param maxDatagramSize the longest UDP datagram relayed, in bytes; longer ones are dropped
  * @param maxUdpFlows the most UDP flows (clients with sockets to real servers) at once, over all services
+ * @param sharePorts whether listeners may join another process's SO_REUSEPORT sockets on the same address and port
  */
 public record DataPathConfig(Transports transports, int ioThreads, int connectTimeoutMillis, int connectAttempts,
         int relayBuffer, List<InetAddress> sourceAddresses, long drainTimeoutMillis, ByteBufAllocator allocator,
-        boolean freeBind, int maxDatagramSize, int maxUdpFlows) {
+        boolean freeBind, int maxDatagramSize, int maxUdpFlows, boolean sharePorts) {
 
     public DataPathConfig {
         sourceAddresses = List.copyOf(sourceAddresses);

@@ -1,22 +1,31 @@
 package io.jvs.netty.internal;
 
+import io.jvs.core.FlowRequest;
 import io.netty.channel.EventLoop;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The relays that live on one event loop, in an intrusive list, so that closing the data path can reach every
- * connection without a shared collection, and the buffers its UDP flows reuse. Confined to its loop's thread.
+ * connection without a shared collection, the buffers its UDP flows reuse, and the request its relays and listeners
+ * ask the director with. Confined to its loop's thread.
  */
 final class LoopState {
 
     final EventLoop loop;
+    /** The question relays and listeners of this loop ask the director, set anew each time. */
+    private final FlowRequest request = new FlowRequest();
     private TcpRelay head;
     /** The read (and PROXY header) buffers of the UDP flows on this loop; made at the first flow. */
     private volatile DatagramReadBuffers udpBuffers;
 
     LoopState(EventLoop loop) {
         this.loop = loop;
+    }
+
+    /** This loop's {@link FlowRequest}: for its own thread only, valid until the next question. */
+    FlowRequest request() {
+        return request;
     }
 
     void link(TcpRelay r) {

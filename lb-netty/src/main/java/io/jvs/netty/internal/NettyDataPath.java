@@ -1,46 +1,35 @@
 package io.jvs.netty.internal;
 
-import io.jvs.api.Cidr;
 import io.jvs.api.Endpoint;
 import io.jvs.api.ForwardingMethod;
 import io.jvs.api.LoadBalancerException;
 import io.jvs.api.LoadBalancerException.Reason;
 import io.jvs.api.Protocol;
+import io.jvs.api.Timeouts;
 import io.jvs.api.VirtualService;
 import io.jvs.api.internal.Addresses;
-import io.jvs.api.RealServer;
-import io.jvs.api.Timeouts;
-import io.jvs.core.Connection;
 import io.jvs.core.DataPath;
-import io.jvs.core.ServiceBinding;
+import io.jvs.core.RunningService;
 import io.jvs.netty.DataPathStats;
-import io.jvs.netty.Transport;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.DatagramChannel;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.net.Inet4Address;
-import java.net.InetAddress;
+import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -52,13 +41,13 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
- * The Netty data path: listening sockets for every service endpoint, a {@link TcpRelay} per TCP client connection
- * and a {@link UdpFlow} per UDP client (received by a {@link UdpListener}).
+ * The Netty data path: listening sockets for every service endpoint, a {@link TcpRelay} per TCP client connection and
+ * a {@link UdpFlow} per UDP client (received by a {@link UdpListener}). It owns the event loops and the listeners;
+ * what happens to a client is the {@link AcceptGate}'s, the relays' and the UDP listeners' business, and they share
+ * the {@link SocketSetup} and the {@link DataPathCounters}, not this class.
  *
  * <p>Threads: {@code ioThreads} event loops. Where the transport offers SO_REUSEPORT each endpoint has one listening
  * socket per event loop, and a client accepted on a loop is relayed on that loop; otherwise one listener hands
@@ -67,17 +56,7 @@ import java.util.function.Supplier;
  */
 public final class NettyDataPath implements DataPath {
 
-    /**
-     * The largest buffer one relay read fills. Not 64 KiB: Netty 4.2.18's adaptive allocator serves 64 KiB requests
-     * from its fallback path (a fresh, zeroed direct buffer for every read, cold in the cache), which cost a bulk
-     * transfer about 40 % more CPU per byte than 32 KiB reads (iperf3, one stream through the director on loopback:
-     * 8.6-10.4 against 12.4-17.6 Gbit/s).
-     */
-    private static final int MAX_READ = 32 * 1024;
     private static final Logger LOG = System.getLogger("io.jvs.netty.NettyLoadBalancer");
-    private static final long OUT_OF_FILES_PAUSE_MILLIS = 250;
-    /** The largest UDP payload over IPv4 (65,535 minus the IP and UDP headers). */
-    static final int MAX_UDP_PAYLOAD = 65_507;
     /** Datagrams one {@code recvmmsg} on a UDP listener reads at most. */
     private static final int UDP_READ_BATCH = 32;
     /** Socket buffers of UDP listeners, for bursts (the kernel caps them at net.core.rmem_max / wmem_max). */
@@ -88,45 +67,13 @@ public final class NettyDataPath implements DataPath {
     private final MultiThreadIoEventLoopGroup group;
     private final EventLoop[] loops;
     private final Map<EventExecutor, LoopState> loopStates;
-    private final Map<ServiceBinding, ServiceState> services = new ConcurrentHashMap<>();
     private final Map<Key, List<Channel>> listeners = new ConcurrentHashMap<>();
-    private final WriteBufferWaterMark waterMark;
-    private final RecvByteBufAllocator recvAllocator;
-    /** The buffer of a UDP flow's socket: the longest datagram accepted plus one byte, and room for a PROXY header. */
-    private final int legBufferSize;
-    private final RecvByteBufAllocator legRecvAllocator;
-    private final ByteBufAllocator allocator;
-    private final SourceAddresses sources;
-    private final boolean nat;
-    private final boolean rearmHalfClosed;
-    private final String natUnavailable;
-
-    private final AtomicInteger open = new AtomicInteger();
-    private final LongAdder accepted = new LongAdder();
-    private final LongAdder noDestination = new LongAdder();
-    private final LongAdder serviceLimitHeld = new LongAdder();
-    private final LongAdder proxyProtocolRejected = new LongAdder();
-    private final LongAdder connectFailures = new LongAdder();
-    private final LongAdder localAddressFailures = new LongAdder();
-    private final LongAdder acceptPauses = new LongAdder();
-    private final AtomicInteger udpFlows = new AtomicInteger();
-    private final LongAdder udpFlowLimitDrops = new LongAdder();
-    private final LongAdder udpOversized = new LongAdder();
-    private final LongAdder udpDropped = new LongAdder();
     private final WriteBufferWaterMark udpListenerWaterMark = new WriteBufferWaterMark(1 << 20, 2 << 20);
-    private volatile Supplier<Timeouts> timeouts = () -> Timeouts.DEFAULT;
-    private volatile boolean outOfFiles;
+    private final SocketSetup setup;
+    private final DataPathCounters counters = new DataPathCounters();
+    private final AcceptGate gate;
+    private final RelayContext context;
     private volatile boolean closed;
-
-    final RateLimitedLog outOfFilesLog = new RateLimitedLog(LOG, Level.ERROR);
-    final RateLimitedLog acceptErrorLog = new RateLimitedLog(LOG, Level.WARNING);
-    final RateLimitedLog localAddressLog = new RateLimitedLog(LOG, Level.ERROR);
-    final RateLimitedLog proxyProtocolLog = new RateLimitedLog(LOG, Level.WARNING);
-    final RateLimitedLog natLog = new RateLimitedLog(LOG, Level.ERROR);
-    final RateLimitedLog relayErrorLog = new RateLimitedLog(LOG, Level.WARNING);
-    final RateLimitedLog udpErrorLog = new RateLimitedLog(LOG, Level.WARNING);
-    final RateLimitedLog udpLimitLog = new RateLimitedLog(LOG, Level.WARNING);
-    final RateLimitedLog udpOversizeLog = new RateLimitedLog(LOG, Level.WARNING);
 
     public NettyDataPath(DataPathConfig config) {
         this.config = config;
@@ -141,149 +88,36 @@ public final class NettyDataPath implements DataPath {
         }
         this.loops = list.toArray(new EventLoop[0]);
         this.loopStates = Collections.unmodifiableMap(states);
-        int buffer = config.relayBuffer();
-        this.waterMark = new WriteBufferWaterMark(buffer / 2, buffer);
-        this.recvAllocator = new AdaptiveRecvByteBufAllocator(64, Math.min(2048, buffer), Math.min(MAX_READ, buffer));
-        this.legBufferSize = config.maxDatagramSize() + 1 + ProxyV2.MAX_LENGTH;
-        this.legRecvAllocator = new FixedRecvByteBufAllocator(legBufferSize);
-        this.allocator = config.allocator() == null ? ByteBufAllocator.DEFAULT : config.allocator();
-        this.sources = config.sourceAddresses().isEmpty() ? null : new SourceAddresses(config.sourceAddresses());
-        this.natUnavailable = probeTransparent(transports);
-        this.nat = natUnavailable == null;
-        this.rearmHalfClosed = transports.transport() == Transport.EPOLL;
+        this.setup = new SocketSetup(config, loopStates);
+        this.gate = new AcceptGate(group, loops[0], loopStates);
+        this.context = new RelayContext(setup, counters, gate);
+        gate.context(context);
         LOG.log(Level.INFO, "JVS data path: " + transports + " transport, " + loops.length + " event loops, "
                 + (transports.reusePort() ? "a listening socket per event loop (SO_REUSEPORT)" : "one listening socket "
-                + "per endpoint") + ", relay buffer " + buffer + " bytes per direction, NAT forwarding "
-                + (nat ? "available (IP_TRANSPARENT)" : "unavailable: " + natUnavailable)
+                + "per endpoint") + ", relay buffer " + config.relayBuffer() + " bytes per direction, NAT forwarding "
+                + (setup.nat() ? "available (IP_TRANSPARENT)" : "unavailable: " + setup.natUnavailable())
                 + ", UDP datagrams up to " + config.maxDatagramSize() + " bytes, at most " + config.maxUdpFlows()
                 + " UDP flows"
-                + (sources == null ? "" : ", source addresses " + config.sourceAddresses().stream()
+                + (config.sourceAddresses().isEmpty() ? "" : ", source addresses " + config.sourceAddresses().stream()
                         .map(Addresses::toString).reduce((a, b) -> a + " " + b).orElse("")));
     }
 
-    /** Null if client sockets can bind foreign addresses here, else why not. */
-    private static String probeTransparent(Transports t) {
-        if (!t.transparent()) {
-            return "the " + t + " transport has no IP_TRANSPARENT (use epoll)";
-        }
-        SocketChannel ch = null;
-        try {
-            ch = t.newSocketChannel();
-            t.setTransparent(ch);
-            return null;
-        } catch (RuntimeException e) {
-            return "IP_TRANSPARENT refused (" + e.getMessage() + "; it needs CAP_NET_ADMIN)";
-        } finally {
-            if (ch != null) {
-                ch.unsafe().closeForcibly();
-            }
-        }
+    /** The source of the {@code udp} timeout (the director's {@code --set}), for one-packet clients. */
+    public void timeouts(Supplier<Timeouts> source) {
+        setup.timeouts(source);
     }
 
-    // ---- settings, for the relays
-
-    Transports transports() {
-        return transports;
-    }
-
-    DataPathConfig config() {
-        return config;
-    }
-
-    SourceAddresses sources() {
-        return sources;
-    }
-
-    /**
-     * Whether the transport relays empty (zero-length) UDP datagrams: io_uring does; Netty 4.2.18's epoll and NIO
-     * datagram channels count an empty write as done without sending it (and epoll reads an empty reply as nothing).
-     */
-    boolean relaysEmptyDatagrams() {
-        return transports.transport() == Transport.IO_URING;
-    }
-
-    /** Whether half-closed sockets must be re-armed before writing to them again (epoll; see {@link TcpRelay}). */
-    boolean rearmHalfClosed() {
-        return rearmHalfClosed;
-    }
-
-    /** Applies the client-socket settings every relayed socket gets (both legs). */
-    void configure(Channel ch) {
-        ChannelConfig c = ch.config();
-        c.setAutoRead(false);
-        c.setAllocator(allocator);
-        c.setRecvByteBufAllocator(recvAllocator);
-        c.setWriteBufferWaterMark(waterMark);
-        c.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        if (!io.netty.util.internal.PlatformDependent.canEnableTcpNoDelayByDefault()) {
-            c.setOption(ChannelOption.TCP_NODELAY, true); // Netty already set it everywhere else: save the syscall
-        }
-    }
-
-    /**
-     * Applies the settings every UDP socket toward a real server gets; it will live on {@code loop}. It reads each
-     * reply into a buffer of {@link #udpBuffers}' size.
-     */
-    void configureLeg(DatagramChannel ch, EventLoop loop) {
-        ChannelConfig c = ch.config();
-        c.setAllocator(udpBuffers(loop));
-        c.setRecvByteBufAllocator(legRecvAllocator);
-        c.setWriteBufferWaterMark(waterMark);
-    }
-
-    /**
-     * The allocator of UDP flows' buffers on {@code loop}: reused memory of {@link #legBufferSize} bytes (so a reply, or
-     * a datagram with its PROXY header, fits one), or the configured allocator if one was set.
-     */
-    ByteBufAllocator udpBuffers(EventLoop loop) {
-        if (config.allocator() != null || !DatagramReadBuffers.available()) {
-            return allocator;
-        }
-        return loopStates.get(loop).udpBuffers(legBufferSize, allocator);
-    }
-
-    /**
-     * The address to bind a socket toward {@code conn}'s real server before connecting it: the client's (NAT, with
-     * IP_TRANSPARENT; any port), the next configured source address (full NAT; any port), or null (the kernel's
-     * choice).
-     *
-     * @throws IllegalStateException if NAT forwarding cannot be done for this connection
-     */
-    InetSocketAddress localAddress(Channel ch, Connection conn, InetSocketAddress remote, InetSocketAddress client) {
-        RealServer rs = conn.destination().server();
-        Transports t = transports;
-        if (rs.forwardingMethod() == ForwardingMethod.NAT) {
-            InetAddress c = client.getAddress();
-            if ((c instanceof Inet4Address) != (remote.getAddress() instanceof Inet4Address)) {
-                throw new IllegalStateException("NAT forwarding needs the client and the real server in one address "
-                        + "family; use full NAT (with PROXY protocol) to mix IPv4 and IPv6");
-            }
-            try {
-                t.setTransparent(ch);
-            } catch (RuntimeException e) {
-                throw new IllegalStateException("NAT forwarding: IP_TRANSPARENT refused (" + e.getMessage()
-                        + "); the process needs CAP_NET_ADMIN", e);
-            }
-            if (ch instanceof SocketChannel) {
-                t.setBindAddressNoPort((SocketChannel) ch);
-            }
-            return new InetSocketAddress(c, 0);
-        }
-        InetAddress src = sources == null ? null : sources.next(remote);
-        if (src == null) {
-            return null;
-        }
-        if (ch instanceof SocketChannel) {
-            t.setBindAddressNoPort((SocketChannel) ch);
-        }
-        return new InetSocketAddress(src, 0);
+    /** The counters, as {@link DataPathStats}. */
+    public DataPathStats stats() {
+        return counters.stats();
     }
 
     // ---- DataPath
 
     @Override
     public Set<ForwardingMethod> supportedForwardingMethods() {
-        return nat ? EnumSet.of(ForwardingMethod.FULLNAT, ForwardingMethod.NAT) : EnumSet.of(ForwardingMethod.FULLNAT);
+        return setup.nat() ? EnumSet.of(ForwardingMethod.FULLNAT, ForwardingMethod.NAT)
+                : EnumSet.of(ForwardingMethod.FULLNAT);
     }
 
     @Override
@@ -306,11 +140,18 @@ public final class NettyDataPath implements DataPath {
     }
 
     @Override
-    public CompletableFuture<Void> bind(ServiceBinding binding, Endpoint endpoint) {
+    public CompletableFuture<Void> bind(RunningService service, Endpoint endpoint) {
         if (closed) {
             return CompletableFuture.failedFuture(new LoadBalancerException(Reason.CLOSED, "data path is closed"));
         }
-        ServiceState svc = services.computeIfAbsent(binding, b -> new ServiceState(b, this));
+        if (transports.reusePort() && !config.sharePorts() && !ownPort(endpoint)) {
+            String taken = takenByAnother(endpoint);
+            if (taken != null) {
+                return CompletableFuture.failedFuture(new LoadBalancerException(Reason.BIND_FAILED, "cannot listen on "
+                        + endpoint + " for " + service.id() + ": " + taken));
+            }
+        }
+        ServiceState svc = gate.service(service);
         int n = transports.reusePort() ? loops.length : 1;
         List<Channel> channels = new ArrayList<>(n);
         List<CompletableFuture<Void>> bound = new ArrayList<>(n);
@@ -338,9 +179,9 @@ public final class NettyDataPath implements DataPath {
         CompletableFuture<Void> result = new CompletableFuture<>();
         CompletableFuture.allOf(bound.toArray(new CompletableFuture<?>[0])).whenComplete((ok, failure) -> {
             if (failure == null) {
-                listeners.put(new Key(binding, endpoint), channels);
-                LOG.log(Level.INFO, "listening on " + endpoint + " for " + binding.id()
-                        + (n > 1 ? " (" + n + " sockets)" : ""));
+                listeners.put(new Key(service, endpoint), channels);
+                LOG.log(Level.INFO, "listening on " + endpoint + (endpoint.equals(soleEndpoint(service)) ? ""
+                        : " for " + service.id()) + (n > 1 ? " (" + n + " sockets)" : ""));
                 result.complete(null);
                 return;
             }
@@ -350,9 +191,52 @@ public final class NettyDataPath implements DataPath {
                 ch.close();
             }
             result.completeExceptionally(new LoadBalancerException(Reason.BIND_FAILED, "cannot listen on " + endpoint
-                    + " for " + binding.id() + ": " + cause.getMessage(), cause));
+                    + " for " + service.id() + ": " + cause.getMessage(), cause));
         });
         return result;
+    }
+
+    /** The one endpoint of a TCP or UDP service (its id says it all in logs), or null for a firewall-mark group. */
+    private static Endpoint soleEndpoint(RunningService service) {
+        return service.id().isFwmark() ? null : Endpoint.of(service.id().protocol(), service.id().address());
+    }
+
+    /** Whether one of our own listeners has {@code endpoint}'s protocol and port (then the probe cannot tell). */
+    private boolean ownPort(Endpoint endpoint) {
+        for (Key k : listeners.keySet()) {
+            if (k.endpoint.protocol() == endpoint.protocol()
+                    && k.endpoint.address().getPort() == endpoint.address().getPort()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Null if no other socket holds {@code endpoint}'s address and port, else what holds it. With SO_REUSEPORT, every
+     * process of the same user that also sets it could join the listeners and take a share of the clients (a second
+     * daemon started by mistake would take half of them): a socket bound without SO_REUSEPORT first finds out.
+     */
+    private static String takenByAnother(Endpoint endpoint) {
+        InetSocketAddress a = endpoint.address();
+        try {
+            if (endpoint.protocol() == Protocol.UDP) {
+                try (DatagramSocket s = new DatagramSocket(null)) {
+                    s.bind(a);
+                }
+            } else {
+                try (ServerSocket s = new ServerSocket()) {
+                    s.bind(a, 1);
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            if (e instanceof java.net.BindException && String.valueOf(e.getMessage()).contains("in use")) {
+                return "the address is in use by another socket (another process?); JVS does not share a listening "
+                        + "port with another process unless told to (sharePorts)";
+            }
+            return null; // any other failure shows again, and better, when the listeners bind
+        }
     }
 
     /** A TCP listening socket, not yet registered; {@code childLoop} is null to spread clients over all loops. */
@@ -366,7 +250,7 @@ public final class NettyDataPath implements DataPath {
         if (config.freeBind()) {
             sc.config().setOption(transports.freeBindOption(), true);
         }
-        sc.pipeline().addLast(new Acceptor(svc, childLoop));
+        sc.pipeline().addLast(gate.acceptor(svc, childLoop));
         svc.addListener(sc);
         return sc;
     }
@@ -389,8 +273,8 @@ public final class NettyDataPath implements DataPath {
             c.setOption(batch, slot);
         }
         // Netty's allocators would allocate and zero a batch buffer on most reads (see DatagramReadBuffers).
-        c.setAllocator(config.allocator() != null ? allocator : DatagramReadBuffers.available()
-                ? new DatagramReadBuffers(readBuffer, 2, allocator) : PooledByteBufAllocator.DEFAULT);
+        c.setAllocator(config.allocator() != null ? setup.allocator() : DatagramReadBuffers.available()
+                ? new DatagramReadBuffers(readBuffer, 2, setup.allocator()) : PooledByteBufAllocator.DEFAULT);
         c.setWriteBufferWaterMark(udpListenerWaterMark);
         c.setOption(ChannelOption.SO_RCVBUF, UDP_LISTENER_BUFFER);
         c.setOption(ChannelOption.SO_SNDBUF, UDP_LISTENER_BUFFER);
@@ -400,18 +284,18 @@ public final class NettyDataPath implements DataPath {
         if (config.freeBind()) {
             c.setOption(transports.freeBindOption(), true);
         }
-        ch.pipeline().addLast(new UdpListener(this, svc, endpoint.address(), slot));
+        ch.pipeline().addLast(new UdpListener(context, svc, endpoint.address(), slot));
         svc.addDatagramListener(ch);
         return ch;
     }
 
     @Override
-    public CompletableFuture<Void> unbind(ServiceBinding binding, Endpoint endpoint) {
-        List<Channel> channels = listeners.remove(new Key(binding, endpoint));
+    public CompletableFuture<Void> unbind(RunningService service, Endpoint endpoint) {
+        List<Channel> channels = listeners.remove(new Key(service, endpoint));
         if (channels == null) {
             return CompletableFuture.completedFuture(null);
         }
-        ServiceState svc = services.get(binding);
+        ServiceState svc = gate.existing(service);
         List<CompletableFuture<Void>> closing = new ArrayList<>();
         for (Channel ch : channels) {
             if (svc != null) {
@@ -422,14 +306,18 @@ public final class NettyDataPath implements DataPath {
             closing.add(f);
         }
         if (svc != null && !svc.hasListeners()) {
-            services.remove(binding, svc);
-            for (ServiceState.Held h; (h = svc.nextHeld()) != null; ) {
-                resetUnregistered(h.child()); // the service is gone: a held client would only be refused
-                svc.release();
-            }
+            gate.forget(service, svc);
+            resetHeld(svc); // the service is gone: a held client would only be refused
         }
         return CompletableFuture.allOf(closing.toArray(new CompletableFuture<?>[0])).thenRun(() ->
-                LOG.log(Level.INFO, "stopped listening on " + endpoint + " for " + binding.id()));
+                LOG.log(Level.INFO, "stopped listening on " + endpoint + (endpoint.equals(soleEndpoint(service)) ? ""
+                        : " for " + service.id())));
+    }
+
+    private static void resetHeld(ServiceState svc) {
+        for (TcpRelay r; (r = svc.nextHeld()) != null; ) {
+            r.retryAfterHold(true);
+        }
     }
 
     /**
@@ -442,17 +330,15 @@ public final class NettyDataPath implements DataPath {
             return;
         }
         closed = true;
+        gate.close();
         for (List<Channel> channels : listeners.values()) {
             for (Channel ch : channels) {
                 ch.close();
             }
         }
         listeners.clear();
-        for (ServiceState svc : services.values()) {
-            for (ServiceState.Held h; (h = svc.nextHeld()) != null; ) {
-                resetUnregistered(h.child());
-                svc.release();
-            }
+        for (ServiceState svc : gate.services()) {
+            resetHeld(svc);
         }
         boolean onLoop = false;
         for (EventLoop l : loops) {
@@ -463,7 +349,7 @@ public final class NettyDataPath implements DataPath {
         } else {
             waitForConnections(config.drainTimeoutMillis());
         }
-        int left = open.get();
+        int left = counters.open.get();
         if (left > 0) {
             LOG.log(Level.INFO, "resetting " + left + " connections still open after the drain timeout of "
                     + config.drainTimeoutMillis() + " ms");
@@ -486,7 +372,7 @@ public final class NettyDataPath implements DataPath {
 
     private void waitForConnections(long millis) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (open.get() > 0 && deadline - System.nanoTime() > 0) {
+        while (counters.open.get() > 0 && deadline - System.nanoTime() > 0) {
             try {
                 Thread.sleep(5);
             } catch (InterruptedException e) {
@@ -494,290 +380,6 @@ public final class NettyDataPath implements DataPath {
                 return;
             }
         }
-    }
-
-    /** The counters, as {@link DataPathStats}. */
-    public DataPathStats stats() {
-        return new DataPathStats(open.get(), accepted.sum(), noDestination.sum(), serviceLimitHeld.sum(),
-                proxyProtocolRejected.sum(), connectFailures.sum(), localAddressFailures.sum(), acceptPauses.sum(),
-                udpFlows.get(), udpFlowLimitDrops.sum(), udpOversized.sum(), udpDropped.sum());
-    }
-
-    // ---- accepting
-
-    /**
-     * Handles one listening socket: hands accepted clients to {@link #accept} and accept errors to
-     * {@link #acceptFailed}. One per listening socket (it knows the socket's event loop).
-     */
-    private final class Acceptor extends ChannelInboundHandlerAdapter {
-        private final ServiceState service;
-        /** The loop accepted clients are relayed on, or null to spread them over all loops. */
-        private final EventLoop childLoop;
-
-        Acceptor(ServiceState service, EventLoop childLoop) {
-            this.service = service;
-            this.childLoop = childLoop;
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            accept(service, (Channel) msg, childLoop != null ? childLoop : group.next());
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            acceptFailed(service, ctx.channel(), cause);
-        }
-    }
-
-    private void accept(ServiceState svc, Channel child, EventLoop loop) {
-        accepted.increment();
-        if (closed) {
-            resetUnregistered(child);
-            return;
-        }
-        int max = svc.binding.settings().maxConnections();
-        if (!svc.acquire(max)) {
-            // Another loop took the last slot in this instant: hold the client until one is free.
-            serviceLimitHeld.increment();
-            svc.hold(child, loop);
-            svc.refresh();
-            admitHeld(svc, max); // in case every connection ended meanwhile
-            return;
-        }
-        if (max > 0 && svc.open() >= max) {
-            svc.refresh(); // at the limit: stop accepting until a connection ends
-        }
-        admit(svc, child, loop);
-    }
-
-    /** Relays an accepted client that holds one of its service's slots. */
-    private void admit(ServiceState svc, Channel child, EventLoop loop) {
-        VirtualService settings = svc.binding.settings();
-        boolean proxy = settings.acceptsProxyProtocol();
-        if (proxy && !trusted(settings.proxyProtocolSources(), (InetSocketAddress) child.remoteAddress())) {
-            proxyProtocolRejected.increment();
-            proxyProtocolLog.log(() -> svc.binding.id() + ": reset a client from "
-                    + Addresses.toString((InetSocketAddress) child.remoteAddress())
-                    + ", which is not among the networks trusted to send a PROXY protocol header "
-                    + settings.proxyProtocolSources());
-            resetUnregistered(child);
-            slotFreed(svc);
-            return;
-        }
-        open.incrementAndGet();
-        configure(child);
-        TcpRelay relay = new TcpRelay(this, svc, child, loopStates.get(loop), proxy);
-        ChannelFuture registered = loop.register(child);
-        if (!registered.isDone() || !registered.isSuccess()) {
-            registered.addListener((ChannelFutureListener) f -> {
-                if (!f.isSuccess()) {
-                    relayErrorLog.log(() -> "cannot register an accepted client: " + f.cause());
-                    resetUnregistered(child);
-                    relay.registrationFailed();
-                }
-            });
-        }
-    }
-
-    /** A slot of {@code svc} was freed: give it to a held client, else let the listeners accept again. */
-    private void slotFreed(ServiceState svc) {
-        svc.release();
-        int max = svc.binding.settings().maxConnections();
-        admitHeld(svc, max);
-        if (svc.paused()) {
-            svc.refresh();
-        }
-    }
-
-    private void admitHeld(ServiceState svc, int max) {
-        while (svc.hasHeld() && svc.acquire(max)) {
-            ServiceState.Held h = svc.nextHeld();
-            if (h == null) {
-                svc.release();
-                continue;
-            }
-            if (closed) {
-                resetUnregistered(h.child());
-                svc.release();
-                continue;
-            }
-            admit(svc, h.child(), h.loop());
-            return;
-        }
-    }
-
-    private static boolean trusted(List<Cidr> networks, InetSocketAddress client) {
-        InetAddress a = client.getAddress();
-        for (Cidr c : networks) {
-            if (c.contains(a)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Resets an accepted client that was never registered with an event loop. */
-    private static void resetUnregistered(Channel child) {
-        try {
-            child.config().setOption(ChannelOption.SO_LINGER, 0);
-        } catch (RuntimeException ignored) {
-            // Already gone; closing is all that is left.
-        }
-        child.unsafe().closeForcibly();
-    }
-
-    private void acceptFailed(ServiceState svc, Channel listener, Throwable cause) {
-        if (isOutOfFiles(cause)) {
-            // This listener stays readable while its backlog is not empty: stop it now, whatever the other loops
-            // are doing, or its loop would spin on accept(). On epoll and NIO, turning auto-read on and off again
-            // (we are on its loop) also drops a read that may still be pending and would keep it armed; io_uring
-            // must not be asked to read again (it would submit another accept that fails at once).
-            ChannelConfig c = listener.config();
-            if (transports.transport() != Transport.IO_URING) {
-                c.setAutoRead(true);
-            }
-            c.setAutoRead(false);
-            svc.listenerPaused();
-            outOfFiles(cause);
-        } else {
-            acceptErrorLog.log(() -> "accept failed: " + cause);
-        }
-    }
-
-    /** Whether {@code cause} says the process or the system ran out of file descriptors or socket memory. */
-    static boolean isOutOfFiles(Throwable cause) {
-        for (Throwable t = cause; t != null; t = t.getCause()) {
-            String m = t.getMessage();
-            if (t instanceof IOException && m != null && (m.contains("Too many open files")
-                    || m.contains("No buffer space") || m.contains("Cannot allocate memory"))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * The process is out of file descriptors: stop accepting on every listener (so the event loops do not spin on
-     * a listening socket that stays readable), and try again when a connection ends or after a short pause.
-     */
-    void outOfFiles(Throwable cause) {
-        synchronized (this) {
-            if (outOfFiles) {
-                return;
-            }
-            outOfFiles = true;
-            acceptPauses.increment();
-        }
-        outOfFilesLog.log(() -> "out of file descriptors (" + cause.getMessage() + "): accepting paused; "
-                + open.get() + " connections open; raise the limit (ulimit -n) for more");
-        refreshListeners();
-        loops[0].schedule(this::filesMaybeFreed, OUT_OF_FILES_PAUSE_MILLIS, TimeUnit.MILLISECONDS);
-    }
-
-    private void filesMaybeFreed() {
-        synchronized (this) {
-            if (!outOfFiles) {
-                return;
-            }
-            outOfFiles = false;
-        }
-        refreshListeners();
-    }
-
-    private void refreshListeners() {
-        for (ServiceState s : services.values()) {
-            s.refresh();
-        }
-    }
-
-    /** Whether accepting is paused for lack of file descriptors. */
-    boolean outOfFiles() {
-        return outOfFiles;
-    }
-
-    // ---- reports from the relays
-
-    /**
-     * A relay ended: free its slot, and resume accepting if it was paused for it. A relay that had its server
-     * connection freed two descriptors, enough for the next client; one that failed before freed only the client's,
-     * and resuming then would only accept a client to reset it.
-     */
-    void relayFinished(ServiceState svc, boolean hadServer) {
-        open.decrementAndGet();
-        slotFreed(svc);
-        if (outOfFiles && hadServer) {
-            filesMaybeFreed();
-        }
-    }
-
-    void noDestination() {
-        noDestination.increment();
-    }
-
-    // ---- reports from the UDP listeners and flows
-
-    /** The source of the {@code udp} timeout (the director's {@code --set}), for one-packet clients. */
-    public void timeouts(Supplier<Timeouts> source) {
-        this.timeouts = source;
-    }
-
-    long udpTimeoutNanos() {
-        return timeouts.get().udp().toNanos();
-    }
-
-    /**
-     * Reserves a slot for a new UDP flow of {@code svc}, under the service's {@code maxConnections} and the data
-     * path's {@code maxUdpFlows}; false (counted, logged at most every ten seconds) when either is reached.
-     */
-    boolean acquireUdpFlow(ServiceState svc) {
-        int max = svc.binding.settings().maxConnections();
-        if (!svc.acquire(max)) {
-            udpFlowLimitDrops.increment();
-            udpLimitLog.log(() -> svc.binding.id() + ": at its limit of " + max + " connections and flows "
-                    + "(maxConnections): datagrams of new UDP clients are dropped");
-            return false;
-        }
-        if (udpFlows.incrementAndGet() > config.maxUdpFlows()) {
-            udpFlows.decrementAndGet();
-            slotFreed(svc);
-            udpFlowLimitDrops.increment();
-            udpLimitLog.log(() -> "the data path holds its limit of " + config.maxUdpFlows()
-                    + " UDP flows (maxUdpFlows): datagrams of new UDP clients are dropped");
-            return false;
-        }
-        if (max > 0 && svc.open() >= max) {
-            svc.refresh(); // at the limit: a firewall-mark service's TCP listeners stop accepting too
-        }
-        return true;
-    }
-
-    /** Gives back a slot {@link #acquireUdpFlow} reserved: the flow ended, or was never made. */
-    void udpFlowClosed(ServiceState svc) {
-        udpFlows.decrementAndGet();
-        slotFreed(svc);
-    }
-
-    void udpOversized(int length, int max) {
-        udpOversized.increment();
-        udpOversizeLog.log(() -> "dropped a UDP datagram of " + length + " bytes or more: longer than " + max
-                + " bytes (maxDatagramSize)");
-    }
-
-    void udpDropped() {
-        udpDropped.increment();
-    }
-
-    void proxyProtocolRejected() {
-        proxyProtocolRejected.increment();
-    }
-
-    void connectFailed() {
-        connectFailures.increment();
-    }
-
-    void localAddressFailed() {
-        localAddressFailures.increment();
     }
 
     /** The addresses listened on, for logs. */
@@ -793,22 +395,22 @@ public final class NettyDataPath implements DataPath {
     }
 
     private static final class Key {
-        final ServiceBinding binding;
+        final RunningService service;
         final Endpoint endpoint;
 
-        Key(ServiceBinding binding, Endpoint endpoint) {
-            this.binding = binding;
+        Key(RunningService service, Endpoint endpoint) {
+            this.service = service;
             this.endpoint = endpoint;
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Key && ((Key) o).binding == binding && ((Key) o).endpoint.equals(endpoint);
+            return o instanceof Key && ((Key) o).service == service && ((Key) o).endpoint.equals(endpoint);
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(System.identityHashCode(binding), endpoint);
+            return Objects.hash(System.identityHashCode(service), endpoint);
         }
     }
 }

@@ -1,71 +1,48 @@
 package io.jvs.netty.internal;
 
-import io.jvs.core.ServiceBinding;
+import io.jvs.core.RunningService;
 import io.netty.channel.Channel;
-import io.netty.channel.EventLoop;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 /**
- * What the data path keeps per running service: its open connections and UDP flows (for {@code maxConnections}) and its
- * listening channels, which it pauses while the service is at its limit or the process is out of file
- * descriptors. A paused listener reads nothing, so new clients wait in the kernel's listen backlog. Clients that
- * other event loops accepted in the instant the limit was reached are held here, accepted but not yet relayed,
- * and get the next free slots before the listeners resume.
+ * What the data path keeps per running service: its listening channels, which it pauses while the service carries
+ * its connection limit ({@link RunningService#atConnectionLimit()}) or the process is out of file descriptors (a
+ * paused listener reads nothing, so new clients wait in the kernel's listen backlog), and the clients accepted in the
+ * instant the limit was reached, held until a place is free.
  */
 final class ServiceState {
 
-    final ServiceBinding binding;
-    private final NettyDataPath dataPath;
-    private final AtomicInteger open = new AtomicInteger();
+    final RunningService service;
+    /** Whether the process is out of file descriptors now. */
+    private final BooleanSupplier outOfFiles;
     private final List<Channel> listeners = new CopyOnWriteArrayList<>();
     /** UDP listeners: never paused (a flow's datagrams arrive on them too); new flows are refused at the limit. */
     private final List<Channel> datagramListeners = new CopyOnWriteArrayList<>();
-    private final Queue<Held> held = new ConcurrentLinkedQueue<>();
+    private final Queue<TcpRelay> held = new ConcurrentLinkedQueue<>();
     /** Whether the listeners read (accept); changed under this object's lock. */
     private volatile boolean accepting = true;
 
-    ServiceState(ServiceBinding binding, NettyDataPath dataPath) {
-        this.binding = binding;
-        this.dataPath = dataPath;
+    ServiceState(RunningService service, BooleanSupplier outOfFiles) {
+        this.service = service;
+        this.outOfFiles = outOfFiles;
     }
 
-    /**
-     * Counts a new connection unless the service already carries {@code max} (0: no limit). Any thread.
-     *
-     * @return false if the service is at its limit; the connection must then be refused
-     */
-    boolean acquire(int max) {
-        int n = open.incrementAndGet();
-        if (max > 0 && n > max) {
-            open.decrementAndGet();
-            return false;
-        }
-        return true;
-    }
-
-    /** Uncounts a connection. */
-    void release() {
-        open.decrementAndGet();
-    }
-
-    /** Whether the listeners are paused, so that a freed slot should {@link #refresh} them. */
+    /** Whether the listeners are paused, so that a freed place should {@link #refresh} them. */
     boolean paused() {
         return !accepting;
     }
 
-    /** An accepted client waiting for a free slot, and the event loop it was meant for. */
-    record Held(Channel child, EventLoop loop) {}
-
-    void hold(Channel child, EventLoop loop) {
-        held.add(new Held(child, loop));
+    /** Holds a client that met the service's limit until a place is free. */
+    void hold(TcpRelay relay) {
+        held.add(relay);
     }
 
     /** The longest-waiting held client, or null. */
-    Held nextHeld() {
+    TcpRelay nextHeld() {
         return held.poll();
     }
 
@@ -73,22 +50,12 @@ final class ServiceState {
         return !held.isEmpty();
     }
 
-    /** Whether the service is at its connection limit. */
-    boolean atLimit() {
-        int max = binding.settings().maxConnections();
-        return max > 0 && open.get() >= max;
-    }
-
-    int open() {
-        return open.get();
-    }
-
     /**
      * Pauses or resumes the listeners: they accept while the service is under its limit and descriptors are left.
      * Reads both conditions under the lock, so the last call leaves the listeners as the latest state says.
      */
     synchronized void refresh() {
-        boolean want = !dataPath.outOfFiles() && !atLimit();
+        boolean want = !outOfFiles.getAsBoolean() && !service.atConnectionLimit();
         if (want != accepting) {
             accepting = want;
             for (Channel ch : listeners) {

@@ -71,7 +71,11 @@ public final class Transports {
     public static Transports of(Transport requested) {
         switch (requested) {
             case AUTO:
-                return Epoll.isAvailable() ? epoll() : nio();
+                if (Epoll.isAvailable()) {
+                    return epoll();
+                }
+                warnNoEpoll();
+                return nio();
             case EPOLL:
                 if (!Epoll.isAvailable()) {
                     throw new IllegalStateException("transport: EPOLL (unavailable: " + Epoll.unavailabilityCause() + ")");
@@ -89,6 +93,25 @@ public final class Transports {
             default:
                 throw new AssertionError(requested);
         }
+    }
+
+    /**
+     * On Linux, a fall-back to NIO is a loss an operator must hear of (no IP_FREEBIND, no NAT, slower): said loudly,
+     * with the cause and, on the module path, the module to add.
+     */
+    private static void warnNoEpoll() {
+        if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
+            return;
+        }
+        Module m = Transports.class.getModule();
+        boolean modular = m.isNamed() && m.getLayer() != null
+                && m.getLayer().findModule("io.netty.transport.epoll.linux.x86_64").isEmpty();
+        System.getLogger("io.jvs.netty.NettyLoadBalancer").log(System.Logger.Level.WARNING,
+                "the epoll transport is unavailable on this Linux host, so JVS runs on NIO (no IP_FREEBIND, no NAT "
+                        + "forwarding, more system calls per connection): " + Epoll.unavailabilityCause()
+                        + (modular ? "; on the module path add --add-modules io.netty.transport.epoll.linux.x86_64"
+                                : "; is netty-transport-native-epoll (classifier linux-"
+                                        + System.getProperty("os.arch") + ") on the class path?"));
     }
 
     /** Whether {@code transport} can run here. */
@@ -156,7 +179,9 @@ public final class Transports {
             try {
                 ((io.netty.channel.unix.Socket) ((UnixChannel) ch).fd()).shutdown(false, true);
                 return ch.newSucceededFuture();
-            } catch (IOException e) {
+            } catch (IOException | java.nio.channels.NotYetConnectedException e) {
+                // ENOTCONN (an unchecked exception in Netty): the peer reset the socket meanwhile, for example while
+                // a FIN from the other side was being forwarded; the relay's reset handling ends the connection.
                 return ch.newFailedFuture(e);
             }
         }

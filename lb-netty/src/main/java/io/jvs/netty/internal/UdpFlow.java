@@ -47,12 +47,13 @@ final class UdpFlow implements Connection.Closer {
         this.listener = listener;
         this.client = client;
         this.conn = conn;
+        listener.counters.udpFlows.incrementAndGet();
         if (conn != null) {
             conn.attach(this);
         } else {
             legs = new UdpLeg[2];
             lastActive = System.nanoTime();
-            armIdleTimer(listener.dataPath.udpTimeoutNanos());
+            armIdleTimer(listener.context.setup().udpTimeoutNanos());
         }
     }
 
@@ -71,7 +72,7 @@ final class UdpFlow implements Connection.Closer {
      * @return the socket written to, to be flushed when the read batch ends; null if the datagram was dropped
      */
     UdpLeg forward(Connection c, ByteBuf data) {
-        NettyDataPath dp = listener.dataPath;
+        DataPathCounters counters = listener.counters;
         UdpLeg l = conn != null ? leg : legTo(c.destinationAddress());
         if (l == null) {
             l = UdpLeg.open(this, c);
@@ -89,7 +90,7 @@ final class UdpFlow implements Connection.Closer {
             }
         }
         if (!l.channel.isWritable()) {
-            dp.udpDropped(); // the socket's buffer is full: drop, as a congested router would
+            counters.udpDropped.increment(); // the socket's buffer is full: drop, as a congested router would
             data.release();
             return null;
         }
@@ -100,8 +101,8 @@ final class UdpFlow implements Connection.Closer {
             if (h == null) {
                 h = proxyHeader = ProxyV2.udp(client, listener.virtual);
             }
-            if (h.length + n > NettyDataPath.MAX_UDP_PAYLOAD) {
-                dp.udpOversized(h.length + n, NettyDataPath.MAX_UDP_PAYLOAD);
+            if (h.length + n > SocketSetup.MAX_UDP_PAYLOAD) {
+                counters.udpOversized(h.length + n, SocketSetup.MAX_UDP_PAYLOAD);
                 data.release();
                 return null;
             }
@@ -165,7 +166,7 @@ final class UdpFlow implements Connection.Closer {
         }
         int n = data.readableBytes();
         if (n >= listener.slot) {
-            listener.dataPath.udpOversized(n, listener.slot - 1);
+            listener.counters.udpOversized(n, listener.slot - 1);
             data.release();
             return;
         }
@@ -186,7 +187,7 @@ final class UdpFlow implements Connection.Closer {
         if (closed) {
             return;
         }
-        listener.dataPath.connectFailed();
+        listener.counters.connectFailures.increment();
         Connection c = conn != null ? conn : l.last;
         if (c != null) {
             c.reschedule(); // one-packet: counts the failure only; the next datagram is scheduled anyway
@@ -240,6 +241,7 @@ final class UdpFlow implements Connection.Closer {
             return;
         }
         closed = true;
+        listener.counters.udpFlows.decrementAndGet();
         listener.removed(this);
         if (idleTimer != null) {
             idleTimer.cancel(false);
@@ -259,7 +261,7 @@ final class UdpFlow implements Connection.Closer {
             conn.onClosed(this); // not if a flow on another listener took the entry over meanwhile
         }
         if (releaseSlot) { // (not when a new flow of the same client took the slot over)
-            listener.dataPath.udpFlowClosed(listener.service);
+            listener.context.gate().udpFlowClosed(listener.service);
         }
     }
 
@@ -272,7 +274,7 @@ final class UdpFlow implements Connection.Closer {
         if (closed) {
             return;
         }
-        long timeout = listener.dataPath.udpTimeoutNanos();
+        long timeout = listener.context.setup().udpTimeoutNanos();
         long idle = System.nanoTime() - lastActive;
         if (idle >= timeout) {
             closeNow(true);

@@ -45,37 +45,38 @@ final class UdpLeg extends ChannelInboundHandlerAdapter {
      * @return the leg, or null (counted and logged) when no socket could be had
      */
     static UdpLeg open(UdpFlow flow, Connection c) {
-        NettyDataPath dp = flow.listener.dataPath;
+        RelayContext context = flow.listener.context;
+        DataPathCounters counters = context.counters();
         InetSocketAddress remote = c.destinationAddress();
         DatagramChannel ch;
         try {
-            ch = dp.transports().newDatagramChannel(remote.getAddress());
+            ch = context.setup().transports().newDatagramChannel(remote.getAddress());
         } catch (ChannelException e) {
-            dp.udpDropped();
-            if (NettyDataPath.isOutOfFiles(e)) {
-                dp.outOfFiles(e);
+            counters.udpDropped.increment();
+            if (AcceptGate.isOutOfFiles(e)) {
+                context.gate().outOfFiles(e);
             } else {
-                dp.udpErrorLog.log(() -> flow + ": cannot create a socket: " + e);
+                counters.udpErrorLog.log(() -> flow + ": cannot create a socket: " + e);
             }
             return null;
         }
         InetSocketAddress local;
         try {
-            local = dp.localAddress(ch, c, remote, flow.client);
+            local = context.setup().localAddress(ch, c, remote, flow.client);
         } catch (RuntimeException e) {
             ch.unsafe().closeForcibly();
-            dp.udpDropped();
-            dp.natLog.log(() -> flow + ": " + e.getMessage());
+            counters.udpDropped.increment();
+            counters.natLog.log(() -> flow + ": " + e.getMessage());
             return null;
         }
-        dp.configureLeg(ch, flow.listener.loop());
+        context.setup().configureLeg(ch, flow.listener.loop());
         UdpLeg l = new UdpLeg(flow, ch, remote);
         ch.pipeline().addLast(l);
         ChannelFuture registered = flow.listener.loop().register(ch);
         if (!registered.isDone() || !registered.isSuccess()) { // on its own loop registration is immediate
-            dp.udpErrorLog.log(() -> flow + ": cannot register a socket: " + registered.cause());
+            counters.udpErrorLog.log(() -> flow + ": cannot register a socket: " + registered.cause());
             ch.unsafe().closeForcibly();
-            dp.udpDropped();
+            counters.udpDropped.increment();
             return null;
         }
         ChannelFuture connecting = local == null ? ch.connect(remote) : ch.connect(remote, local);
@@ -90,15 +91,15 @@ final class UdpLeg extends ChannelInboundHandlerAdapter {
     private void connected(io.netty.util.concurrent.Future<? super Void> f) {
         if (!f.isSuccess()) {
             Throwable cause = f.cause();
-            NettyDataPath dp = flow.listener.dataPath;
-            dp.udpDropped();
-            if (TcpRelay.isLocalAddressFailure(cause)) {
-                dp.localAddressFailed();
-                dp.localAddressLog.log(() -> flow + ": no local address for the socket to " + remote + " ("
+            DataPathCounters counters = flow.listener.counters;
+            counters.udpDropped.increment();
+            if (Connector.isLocalAddressFailure(cause)) {
+                counters.localAddressFailures.increment();
+                counters.localAddressLog.log(() -> flow + ": no local address for the socket to " + remote + " ("
                         + cause.getMessage() + "): local ports exhausted (net.ipv4.ip_local_port_range), or a "
                         + "source address that is not local");
             } else {
-                dp.udpErrorLog.log(() -> flow + ": cannot connect a socket to " + remote + ": " + cause);
+                counters.udpErrorLog.log(() -> flow + ": cannot connect a socket to " + remote + ": " + cause);
             }
             close();
             return;
@@ -146,7 +147,7 @@ final class UdpLeg extends ChannelInboundHandlerAdapter {
         if (isUnreachable(cause)) {
             flow.unreachable(this);
         } else {
-            flow.listener.dataPath.udpErrorLog.log(() -> flow + ": socket to " + remote + ": " + cause);
+            flow.listener.counters.udpErrorLog.log(() -> flow + ": socket to " + remote + ": " + cause);
         }
     }
 

@@ -3,6 +3,8 @@ package io.jvs.netty.internal;
 import io.jvs.api.Protocol;
 import io.jvs.api.internal.Addresses;
 import io.jvs.core.Connection;
+import io.jvs.core.FlowRequest;
+import io.jvs.core.Outcome;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -21,9 +23,9 @@ import java.util.Map;
  * clients whose datagrams it receives. Confined to its event loop: every flow it creates, and every socket of those
  * flows, lives on the same loop, so no datagram or reply crosses threads.
  *
- * <p>Per datagram: the client's flow is looked up here (a new client is first checked against the flow limits, so
- * that a flood of new source ports never creates entries it would have to drop), then the connection table is asked
- * as for every datagram ({@code ServiceBinding.open}), and the datagram is written to the flow's socket toward its
+ * <p>Per datagram: the client's flow is looked up here (a new client is first checked against the data path's flow limit, so
+ * that a flood of new source ports never creates entries it would have to drop), then the director is asked as for every datagram
+ * ({@code RunningService.open}), and the datagram is written to the flow's socket toward its
  * real server. Those writes are flushed together when the read batch ends (one {@code recvmmsg} in, the sends
  * out). Replies leave through this socket, so their source is the virtual address and port the client sent to;
  * they are flushed at the end of the event loop's round, or every {@value #FLUSH_BATCH} replies, so replies of many
@@ -34,7 +36,10 @@ final class UdpListener extends ChannelInboundHandlerAdapter {
     /** Replies written before the listener is flushed at the latest. */
     private static final int FLUSH_BATCH = 64;
 
-    final NettyDataPath dataPath;
+    final RelayContext context;
+    final DataPathCounters counters;
+    /** The question this listener asks the director for each datagram (confined to its loop). */
+    private final FlowRequest request = new FlowRequest();
     final ServiceState service;
     /** The endpoint: the address and port clients reach, the flows' virtual address. */
     final InetSocketAddress virtual;
@@ -49,8 +54,9 @@ final class UdpListener extends ChannelInboundHandlerAdapter {
     private boolean flushScheduled;
     private boolean closed;
 
-    UdpListener(NettyDataPath dataPath, ServiceState service, InetSocketAddress virtual, int slot) {
-        this.dataPath = dataPath;
+    UdpListener(RelayContext context, ServiceState service, InetSocketAddress virtual, int slot) {
+        this.context = context;
+        this.counters = context.counters();
         this.service = service;
         this.virtual = virtual;
         this.slot = slot;
@@ -89,12 +95,12 @@ final class UdpListener extends ChannelInboundHandlerAdapter {
             return;
         }
         if (data.readableBytes() >= slot) {
-            dataPath.udpOversized(data.readableBytes(), slot - 1);
+            counters.udpOversized(data.readableBytes(), slot - 1);
             data.release();
             return;
         }
-        if (!data.isReadable() && !dataPath.relaysEmptyDatagrams()) {
-            dataPath.udpDropped(); // the transport would count it sent and send nothing
+        if (!data.isReadable() && !context.setup().relaysEmptyDatagrams()) {
+            counters.udpDropped.increment(); // the transport would count it sent and send nothing
             data.release();
             return;
         }
@@ -103,12 +109,14 @@ final class UdpListener extends ChannelInboundHandlerAdapter {
             place(client, data, false, null);
             return;
         }
-        Connection c = service.binding.open(Protocol.UDP, client, virtual);
-        if (c == null) {
-            dataPath.noDestination();
+        FlowRequest r = request.set(Protocol.UDP, client, virtual);
+        Outcome o = service.service.open(r);
+        if (!o.admitted()) {
+            counters.count(o); // (a flow whose server was deleted: dropped until it expires, as in IPVS)
             data.release();
             return;
         }
+        Connection c = r.connection();
         if (f.accepts(c)) {
             dirty(f.forward(c, data));
             return;
@@ -129,24 +137,30 @@ final class UdpListener extends ChannelInboundHandlerAdapter {
      * @param c the connection {@code ServiceBinding.open} already returned for this datagram, or null
      */
     private void place(InetSocketAddress client, ByteBuf data, boolean slotHeld, Connection c) {
-        if (!slotHeld && !dataPath.acquireUdpFlow(service)) {
+        AcceptGate gate = context.gate();
+        if (!slotHeld && !gate.acquireUdpFlow(service)) {
             data.release();
             return;
         }
         if (c == null) {
-            c = service.binding.open(Protocol.UDP, client, virtual);
-            if (c == null) {
-                dataPath.udpFlowClosed(service);
-                dataPath.noDestination();
+            FlowRequest r = request.set(Protocol.UDP, client, virtual);
+            Outcome o = service.service.open(r);
+            if (!o.admitted()) {
+                gate.udpFlowClosed(service);
+                counters.count(o);
                 data.release();
                 return;
+            }
+            c = r.connection();
+            if (service.service.atConnectionLimit()) {
+                service.refresh(); // a firewall-mark group's TCP listeners stop accepting too
             }
         }
         Connection.Closer owner = c.attached();
         if (owner instanceof UdpFlow && !((UdpFlow) owner).isClosed()) {
             // The flow lives on another listener of the endpoint (the kernel moved the client to another socket of
             // the SO_REUSEPORT group while it was being formed): it carries on there.
-            dataPath.udpFlowClosed(service);
+            gate.udpFlowClosed(service);
             ((UdpFlow) owner).forwardFromElsewhere(c, data);
             return;
         }
@@ -188,7 +202,7 @@ final class UdpListener extends ChannelInboundHandlerAdapter {
     void reply(InetSocketAddress client, ByteBuf data) {
         Channel ch = channel;
         if (closed || !ch.isWritable()) {
-            dataPath.udpDropped();
+            counters.udpDropped.increment();
             data.release();
             return;
         }
@@ -243,7 +257,8 @@ final class UdpListener extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // A send to one client failed (for example, its network is unreachable): the socket serves the others.
-        dataPath.udpErrorLog.log(() -> service.binding.id() + ": UDP listener " + Addresses.toString(virtual) + ": " + cause);
+        counters.udpErrorLog.log(() -> service.service.id() + ": UDP listener " + Addresses.toString(virtual) + ": "
+                + cause);
     }
 
     /** The number of flows on this listener (tests). */

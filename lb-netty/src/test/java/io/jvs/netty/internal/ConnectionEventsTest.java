@@ -124,7 +124,7 @@ class ConnectionEventsTest {
                 .realServer(RealServer.of(backend.address())).build();
         RecordingBinding binding = new RecordingBinding(service);
         NettyDataPath dp = new NettyDataPath(new DataPathConfig(Transports.of(t), 2, 2000, 3, 65536, List.of(), 500,
-                null, false, 4096, 1024));
+                null, false, 4096, 1024, false));
         Endpoint endpoint = Endpoint.of(Protocol.TCP, new InetSocketAddress(Net.LOOPBACK, port));
         try {
             dp.bind(binding, endpoint).get(10, TimeUnit.SECONDS);

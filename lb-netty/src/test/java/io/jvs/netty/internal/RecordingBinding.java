@@ -6,7 +6,10 @@ import io.jvs.api.RealServer;
 import io.jvs.api.ServiceId;
 import io.jvs.api.VirtualService;
 import io.jvs.core.Connection;
-import io.jvs.core.ServiceBinding;
+import io.jvs.api.Refusal;
+import io.jvs.core.FlowRequest;
+import io.jvs.core.Outcome;
+import io.jvs.core.RunningService;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -14,7 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /** A service binding without a director: it places every connection on one server and records what it hears. */
-final class RecordingBinding implements ServiceBinding {
+final class RecordingBinding implements RunningService {
 
     private final VirtualService service;
     private final RealServer server;
@@ -36,10 +39,29 @@ final class RecordingBinding implements ServiceBinding {
     }
 
     @Override
-    public Connection open(Protocol protocol, InetSocketAddress client, InetSocketAddress virtual) {
-        RecordingConnection c = new RecordingConnection(this, client, virtual);
+    public Outcome open(FlowRequest r) {
+        RecordingConnection c = new RecordingConnection(this, r.client(), r.virtual());
         opened.add(c);
-        return c;
+        r.connection(c);
+        return Outcome.PLACED;
+    }
+
+    @Override
+    public Outcome lookup(FlowRequest r) {
+        return Outcome.NO_ENTRY;
+    }
+
+    @Override
+    public Outcome admitPeer(InetSocketAddress peer) {
+        return Outcome.ADMITTED;
+    }
+
+    @Override
+    public void refused(Refusal reason) {}
+
+    @Override
+    public boolean atConnectionLimit() {
+        return false;
     }
 
     /** Records the events of one connection, in order, as words: connected, in:N, out:N, client-fin, ... */

@@ -9,7 +9,10 @@ import io.jvs.api.RealServer;
 import io.jvs.api.ServiceId;
 import io.jvs.api.VirtualService;
 import io.jvs.core.Connection;
-import io.jvs.core.ServiceBinding;
+import io.jvs.api.Refusal;
+import io.jvs.core.FlowRequest;
+import io.jvs.core.Outcome;
+import io.jvs.core.RunningService;
 import io.jvs.netty.Lbs;
 import io.jvs.netty.Transport;
 import io.jvs.netty.UdpBackend;
@@ -33,7 +36,7 @@ class UdpFlowSlotTest {
      * one, as the director does on the data path's own thread ({@code ConnectionTable.expireNow}, called from
      * {@code ServiceEntry.open} when {@code expireNodestConn} is on and the flow's server was deleted).
      */
-    private static final class ExpiringBinding implements ServiceBinding {
+    private static final class ExpiringBinding implements RunningService {
         final RecordingBinding inner;
         volatile boolean expireOnNextOpen;
         volatile RecordingConnection current;
@@ -53,10 +56,11 @@ class UdpFlowSlotTest {
         }
 
         @Override
-        public Connection open(Protocol protocol, InetSocketAddress client, InetSocketAddress virtual) {
+        public Outcome open(FlowRequest r) {
             RecordingConnection c = current;
             if (c != null && !expireOnNextOpen) {
-                return c; // the live flow
+                r.connection(c);
+                return Outcome.FOUND; // the live flow
             }
             if (c != null) {
                 expireOnNextOpen = false;
@@ -66,8 +70,27 @@ class UdpFlowSlotTest {
                     closer.close(true); // on this (the event loop's) thread, inside open()
                 }
             }
-            current = (RecordingConnection) inner.open(protocol, client, virtual);
-            return current;
+            Outcome o = inner.open(r);
+            current = (RecordingConnection) r.connection();
+            return o;
+        }
+
+        @Override
+        public Outcome lookup(FlowRequest r) {
+            return Outcome.NO_ENTRY;
+        }
+
+        @Override
+        public Outcome admitPeer(InetSocketAddress peer) {
+            return Outcome.ADMITTED;
+        }
+
+        @Override
+        public void refused(Refusal reason) {}
+
+        @Override
+        public boolean atConnectionLimit() {
+            return false;
         }
     }
 
@@ -80,7 +103,7 @@ class UdpFlowSlotTest {
                     .realServer(RealServer.of(a.address())).build();
             ExpiringBinding binding = new ExpiringBinding(service);
             NettyDataPath dp = new NettyDataPath(new DataPathConfig(Transports.of(t), 1, 2000, 3, 65536, List.of(),
-                    500, null, false, 4096, 1024));
+                    500, null, false, 4096, 1024, false));
             Endpoint endpoint = Endpoint.of(Protocol.UDP, new InetSocketAddress(InetAddress.getLoopbackAddress(),
                     port));
             InetSocketAddress vip = endpoint.address();

@@ -1,7 +1,7 @@
 package io.jvs.scheduler.internal;
 
 import io.jvs.api.Destination;
-import io.jvs.api.Flow;
+import io.jvs.api.ConnectionKey;
 import io.jvs.api.Scheduler;
 import java.util.List;
 
@@ -41,8 +41,8 @@ public final class DestinationHashingScheduler implements Scheduler {
     }
 
     @Override
-    public Destination select(Flow flow) {
-        Destination d = buckets[Hashing.hash32(flow.virtualAddressHash(), bits)];
+    public Destination select(ConnectionKey key) {
+        Destination d = buckets[Hashing.hash32(key.virtualAddressFold(), bits)];
         if (d == null || !d.isAvailable() || d.weight() <= 0 || d.isOverloaded()) {
             return null;
         }

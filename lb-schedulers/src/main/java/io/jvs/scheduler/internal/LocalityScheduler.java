@@ -1,7 +1,7 @@
 package io.jvs.scheduler.internal;
 
 import io.jvs.api.Destination;
-import io.jvs.api.Flow;
+import io.jvs.api.ConnectionKey;
 import io.jvs.api.Scheduler;
 import io.jvs.api.Ticker;
 import java.util.List;
@@ -40,12 +40,12 @@ abstract class LocalityScheduler<E extends LocalityCache.Entry<E>> implements Sc
     }
 
     @Override
-    public final Destination select(Flow flow) {
+    public final Destination select(ConnectionKey key) {
         long now = ticker.nanoTime();
         cache.collect(now);
         RankedTable t = table;
-        int key = flow.virtualAddressHash();
-        E e = cache.get(key);
+        int address = key.virtualAddressFold();
+        E e = cache.get(address);
         if (e != null) {
             e.touch(now);
             Destination d = cached(e, t, now);
@@ -60,9 +60,9 @@ abstract class LocalityScheduler<E extends LocalityCache.Entry<E>> implements Sc
         Destination d = t.list[p];
         if (cache.lock.tryLock()) {
             try {
-                E current = cache.get(key);
+                E current = cache.get(address);
                 if (current == null) {
-                    cache.insert(newEntry(key, d, now));
+                    cache.insert(newEntry(address, d, now));
                 } else {
                     remember(current, d, now);
                 }

@@ -1,7 +1,7 @@
 package io.jvs.scheduler.internal;
 
 import io.jvs.api.Destination;
-import io.jvs.api.Flow;
+import io.jvs.api.ConnectionKey;
 import io.jvs.api.Scheduler;
 import io.jvs.api.SchedulerFlag;
 import io.jvs.api.internal.Addresses;
@@ -136,10 +136,10 @@ public final class MaglevHashingScheduler implements Scheduler {
     }
 
     @Override
-    public Destination select(Flow flow) {
+    public Destination select(ConnectionKey key) {
         Destination[] table = lookup;
-        int address = flow.clientAddressHash();
-        int p = port ? flow.clientPort() : 0;
+        int address = key.clientAddressFold();
+        int p = port ? key.clientPort() : 0;
         int h = Integer.remainderUnsigned(hash(KEY1, address, p, 0), size);
         Destination d = table[h];
         if (d == null) {

@@ -1,7 +1,7 @@
 package io.jvs.scheduler.internal;
 
 import io.jvs.api.Destination;
-import io.jvs.api.Flow;
+import io.jvs.api.ConnectionKey;
 import io.jvs.api.Scheduler;
 import java.util.List;
 
@@ -19,7 +19,7 @@ public final class NoneScheduler implements Scheduler {
     public void update(List<Destination> destinations) {}
 
     @Override
-    public Destination select(Flow flow) {
+    public Destination select(ConnectionKey key) {
         return null;
     }
 

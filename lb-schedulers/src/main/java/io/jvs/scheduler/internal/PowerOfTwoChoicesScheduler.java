@@ -1,7 +1,7 @@
 package io.jvs.scheduler.internal;
 
 import io.jvs.api.Destination;
-import io.jvs.api.Flow;
+import io.jvs.api.ConnectionKey;
 import io.jvs.api.Scheduler;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -130,7 +130,7 @@ public final class PowerOfTwoChoicesScheduler implements Scheduler {
     }
 
     @Override
-    public Destination select(Flow flow) {
+    public Destination select(ConnectionKey key) {
         Table t = table;
         long w = t.total.get();
         if (w <= 0) {

@@ -1,7 +1,7 @@
 package io.jvs.scheduler.internal;
 
 import io.jvs.api.Destination;
-import io.jvs.api.Flow;
+import io.jvs.api.ConnectionKey;
 import io.jvs.api.Scheduler;
 import java.util.List;
 
@@ -29,7 +29,7 @@ abstract class RankedScheduler implements Scheduler {
     }
 
     @Override
-    public final Destination select(Flow flow) {
+    public final Destination select(ConnectionKey key) {
         RankedTable t = table;
         int p = t.best();
         return p < 0 ? null : t.list[p];

@@ -1,7 +1,7 @@
 package io.jvs.scheduler.internal;
 
 import io.jvs.api.Destination;
-import io.jvs.api.Flow;
+import io.jvs.api.ConnectionKey;
 import io.jvs.api.Scheduler;
 import io.jvs.api.SchedulerFlag;
 import java.util.List;
@@ -59,10 +59,10 @@ public final class SourceHashingScheduler implements Scheduler {
     }
 
     @Override
-    public Destination select(Flow flow) {
+    public Destination select(ConnectionKey key) {
         Destination[] b = buckets;
         int mask = b.length - 1;
-        int h = Hashing.hash32((port ? flow.clientPort() : 0) + flow.clientAddressHash(), bits);
+        int h = Hashing.hash32((port ? key.clientPort() : 0) + key.clientAddressFold(), bits);
         Destination d = b[h];
         if (d == null) {
             return null;

@@ -1,7 +1,7 @@
 package io.jvs.scheduler.internal;
 
 import io.jvs.api.Destination;
-import io.jvs.api.Flow;
+import io.jvs.api.ConnectionKey;
 import io.jvs.api.Scheduler;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -91,7 +91,7 @@ public final class WeightedRoundRobinScheduler implements Scheduler {
     }
 
     @Override
-    public Destination select(Flow flow) {
+    public Destination select(ConnectionKey key) {
         for (;;) {
             Mark m = mark;
             long s = m.state.get();

@@ -1,7 +1,7 @@
 package io.jvs.scheduler.internal;
 
 import io.jvs.api.Destination;
-import io.jvs.api.Flow;
+import io.jvs.api.ConnectionKey;
 import io.jvs.api.Scheduler;
 import io.jvs.scheduler.testing.FakeDestination;
 import io.jvs.scheduler.testing.FakeFlow;
@@ -13,7 +13,7 @@ import java.util.StringJoiner;
 final class Picks {
 
     private final Map<Destination, String> names = new IdentityHashMap<>();
-    private final Flow flow = new FakeFlow();
+    private final ConnectionKey flow = new FakeFlow();
 
     FakeDestination name(String name, FakeDestination d) {
         names.put(d, name);

@@ -1,11 +1,11 @@
 package io.jvs.scheduler.testing;
 
-import io.jvs.api.Flow;
+import io.jvs.api.ConnectionKey;
 import io.jvs.api.Protocol;
 import io.jvs.api.internal.Addresses;
 
-/** A mutable {@link Flow}: set the fields, then pick. */
-public final class FakeFlow implements Flow {
+/** A mutable {@link ConnectionKey}: set the fields, then pick. */
+public final class FakeFlow implements ConnectionKey {
 
     private Protocol protocol = Protocol.TCP;
     private int clientAddress;
@@ -49,7 +49,7 @@ public final class FakeFlow implements Flow {
     }
 
     @Override
-    public int clientAddressHash() {
+    public int clientAddressFold() {
         return clientAddress;
     }
 
@@ -59,7 +59,7 @@ public final class FakeFlow implements Flow {
     }
 
     @Override
-    public int virtualAddressHash() {
+    public int virtualAddressFold() {
         return virtualAddress;
     }
 

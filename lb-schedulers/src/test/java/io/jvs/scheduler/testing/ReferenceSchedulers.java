@@ -1,7 +1,7 @@
 package io.jvs.scheduler.testing;
 
 import io.jvs.api.Destination;
-import io.jvs.api.Flow;
+import io.jvs.api.ConnectionKey;
 import io.jvs.api.Scheduler;
 import io.jvs.api.Ticker;
 import java.time.Duration;
@@ -110,7 +110,7 @@ public final class ReferenceSchedulers {
         }
 
         @Override
-        public Destination select(Flow flow) {
+        public Destination select(ConnectionKey flow) {
             return rule.apply(list);
         }
 
@@ -199,7 +199,7 @@ public final class ReferenceSchedulers {
         }
 
         @Override
-        public Destination select(Flow flow) {
+        public Destination select(ConnectionKey flow) {
             int n = list.length;
             int last = p;
             for (int i = p + 1; i < n; i++) {
@@ -268,7 +268,7 @@ public final class ReferenceSchedulers {
         }
 
         @Override
-        public Destination select(Flow flow) {
+        public Destination select(ConnectionKey flow) {
             if (mw == 0) {
                 return null;
             }
@@ -322,7 +322,7 @@ public final class ReferenceSchedulers {
         }
 
         @Override
-        public Destination select(Flow flow) {
+        public Destination select(ConnectionKey flow) {
             long total = 0;
             for (Destination d : list) {
                 if (!d.isOverloaded() && d.weight() > 0) {
@@ -437,13 +437,13 @@ public final class ReferenceSchedulers {
         }
 
         @Override
-        public Destination select(Flow flow) {
+        public Destination select(ConnectionKey flow) {
             long now = ticker.nanoTime();
             while (now - nextCheck >= 0) {
                 tick(nextCheck);
                 nextCheck += INTERVAL;
             }
-            int key = flow.virtualAddressHash();
+            int key = flow.virtualAddressFold();
             Entry e = find(key);
             return replicated ? selectReplicated(e, key, now) : selectSingle(e, key, now);
         }

@@ -1,0 +1,179 @@
+package io.jvs.netty.internal;
+
+import io.jvs.api.ForwardingMethod;
+import io.jvs.api.ProxyProtocol;
+import io.jvs.api.internal.Addresses;
+import io.jvs.core.Connection;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.haproxy.HAProxyCommand;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
+import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
+import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.BindException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+
+/**
+ * Opens a relay's connection to its real server: a socket on the client's event loop, bound to the client's address
+ * (NAT, IP_TRANSPARENT) or the next configured source address (full NAT), connected within the connect timeout. A
+ * server that refuses, is unreachable or times out counts a failure and the connection moves to another server
+ * ({@link Connection#reschedule()}), up to the configured number of attempts, without the client noticing; a
+ * connect that finds no local address tries the next source address. Once connected, the PROXY protocol header the
+ * server asked for is written first.
+ */
+final class Connector {
+
+    private static final Logger LOG = System.getLogger(Connector.class.getName());
+    private static final String PROXY_ENCODER = "proxy-protocol-encoder";
+
+    private final TcpRelay relay;
+    private final RelayContext context;
+    private final ChannelFutureListener connected = this::connectDone;
+    private int attempts;
+    private int localFailures;
+    /** The socket of the current attempt. */
+    private Channel server;
+
+    Connector(TcpRelay relay, RelayContext context) {
+        this.relay = relay;
+        this.context = context;
+    }
+
+    /** The socket of the current attempt, or null before the first. */
+    Channel server() {
+        return server;
+    }
+
+    /** Starts an attempt to connect {@code relay}'s connection to its server. */
+    void connect() {
+        attempts++;
+        Connection conn = relay.connection();
+        SocketSetup setup = context.setup();
+        DataPathCounters counters = context.counters();
+        SocketChannel ch;
+        try {
+            ch = setup.transports().newSocketChannel(conn.destinationAddress());
+        } catch (ChannelException e) {
+            if (AcceptGate.isOutOfFiles(e)) {
+                context.gate().outOfFiles(e);
+            } else {
+                counters.relayErrorLog.log(() -> conn + ": cannot create a socket: " + e);
+            }
+            relay.abortClient();
+            return;
+        }
+        setup.configure(ch);
+        ch.config().setOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, setup.config().connectTimeoutMillis());
+        InetSocketAddress remote = conn.destinationAddress();
+        InetSocketAddress local;
+        try {
+            local = setup.localAddress(ch, conn, remote, relay.clientAddress());
+        } catch (RuntimeException e) {
+            ch.unsafe().closeForcibly();
+            counters.natLog.log(() -> conn + ": " + e.getMessage());
+            relay.abortClient();
+            return;
+        }
+        relay.serverSocket(ch);
+        server = ch;
+        ChannelFuture registered = relay.client.eventLoop().register(ch);
+        if (registered.isDone()) {
+            registered(registered, remote, local);
+        } else {
+            registered.addListener((ChannelFutureListener) r -> registered(r, remote, local));
+        }
+    }
+
+    private void registered(ChannelFuture registration, InetSocketAddress remote, InetSocketAddress local) {
+        Channel ch = registration.channel();
+        if (!registration.isSuccess()) {
+            context.counters().relayErrorLog.log(() -> relay.connection() + ": cannot register a socket: "
+                    + registration.cause());
+            ch.unsafe().closeForcibly();
+            relay.abortClient();
+            return;
+        }
+        (local == null ? ch.connect(remote) : ch.connect(remote, local)).addListener(connected);
+    }
+
+    private void connectDone(ChannelFuture f) {
+        Channel ch = f.channel();
+        if (ch != server) {
+            return; // an earlier attempt, already given up
+        }
+        if (f.isSuccess()) {
+            relay.backendConnected(ch);
+            return;
+        }
+        Throwable cause = f.cause();
+        ch.close(); // a failed connect may leave the socket open
+        if (relay.isOver()) {
+            relay.abortClient();
+            return;
+        }
+        Connection conn = relay.connection();
+        DataPathCounters counters = context.counters();
+        if (isLocalAddressFailure(cause)) {
+            counters.localAddressFailures.increment();
+            SourceAddresses s = context.setup().sources();
+            localFailures++;
+            counters.localAddressLog.log(() -> conn + ": no local address for the connection to the real server ("
+                    + cause.getMessage() + "): local ports exhausted (net.ipv4.ip_local_port_range), or a source "
+                    + "address that is not local; the client is reset");
+            if (s != null && conn.destination().server().forwardingMethod() == ForwardingMethod.FULLNAT
+                    && localFailures < s.count(conn.destinationAddress())) {
+                attempts--;
+                connect(); // the next source address
+            } else {
+                relay.abortClient();
+            }
+            return;
+        }
+        counters.connectFailures.increment();
+        LOG.log(Level.DEBUG, () -> conn + ": connect failed: " + cause);
+        if (attempts < context.setup().config().connectAttempts() && conn.reschedule()) {
+            connect(); // the next server; the client never sees the failure
+        } else {
+            relay.abortClient();
+        }
+    }
+
+    /** Writes the PROXY protocol header {@code pp} to the connected server (not flushed). */
+    void writeProxyHeader(Channel ch, ProxyProtocol pp) {
+        ch.pipeline().addFirst(PROXY_ENCODER, HAProxyMessageEncoder.INSTANCE);
+        ch.write(proxyHeader(pp, relay.clientAddress(), relay.virtualAddress()), ch.voidPromise());
+        ch.pipeline().remove(PROXY_ENCODER);
+    }
+
+    /** Whether a connect failed for want of a local address or port, which is not the real server's fault. */
+    static boolean isLocalAddressFailure(Throwable cause) {
+        if (cause instanceof BindException) {
+            return true;
+        }
+        String m = cause.getMessage();
+        return m != null && (m.contains("Cannot assign requested address") || m.contains("Address already in use"));
+    }
+
+    private static HAProxyMessage proxyHeader(ProxyProtocol pp, InetSocketAddress client, InetSocketAddress virtual) {
+        HAProxyProtocolVersion v = pp == ProxyProtocol.V1 ? HAProxyProtocolVersion.V1 : HAProxyProtocolVersion.V2;
+        InetAddress src = client.getAddress();
+        InetAddress dst = virtual.getAddress();
+        boolean v4 = src instanceof Inet4Address;
+        if (v4 != (dst instanceof Inet4Address)) {
+            // Cannot be said in one header: tell the server the addresses are unknown.
+            return new HAProxyMessage(v, pp == ProxyProtocol.V1 ? HAProxyCommand.PROXY : HAProxyCommand.LOCAL,
+                    HAProxyProxiedProtocol.UNKNOWN, null, null, 0, 0);
+        }
+        return new HAProxyMessage(v, HAProxyCommand.PROXY, v4 ? HAProxyProxiedProtocol.TCP4 : HAProxyProxiedProtocol.TCP6,
+                Addresses.toString(src), Addresses.toString(dst), client.getPort(), virtual.getPort());
+    }
+}

@@ -28,7 +28,10 @@ public enum Refusal {
     SOURCE_RATE("per-source rate limit"),
     /** The per-source table had no room for a new source (every slot of its set has connections open). */
     SOURCE_TABLE_FULL("per-source table full"),
-    /** The service carried its {@link VirtualService#maxConnections() most connections} at once. */
+    /**
+     * The service carried its {@link VirtualService#maxConnections() most connections} at once: the datagram of a new
+     * UDP flow was dropped. (A TCP client at the limit waits instead, and is not counted here.)
+     */
     SERVICE_LIMIT("service connection limit"),
     /** The data path carried its most flows at once (a socket data path's UDP sockets). */
     FLOW_LIMIT("data path flow limit"),

@@ -33,7 +33,11 @@ public enum Outcome {
     SOURCE_RATE(Refusal.SOURCE_RATE),
     /** Refused: {@link Refusal#SOURCE_TABLE_FULL}. */
     SOURCE_TABLE_FULL(Refusal.SOURCE_TABLE_FULL),
-    /** Refused: {@link Refusal#SERVICE_LIMIT}. A socket data path holds a TCP client rather than refusing it. */
+    /**
+     * The service carries its most connections: a UDP datagram of a new flow is refused ({@link Refusal#SERVICE_LIMIT},
+     * counted); a TCP client waits, uncounted (a socket data path holds it until a place is free, a packet data path
+     * drops its SYN, which the client sends again).
+     */
     SERVICE_LIMIT(Refusal.SERVICE_LIMIT),
     /** Refused: {@link Refusal#NO_DESTINATION}. */
     NO_DESTINATION(Refusal.NO_DESTINATION),

@@ -20,9 +20,11 @@ import java.util.List;
  *   <li><b>Look-up.</b> A live entry with the request's key (protocol, client address and port, virtual address and
  *       port) is the connection: its TCP state runs on the request's flags, the packet is counted, and
  *       {@link Outcome#FOUND} is returned. A TCP SYN that meets an entry in TIME_WAIT or CLOSE not controlled by a
- *       persistence template ({@code conn_reuse_mode}), or one whose sockets are still attached, or one whose server
- *       is deleted or (with {@code expireNodestConn}) quiesced, expires it and goes on as a new connection. A
- *       flow whose server was deleted is refused ({@link Outcome#SERVER_DELETED}) until it expires.</li>
+ *       persistence template ({@code conn_reuse_mode}), or one whose server is deleted or (with
+ *       {@code expireNodestConn}) quiesced, expires it and goes on as a new connection; one that meets an entry whose
+ *       sockets are still attached leaves it alone and goes on as a new connection beside it (two upstream
+ *       connections whose PROXY headers name one client both live). A flow whose server was deleted is refused
+ *       ({@link Outcome#SERVER_DELETED}) until it expires.</li>
  *   <li><b>Admission</b>, for a new connection (a TCP SYN, or a UDP datagram with no entry): the service's access
  *       lists, the memory defence, the per-source limits, the service's connection limit. A TCP segment without SYN
  *       is refused ({@link Outcome#NOT_SYN}).</li>

@@ -82,4 +82,30 @@ public final class Lbs {
             }
         }
     }
+
+    /** The live event-loop threads of every load balancer in this JVM now. */
+    public static java.util.Set<Thread> ioThreads() {
+        java.util.Set<Thread> out = new java.util.HashSet<>();
+        for (Thread th : Thread.getAllStackTraces().keySet()) {
+            if (th.getName().startsWith("jvs-io") && th.isAlive()) {
+                out.add(th);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Asserts that the event-loop threads started since {@code before} (this test's own: other tests' load balancers
+     * may still be stopping theirs) have all ended, waiting up to 10 s for each.
+     */
+    public static void assertIoThreadsEnded(java.util.Set<Thread> before) throws InterruptedException {
+        for (Thread th : ioThreads()) {
+            if (!before.contains(th)) {
+                th.join(10_000);
+                if (th.isAlive()) {
+                    fail("event-loop thread " + th.getName() + " still runs after close()");
+                }
+            }
+        }
+    }
 }

@@ -458,6 +458,7 @@ class RelayTest {
                     }
                     Net.receiveAll(s.getInputStream());
                 })) {
+            java.util.Set<Thread> threadsBefore = Lbs.ioThreads();
             NettyLoadBalancer lb = NettyLoadBalancer.builder().transport(t).ioThreads(2)
                     .drainTimeout(Duration.ofMillis(1500)).build();
             int port = Lbs.startRr(lb, server);
@@ -491,7 +492,7 @@ class RelayTest {
             long took = closed.get(20, TimeUnit.SECONDS);
             assertTrue(took >= TimeUnit.MILLISECONDS.toNanos(1400), "close() returned before the drain: " + took);
             assertEquals(0, lb.stats().openConnections());
-            assertEquals(0, ioThreads(), "event-loop threads left after close()");
+            Lbs.assertIoThreadsEnded(threadsBefore);
         }
     }
 
@@ -501,13 +502,4 @@ class RelayTest {
         return r.totalMemory() - r.freeMemory();
     }
 
-    static int ioThreads() {
-        int n = 0;
-        for (Thread th : Thread.getAllStackTraces().keySet()) {
-            if (th.getName().startsWith("jvs-io") && th.isAlive()) {
-                n++;
-            }
-        }
-        return n;
-    }
 }

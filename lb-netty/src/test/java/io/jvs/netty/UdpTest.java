@@ -238,15 +238,20 @@ class UdpTest {
             InetSocketAddress vip2 = startUdp(lb, udp("rr", a, b, c).persistence(Duration.ofSeconds(60))
                     .onePacket());
             Map<String, Set<String>> serversByIp = new HashMap<>();
-            for (String ip : List.of("127.0.0.1", "127.0.0.2", "127.0.0.3")) {
-                for (int i = 0; i < 4; i++) { // four source ports each: four flows
-                    try (UdpClient cl = new UdpClient(java.net.InetAddress.getByName(ip))) {
+            List<UdpClient> open = new java.util.ArrayList<>(); // all open till the end: four distinct source ports
+            try {
+                for (String ip : List.of("127.0.0.1", "127.0.0.2", "127.0.0.3")) {
+                    for (int i = 0; i < 4; i++) { // four source ports each: four flows
+                        UdpClient cl = new UdpClient(java.net.InetAddress.getByName(ip));
+                        open.add(cl);
                         serversByIp.computeIfAbsent(ip, k -> new HashSet<>()).add(cl.ask(vip, "x").server());
                         for (int k = 0; k < 3; k++) { // one-packet: every datagram scheduled, the template holds
                             serversByIp.get(ip).add(cl.ask(vip2, "y" + k).server());
                         }
                     }
                 }
+            } finally {
+                open.forEach(UdpClient::close); // (closed earlier, a port could come back for the next client)
             }
             Set<String> all = new HashSet<>();
             for (Map.Entry<String, Set<String>> e : serversByIp.entrySet()) {

@@ -128,9 +128,11 @@ final class Admission {
      * A new connection or flow of the client at ({@code hi}, {@code lo}): access lists, memory defence, per-source
      * limits, then a place under the service's connection limit. On {@link Outcome#ADMITTED} with
      * {@code hold} true the caller owes the acquired place and source count to the new entry ({@link #hold}) or gives
-     * them back ({@link #unhold}); a one-packet datagram ({@code hold} false) takes neither.
+     * them back ({@link #unhold}); a one-packet datagram ({@code hold} false) takes neither. A TCP client at the
+     * service's limit ({@code tcp}) waits rather than being refused (a socket data path holds it, a packet data
+     * path drops its SYN, which the client sends again): {@link Outcome#SERVICE_LIMIT} is not counted for it.
      */
-    Outcome admitNew(boolean v6, long hi, long lo, boolean hold) {
+    Outcome admitNew(boolean v6, long hi, long lo, boolean hold, boolean tcp) {
         Rules r = rules;
         if (!r.access.admits(v6, hi, lo)) {
             return count(Outcome.ACCESS_DENIED);
@@ -152,14 +154,15 @@ final class Admission {
             if (countSource) {
                 r.sources.release(v6, hi, lo);
             }
-            return count(Outcome.SERVICE_LIMIT);
+            return tcp ? Outcome.SERVICE_LIMIT : count(Outcome.SERVICE_LIMIT);
         }
         return Outcome.ADMITTED;
     }
 
     /**
      * A new TCP connection that reuses an existing entry (its old connection's sockets are gone): the access lists,
-     * and the source count and place the entry no longer holds.
+     * and the source count and place the entry no longer holds (at the limit it waits, uncounted, as in
+     * {@link #admitNew}).
      */
     Outcome admitAgain(ConnectionEntry c, boolean v6, long hi, long lo) {
         Rules r = rules;
@@ -178,7 +181,7 @@ final class Admission {
                 if (countSource) {
                     r.sources.release(v6, hi, lo);
                 }
-                return count(Outcome.SERVICE_LIMIT);
+                return Outcome.SERVICE_LIMIT;
             }
             c.holdPlace();
         }

@@ -119,6 +119,14 @@ public final class ServiceEntry implements RunningService {
         // 1. look-up
         ConnectionEntry found = t.find(h, proto, false, r.clientHigh(), r.clientLow(), r.clientPort(), r.virtualHigh(),
                 r.virtualLow(), r.virtualPort());
+        boolean alongside = false;
+        if (found != null && syn && found.attached() != null) {
+            // A live socket connection holds this key, and a new one claims it: two upstream connections whose PROXY
+            // headers name one client, or a client port the kernel reused while the old relay still closes. Both
+            // live; the new one gets an entry of its own beside the old (a look-up finds the newest).
+            found = null;
+            alongside = true;
+        }
         if (found != null) {
             if (!replaces(found, tcp, syn)) {
                 if (!found.dest().isAvailable()) {
@@ -147,7 +155,7 @@ public final class ServiceEntry implements RunningService {
             return onePacket(r, flags);
         }
         // 2. admission
-        Outcome o = admission.admitNew(r.isV6(), r.clientHigh(), r.clientLow(), true);
+        Outcome o = admission.admitNew(r.isV6(), r.clientHigh(), r.clientLow(), true, tcp);
         if (o != Outcome.ADMITTED) {
             return o;
         }
@@ -166,17 +174,18 @@ public final class ServiceEntry implements RunningService {
             c.markNoOutput(); // replies bypass the director
         }
         // 4. insert
-        return insert(r, c, h, event);
+        return insert(r, c, h, event, alongside);
     }
 
-    private Outcome insert(FlowRequest r, ConnectionEntry c, int h, int event) {
+    /** @param alongside whether a live entry with the same key stays beside the new one */
+    private Outcome insert(FlowRequest r, ConnectionEntry c, int h, int event, boolean alongside) {
         ConnectionTable t = table;
         DestinationEntry d = c.dest();
         ConnectionEntry raced;
         boolean full = false;
         synchronized (t.lock(h)) {
-            raced = t.find(h, r.protocol(), false, r.clientHigh(), r.clientLow(), r.clientPort(), r.virtualHigh(), r.virtualLow(),
-                    r.virtualPort());
+            raced = alongside ? null : t.find(h, r.protocol(), false, r.clientHigh(), r.clientLow(), r.clientPort(),
+                    r.virtualHigh(), r.virtualLow(), r.virtualPort());
             if (raced == null) {
                 if (t.reserve()) {
                     c.expireIn(t.now(), INITIAL_TIMEOUT_NANOS);
@@ -216,7 +225,7 @@ public final class ServiceEntry implements RunningService {
 
     /** One-packet scheduling: a connection for one datagram, never in the table, counted as scheduled. */
     private Outcome onePacket(FlowRequest r, int flags) {
-        Outcome o = admission.admitNew(r.isV6(), r.clientHigh(), r.clientLow(), false);
+        Outcome o = admission.admitNew(r.isV6(), r.clientHigh(), r.clientLow(), false, false);
         if (o != Outcome.ADMITTED) {
             return o;
         }
@@ -239,8 +248,7 @@ public final class ServiceEntry implements RunningService {
      * Whether a new flow with the key of an existing entry replaces it (IPVS {@code ip_vs_in}): with
      * {@code expire_nodest_conn}, when its server was deleted, or (for a TCP SYN) quiesced; with
      * {@code conn_reuse_mode} 1, for a TCP SYN, when it is not controlled by a template and is in TIME_WAIT or
-     * CLOSE; and, on a socket data path, when the old TCP entry still has sockets attached (the kernel has let the
-     * old socket go, so they are stale).
+     * CLOSE. (An entry with sockets attached is never replaced: the new connection gets an entry beside it.)
      */
     private boolean replaces(ConnectionEntry found, boolean tcp, boolean syn) {
         DestinationEntry d = found.dest();
@@ -254,8 +262,7 @@ public final class ServiceEntry implements RunningService {
             return true;
         }
         int s = found.state();
-        return found.attached() != null
-                || (found.control() == null && (s == TcpStates.TIME_WAIT || s == TcpStates.CLOSE));
+        return found.control() == null && (s == TcpStates.TIME_WAIT || s == TcpStates.CLOSE);
     }
 
     @Override

@@ -344,8 +344,13 @@ class TcpStateMachineTest {
         }
     }
 
+    /**
+     * A new connection that claims the key of an entry whose sockets are still open (two upstream connections whose
+     * PROXY headers name one client) gets an entry of its own beside it; the live one is not reset. (Until issue #17
+     * the old entry was expired and its sockets reset.)
+     */
     @Test
-    void reuse_liveSocketsAreReplaced() {
+    void reuse_liveSocketsStayBesideTheNewConnection() {
         try (Fixture f = new Fixture()) {
             RunningService b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).build());
             Connection c = tcp(b, "10.1.1.7", 4000, VIP);
@@ -354,8 +359,14 @@ class TcpStateMachineTest {
             c.onBackendConnected();
             Connection again = tcp(b, "10.1.1.7", 4000, VIP);
             assertNotSame(c, again);
-            assertEquals(1, closer.closes);
-            assertEquals(1, f.server(b.id(), RS1).activeConnections());
+            assertEquals(0, closer.closes, "the live connection is left alone");
+            again.onBackendConnected();
+            assertEquals(2, f.server(b.id(), RS1).activeConnections());
+            assertEquals(2, f.connections().size());
+            c.onClientFin();
+            c.onServerFin();
+            c.onClosed();
+            assertEquals(1, f.server(b.id(), RS1).activeConnections(), "each entry keeps its own state");
         }
     }
 

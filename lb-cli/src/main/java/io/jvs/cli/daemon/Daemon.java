@@ -1,7 +1,9 @@
 package io.jvs.cli.daemon;
 
+import io.jvs.cli.status.ConfigLoad;
+import io.jvs.cli.status.StatusPage;
+import io.jvs.cli.status.StatusServer;
 import io.jvs.health.HealthChecker;
-import io.jvs.health.keepalived.KeepalivedParseException;
 import io.jvs.ipvsadm.AdminServer;
 import io.jvs.ipvsadm.AdminToken;
 import io.jvs.ipvsadm.Ipvsadm;
@@ -119,7 +121,7 @@ final class Daemon implements AutoCloseable {
                 config.load();
             } catch (IOException e) {
                 throw new StartException(2, "jvs daemon: cannot read --config " + o.config + ": " + e);
-            } catch (KeepalivedParseException e) {
+            } catch (IllegalArgumentException e) {
                 throw new StartException(1, "jvs daemon: " + e.getMessage() + "\njvs daemon: " + o.config
                         + " has an error; not starting");
             } catch (RuntimeException e) {
@@ -200,8 +202,8 @@ final class Daemon implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         HealthMetrics health = healthMetrics;
-        StatusPage page = new StatusPage(lb, checker, config, lb.transport().name().toLowerCase(Locale.ROOT),
-                hostName());
+        StatusPage page = new StatusPage(lb, checker, config == null ? () -> null : config::last,
+                lb.transport().name().toLowerCase(Locale.ROOT), hostName());
         try {
             http = StatusServer.start(address, page, () -> {
                 // Exact at every scrape: meters for services and servers added or removed since are synced first.
@@ -252,7 +254,7 @@ final class Daemon implements AutoCloseable {
     }
 
     /** What the latest load or reload of {@code --config} did, or null without one. */
-    KeepalivedFile.Outcome lastLoad() {
+    ConfigLoad lastLoad() {
         return config == null ? null : config.last();
     }
 

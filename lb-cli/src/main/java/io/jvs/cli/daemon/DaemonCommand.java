@@ -3,7 +3,7 @@ package io.jvs.cli.daemon;
 import io.jvs.api.LoadBalancer;
 import io.jvs.api.internal.Addresses;
 import io.jvs.cli.HostPort;
-import io.jvs.cli.proxy.Signals;
+import io.jvs.cli.Signals;
 import io.jvs.ipvsadm.AdminServer;
 import io.jvs.ipvsadm.AdminToken;
 import io.jvs.ipvsadm.Ipvsadm;

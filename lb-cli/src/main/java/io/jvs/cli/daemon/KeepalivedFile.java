@@ -3,6 +3,7 @@ package io.jvs.cli.daemon;
 import io.jvs.api.ForwardingMethod;
 import io.jvs.api.LoadBalancer;
 import io.jvs.api.ServiceId;
+import io.jvs.cli.status.ConfigLoad;
 import io.jvs.health.CheckedService;
 import io.jvs.health.HealthChecker;
 import io.jvs.health.keepalived.ConfigWarning;
@@ -36,22 +37,12 @@ final class KeepalivedFile {
     private static final Logger LOG = System.getLogger("io.jvs.cli.daemon");
     private static final Duration APPLY_TIMEOUT = Duration.ofSeconds(30);
 
-    /**
-     * What the latest load or reload did.
-     *
-     * @param time when it finished
-     * @param ok whether the file was read and applied completely
-     * @param message one line for people: {@code loaded 2 virtual servers (1 warning)}, or what failed
-     * @param warnings the warnings of the latest file that parsed
-     */
-    record Outcome(Instant time, boolean ok, String message, List<ConfigWarning> warnings) {}
-
     private final Path file;
     private final LoadBalancer lb;
     private final HealthChecker checker;
     private final Object lock;
     private final KeepalivedConfig.Parser parser;
-    private volatile Outcome last;
+    private volatile ConfigLoad last;
     private volatile Instant applied;
 
     /**
@@ -66,30 +57,26 @@ final class KeepalivedFile {
         this.parser = KeepalivedConfig.parser().forwardingMethods(methods);
     }
 
-    Path file() {
-        return file;
-    }
-
     /** What the latest load did, or null before the first. */
-    Outcome last() {
+    ConfigLoad last() {
         return last;
-    }
-
-    /** When the running configuration was applied, or null if none was. */
-    Instant applied() {
-        return applied;
     }
 
     /**
      * Loads the file at start.
      *
      * @throws IOException if the file cannot be read
-     * @throws KeepalivedParseException at its first error (line and column)
+     * @throws IllegalArgumentException at its first error (the message names the line and column)
      * @throws IllegalStateException if the director refuses a service (a port in use, ...)
      */
     void load() throws IOException {
         synchronized (lock) {
-            KeepalivedConfig config = parse();
+            KeepalivedConfig config;
+            try {
+                config = parse();
+            } catch (KeepalivedParseException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
             refuseCollisions(config.services());
             apply(config);
         }
@@ -119,8 +106,9 @@ final class KeepalivedFile {
 
     private void failed(String message) {
         LOG.log(Level.ERROR, message);
-        Outcome previous = last;
-        last = new Outcome(Instant.now(), false, message, previous == null ? List.of() : previous.warnings());
+        ConfigLoad previous = last;
+        last = new ConfigLoad(file, Instant.now(), false, message, previous == null ? List.of() : previous.warnings(),
+                applied);
     }
 
     private KeepalivedConfig parse() throws IOException {
@@ -168,6 +156,7 @@ final class KeepalivedFile {
         String message = "loaded " + services.size() + " virtual server" + (services.size() == 1 ? "" : "s")
                 + " from " + file + (w == 0 ? "" : " (" + w + " warning" + (w == 1 ? "" : "s") + ")");
         LOG.log(Level.INFO, message);
-        last = new Outcome(applied, true, message, config.warnings());
+        last = new ConfigLoad(file, applied, true, message,
+                config.warnings().stream().map(ConfigWarning::toString).toList(), applied);
     }
 }

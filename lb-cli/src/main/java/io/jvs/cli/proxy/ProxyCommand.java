@@ -10,6 +10,7 @@ import io.jvs.api.VirtualService;
 import io.jvs.api.internal.Addresses;
 import io.jvs.core.Director;
 import io.jvs.cli.HostPort;
+import io.jvs.cli.Signals;
 import io.jvs.netty.NettyLoadBalancer;
 import io.jvs.netty.Transport;
 import java.io.PrintStream;

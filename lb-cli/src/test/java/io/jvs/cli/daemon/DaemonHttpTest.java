@@ -145,7 +145,7 @@ class DaemonHttpTest {
         HttpResponse<String> js = StatusClient.get(http, "/status.js");
         assertEquals("text/javascript; charset=utf-8", js.headers().firstValue("content-type").orElse(""));
         assertTrue(js.body().contains("getElementById('status')"));
-        assertEquals(StatusServer.PROMETHEUS_TEXT,
+        assertEquals(io.jvs.cli.status.StatusServer.PROMETHEUS_TEXT,
                 StatusClient.get(http, "/metrics").headers().firstValue("content-type").orElse(""));
     }
 
@@ -160,7 +160,7 @@ class DaemonHttpTest {
         Files.writeString(conf, before.replace("weight 2", "weight 7")
                 + StatusClient.config(other, new int[] {b1.port()}, new int[] {1}).replaceAll("(?s)^.*?(virtual_server)", "$1"));
         daemon.reload();
-        KeepalivedFile.Outcome o = daemon.lastLoad();
+        io.jvs.cli.status.ConfigLoad o = daemon.lastLoad();
         assertFalse(o.ok());
         assertTrue(o.message().contains("TCP 127.0.0.1:" + other + " exists already, added with jvsadm"), o.message());
         assertTrue(o.message().startsWith("reload failed, the running configuration is kept: "), o.message());

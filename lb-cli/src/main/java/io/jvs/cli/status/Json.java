@@ -1,4 +1,4 @@
-package io.jvs.cli.daemon;
+package io.jvs.cli.status;
 
 /**
  * A minimal streaming JSON writer for the status endpoint (the daemon has no JSON library and needs none):

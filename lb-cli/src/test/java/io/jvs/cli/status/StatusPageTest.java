@@ -1,4 +1,4 @@
-package io.jvs.cli.daemon;
+package io.jvs.cli.status;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -17,8 +17,8 @@ class StatusPageTest {
     @Test
     void escapesEverythingThatCouldBeMarkup() {
         assertEquals("&lt;script&gt;alert(&quot;x&quot;) &amp; &#39;y&#39;&lt;/script&gt;",
-                StatusPage.esc("<script>alert(\"x\") & 'y'</script>"));
-        assertEquals("plain", StatusPage.esc("plain"));
+                Format.esc("<script>alert(\"x\") & 'y'</script>"));
+        assertEquals("plain", Format.esc("plain"));
     }
 
     @Test
@@ -31,19 +31,19 @@ class StatusPageTest {
 
     @Test
     void formats() {
-        assertEquals("999 B", StatusPage.bytes(999));
-        assertEquals("1.00 kB", StatusPage.bytes(1000));
-        assertEquals("12.3 kB", StatusPage.bytes(12_345));
-        assertEquals("4.50 MB", StatusPage.bytes(4_500_000));
-        assertEquals("1.00 MB", StatusPage.bytes(999_999));
-        assertEquals("0.42 ms", StatusPage.latency(Duration.ofNanos(420_000)));
-        assertEquals("12 ms", StatusPage.latency(Duration.ofMillis(12)));
-        assertEquals("1.5 s", StatusPage.latency(Duration.ofMillis(1500)));
-        assertEquals("59 s", StatusPage.duration(Duration.ofSeconds(59)));
-        assertEquals("3 min 4 s", StatusPage.duration(Duration.ofSeconds(184)));
-        assertEquals("2 h 5 min", StatusPage.duration(Duration.ofMinutes(125)));
-        assertEquals("3 d 4 h", StatusPage.duration(Duration.ofHours(76)));
-        assertEquals("1,234,567", StatusPage.count(1_234_567));
+        assertEquals("999 B", Format.bytes(999));
+        assertEquals("1.00 kB", Format.bytes(1000));
+        assertEquals("12.3 kB", Format.bytes(12_345));
+        assertEquals("4.50 MB", Format.bytes(4_500_000));
+        assertEquals("1.00 MB", Format.bytes(999_999));
+        assertEquals("0.42 ms", Format.latency(Duration.ofNanos(420_000)));
+        assertEquals("12 ms", Format.latency(Duration.ofMillis(12)));
+        assertEquals("1.5 s", Format.latency(Duration.ofMillis(1500)));
+        assertEquals("59 s", Format.duration(Duration.ofSeconds(59)));
+        assertEquals("3 min 4 s", Format.duration(Duration.ofSeconds(184)));
+        assertEquals("2 h 5 min", Format.duration(Duration.ofMinutes(125)));
+        assertEquals("3 d 4 h", Format.duration(Duration.ofHours(76)));
+        assertEquals("1,234,567", Format.count(1_234_567));
     }
 
     @Test
@@ -52,7 +52,7 @@ class StatusPageTest {
                 .connectionTimer(false).build()) {
             d.start(VirtualService.tcp("127.0.0.1", 8080).scheduler("rr").persistence(Duration.ofSeconds(300))
                     .realServer(RealServer.of("127.0.0.1", 9001).withWeight(4)).build()).join();
-            StatusPage page = new StatusPage(d, null, null, "nio", "host<1>");
+            StatusPage page = new StatusPage(d, null, () -> null, "nio", "host<1>");
             String html = page.html();
             assertTrue(html.contains("<title>JVS status · host&lt;1&gt;</title>"), html);
             assertTrue(html.contains("data-server=\"127.0.0.1:9001\" data-state=\"UNCHECKED\""), html);
@@ -79,7 +79,7 @@ class StatusPageTest {
             d.start(vs).join();
             d.binding(vs.id()).orElseThrow().open(io.jvs.api.Protocol.TCP,
                     new java.net.InetSocketAddress("10.1.1.1", 1000), vs.id().address());
-            StatusPage page = new StatusPage(d, null, null, "nio", "h");
+            StatusPage page = new StatusPage(d, null, () -> null, "nio", "h");
             String html = page.html();
             assertTrue(html.contains("<p class=\"meta defences\">deny 10.0.0.0/8 · per source per /32 and /64: 5 "
                     + "connections (0 sources) · <span class=\"bad\">refused 1: 1 denied, 0 over the source's "

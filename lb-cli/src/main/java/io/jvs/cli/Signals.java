@@ -1,4 +1,4 @@
-package io.jvs.cli.proxy;
+package io.jvs.cli;
 
 /**
  * Runs an action on SIGINT or SIGTERM instead of letting the JVM exit at once, so a foreground command can close

@@ -1,4 +1,4 @@
-package io.jvs.cli.daemon;
+package io.jvs.cli.status;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -50,11 +50,11 @@ import java.util.function.Supplier;
  * bounds what a client may send (8 KiB headers, no body, 30 s to send a request). Every response is rendered
  * from in-memory snapshots in well under a millisecond per service, so rendering on the event loop is fine.
  */
-final class StatusServer implements AutoCloseable {
+public final class StatusServer implements AutoCloseable {
 
-    private static final Logger LOG = System.getLogger("io.jvs.cli.daemon");
+    private static final Logger LOG = System.getLogger("io.jvs.cli.status");
     /** Prometheus text exposition format 0.0.4, which every scraper reads. */
-    static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+    public static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
     private static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
             + "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
@@ -72,7 +72,7 @@ final class StatusServer implements AutoCloseable {
      * @param metrics renders the Prometheus text; called on the server's event loop for each scrape
      * @throws IOException if the address cannot be bound
      */
-    static StatusServer start(InetSocketAddress address, StatusPage page, Supplier<String> metrics)
+    public static StatusServer start(InetSocketAddress address, StatusPage page, Supplier<String> metrics)
             throws IOException {
         Map<String, byte[]> assets = Map.of("/status.css", asset("status.css"), "/status.js", asset("status.js"));
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("jvs-http", true),
@@ -110,7 +110,7 @@ final class StatusServer implements AutoCloseable {
     }
 
     /** The bound address (the real port when 0 was asked for). */
-    InetSocketAddress address() {
+    public InetSocketAddress address() {
         return (InetSocketAddress) channel.localAddress();
     }
 

@@ -339,7 +339,7 @@ public final class NettyDataPath implements DataPath {
         CompletableFuture.allOf(bound.toArray(new CompletableFuture<?>[0])).whenComplete((ok, failure) -> {
             if (failure == null) {
                 listeners.put(new Key(binding, endpoint), channels);
-                LOG.log(Level.INFO, "listening on " + endpoint + " for " + binding.id()
+                LOG.log(Level.INFO, "listening on " + endpoint + forService(endpoint, binding)
                         + (n > 1 ? " (" + n + " sockets)" : ""));
                 result.complete(null);
                 return;
@@ -429,7 +429,12 @@ public final class NettyDataPath implements DataPath {
             }
         }
         return CompletableFuture.allOf(closing.toArray(new CompletableFuture<?>[0])).thenRun(() ->
-                LOG.log(Level.INFO, "stopped listening on " + endpoint + " for " + binding.id()));
+                LOG.log(Level.INFO, "stopped listening on " + endpoint + forService(endpoint, binding)));
+    }
+
+    /** {@code " for FWM 7"} when the endpoint belongs to a service of another name; empty when it names itself. */
+    private static String forService(Endpoint endpoint, ServiceBinding binding) {
+        return endpoint.toString().equals(binding.id().toString()) ? "" : " for " + binding.id();
     }
 
     /**

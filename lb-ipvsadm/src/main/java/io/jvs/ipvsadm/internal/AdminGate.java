@@ -76,12 +76,31 @@ public final class AdminGate implements Runnable {
      * @param authentic whether a request's token (null: none) is the one required; null when none is
      */
     public AdminGate(ServerSocketChannel server, Predicate<byte[]> authentic, Next next) throws IOException {
+        warmUp();
         this.server = server;
         this.authentic = authentic;
         this.next = next;
         this.selector = Selector.open();
         server.configureBlocking(false);
         this.acceptKey = server.register(selector, SelectionKey.OP_ACCEPT);
+    }
+
+    /**
+     * Runs what a request needs once in memory, so that its classes are loaded now: out of file descriptors a class
+     * can fail to load, and one that failed stays failed.
+     */
+    private static void warmUp() {
+        try {
+            byte[] request = Wire.encodeRequest(List.of("-L"), new byte[0], new byte[16]);
+            Wire.Header h = Wire.readHeader(request, request.length);
+            Wire.readBody(h, Wire.afterHeader(ByteBuffer.wrap(request, h.length(), request.length - h.length())
+                    .slice(), java.io.InputStream.nullInputStream()));
+            Wire.readResponse(new java.io.ByteArrayInputStream(Wire.encodeResponse(2, 0, "", "")));
+            Wire.readHeader(new byte[] {'X'}, 1);
+        } catch (IOException expected) {
+            // the bad magic above: BadRequest is loaded too
+        }
+        new Pending(null, 0);
     }
 
     /** Requests refused because they carried no token or another one. */
@@ -120,8 +139,14 @@ public final class AdminGate implements Runnable {
                     }
                     if (key == acceptKey) {
                         acceptAll(now);
-                    } else {
-                        readable((Pending) key.attachment(), now);
+                        continue;
+                    }
+                    Pending p = (Pending) key.attachment();
+                    try {
+                        readable(p, now);
+                    } catch (RuntimeException | LinkageError e) { // one connection's failure ends only it
+                        LOG.log(Level.ERROR, "admin socket: serving " + peer(p) + " failed", e);
+                        drop(p);
                     }
                 }
                 expire(now);

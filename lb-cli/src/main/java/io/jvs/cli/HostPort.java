@@ -80,8 +80,24 @@ public final class HostPort {
      * @throws IllegalArgumentException for a word that is not an option, or an option without its value
      */
     public static void options(String[] args, java.util.function.BiConsumer<String, String> handler) {
+        options(args, java.util.Set.of(), handler);
+    }
+
+    /**
+     * Walks {@code --name value} pairs and the {@code flags} (options without a value, which {@code handler} gets
+     * with a null value). A flag is one only where an option may stand: {@code --connect-timeout -h} is a
+     * connect timeout of "-h", not a request for help.
+     *
+     * @throws IllegalArgumentException for a word that is not an option, or an option without its value
+     */
+    public static void options(String[] args, java.util.Set<String> flags,
+            java.util.function.BiConsumer<String, String> handler) {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
+            if (flags.contains(a)) {
+                handler.accept(a, null);
+                continue;
+            }
             if (!a.startsWith("--")) {
                 throw new IllegalArgumentException("unexpected argument '" + a + "'");
             }

@@ -10,8 +10,8 @@ import java.util.Arrays;
 import java.util.logging.LogManager;
 
 /**
- * The {@code jvs} launcher: {@code jvs demo}, {@code jvs proxy ...} and {@code jvs daemon ...}. {@code bin/jvs} builds the jar on first
- * use and runs this class.
+ * The {@code jvs} launcher: {@code jvs demo}, {@code jvs proxy ...} and {@code jvs daemon ...}. {@code bin/jvs}
+ * builds the jar on first use and runs this class.
  */
 public final class Jvs {
 
@@ -20,6 +20,8 @@ public final class Jvs {
             "       jvs " + ProxyCommand.USAGE.substring("usage: jvs ".length()),
             "       jvs daemon [--config FILE | --rules FILE] [--admin PATH|HOST:PORT] [--admin-token-file FILE]",
             "                  [--http [HOST:]PORT] [--transport ...] [--threads N]",
+            "       jvs daemon --reload [--allow-empty] [--admin PATH|HOST:PORT]",
+            "       jvs COMMAND --help",
             "",
             "  demo    three real servers behind a wrr virtual service; 60 connections; the table",
             "  proxy   a foreground TCP load balancer (Ctrl-C or SIGTERM stops it)",

@@ -37,6 +37,19 @@ class JvsTest {
     }
 
     @Test
+    void subcommandHelp_printsItsUsageAndExitsZero() {
+        assertEquals(0, run("proxy", "--help"), err.toString(StandardCharsets.UTF_8));
+        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("usage: jvs proxy --listen HOST:PORT"));
+        out.reset();
+        assertEquals(0, run("daemon", "--help"), err.toString(StandardCharsets.UTF_8));
+        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("usage: jvs daemon "));
+        out.reset();
+        assertEquals(0, run("proxy", "--listen", "127.0.0.1:1", "-h"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("usage: jvs proxy"));
+        assertEquals("", err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void demo_spreadsThirtyTwentyTenAndPrintsTheTable() {
         assertEquals(0, run("demo"), err.toString(StandardCharsets.UTF_8));
         String o = out.toString(StandardCharsets.UTF_8);

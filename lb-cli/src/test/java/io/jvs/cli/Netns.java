@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * A small lab of network namespaces for tests: creates them with names that carry the test JVM's PID, runs
  * commands and JVMs inside them, and deletes everything it made.
  */
-final class Netns implements AutoCloseable {
+public final class Netns implements AutoCloseable {
 
     private final List<String> namespaces = new ArrayList<>();
     private final List<Process> processes = new ArrayList<>();
@@ -72,11 +72,21 @@ final class Netns implements AutoCloseable {
     }
 
     /** Starts {@code main} of the test class path in a JVM inside {@code ns} ({@code null}: this namespace). */
-    Process java(String ns, List<String> jvmOptions, Class<?> main, String... args) throws IOException {
+    public Process java(String ns, List<String> jvmOptions, Class<?> main, String... args) throws IOException {
+        return java(ns, List.of(), jvmOptions, main, args);
+    }
+
+    /**
+     * Starts {@code main} as {@link #java(String, List, Class, String...)} does, through {@code wrapper} (a command
+     * that executes the rest of its arguments, such as {@code nohup}).
+     */
+    public Process java(String ns, List<String> wrapper, List<String> jvmOptions, Class<?> main, String... args)
+            throws IOException {
         List<String> cmd = new ArrayList<>();
         if (ns != null) {
             cmd.addAll(List.of("ip", "netns", "exec", ns));
         }
+        cmd.addAll(wrapper);
         cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
         cmd.add("-Xmx96m");
         cmd.add("-XX:TieredStopAtLevel=1");
@@ -96,12 +106,12 @@ final class Netns implements AutoCloseable {
     }
 
     /** What {@code p} wrote to stderr so far (its log). */
-    String log(Process p) throws IOException {
+    public String log(Process p) throws IOException {
         return java.nio.file.Files.readString(logs.get(p).toPath(), StandardCharsets.UTF_8);
     }
 
     /** The next line {@code p} prints on stdout, within {@code seconds}. */
-    static String readLine(Process p, BufferedReader r, int seconds) throws Exception {
+    public static String readLine(Process p, BufferedReader r, int seconds) throws Exception {
         String line = CompletableFuture.supplyAsync(() -> {
             try {
                 return r.readLine();
@@ -115,7 +125,7 @@ final class Netns implements AutoCloseable {
         return line;
     }
 
-    static BufferedReader stdout(Process p) {
+    public static BufferedReader stdout(Process p) {
         return new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII));
     }
 
@@ -142,9 +152,11 @@ final class Netns implements AutoCloseable {
         namespaces.clear();
     }
 
-    record Result(int code, String output) {}
+    /** A command's exit status and output. */
+    public record Result(int code, String output) {}
 
-    static Result exec(String... cmd) throws IOException {
+    /** Runs {@code cmd} to completion (30 s at most). */
+    public static Result exec(String... cmd) throws IOException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try {
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

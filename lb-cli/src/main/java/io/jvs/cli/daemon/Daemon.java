@@ -1,31 +1,23 @@
 package io.jvs.cli.daemon;
 
 import io.jvs.cli.status.ConfigLoad;
+import io.jvs.cli.status.StatusEndpoint;
 import io.jvs.cli.status.StatusPage;
-import io.jvs.cli.status.StatusServer;
 import io.jvs.health.HealthChecker;
 import io.jvs.ipvsadm.AdminServer;
 import io.jvs.ipvsadm.AdminToken;
 import io.jvs.ipvsadm.Ipvsadm;
-import io.jvs.micrometer.HealthMetrics;
-import io.jvs.micrometer.LoadBalancerMetrics;
+import io.jvs.ipvsadm.internal.AdminAddress;
+import io.jvs.ipvsadm.internal.LogText;
 import io.jvs.netty.NettyLoadBalancer;
-import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.time.Duration;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -34,10 +26,20 @@ import java.util.Locale;
  * A running {@code jvs daemon}: the director, the health checker of its keepalived.conf services (with
  * {@code --config}), the admin socket jvsadm talks to and the status/metrics endpoint (with {@code --http}).
  * {@link DaemonCommand} runs one in the foreground; tests start one in-process.
+ *
+ * <p>It starts in an order that keeps a failed or duplicate start harmless: the lock beside the admin socket
+ * first (a second daemon for the same admin address stops there, before it listens anywhere), then the rules or
+ * the configuration are read and checked, then services start (each with its real servers), then the admin
+ * socket and the status endpoint.
  */
 final class Daemon implements AutoCloseable {
 
     private static final Logger LOG = System.getLogger("io.jvs.cli.daemon");
+
+    /** The admin command that reloads {@code --config}: {@code jvs daemon --reload}, or {@code jvsadm --reload}. */
+    static final String RELOAD = "--reload";
+    /** With {@link #RELOAD}: apply a file without virtual servers, stopping every checked service. */
+    static final String ALLOW_EMPTY = "--allow-empty";
 
     /** The daemon did not start; {@link #getMessage()} is what to print, {@link #status} the exit status. */
     static final class StartException extends Exception {
@@ -55,8 +57,8 @@ final class Daemon implements AutoCloseable {
     private final KeepalivedFile config;
     private final List<AutoCloseable> closeables = new ArrayList<>(); // closed in reverse order
     private AdminServer admin;
-    private java.nio.file.Path adminTokenFile;
-    private StatusServer http;
+    private Path adminTokenFile;
+    private StatusEndpoint http;
 
     private Daemon(NettyLoadBalancer lb, HealthChecker checker, KeepalivedFile config) {
         this.lb = lb;
@@ -66,10 +68,35 @@ final class Daemon implements AutoCloseable {
 
     /** Starts a daemon as {@code o} says; on failure everything started so far is closed again. */
     static Daemon start(DaemonCommand.Options o) throws StartException {
+        DaemonLock lock = lock(o.admin);
+        try {
+            Daemon d = start(o, lock);
+            d.closeables.add(0, lock); // released last
+            return d;
+        } catch (StartException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    private static DaemonLock lock(String admin) throws StartException {
+        boolean tcp = AdminAddress.isTcp(admin);
+        Path file = DaemonLock.fileFor(admin, tcp);
+        try {
+            return DaemonLock.acquire(file, admin);
+        } catch (IllegalStateException e) {
+            throw new StartException(1, "jvs daemon: " + e.getMessage() + "; not starting (stop it first; a second "
+                    + "daemon needs its own --admin and services of its own)");
+        } catch (IOException e) {
+            throw new StartException(1, "jvs daemon: cannot lock " + file + ": " + e);
+        }
+    }
+
+    private static Daemon start(DaemonCommand.Options o, DaemonLock lock) throws StartException {
         String rules = null;
         if (o.rules != null) {
             try {
-                rules = DaemonCommand.withoutComments(Files.readString(o.rules, StandardCharsets.UTF_8));
+                rules = RulesFile.withoutComments(Files.readString(o.rules, StandardCharsets.UTF_8));
             } catch (IOException e) {
                 throw new StartException(2, "jvs daemon: cannot read --rules " + o.rules + ": " + e);
             }
@@ -131,16 +158,19 @@ final class Daemon implements AutoCloseable {
         }
         Ipvsadm ipvsadm = Ipvsadm.of(table != null ? table : lb);
         if (rules != null) {
-            Ipvsadm.Result r = ipvsadm.execute(List.of("-R"), rules);
-            if (!r.ok() || !r.stderr().isEmpty()) {
-                throw new StartException(1, r.stderr() + "jvs daemon: restoring " + o.rules + " failed (status "
-                        + r.status() + "); not starting");
+            try {
+                int n = RulesFile.restore(lb, rules);
+                LOG.log(Level.INFO, "restored " + n + " services from " + LogText.escape(o.rules));
+            } catch (RulesFile.RestoreException e) {
+                throw new StartException(1, e.ipvsadmErrors + "jvs daemon: restoring " + o.rules + " failed ("
+                        + (e.ipvsadmErrors.isEmpty() ? e.getMessage() + ", " : "") + "status " + e.status
+                        + "); not starting");
             }
-            LOG.log(Level.INFO, "restored " + lb.services().size() + " services from " + o.rules);
         }
         String token = adminToken(o);
         try {
-            admin = AdminServer.start(o.admin, ipvsadm, DaemonCommand::log, token);
+            admin = AdminServer.start(o.admin, (args, stdin) -> command(ipvsadm, args, stdin), DaemonCommand::log,
+                    token);
         } catch (IOException | IllegalArgumentException e) {
             throw new StartException(1, "jvs daemon: " + e.getMessage());
         }
@@ -148,6 +178,23 @@ final class Daemon implements AutoCloseable {
         if (o.http != null) {
             startHttp(o.http);
         }
+    }
+
+    /** An admin command: {@link #RELOAD}, or one for ipvsadm. */
+    private Ipvsadm.Result command(Ipvsadm ipvsadm, List<String> args, String stdin) {
+        if (args.isEmpty() || !args.get(0).equals(RELOAD)) {
+            return ipvsadm.execute(args, stdin);
+        }
+        boolean allowEmpty = args.size() == 2 && args.get(1).equals(ALLOW_EMPTY);
+        if (args.size() > 2 || (args.size() == 2 && !allowEmpty)) {
+            return new Ipvsadm.Result("", "jvs daemon: " + RELOAD + " takes no argument but " + ALLOW_EMPTY + "\n", 2);
+        }
+        if (config == null) {
+            return new Ipvsadm.Result("", "jvs daemon: nothing to reload: this daemon runs without --config\n", 2);
+        }
+        ConfigLoad load = config.reload(allowEmpty);
+        return load.ok() ? new Ipvsadm.Result(load.message() + "\n", "", 0)
+                : new Ipvsadm.Result("", "jvs daemon: " + load.message() + "\n", 1);
     }
 
     /**
@@ -177,42 +224,15 @@ final class Daemon implements AutoCloseable {
     }
 
     /** The file the admin token was read from, or null (no token, or one from the environment). */
-    java.nio.file.Path adminTokenFile() {
+    Path adminTokenFile() {
         return adminTokenFile;
     }
 
     private void startHttp(InetSocketAddress address) throws StartException {
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        closeables.add(registry::close);
-        // No refresh thread: every meter is read when scraped, and /metrics refreshes the meter set first.
-        LoadBalancerMetrics lbMetrics = new LoadBalancerMetrics(lb, Tags.empty(), Duration.ZERO);
-        lbMetrics.bindTo(registry);
-        closeables.add(lbMetrics);
-        HealthMetrics healthMetrics = null;
-        if (checker != null) {
-            healthMetrics = new HealthMetrics(checker);
-            healthMetrics.bindTo(registry);
-            closeables.add(healthMetrics);
-        }
-        JvmGcMetrics gc = new JvmGcMetrics();
-        gc.bindTo(registry);
-        closeables.add(gc);
-        new JvmMemoryMetrics().bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
-        new UptimeMetrics().bindTo(registry);
-        HealthMetrics health = healthMetrics;
         StatusPage page = new StatusPage(lb, checker, config == null ? () -> null : config::last,
                 lb.transport().name().toLowerCase(Locale.ROOT), hostName());
         try {
-            http = StatusServer.start(address, page, () -> {
-                // Exact at every scrape: meters for services and servers added or removed since are synced first.
-                lbMetrics.refresh();
-                if (health != null) {
-                    health.refresh();
-                }
-                return registry.scrape();
-            });
+            http = StatusEndpoint.start(address, lb, checker, page);
         } catch (IOException e) {
             throw new StartException(1, "jvs daemon: --http: " + e.getMessage());
         }
@@ -239,6 +259,11 @@ final class Daemon implements AutoCloseable {
         return admin;
     }
 
+    /** Whether the daemon serves a keepalived.conf (which a reload re-reads). */
+    boolean hasConfig() {
+        return config != null;
+    }
+
     /** The status endpoint's address, or null without {@code --http}. */
     InetSocketAddress httpAddress() {
         return http == null ? null : http.address();
@@ -250,7 +275,7 @@ final class Daemon implements AutoCloseable {
             LOG.log(Level.INFO, "SIGHUP: nothing to reload (the daemon runs without --config)");
             return;
         }
-        config.reload();
+        config.reload(false);
     }
 
     /** What the latest load or reload of {@code --config} did, or null without one. */
@@ -258,7 +283,7 @@ final class Daemon implements AutoCloseable {
         return config == null ? null : config.last();
     }
 
-    /** Stops everything: HTTP, admin socket, metrics, checks, then the director (its connections close). */
+    /** Stops everything: HTTP, admin socket, checks, then the director (its connections close), then the lock. */
     @Override
     public void close() {
         for (int i = closeables.size() - 1; i >= 0; i--) {

@@ -9,9 +9,11 @@ import io.jvs.health.HealthChecker;
 import io.jvs.health.keepalived.ConfigWarning;
 import io.jvs.health.keepalived.KeepalivedConfig;
 import io.jvs.health.keepalived.KeepalivedParseException;
+import io.jvs.ipvsadm.internal.LogText;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +26,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The keepalived.conf that {@code jvs daemon --config} serves: loaded at start, and again on every reload
- * ({@code SIGHUP}) as keepalived does. A reload parses the whole file first; a file that does not parse is logged
+ * ({@code SIGHUP} as keepalived does, or {@code jvs daemon --reload}). A reload parses the whole file first; a file that does not parse is logged
  * and the running configuration kept. One that parses is applied as a diff by {@link HealthChecker#apply}: new
  * virtual servers start, removed ones stop, changed ones are updated in place, and real servers whose checks did
  * not change keep their health. No reload drops an established connection.
@@ -82,9 +84,15 @@ final class KeepalivedFile {
         }
     }
 
-    /** Re-reads the file and applies what changed; logs what happened and never throws. */
-    void reload() {
-        LOG.log(Level.INFO, "reloading " + file);
+    /**
+     * Re-reads the file and applies what changed; logs what happened and never throws. A file without a single
+     * virtual server (empty, truncated, or not readable as text: UTF-16, say) is refused while services run, unless
+     * {@code allowEmpty}: stopping every service takes an explicit request.
+     *
+     * @return what this reload did
+     */
+    ConfigLoad reload(boolean allowEmpty) {
+        LOG.log(Level.INFO, "reloading " + LogText.escape(file));
         synchronized (lock) {
             KeepalivedConfig config;
             try {
@@ -92,29 +100,54 @@ final class KeepalivedFile {
                 refuseCollisions(config.services());
             } catch (IOException | KeepalivedParseException | IllegalStateException e) {
                 String why = e instanceof IOException ? "cannot read " + file + ": " + e : e.getMessage();
-                failed("reload failed, the running configuration is kept: " + why);
-                return;
+                return failed("reload failed, the running configuration is kept: " + why);
+            }
+            int running = checker.services().size();
+            if (config.services().isEmpty() && running > 0 && !allowEmpty) {
+                return failed("reload refused: " + file + " has no virtual servers" + suspectEncoding()
+                        + ", and applying it would stop all " + running + " that run; the running configuration is "
+                        + "kept (to stop them all, reload with: jvs daemon --reload --allow-empty)");
             }
             try {
                 apply(config);
             } catch (RuntimeException e) {
-                failed("reload partly applied: " + e.getMessage() + "; the services that did not fail run the new "
-                        + "configuration");
+                return failed("reload partly applied: " + e.getMessage() + "; the services that did not fail run the "
+                        + "new configuration");
             }
+            return last;
         }
     }
 
-    private void failed(String message) {
-        LOG.log(Level.ERROR, message);
+    /** Why a file may have parsed to nothing: {@code " (it is empty)"}, {@code " (it looks like UTF-16 ...)"}. */
+    private String suspectEncoding() {
+        try {
+            byte[] b = Files.readAllBytes(file);
+            if (b.length == 0) {
+                return " (it is empty)";
+            }
+            for (byte x : b) {
+                if (x == 0) {
+                    return " (it has NUL bytes: UTF-16 or binary? keepalived.conf must be ASCII or UTF-8)";
+                }
+            }
+            return "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private ConfigLoad failed(String message) {
+        LOG.log(Level.ERROR, LogText.escape(message));
         ConfigLoad previous = last;
         last = new ConfigLoad(file, Instant.now(), false, message, previous == null ? List.of() : previous.warnings(),
                 applied);
+        return last;
     }
 
     private KeepalivedConfig parse() throws IOException {
         KeepalivedConfig config = parser.parse(file);
         for (ConfigWarning w : config.warnings()) {
-            LOG.log(Level.WARNING, w.toString());
+            LOG.log(Level.WARNING, LogText.escape(w.toString()));
         }
         return config;
     }
@@ -155,7 +188,7 @@ final class KeepalivedFile {
         int w = config.warnings().size();
         String message = "loaded " + services.size() + " virtual server" + (services.size() == 1 ? "" : "s")
                 + " from " + file + (w == 0 ? "" : " (" + w + " warning" + (w == 1 ? "" : "s") + ")");
-        LOG.log(Level.INFO, message);
+        LOG.log(services.isEmpty() ? Level.WARNING : Level.INFO, LogText.escape(message));
         last = new ConfigLoad(file, applied, true, message,
                 config.warnings().stream().map(ConfigWarning::toString).toList(), applied);
     }

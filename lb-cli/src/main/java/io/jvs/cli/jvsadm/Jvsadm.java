@@ -39,7 +39,7 @@ public final class Jvsadm {
     }
 
     /** Sends one command with the settings of {@code env} ({@code JVS_ADMIN}, the token); returns the exit status. */
-    static int run(List<String> args, Map<String, String> env, InputStream stdin, PrintStream out, PrintStream err) {
+    public static int run(List<String> args, Map<String, String> env, InputStream stdin, PrintStream out, PrintStream err) {
         String admin = env.get("JVS_ADMIN");
         String address = admin == null || admin.isEmpty() ? AdminServer.defaultAddress() : admin;
         String token;
@@ -61,6 +61,10 @@ public final class Jvsadm {
         Ipvsadm.Result r;
         try {
             r = AdminClient.execute(address, token, args, input, TIMEOUT);
+        } catch (AdminClient.NoAnswerException e) {
+            err.println("jvsadm: the JVS daemon at " + address + " accepted the connection but gave no answer ("
+                    + e.getMessage() + "); the command may or may not have run: check with jvsadm -L");
+            return 2;
         } catch (IOException e) {
             err.println("jvsadm: no JVS daemon answers at " + address + " (" + reason(e)
                     + "); start one with 'jvs daemon' or set JVS_ADMIN");

@@ -44,6 +44,7 @@ public final class ProxyCommand {
             "                 [--udp [--one-packet] [--max-datagram-size BYTES] [--max-udp-flows N]",
             "                        [--udp-timeout SECONDS]]");
 
+    private static final java.util.Set<String> FLAGS = java.util.Set.of("--udp", "--one-packet", "-h", "--help");
     private static final String IO_URING_MULTISHOT_ACCEPT = "io.netty.iouring.acceptMultiShotEnabled";
 
     private ProxyCommand() {}
@@ -74,6 +75,7 @@ public final class ProxyCommand {
         Integer awaitDataMillis;
         Integer tableSize;
         Long memoryThreshold;
+        boolean help;
         boolean udp;
         boolean onePacket;
         Integer maxDatagramSize;
@@ -81,6 +83,9 @@ public final class ProxyCommand {
         Integer udpTimeout;
 
         VirtualService service() {
+            if (listen == null) {
+                throw new IllegalStateException("--listen: missing (expected: HOST:PORT)");
+            }
             VirtualService.Builder b = udp ? VirtualService.udp(listen) : VirtualService.tcp(listen);
             if (onePacket) {
                 b.onePacket();
@@ -174,18 +179,18 @@ public final class ProxyCommand {
      */
     static Options parse(String[] args) {
         Options o = new Options();
-        List<String> valued = new ArrayList<>();
-        for (String a : args) { // the two flags without a value
-            if (a.equals("--udp")) {
-                o.udp = true;
-            } else if (a.equals("--one-packet")) {
-                o.onePacket = true;
-            } else {
-                valued.add(a);
-            }
-        }
-        HostPort.options(valued.toArray(new String[0]), (a, v) -> {
+        HostPort.options(args, FLAGS, (a, v) -> {
             switch (a) {
+                case "--udp":
+                    o.udp = true;
+                    break;
+                case "--one-packet":
+                    o.onePacket = true;
+                    break;
+                case "-h":
+                case "--help":
+                    o.help = true;
+                    break;
                 case "--listen":
                     if (o.listen != null) {
                         throw new IllegalArgumentException("--listen: given twice");
@@ -302,6 +307,9 @@ public final class ProxyCommand {
                     throw new IllegalArgumentException("unknown option '" + a + "'");
             }
         });
+        if (o.help) {
+            return o;
+        }
         if ((o.onePacket || o.maxDatagramSize != null || o.maxUdpFlows != null || o.udpTimeout != null) && !o.udp) {
             throw new IllegalArgumentException("--one-packet, --max-datagram-size, --max-udp-flows and --udp-timeout: "
                     + "only with --udp");
@@ -341,6 +349,10 @@ public final class ProxyCommand {
         VirtualService service;
         try {
             o = parse(args);
+            if (o.help) {
+                out.println(USAGE);
+                return 0;
+            }
             service = o.service();
         } catch (IllegalArgumentException | IllegalStateException e) {
             err.println("jvs proxy: " + e.getMessage());

@@ -1,31 +1,28 @@
 package io.jvs.cli.status;
 
+import io.jvs.ipvsadm.internal.LogText;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.netty.handler.timeout.WriteTimeoutHandler;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,6 +33,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -43,27 +42,52 @@ import java.util.function.Supplier;
  * {@code /metrics} the Micrometer meters in Prometheus text format, and the page's {@code /status.css} and
  * {@code /status.js}. Only GET and HEAD; nothing here changes the director.
  *
+ * <p><b>A monitoring port must never hurt the data path.</b> Whatever its clients do, what it holds is bounded
+ * and kept apart from the data path's memory:
+ * <ul>
+ *   <li>its buffers come from an allocator of its own (unpooled heap), never from the pooled direct memory the
+ *       relays use;</li>
+ *   <li>a connection has at most one response in flight: while it is being written the server reads nothing more
+ *       from that client, and requests it pipelined meanwhile wait, at most {@value #MAX_PIPELINED} of them (one
+ *       more closes the connection);</li>
+ *   <li>reads are at most 4 KiB, requests at most 8 KiB of headers and no body;</li>
+ *   <li>at most {@value #MAX_CONNECTIONS} connections at once (more are closed at once); one that sends nothing
+ *       for 30 s, or does not take a response within 10 s, is closed;</li>
+ *   <li>out of file descriptors, accepting pauses for a second and resumes (Netty's acceptor does this).</li>
+ * </ul>
+ * So the worst a client can do costs about {@value #MAX_CONNECTIONS} responses of heap, and the memory defence
+ * (which measures heap and direct memory) stays where the data path puts it.
+ *
  * <p>Why Netty's HTTP codec and not the JDK's {@code com.sun.net.httpserver}: the daemon already carries Netty
  * and netty-codec-http (lb-health's HTTP checks use it), so this costs no dependency and no module
  * ({@code jdk.httpserver} is absent from jlinked runtimes); it runs on one event-loop thread of its own, so a
- * slow or stalled client costs a channel, not a thread, and cannot delay the data path's event loops; and it
- * bounds what a client may send (8 KiB headers, no body, 30 s to send a request). Every response is rendered
- * from in-memory snapshots in well under a millisecond per service, so rendering on the event loop is fine.
+ * slow or stalled client costs a channel, not a thread, and cannot delay the data path's event loops. Every
+ * response is rendered from in-memory snapshots in well under a millisecond per service.
  */
 public final class StatusServer implements AutoCloseable {
 
     private static final Logger LOG = System.getLogger("io.jvs.cli.status");
     /** Prometheus text exposition format 0.0.4, which every scraper reads. */
     public static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
-    private static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-            + "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+    /** Connections served at once. */
+    public static final int MAX_CONNECTIONS = 32;
+    /** Requests a client may pipeline behind the one being answered. */
+    public static final int MAX_PIPELINED = 16;
+    static final int READ_TIMEOUT_SECONDS = 30;
+    static final int WRITE_TIMEOUT_SECONDS = 10;
+    private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    /** The status endpoint's own buffers: heap, unpooled, never the data path's pooled direct memory. */
+    static final ByteBufAllocator ALLOCATOR = new UnpooledByteBufAllocator(false);
 
     private final EventLoopGroup group;
     private final Channel channel;
+    private final ConnectionLimit limit;
 
-    private StatusServer(EventLoopGroup group, Channel channel) {
+    private StatusServer(EventLoopGroup group, Channel channel, ConnectionLimit limit) {
         this.group = group;
         this.channel = channel;
+        this.limit = limit;
     }
 
     /**
@@ -77,24 +101,120 @@ public final class StatusServer implements AutoCloseable {
         Map<String, byte[]> assets = Map.of("/status.css", asset("status.css"), "/status.js", asset("status.js"));
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("jvs-http", true),
                 NioIoHandler.newFactory());
+        ConnectionLimit limit = new ConnectionLimit();
+        ChannelInitializer<Channel> init = new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                if (limit.admit(ch)) {
+                    ch.pipeline().addLast(handlers(page, metrics, assets));
+                }
+            }
+        };
+        warmUp(init);
         ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 64)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new ReadTimeoutHandler(30, TimeUnit.SECONDS))
-                                .addLast(new HttpServerCodec(4096, 8192, 8192))
-                                .addLast(new HttpObjectAggregator(8192))
-                                .addLast(new Handler(page, metrics, assets));
-                    }
-                });
+                .option(ChannelOption.ALLOCATOR, ALLOCATOR)
+                .childOption(ChannelOption.ALLOCATOR, ALLOCATOR)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(4096))
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(16 * 1024, 64 * 1024))
+                .handler(new AcceptPause())
+                .childHandler(init);
         try {
             Channel ch = b.bind(address).sync().channel();
-            return new StatusServer(group, ch);
+            return new StatusServer(group, ch, limit);
         } catch (Exception e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IOException("cannot serve HTTP on " + address + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A connection's pipeline. */
+    private static ChannelHandler[] handlers(StatusPage page, Supplier<String> metrics, Map<String, byte[]> assets) {
+        return new ChannelHandler[] {new ReadTimeoutHandler(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS),
+            new WriteTimeoutHandler(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS), new HttpServerCodec(4096, 8192, 8192),
+            new HttpObjectAggregator(8192), new StatusHandler(page, metrics, assets)};
+    }
+
+    /**
+     * Serves each page once in memory, so that every class a response needs is loaded now: loading one later may
+     * need a file descriptor, and out of descriptors a class that failed to load stays failed, which would leave
+     * the endpoint broken after the process ran out of them once.
+     */
+    private static void warmUp(ChannelHandler init) {
+        EmbeddedChannel ch = new EmbeddedChannel(init);
+        try {
+            for (String path : new String[] {"/", "/status.json", "/metrics", "/status.css", "/nowhere"}) {
+                ch.writeInbound(Unpooled.copiedBuffer("GET " + path + " HTTP/1.1\r\nHost: warm-up\r\n\r\n",
+                        StandardCharsets.US_ASCII));
+                ch.runPendingTasks();
+                for (Object out; (out = ch.readOutbound()) != null; ) {
+                    ReferenceCountUtil.release(out);
+                }
+            }
+        } finally {
+            ch.finishAndReleaseAll();
+        }
+    }
+
+    /**
+     * On the listening channel: when accept() fails (out of file descriptors), accepting pauses for a second and
+     * resumes, with one log line at most every 10 s instead of a stack trace per attempt.
+     */
+    private static final class AcceptPause extends ChannelInboundHandlerAdapter {
+        private long lastLog = System.nanoTime() - LOG_INTERVAL_NANOS;
+        private long failures;
+
+        @Override
+        public boolean isSharable() {
+            return false;
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (!(cause instanceof IOException)) {
+                ctx.fireExceptionCaught(cause);
+                return;
+            }
+            failures++;
+            Channel server = ctx.channel();
+            if (server.config().isAutoRead()) {
+                server.config().setAutoRead(false);
+                server.eventLoop().schedule(() -> server.config().setAutoRead(true), 1, TimeUnit.SECONDS);
+            }
+            long now = System.nanoTime();
+            if (now - lastLog >= LOG_INTERVAL_NANOS) {
+                lastLog = now;
+                LOG.log(Level.WARNING, "status page: accept failed (" + LogText.escape(cause.getMessage()) + "); "
+                        + "accepting pauses for 1 s and resumes (" + failures + " failures so far; logged at most "
+                        + "every 10 s)");
+            }
+        }
+    }
+
+    /** Counts connections in and out; closes one that would be one too many. */
+    private static final class ConnectionLimit {
+        private final AtomicInteger open = new AtomicInteger();
+        private final AtomicLong refused = new AtomicLong();
+        private final AtomicLong lastLog = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
+
+        /** Counts a new connection in, or closes it when {@link #MAX_CONNECTIONS} are open. */
+        boolean admit(Channel ch) {
+            if (open.incrementAndGet() > MAX_CONNECTIONS) {
+                open.decrementAndGet();
+                refused.incrementAndGet();
+                long now = System.nanoTime();
+                long last = lastLog.get();
+                if (now - last >= LOG_INTERVAL_NANOS && lastLog.compareAndSet(last, now)) {
+                    LOG.log(Level.WARNING, "status page: " + MAX_CONNECTIONS + " connections are open; closed one "
+                            + "from " + LogText.escape(ch.remoteAddress()) + " (" + refused.get() + " refused so far; "
+                            + "logged at most every 10 s)");
+                }
+                ch.close();
+                return false;
+            }
+            ch.closeFuture().addListener(f -> open.decrementAndGet());
+            return true;
         }
     }
 
@@ -114,111 +234,15 @@ public final class StatusServer implements AutoCloseable {
         return (InetSocketAddress) channel.localAddress();
     }
 
-    @Override
-    public void close() {
-        channel.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    /** Connections refused since the start because {@link #MAX_CONNECTIONS} were open. */
+    public long refusedConnections() {
+        return limit.refused.get();
     }
 
-    private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
-        private final StatusPage page;
-        private final Supplier<String> metrics;
-        private final Map<String, byte[]> assets;
-
-        Handler(StatusPage page, Supplier<String> metrics, Map<String, byte[]> assets) {
-            this.page = page;
-            this.metrics = metrics;
-            this.assets = assets;
-        }
-
-        @Override
-        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-            if (!request.decoderResult().isSuccess()) {
-                send(ctx, request, HttpResponseStatus.BAD_REQUEST, "text/plain; charset=utf-8",
-                        bytes("bad request\n"), false);
-                return;
-            }
-            boolean head = request.method().equals(HttpMethod.HEAD);
-            if (!head && !request.method().equals(HttpMethod.GET)) {
-                FullHttpResponse r = response(request, HttpResponseStatus.METHOD_NOT_ALLOWED,
-                        "text/plain; charset=utf-8", bytes("read-only: GET and HEAD only\n"), false);
-                r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
-                write(ctx, request, r);
-                return;
-            }
-            String path = new QueryStringDecoder(request.uri()).path();
-            try {
-                switch (path) {
-                    case "/":
-                        send(ctx, request, HttpResponseStatus.OK, "text/html; charset=utf-8", bytes(page.html()), head);
-                        break;
-                    case "/status.json":
-                        send(ctx, request, HttpResponseStatus.OK, "application/json", bytes(page.json()), head);
-                        break;
-                    case "/metrics":
-                        send(ctx, request, HttpResponseStatus.OK, PROMETHEUS_TEXT, bytes(metrics.get()), head);
-                        break;
-                    case "/status.css":
-                        send(ctx, request, HttpResponseStatus.OK, "text/css; charset=utf-8", assets.get(path), head);
-                        break;
-                    case "/status.js":
-                        send(ctx, request, HttpResponseStatus.OK, "text/javascript; charset=utf-8", assets.get(path),
-                                head);
-                        break;
-                    default:
-                        send(ctx, request, HttpResponseStatus.NOT_FOUND, "text/plain; charset=utf-8",
-                                bytes("not found; try / /status.json /metrics\n"), head);
-                }
-            } catch (RuntimeException e) {
-                LOG.log(Level.ERROR, "rendering " + path + " failed", e);
-                send(ctx, request, HttpResponseStatus.INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
-                        bytes("internal error: " + e + "\n"), head);
-            }
-        }
-
-        private static byte[] bytes(String s) {
-            return s.getBytes(StandardCharsets.UTF_8);
-        }
-
-        private static void send(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status,
-                String type, byte[] body, boolean head) {
-            write(ctx, request, response(request, status, type, body, head));
-        }
-
-        /** A complete response; for HEAD the headers of the GET response without its body. */
-        private static FullHttpResponse response(FullHttpRequest request, HttpResponseStatus status, String type,
-                byte[] body, boolean head) {
-            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                    head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
-            r.headers().set(HttpHeaderNames.CONTENT_TYPE, type)
-                    .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
-                    .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
-                    .set("X-Content-Type-Options", "nosniff")
-                    .set("Referrer-Policy", "no-referrer");
-            if (type.startsWith("text/html")) {
-                r.headers().set(HttpHeaderNames.CONTENT_SECURITY_POLICY, CSP)
-                        .set(HttpHeaderNames.X_FRAME_OPTIONS, "DENY");
-            }
-            return r;
-        }
-
-        private static void write(ChannelHandlerContext ctx, FullHttpRequest request, FullHttpResponse r) {
-            boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
-            if (!keepAlive) {
-                r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
-                r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-            }
-            var f = ctx.writeAndFlush(r);
-            if (!keepAlive) {
-                f.addListener(ChannelFutureListener.CLOSE);
-            }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            LOG.log(Level.DEBUG, "status client " + ctx.channel().remoteAddress() + ": " + cause);
-            ctx.close();
-        }
+    /** Stops listening and closes every connection, within a few seconds whatever the clients do. */
+    @Override
+    public void close() {
+        channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 }

@@ -12,7 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A real server for tests: echoes every byte on 127.0.0.1 and counts the connections it accepted. */
-final class EchoServer implements AutoCloseable {
+public final class EchoServer implements AutoCloseable {
 
     final ServerSocket socket;
     final AtomicInteger accepted = new AtomicInteger();

@@ -25,6 +25,15 @@ final class Jvm {
         return new ProcessBuilder(cmd);
     }
 
+    /** Runs {@code mainClass} to completion, with no standard input: stdout, stderr and the exit status. */
+    static String[] run(String mainClass, String... args) throws Exception {
+        Process p = java(mainClass, args).start();
+        p.getOutputStream().close();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), mainClass + " " + String.join(" ", args) + " did not finish");
+        return new String[] {new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+            new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8), Integer.toString(p.exitValue())};
+    }
+
     /**
      * Runs jvsadm to completion with {@code stdin} as its input and {@code env} added to an environment without
      * admin tokens: stdout, stderr and the exit status.

@@ -37,7 +37,7 @@ class ProxyArgumentsPropertyTest {
 
     @Test
     void validCommandLine_parses() {
-        ProxyCommand.Options o = ProxyCommand.parse(VALID.toArray(new String[0]));
+        ProxyOptions o = ProxyCommand.parse(VALID.toArray(new String[0]));
         assertEquals(50, o.service().sourceLimit().maxConnections());
         assertNotNull(o.loadBalancer());
     }
@@ -52,7 +52,7 @@ class ProxyArgumentsPropertyTest {
                     : ArgumentVectors.mutate(VALID, OPTIONS, r);
             cases.incrementAndGet();
             try {
-                ProxyCommand.Options o = ProxyCommand.parse(args.toArray(new String[0]));
+                ProxyOptions o = ProxyCommand.parse(args.toArray(new String[0]));
                 o.service();
                 o.loadBalancer();
             } catch (RuntimeException e) {

@@ -31,7 +31,7 @@ class ProxyCommandTest {
 
     @Test
     void parse_fullCommandLine() {
-        ProxyCommand.Options o = ProxyCommand.parse(new String[] {"--listen", "127.0.0.1:8080", "--backend",
+        ProxyOptions o = ProxyCommand.parse(new String[] {"--listen", "127.0.0.1:8080", "--backend",
                 "127.0.0.1:9001@3", "--backend", "[::1]:9002", "--scheduler", "wrr", "--persistence", "60",
                 "--transport", "nio", "--threads", "2", "--connect-timeout", "250"});
         assertEquals(new InetSocketAddress("127.0.0.1", 8080), o.listen);
@@ -44,7 +44,7 @@ class ProxyCommandTest {
 
     @Test
     void parse_udp() {
-        ProxyCommand.Options o = ProxyCommand.parse(new String[] {"--udp", "--listen", "127.0.0.1:5353", "--backend",
+        ProxyOptions o = ProxyCommand.parse(new String[] {"--udp", "--listen", "127.0.0.1:5353", "--backend",
                 "127.0.0.1:53", "--one-packet", "--max-datagram-size", "1500", "--max-udp-flows", "1000",
                 "--udp-timeout", "30", "--max-connections", "500"});
         assertEquals(io.jvs.api.ServiceId.udp(new InetSocketAddress("127.0.0.1", 5353)), o.service().id());
@@ -80,7 +80,7 @@ class ProxyCommandTest {
 
     @Test
     void parse_defences() {
-        ProxyCommand.Options o = ProxyCommand.parse(new String[] {"--listen", "127.0.0.1:8080", "--backend",
+        ProxyOptions o = ProxyCommand.parse(new String[] {"--listen", "127.0.0.1:8080", "--backend",
                 "127.0.0.1:9001", "--allow", "10.0.0.0/8, 2001:db8::/32", "--deny", "10.66.0.0/16", "--deny",
                 "10.77.0.0/16", "--source-connections", "50", "--source-rate", "20:40", "--source-prefix", "24,48",
                 "--await-data", "5000", "--table-size", "4096", "--memory-threshold", "32m"});

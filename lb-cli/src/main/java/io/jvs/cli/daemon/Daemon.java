@@ -1,5 +1,6 @@
 package io.jvs.cli.daemon;
 
+import io.jvs.cli.Closer;
 import io.jvs.cli.status.ConfigLoad;
 import io.jvs.cli.status.StatusEndpoint;
 import io.jvs.cli.status.StatusPage;
@@ -18,7 +19,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -55,7 +55,7 @@ final class Daemon implements AutoCloseable {
     private final NettyLoadBalancer lb;
     private final HealthChecker checker;
     private final KeepalivedFile config;
-    private final List<AutoCloseable> closeables = new ArrayList<>(); // closed in reverse order
+    private final Closer closeables = new Closer();
     private AdminServer admin;
     private Path adminTokenFile;
     private StatusEndpoint http;
@@ -71,7 +71,7 @@ final class Daemon implements AutoCloseable {
         DaemonLock lock = lock(o.admin);
         try {
             Daemon d = start(o, lock);
-            d.closeables.add(0, lock); // released last
+            d.closeables.addFirst(lock); // released last
             return d;
         } catch (StartException | RuntimeException e) {
             lock.close();
@@ -286,13 +286,6 @@ final class Daemon implements AutoCloseable {
     /** Stops everything: HTTP, admin socket, checks, then the director (its connections close), then the lock. */
     @Override
     public void close() {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            try {
-                closeables.get(i).close();
-            } catch (Exception e) {
-                LOG.log(Level.WARNING, "closing " + closeables.get(i) + " failed: " + e);
-            }
-        }
-        closeables.clear();
+        closeables.close();
     }
 }

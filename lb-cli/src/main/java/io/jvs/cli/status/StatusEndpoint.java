@@ -1,6 +1,7 @@
 package io.jvs.cli.status;
 
 import io.jvs.api.LoadBalancer;
+import io.jvs.cli.Closer;
 import io.jvs.health.HealthChecker;
 import io.jvs.micrometer.HealthMetrics;
 import io.jvs.micrometer.LoadBalancerMetrics;
@@ -15,8 +16,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The daemon's {@code --http} endpoint with what it serves: the status page, and the Prometheus registry with the
@@ -24,7 +23,7 @@ import java.util.List;
  */
 public final class StatusEndpoint implements AutoCloseable {
 
-    private final List<AutoCloseable> closeables = new ArrayList<>(); // closed in reverse order
+    private final Closer closeables = new Closer();
     private StatusServer server;
 
     private StatusEndpoint() {}
@@ -86,14 +85,6 @@ public final class StatusEndpoint implements AutoCloseable {
 
     @Override
     public void close() {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            try {
-                closeables.get(i).close();
-            } catch (Exception e) {
-                System.getLogger("io.jvs.cli.status").log(System.Logger.Level.WARNING, "closing " + closeables.get(i)
-                        + " failed: " + e);
-            }
-        }
-        closeables.clear();
+        closeables.close();
     }
 }

@@ -53,8 +53,8 @@ import java.util.concurrent.TimeUnit;
  * The arguments are those of an ipvsadm command line (without the program name), the standard input is what
  * {@code -R} reads, and the response, in the request's version, carries what ipvsadm would print and its exit status.
  * Version 2 only adds the token; clients without one send version 1, which servers without a token serve as before.
- * At most a 1024-byte token, 1024 arguments of 64 KiB each and 16 MiB of standard input; a request has 10 seconds to
- * arrive. A request that is malformed, too large or of an unknown version changes nothing and gets status 2 with a
+ * At most a 1024-byte token, 1024 arguments of 64 KiB each and 16 MiB of standard input; a request has 3 seconds for
+ * its header (up to the token) and 10 more for the rest. A request that is malformed, too large or of an unknown version changes nothing and gets status 2 with a
  * one-line error.
  *
  * <p>The token is checked first: a request whose token is missing or wrong is refused after its first bytes

@@ -19,7 +19,7 @@
 # memory, and the CPU used by processes outside this script ("other", % of the box) are recorded.
 #
 # Usage:
-#   mvn -B -q -pl lb-examples -am package -DskipTests      # builds lb-examples/target/jvs.jar
+#   mvn -B -q -pl lb-cli -am package -DskipTests      # builds lb-cli/target/jvs.jar
 #   benchmarks/udp-peers.sh                                # ~4 minutes
 #   ROUNDS=1 TESTS="rr-64" LBS="direct jvs" benchmarks/udp-peers.sh
 # Output: $OUT_DIR/results.tsv in the columns of ../shared/bench/peers.sh (its summarize.sh reads it: ratios to
@@ -54,7 +54,7 @@ H=127.0.0.1
 ECHO_PORTS=($((BASE_PORT + 1)) $((BASE_PORT + 2)))
 SINK_PORTS=($((BASE_PORT + 3)) $((BASE_PORT + 4)))
 CLK_TCK=$(getconf CLK_TCK)
-JAR="$ROOT/lb-examples/target/jvs.jar"
+JAR="$ROOT/lb-cli/target/jvs.jar"
 
 STARTED=()
 LB_PID=""
@@ -63,7 +63,7 @@ TARGET_PORT=""
 for tool in gcc nginx ss timeout java; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install gcc nginx libnginx-mod-stream iproute2)" >&2; exit 1; }
 done
-[ -f "$JAR" ] || { echo "missing $JAR: run 'mvn -B -q -pl lb-examples -am package -DskipTests' first" >&2; exit 1; }
+[ -f "$JAR" ] || { echo "missing $JAR: run 'mvn -B -q -pl lb-cli -am package -DskipTests' first" >&2; exit 1; }
 NGINX_STREAM_SO=""
 for so in /usr/lib/nginx/modules/ngx_stream_module.so /usr/share/nginx/modules/ngx_stream_module.so; do
   [ -f "$so" ] && NGINX_STREAM_SO=$so && break

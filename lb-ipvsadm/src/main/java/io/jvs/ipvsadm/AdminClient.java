@@ -45,7 +45,8 @@ public final class AdminClient {
      * @param timeout how long to wait for the whole exchange
      * @throws IllegalArgumentException if the address is unusable, the token malformed, or the request breaks the
      *     protocol's limits
-     * @throws IOException if no server answers, the exchange times out, or the answer breaks the protocol
+     * @throws NoAnswerException if a server accepted the connection but did not answer in time or ended it
+     * @throws IOException if no server can be reached, or the answer breaks the protocol
      * @since 0.1
      */
     public static Ipvsadm.Result execute(String address, String token, List<String> args, byte[] stdin,
@@ -79,20 +80,45 @@ public final class AdminClient {
                 }
             }, timeout.toMillis(), TimeUnit.MILLISECONDS);
             try {
-                Channels.newOutputStream(ch).write(request);
-                ch.shutdownOutput();
+                try {
+                    Channels.newOutputStream(ch).write(request);
+                    ch.shutdownOutput();
+                } catch (IOException e) {
+                    // The server may have refused the request after its first bytes (a wrong token) and stopped
+                    // reading: its answer says why.
+                    if (deadline.isDone()) {
+                        throw e;
+                    }
+                }
                 Wire.Response r = Wire.readResponse(Channels.newInputStream(ch));
                 return new Ipvsadm.Result(r.stdout, r.stderr, r.status);
             } catch (IOException e) {
                 if (deadline.isDone()) {
-                    throw new IOException("no answer within " + timeout.toMillis() + " ms", e);
+                    throw new NoAnswerException("no answer within " + timeout.toMillis() + " ms", e);
                 }
-                throw e;
+                if (e instanceof Wire.BadRequest) {
+                    throw e;
+                }
+                throw new NoAnswerException("the connection ended without an answer (" + e + ")", e);
             } finally {
                 deadline.cancel(false);
             }
         } finally {
             timer.shutdownNow();
+        }
+    }
+
+    /**
+     * A server accepted the connection but gave no answer: it ended the connection or did not answer in time. The
+     * command may or may not have run.
+     *
+     * @since 0.1
+     */
+    public static final class NoAnswerException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        NoAnswerException(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 }

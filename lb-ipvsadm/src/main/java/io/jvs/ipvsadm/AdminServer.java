@@ -2,6 +2,8 @@ package io.jvs.ipvsadm;
 
 import io.jvs.api.internal.Checks;
 import io.jvs.ipvsadm.internal.AdminAddress;
+import io.jvs.ipvsadm.internal.AdminGate;
+import io.jvs.ipvsadm.internal.LogText;
 import io.jvs.ipvsadm.internal.Wire;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,20 +11,15 @@ import java.io.OutputStream;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -30,7 +27,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Serves {@link Ipvsadm} commands on an admin socket, for the {@code jvsadm} tool: a Unix domain socket (created
@@ -57,11 +53,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * The arguments are those of an ipvsadm command line (without the program name), the standard input is what
  * {@code -R} reads, and the response, in the request's version, carries what ipvsadm would print and its exit status.
  * Version 2 only adds the token; clients without one send version 1, which servers without a token serve as before.
- * At most a 1024-byte token, 1024 arguments of 64 KiB each and 16 MiB of standard input; a request has 10 seconds to
- * arrive. A request that is malformed, too large or of an unknown version changes nothing and gets status 2 with a
+ * At most a 1024-byte token, 1024 arguments of 64 KiB each and 16 MiB of standard input; a request has 3 seconds for
+ * its header (up to the token) and 10 more for the rest. A request that is malformed, too large or of an unknown version changes nothing and gets status 2 with a
  * one-line error.
  *
- * <p>Commands run one at a time. Up to 8 connections are served at once; more are closed.
+ * <p>The token is checked first: a request whose token is missing or wrong is refused after its first bytes
+ * (at most {@value io.jvs.ipvsadm.internal.Wire#MAX_HEADER}), before its arguments and standard input are read.
+ * One thread reads those first bytes of every new connection without blocking, within 3 seconds; at most 64
+ * connections wait for them at once, and when more arrive the oldest is closed, so stalled connections cannot lock
+ * the token holder out. Authenticated requests are served by up to 8 threads, 16 more wait; beyond that a request
+ * is answered that the server is busy. Commands run one at a time. A failed {@code accept()} (out of file
+ * descriptors) pauses accepting for 250 ms; the server keeps serving.
  *
  * @since 0.1
  */
@@ -70,6 +72,9 @@ public final class AdminServer implements AutoCloseable {
     private static final Logger LOG = System.getLogger(AdminServer.class.getName());
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration LINGER_TIMEOUT = Duration.ofSeconds(1);
+    private static final int WORKERS = 8;
+    private static final int WAITING = 16;
 
     /** Told of every command served, for logs. Called on the serving thread. */
     @FunctionalInterface
@@ -82,38 +87,55 @@ public final class AdminServer implements AutoCloseable {
         void executed(List<String> args, Ipvsadm.Result result, String peer);
     }
 
-    private final Ipvsadm ipvsadm;
+    /**
+     * Runs one authenticated command: {@link Ipvsadm#execute(List, String)}, or an application's own handler that
+     * adds commands of its own (such as {@code jvs daemon}'s {@code --reload}) and passes the rest to ipvsadm.
+     * Called on a serving thread, one command at a time.
+     *
+     * @since 0.1
+     */
+    @FunctionalInterface
+    public interface Handler {
+        /**
+         * @param args the command line, without the program name
+         * @param stdin what the client sent as standard input
+         * @return what to print and the exit status
+         */
+        Ipvsadm.Result execute(List<String> args, String stdin);
+    }
+
+    private final Handler handler;
     private final AdminAddress address;
     private final ServerSocketChannel server;
     private final Listener listener;
-    /** The SHA-256 of the token requests must carry, or null. */
-    private final byte[] tokenDigest;
-    private final AtomicLong authenticationFailures = new AtomicLong();
+    private final boolean requiresToken;
+    private final AdminGate gate;
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService watchdog;
+    private final Object serial = new Object();
     private final Thread acceptor;
     private volatile boolean closed;
 
-    private AdminServer(Ipvsadm ipvsadm, AdminAddress address, ServerSocketChannel server, Listener listener,
-            String token) {
-        this.ipvsadm = ipvsadm;
+    private AdminServer(Handler handler, AdminAddress address, ServerSocketChannel server, Listener listener,
+            String token) throws IOException {
+        this.handler = handler;
         this.address = address;
         this.server = server;
         this.listener = listener;
-        this.tokenDigest = token == null ? null : AdminToken.digest(token.getBytes(StandardCharsets.US_ASCII));
-        this.workers = new ThreadPoolExecutor(8, 8, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(16), r -> {
-            Thread t = new Thread(r, "jvs-admin");
-            t.setDaemon(true);
-            return t;
-        });
+        this.requiresToken = token != null;
+        byte[] digest = token == null ? null : AdminToken.digest(token.getBytes(StandardCharsets.US_ASCII));
+        this.workers = new ThreadPoolExecutor(WORKERS, WORKERS, 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(WAITING), r -> daemonThread(r, "jvs-admin"));
         this.workers.allowCoreThreadTimeOut(true);
-        this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "jvs-admin-watchdog");
-            t.setDaemon(true);
-            return t;
-        });
-        this.acceptor = new Thread(this::acceptLoop, "jvs-admin-accept");
-        this.acceptor.setDaemon(true);
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> daemonThread(r, "jvs-admin-watchdog"));
+        this.gate = new AdminGate(server, digest == null ? null : t -> AdminToken.matches(digest, t), this::take);
+        this.acceptor = daemonThread(gate, "jvs-admin-accept");
+    }
+
+    private static Thread daemonThread(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
     }
 
     /**
@@ -157,8 +179,24 @@ public final class AdminServer implements AutoCloseable {
      */
     public static AdminServer start(String address, Ipvsadm ipvsadm, Listener listener, String token)
             throws IOException {
-        Checks.checkNotNull(address, "address");
         Checks.checkNotNull(ipvsadm, "ipvsadm");
+        return start(address, (Handler) ipvsadm::execute, listener, token);
+    }
+
+    /**
+     * Starts serving the commands {@code handler} runs on {@code address}, as
+     * {@link #start(String, Ipvsadm, Listener, String)} does.
+     *
+     * @param token the token requests must carry; null for none, which only a socket path allows
+     * @throws IllegalArgumentException if the address is unusable, the token malformed, or a TCP address has no
+     *     token
+     * @throws IOException if the socket cannot be created, or another server answers on the path
+     * @since 0.1
+     */
+    public static AdminServer start(String address, Handler handler, Listener listener, String token)
+            throws IOException {
+        Checks.checkNotNull(address, "address");
+        Checks.checkNotNull(handler, "handler");
         Checks.checkNotNull(listener, "listener");
         if (token != null) {
             AdminToken.check(token, "token");
@@ -166,7 +204,7 @@ public final class AdminServer implements AutoCloseable {
         AdminAddress a = AdminAddress.parse(address);
         ServerSocketChannel server;
         if (a.path() != null) {
-            server = bindUnix(a.path());
+            server = a.bindUnix();
         } else {
             Checks.checkArgument(token != null, "admin address", address,
                     "a Unix socket path, or a TCP HOST:PORT with a token: any local user can reach a TCP port");
@@ -187,57 +225,35 @@ public final class AdminServer implements AutoCloseable {
                     ? "[" + bound.getAddress().getHostAddress() + "]" : bound.getAddress().getHostAddress();
             a = AdminAddress.parse(host + ":" + bound.getPort());
         }
-        AdminServer s = new AdminServer(ipvsadm, a, server, listener, token);
+        AdminServer s;
+        try {
+            s = new AdminServer(handler, a, server, listener, token);
+        } catch (IOException e) {
+            server.close();
+            throw e;
+        }
         s.acceptor.start();
         LOG.log(Level.INFO, "admin socket listening on " + a + (token != null ? " (token required)" : ""));
         return s;
     }
 
-    private static ServerSocketChannel bindUnix(Path path) throws IOException {
-        Path dir = path.toAbsolutePath().getParent();
-        if (dir != null && !Files.isDirectory(dir)) {
-            try {
-                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString("rwx------")));
-            } catch (FileAlreadyExistsException e) {
-                // made by someone else meanwhile
-            }
-        }
-        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-            if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(path,
-                    LinkOption.NOFOLLOW_LINKS) || Files.isSymbolicLink(path)) {
-                throw new IOException(path + " exists and is not a socket; not replacing it");
-            }
-            boolean answers;
-            try (SocketChannel probe = AdminAddress.parse(path.toString()).connect()) {
-                answers = true;
-            } catch (IOException e) {
-                answers = false;
-            }
-            if (answers) {
-                throw new IOException("another server answers on " + path + "; is a JVS daemon running already?");
-            }
-            Files.deleteIfExists(path); // the stale socket of a daemon that died
-        }
-        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        try {
-            server.bind(AdminAddress.parse(path.toString()).socketAddress());
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
-        } catch (IOException | RuntimeException e) {
-            server.close();
-            throw new IOException("cannot listen on " + path + ": " + e.getMessage(), e);
-        }
-        return server;
-    }
-
     /** Whether requests must carry a token. */
     public boolean requiresToken() {
-        return tokenDigest != null;
+        return requiresToken;
     }
 
     /** Requests refused since the start because they carried no token or another one. */
     public long authenticationFailures() {
-        return authenticationFailures.get();
+        return gate.authenticationFailures();
+    }
+
+    /**
+     * Connections closed since the start because they had not sent their request while 64 newer ones waited to.
+     *
+     * @since 0.1
+     */
+    public long evictions() {
+        return gate.evictions();
     }
 
     /** Where the server listens: the socket path, or {@code HOST:PORT} with the port actually bound. */
@@ -245,55 +261,40 @@ public final class AdminServer implements AutoCloseable {
         return address.toString();
     }
 
-    private void acceptLoop() {
-        while (!closed) {
-            SocketChannel ch;
-            try {
-                ch = server.accept();
-            } catch (ClosedChannelException e) {
-                return;
-            } catch (IOException e) {
-                if (!closed) {
-                    LOG.log(Level.WARNING, "admin socket: accept failed: " + e);
-                }
-                return;
-            }
-            try {
-                workers.execute(() -> serve(ch));
-            } catch (RejectedExecutionException e) {
-                LOG.log(Level.WARNING, "admin socket: too many connections; closing one");
-                closeQuietly(ch);
-            }
+    /** Takes an authenticated connection from the gate; false when every worker is busy and the queue full. */
+    private boolean take(SocketChannel ch, Wire.Header header, ByteBuffer rest) {
+        try {
+            workers.execute(() -> serve(ch, header, rest));
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
         }
     }
 
-    private void serve(SocketChannel ch) {
-        String peer = peer(ch);
+    private void serve(SocketChannel ch, Wire.Header header, ByteBuffer rest) {
+        String peer = AdminGate.peer(ch);
         try (ch) {
-            InputStream in = Channels.newInputStream(ch);
+            InputStream in = Wire.afterHeader(rest, Channels.newInputStream(ch));
             OutputStream out = Channels.newOutputStream(ch);
             Wire.Request request;
             ScheduledFuture<?> deadline = watchdog.schedule(() -> closeQuietly(ch), REQUEST_TIMEOUT.toMillis(),
                     TimeUnit.MILLISECONDS);
             try {
-                request = Wire.readRequest(in);
+                request = Wire.readBody(header, in);
             } catch (Wire.BadRequest e) {
                 deadline.cancel(false);
-                LOG.log(Level.WARNING, "admin socket: bad request from " + peer + ": " + e.getMessage());
+                LOG.log(Level.WARNING, "admin socket: bad request from " + LogText.escape(peer) + ": "
+                        + LogText.escape(e.getMessage()));
                 out.write(Wire.encodeResponse(e.version(), 2, "", "jvs admin: bad request: " + e.getMessage() + "\n"));
+                lingerClose(ch, in);
                 return;
             } finally {
                 deadline.cancel(false);
             }
-            if (tokenDigest != null && !AdminToken.matches(tokenDigest, request.token)) {
-                authenticationFailures.incrementAndGet();
-                String why = request.token == null ? "this admin endpoint requires a token (set JVS_ADMIN_TOKEN or "
-                        + "JVS_ADMIN_TOKEN_FILE for jvsadm)" : "authentication failed: wrong token";
-                LOG.log(Level.WARNING, "admin socket: refused a request from " + peer + ": " + why);
-                out.write(Wire.encodeResponse(request.version, 2, "", "jvs admin: " + why + "\n"));
-                return;
+            Ipvsadm.Result result;
+            synchronized (serial) {
+                result = execute(request);
             }
-            Ipvsadm.Result result = ipvsadm.execute(request.args, request.stdin);
             try {
                 listener.executed(request.args, result, peer);
             } catch (RuntimeException e) {
@@ -306,18 +307,34 @@ public final class AdminServer implements AutoCloseable {
                 deadline.cancel(false);
             }
         } catch (IOException e) {
-            LOG.log(Level.DEBUG, () -> "admin socket: connection from " + peer + " failed: " + e);
+            LOG.log(Level.DEBUG, () -> "admin socket: connection from " + LogText.escape(peer) + " failed: " + e);
         }
     }
 
-    private static String peer(SocketChannel ch) {
+    private Ipvsadm.Result execute(Wire.Request request) {
         try {
-            if (ch.getLocalAddress() instanceof InetSocketAddress) {
-                return Objects.toString(ch.getRemoteAddress());
+            return handler.execute(request.args, request.stdin);
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "admin socket: command " + LogText.escape(request.args) + " failed", e);
+            return new Ipvsadm.Result("", "jvs admin: internal error: " + e + "\n", 2);
+        }
+    }
+
+    /** Half-closes, then reads and drops what the client still sends (bounded), so it reads the answer. */
+    private void lingerClose(SocketChannel ch, InputStream in) {
+        ScheduledFuture<?> deadline = watchdog.schedule(() -> closeQuietly(ch), LINGER_TIMEOUT.toMillis(),
+                TimeUnit.MILLISECONDS);
+        try {
+            ch.shutdownOutput();
+            byte[] drop = new byte[8192];
+            long dropped = 0;
+            for (int n; dropped < 256 * 1024 && (n = in.read(drop)) >= 0; ) {
+                dropped += n;
             }
-            return "uid " + ch.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED).user().getName();
-        } catch (IOException | RuntimeException e) {
-            return "unknown peer";
+        } catch (IOException e) {
+            // closed by the deadline, or the client went away
+        } finally {
+            deadline.cancel(false);
         }
     }
 
@@ -336,6 +353,12 @@ public final class AdminServer implements AutoCloseable {
             return;
         }
         closed = true;
+        gate.close();
+        try {
+            acceptor.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             server.close();
         } catch (IOException e) {

@@ -6,9 +6,14 @@ import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.net.UnknownHostException;
-import java.nio.channels.SocketChannel;
 import java.io.IOException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -96,6 +101,49 @@ public final class AdminAddress {
             ch.close();
             throw e;
         }
+    }
+
+    /**
+     * Listens on this socket path: creates its directory (mode 0700) if missing, replaces a stale socket file of a
+     * server that died, and makes the socket mode 0600.
+     *
+     * @throws IOException if the path is not a socket, another server answers on it, or it cannot be bound
+     */
+    public ServerSocketChannel bindUnix() throws IOException {
+        Path dir = path.toAbsolutePath().getParent();
+        if (dir != null && !Files.isDirectory(dir)) {
+            try {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
+            } catch (FileAlreadyExistsException e) {
+                // made by someone else meanwhile
+            }
+        }
+        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(path,
+                    LinkOption.NOFOLLOW_LINKS) || Files.isSymbolicLink(path)) {
+                throw new IOException(path + " exists and is not a socket; not replacing it");
+            }
+            boolean answers;
+            try (SocketChannel probe = connect()) {
+                answers = true;
+            } catch (IOException e) {
+                answers = false;
+            }
+            if (answers) {
+                throw new IOException("another server answers on " + path + "; is a JVS daemon running already?");
+            }
+            Files.deleteIfExists(path); // the stale socket of a daemon that died
+        }
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            server.bind(socketAddress());
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw new IOException("cannot listen on " + path + ": " + e.getMessage(), e);
+        }
+        return server;
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,6 +43,8 @@ public final class Wire {
     public static final int MAX_STDIN = 16 * 1024 * 1024;
     public static final int MAX_STDOUT = 256 * 1024 * 1024;
     public static final int MAX_STDERR = 16 * 1024 * 1024;
+    /** The longest request header: magic, version, and a version 2 token's length and bytes. */
+    public static final int MAX_HEADER = 4 + 1 + 2 + MAX_TOKEN;
     private static final int CHUNK = 64 * 1024;
 
     private Wire() {}
@@ -65,6 +68,15 @@ public final class Wire {
             return version;
         }
     }
+
+    /**
+     * The start of a request: what a server checks before it reads anything else.
+     *
+     * @param version 1 or 2
+     * @param token the token of a version 2 request, or null
+     * @param length how many bytes the header took
+     */
+    public record Header(int version, byte[] token, int length) {}
 
     /** A decoded request. */
     public static final class Request {
@@ -150,11 +162,65 @@ public final class Wire {
     public static Request readRequest(InputStream stream) throws IOException {
         DataInputStream in = new DataInputStream(stream);
         int version = readMagic(in);
-        try {
-            byte[] token = null;
-            if (version == VERSION_TOKEN) {
+        byte[] token = null;
+        if (version == VERSION_TOKEN) {
+            try {
                 token = readBytes(in, in.readUnsignedShort(), MAX_TOKEN, "token");
+            } catch (BadRequest e) {
+                throw new BadRequest(e.getMessage(), version);
+            } catch (EOFException e) {
+                throw new BadRequest("request cut short", version);
             }
+        }
+        return readBody(new Header(version, token, 0), in);
+    }
+
+    /**
+     * Decodes a request's header from {@code bytes[0..length)}, as far as it has arrived.
+     *
+     * @return the header, or null when more bytes are needed
+     * @throws BadRequest if the bytes so far break the protocol (another magic, an unknown version, a token too
+     *     long)
+     */
+    public static Header readHeader(byte[] bytes, int length) throws BadRequest {
+        for (int i = 0; i < Math.min(length, MAGIC.length); i++) {
+            if (bytes[i] != MAGIC[i]) {
+                throw new BadRequest("not a jvsadm message (expected: the magic JVSA)");
+            }
+        }
+        if (length < 5) {
+            return null;
+        }
+        int version = bytes[4] & 0xff;
+        checkVersion(version);
+        if (version == VERSION) {
+            return new Header(version, null, 5);
+        }
+        if (length < 7) {
+            return null;
+        }
+        int tokenLength = (bytes[5] & 0xff) << 8 | (bytes[6] & 0xff);
+        if (tokenLength > MAX_TOKEN) {
+            throw new BadRequest("token too large: " + tokenLength + " bytes (expected: at most " + MAX_TOKEN + ")",
+                    version);
+        }
+        if (length < 7 + tokenLength) {
+            return null;
+        }
+        return new Header(version, Arrays.copyOfRange(bytes, 7, 7 + tokenLength), 7 + tokenLength);
+    }
+
+    /**
+     * Reads the rest of a request, after its {@code header}.
+     *
+     * @throws BadRequest if it breaks the protocol (the client should get the message)
+     * @throws IOException if the connection fails
+     */
+    public static Request readBody(Header header, InputStream stream) throws IOException {
+        DataInputStream in = stream instanceof DataInputStream d ? d : new DataInputStream(stream);
+        int version = header.version();
+        try {
+            byte[] token = header.token();
             int argc = in.readUnsignedShort();
             if (argc > MAX_ARGS) {
                 throw new BadRequest("too many arguments: " + argc + " (expected: at most " + MAX_ARGS + ")", version);
@@ -209,6 +275,40 @@ public final class Wire {
         return new Response(version, status, stdout, stderr);
     }
 
+    /** Reads {@code rest}, the bytes that arrived after a request's header, then {@code connection}. */
+    public static InputStream afterHeader(ByteBuffer rest, InputStream connection) {
+        return new AfterHeader(rest, connection);
+    }
+
+    /**
+     * The bytes the gate read past the header, then the connection. (Not a SequenceInputStream: that one closes each
+     * stream it finishes, and with it the channel the answer must still go out on.)
+     */
+    private static final class AfterHeader extends InputStream {
+        private final ByteBuffer first;
+        private final InputStream then;
+
+        AfterHeader(ByteBuffer first, InputStream then) {
+            this.first = first;
+            this.then = then;
+        }
+
+        @Override
+        public int read() throws IOException {
+            return first.hasRemaining() ? first.get() & 0xff : then.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (!first.hasRemaining()) {
+                return then.read(b, off, len);
+            }
+            int n = Math.min(len, first.remaining());
+            first.get(b, off, n);
+            return n;
+        }
+    }
+
     private static int readMagic(DataInputStream in) throws IOException {
         byte[] magic = new byte[4];
         in.readFully(magic);
@@ -216,11 +316,15 @@ public final class Wire {
             throw new BadRequest("not a jvsadm message (expected: the magic JVSA)");
         }
         int version = in.readUnsignedByte();
+        checkVersion(version);
+        return version;
+    }
+
+    private static void checkVersion(int version) throws BadRequest {
         if (version != VERSION && version != VERSION_TOKEN) {
             throw new BadRequest("unsupported admin protocol version " + version + " (expected: " + VERSION + " or "
                     + VERSION_TOKEN + ")");
         }
-        return version;
     }
 
     private static String readString(DataInputStream in, int max, String what) throws IOException {

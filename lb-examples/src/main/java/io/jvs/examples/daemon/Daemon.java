@@ -1,10 +1,10 @@
 package io.jvs.examples.daemon;
 
 import io.jvs.health.HealthChecker;
-import io.jvs.health.keepalived.KeepalivedParseException;
 import io.jvs.ipvsadm.AdminServer;
 import io.jvs.ipvsadm.AdminToken;
 import io.jvs.ipvsadm.Ipvsadm;
+import io.jvs.keepalived.KeepalivedParseException;
 import io.jvs.micrometer.HealthMetrics;
 import io.jvs.micrometer.LoadBalancerMetrics;
 import io.jvs.netty.NettyLoadBalancer;

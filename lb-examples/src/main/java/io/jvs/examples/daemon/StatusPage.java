@@ -18,7 +18,7 @@ import io.jvs.health.HealthChecker;
 import io.jvs.health.HealthState;
 import io.jvs.health.ServerHealth;
 import io.jvs.health.ServiceHealth;
-import io.jvs.health.keepalived.ConfigWarning;
+import io.jvs.keepalived.ConfigWarning;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;

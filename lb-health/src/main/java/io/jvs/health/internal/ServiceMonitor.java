@@ -223,7 +223,7 @@ public final class ServiceMonitor {
         if (!o.healthy() && run.state == HealthState.UP && run.hasRun && run.attempt < s.retries()) {
             run.attempt++;
             LOG.log(s.logAllFailures() ? Level.INFO : Level.DEBUG, "{0}: {1} failed ({2}); retry {3} of {4} in {5}",
-                    config.id(), run.description, o.message(), run.attempt, s.retries(), Text.duration(s.retryDelay()));
+                    config.id(), run.description, o.message(), run.attempt, s.retries(), Phrases.duration(s.retryDelay()));
             schedule(run, s.retryDelay().toNanos());
             return;
         }
@@ -291,7 +291,7 @@ public final class ServiceMonitor {
             reconcile(m);
             updateQuorum(); // first, so that the event tells where the server ends up
             String action = sorryActive ? "kept out while the sorry server serves"
-                    : m.ramping ? "slow start from weight " + m.applied + " over " + Text.duration(m.config.slowStart())
+                    : m.ramping ? "slow start from weight " + m.applied + " over " + Phrases.duration(m.config.slowStart())
                     : "weight " + m.applied;
             emit(HealthEvent.Type.SERVER_UP, m.address(), m.applied, Level.INFO,
                     server + " is UP: " + cause + "; " + action);

@@ -1,4 +1,4 @@
-package io.jvs.health.keepalived;
+package io.jvs.keepalived;
 
 /**
  * A keepalived.conf could not be loaded: a syntax error (an unbalanced brace, an unterminated quote) or a value

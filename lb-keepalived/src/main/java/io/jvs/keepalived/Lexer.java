@@ -1,4 +1,4 @@
-package io.jvs.health.keepalived;
+package io.jvs.keepalived;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

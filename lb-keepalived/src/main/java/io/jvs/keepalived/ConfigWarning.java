@@ -1,4 +1,4 @@
-package io.jvs.health.keepalived;
+package io.jvs.keepalived;
 
 /**
  * Something in a keepalived.conf that JVS does not do: an unsupported block or keyword (skipped), or a value

@@ -6,9 +6,9 @@ import java.time.Duration;
 import java.util.Locale;
 
 /** Formatting shared by the health-check messages. */
-public final class Text {
+public final class Phrases {
 
-    private Text() {}
+    private Phrases() {}
 
     /** {@code 50 ms}, {@code 1.5 s}, {@code 2 min}. */
     public static String duration(Duration d) {

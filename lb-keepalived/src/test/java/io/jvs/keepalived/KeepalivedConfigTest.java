@@ -1,4 +1,4 @@
-package io.jvs.health.keepalived;
+package io.jvs.keepalived;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,6 +22,7 @@ import io.jvs.health.ConnectOptions;
 import io.jvs.health.HealthCheck;
 import io.jvs.health.HealthState;
 import io.jvs.health.HttpGetCheck;
+import io.jvs.health.SmtpCheck;
 import io.jvs.health.TcpCheck;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -65,12 +66,13 @@ class KeepalivedConfigTest {
     }
 
     /**
-     * A virtual server around {@code body} (which starts on line 2), with lb_kind NAT and one real server unless
-     * the body has its own.
+     * A virtual server around {@code body} (which starts on line 2), with lb_kind NAT, protocol TCP and one real
+     * server unless the body has its own.
      */
     private static String vs(String body) {
         return "virtual_server 10.0.0.1 80 {\n" + body + "\n"
                 + (body.contains("lb_kind") || body.contains("lvs_method") ? "" : "lb_kind NAT\n")
+                + (body.contains("protocol") ? "" : "protocol TCP\n")
                 + (body.contains("real_server") ? "" : "real_server 10.0.1.1 80\n") + "}\n";
     }
 
@@ -92,8 +94,6 @@ class KeepalivedConfigTest {
                         + "keepalived or another VRRP daemon for that); block skipped",
                 file + ":35: smtp_alert is not supported (JVS runs no notification scripts and sends no mail; "
                         + "subscribe to HealthChecker events); ignored",
-                file + ":63: SMTP_CHECK is not supported (JVS has TCP_CHECK, HTTP_GET and MISC_CHECK; the real "
-                        + "server is not checked by it); block skipped",
                 dir + "/conf.d/api.conf:33: virtual_server fwmark 7 sets no lb_kind; using NAT (keepalived's default)",
                 dir + "/conf.d/dns.conf:1: virtual_server 10.0.0.6 53 sets no lb_kind; using NAT (keepalived's default)"),
                 config.warnings().stream().map(ConfigWarning::toString).collect(Collectors.toList()));
@@ -132,7 +132,9 @@ class KeepalivedConfigTest {
 
         CheckedServer s2 = servers.get(1);
         assertFalse(s2.inhibitOnFailure(), "inhibit_on_failure off overrides the virtual server");
-        assertEquals(1, s2.checks().size(), "SMTP_CHECK skipped");
+        assertEquals(2, s2.checks().size(), "TCP_CHECK and SMTP_CHECK");
+        assertEquals(SmtpCheck.of().withHeloName("mail.example.com").withSettings(s2.checks().get(1).settings()),
+                s2.checks().get(1));
         TcpCheck tcp = (TcpCheck) s2.checks().get(0);
         assertEquals(new ConnectOptions(null, 8081, null), tcp.connectOptions());
         assertEquals(Duration.ofMillis(500), tcp.settings().timeout());
@@ -293,7 +295,8 @@ class KeepalivedConfigTest {
                 + " 10.0.0.20-10.0.0.21 80\n 2001:db8::a-b 80\n fwmark 3\n fwmark 4 inet6\n}\n"
                 + "fwmark_endpoints 3 {\n 10.0.0.30 25\n 10.0.0.30 53 udp\n}\n"
                 + "fwmark_endpoints 4 inet6 {\n 2001:db8::30 25\n}\n"
-                + "virtual_server group G {\n lb_kind NAT\n persistence_timeout 60\n real_server 10.0.1.1 8080\n}\n");
+                + "virtual_server group G {\n lb_kind NAT\n persistence_timeout 60\n real_server 10.0.1.1 8080\n"
+                + " protocol TCP\n}\n");
         List<ServiceId> ids = c.services().get(0).ids();
         List<String> expect = List.of("TCP 10.0.0.1:80", "TCP 10.0.0.8:80", "TCP 10.0.0.9:80", "TCP 10.0.0.10:80",
                 "TCP 10.0.0.11:80", "TCP 10.0.0.20:80", "TCP 10.0.0.21:80", "TCP [2001:db8::a]:80",
@@ -335,7 +338,7 @@ class KeepalivedConfigTest {
         Files.writeString(dir.resolve("main.conf"), "$PORT=8080\n$RS=real_server\n"
                 + "virtual_server 10.0.0.1 80 { # a comment\n"
                 + "    include servers/*.conf   ! another comment\n"
-                + "    lb_algo \\\n        rr\n    lb_kind NAT\n"
+                + "    lb_algo \\\n        rr\n    lb_kind NAT\n    protocol TCP\n"
                 + "}\n");
         Files.createDirectories(dir.resolve("servers"));
         Files.writeString(dir.resolve("servers/a.conf"), "${RS} 10.0.1.1 $PORT\n");
@@ -360,7 +363,7 @@ class KeepalivedConfigTest {
     @Test
     void parserOptions_forwardingMethodsOfTheLoadBalancer() {
         KeepalivedConfig c = KeepalivedConfig.parser().forwardingMethods(EnumSet.of(ForwardingMethod.FULLNAT))
-                .parse("virtual_server 10.0.0.1 80 {\n real_server 10.0.1.1 80\n}", "k.conf");
+                .parse("virtual_server 10.0.0.1 80 {\n real_server 10.0.1.1 80\n protocol TCP\n}", "k.conf");
         assertEquals(ForwardingMethod.FULLNAT, c.services().get(0).servers().get(0).server().forwardingMethod());
         assertEquals(List.of("k.conf:1: virtual_server 10.0.0.1 80 sets no lb_kind; using FULLNAT (what this load "
                 + "balancer does)"), c.warnings().stream().map(ConfigWarning::toString).collect(Collectors.toList()));
@@ -388,7 +391,8 @@ class KeepalivedConfigTest {
         "bfd_instance b {\\n}|k.conf:1: bfd_instance is not supported (JVS has no BFD); block skipped",
         "track_file f {\\n}|k.conf:1: track_file is not supported (JVS tracks neither files nor processes); block "
                 + "skipped",
-        "SSL {\\n ca x\\n}|k.conf:1: SSL is not supported (it serves SSL_GET, which JVS does not have); block skipped",
+        "SSL {\\n ca x\\n}|k.conf:1: SSL is not supported (the SSL_GET of JVS sends no client certificate and, like "
+                + "keepalived, verifies no server certificate); block skipped",
         "frobnicate 3|k.conf:1: unknown keyword frobnicate; ignored",
         "\\n\\nnet_namespace x|k.conf:3: unknown keyword net_namespace; ignored",
         "@main router_id x|k.conf:1: conditional configuration ('@main') is not supported; line skipped",
@@ -427,18 +431,15 @@ class KeepalivedConfigTest {
     @CsvSource(delimiter = '|', value = {
         "notify_up /bin/up|notify_up is not supported (JVS runs no notification scripts and sends no mail; subscribe "
                 + "to HealthChecker events); ignored",
-        "SSL_GET {\\n url {\\n path /\\n }\\n}|SSL_GET is not supported (JVS has TCP_CHECK, HTTP_GET and MISC_CHECK; "
-                + "the real server is not checked by it); block skipped",
-        "DNS_CHECK {\\n}|DNS_CHECK is not supported (JVS has TCP_CHECK, HTTP_GET and MISC_CHECK; the real server is not"
-                + " checked by it); block skipped",
-        "UDP_CHECK {\\n}|UDP_CHECK is not supported (JVS has TCP_CHECK, HTTP_GET and MISC_CHECK; the real server is not"
-                + " checked by it); block skipped",
-        "PING_CHECK {\\n}|PING_CHECK is not supported (JVS has TCP_CHECK, HTTP_GET and MISC_CHECK; the real server is "
-                + "not checked by it); block skipped",
-        "FILE_CHECK {\\n}|FILE_CHECK is not supported (JVS has TCP_CHECK, HTTP_GET and MISC_CHECK; the real server is "
-                + "not checked by it); block skipped",
-        "BFD_CHECK {\\n}|BFD_CHECK is not supported (JVS has TCP_CHECK, HTTP_GET and MISC_CHECK; the real server is not"
-                + " checked by it); block skipped",
+        "DNS_CHECK {\\n type A\\n}|DNS_CHECK is not supported (JVS sends no DNS queries; the real server is checked by "
+                + "a TCP connect to 10.0.1.1 port 80 instead, so that it is not trusted unchecked); block skipped",
+        "PING_CHECK {\\n}|PING_CHECK is not supported (JVS cannot send ICMP echo requests without raw sockets; the real "
+                + "server is checked by a TCP connect to 10.0.1.1 port 80 instead, so that it is not trusted unchecked); "
+                + "block skipped",
+        "FILE_CHECK {\\n file f\\n}|FILE_CHECK is not supported (JVS does not track files; the real server is checked "
+                + "by a TCP connect to 10.0.1.1 port 80 instead, so that it is not trusted unchecked); block skipped",
+        "BFD_CHECK {\\n connect_port 90\\n}|BFD_CHECK is not supported (JVS has no BFD; the real server is checked by a "
+                + "TCP connect to 10.0.1.1 port 90 instead, so that it is not trusted unchecked); block skipped",
         "foo bar|unknown keyword foo in real_server; ignored",
         "weight 1\\nweight 2|weight is given again (first at line 4); the last value is used",
         "TCP_CHECK {\\n bind_if eth0\\n}|bind_if is not supported (checks use the routing table's interface); ignored",
@@ -454,8 +455,10 @@ class KeepalivedConfigTest {
                 + "path; ignored (as keepalived does)",
         "HTTP_GET {\\n url {\\n path /\\n regex ok\\n }\\n}|regex is not supported (JVS does not match the body against "
                 + "regular expressions; use digest); ignored",
-        "HTTP_GET {\\n url {\\n path /\\n }\\n enable_sni\\n}|enable_sni is not supported (it is for SSL_GET, which JVS "
-                + "does not have); ignored",
+        "HTTP_GET {\\n url {\\n path /\\n }\\n enable_sni\\n}|enable_sni is not supported (it is for SSL_GET; HTTP_GET "
+                + "does not use TLS); ignored",
+        "SMTP_CHECK {\\n host {\\n connect_ip 10.0.1.2\\n }\\n}|host is not supported (keepalived deprecates it; give "
+                + "the real server one SMTP_CHECK per host); block skipped",
     })
     void realServerAndCheckerWarnings(String body, String warning) {
         List<String> w = warnings(vs("lb_kind NAT\nreal_server 10.0.1.1 80 {\n" + body.replace("\\n", "\n") + "\n}"));
@@ -466,9 +469,9 @@ class KeepalivedConfigTest {
     @Test
     void warnings_carryTheLineOfTheirKeyword_andABlockIsOneWarning() {
         List<String> w = warnings("vrrp_instance VI_1 {\n state MASTER\n priority 100\n unknown_inside 1\n"
-                + " virtual_ipaddress {\n 10.0.0.1\n }\n}\n\nvirtual_server 10.0.0.1 80 {\n lb_kind NAT\n"
+                + " virtual_ipaddress {\n 10.0.0.1\n }\n}\n\nvirtual_server 10.0.0.1 80 { protocol TCP\n lb_kind NAT\n"
                 + " hysteresis 4\n real_server 10.0.1.1 80 { weight 3 }\n}\n"
-                + "virtual_server 10.0.0.2 80 {\n lb_kind NAT\n}\n"
+                + "virtual_server 10.0.0.2 80 { protocol TCP\n lb_kind NAT\n}\n"
                 + "virtual_server fwmark 9 {\n lb_kind NAT\n real_server 10.0.1.1 80\n}\n"
                 + "fwmark_endpoints 5 {\n 10.0.0.9 80\n}\nvirtual_server_group UNUSED {\n 10.0.0.9 80\n}\n");
         assertEquals(List.of(
@@ -507,7 +510,8 @@ class KeepalivedConfigTest {
                 + " a virtual_server_group defined in the file)",
         "virtual_server fwmark 0 {\\n real_server 10.0.1.1 80\\n}|k.conf:1:23: virtual_server: 0 (expected: "
                 + "1-4294967295)",
-        "virtual_server 10.0.0.1 80 {\\n real_server 10.0.1.1\\n}\\nvirtual_server 10.0.0.1 80 {\\n real_server 10.0.1.2"
+        "virtual_server 10.0.0.1 80 { protocol TCP\\n real_server 10.0.1.1\\n}\\nvirtual_server 10.0.0.1 80 { protocol TCP"
+                + "\\n real_server 10.0.1.2"
                 + "\\n}|k.conf:4:1: virtual_server 10.0.0.1 80: TCP 10.0.0.1:80 is already defined at line 1",
         "virtual_server 10.0.0.1 {\\n real_server 10.0.1.1 80\\n}|k.conf:1:1: virtual_server 10.0.0.1: port: 0 "
                 + "(expected: 1-65535 for a non-persistent service; port 0 stands for every port and needs "
@@ -656,18 +660,18 @@ class KeepalivedConfigTest {
     }
 
     @Test
-    void readmeExample_parsesWithoutWarnings() throws IOException {
-        Path readme = Path.of(System.getProperty("maven.multiModuleProjectDirectory", ".."), "README.md");
-        if (!Files.exists(readme)) {
-            readme = Path.of("..", "README.md");
+    void docsExample_parsesWithoutWarnings() throws IOException {
+        Path doc = Path.of(System.getProperty("maven.multiModuleProjectDirectory", ".."), "docs", "keepalived.md");
+        if (!Files.exists(doc)) {
+            doc = Path.of("..", "docs", "keepalived.md");
         }
-        String md = Files.readString(readme);
-        int section = md.indexOf("## Health checks and keepalived.conf");
-        assertTrue(section >= 0, "README has the section");
+        String md = Files.readString(doc);
+        int section = md.indexOf("## An example");
+        assertTrue(section >= 0, "docs/keepalived.md has the section");
         int start = md.indexOf("```keepalived\n", section);
         assertTrue(start >= 0, "the section has a keepalived.conf example");
         int end = md.indexOf("```\n", start + 14);
-        KeepalivedConfig c = KeepalivedConfig.parse(md.substring(start + 14, end), "README.md");
+        KeepalivedConfig c = KeepalivedConfig.parse(md.substring(start + 14, end), "keepalived.md");
         assertEquals(List.of(), c.warnings());
         assertFalse(c.services().isEmpty());
         for (CheckedService s : c.services()) {

@@ -1,22 +1,24 @@
-package io.jvs.health.keepalived;
+package io.jvs.keepalived;
 
+import io.jvs.api.Protocol;
 import io.jvs.api.internal.Addresses;
-import io.jvs.health.keepalived.Lexer.Token;
+import io.jvs.keepalived.Lexer.Token;
 import java.math.BigDecimal;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.StandardProtocolFamily;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
 /** Reads the values of keepalived keywords; every refusal names the keyword, the value and what is accepted. */
-final class Values {
+final class KeywordValues {
 
     private static final Pattern TIMER = Pattern.compile("\\d{1,9}(\\.\\d{1,9})?");
     private static final Pattern INTEGER = Pattern.compile("\\d{1,10}");
 
-    private Values() {}
+    private KeywordValues() {}
 
     static KeepalivedParseException error(Token at, String reason) {
         return new KeepalivedParseException(at.file, at.line, at.column, reason);
@@ -37,6 +39,15 @@ final class Values {
         if (n.args.size() > max) {
             throw error(n.args.get(max), n.name() + ": unexpected '" + n.args.get(max).text + "' (expected: "
                     + (max == 0 ? "no value" : usage) + ")");
+        }
+    }
+
+    /** Checks that {@code n} has a block. */
+    static void requireBlock(Node n) {
+        if (!n.hasBlock()) {
+            Token last = n.args.isEmpty() ? n.keyword : n.args.get(n.args.size() - 1);
+            throw new KeepalivedParseException(last.file, last.line, last.column + last.text.length(),
+                    n.name() + " needs a block: { ... }");
         }
     }
 
@@ -161,6 +172,66 @@ final class Values {
             throw bad(t, name, "a port " + min + "-65535");
         }
         return Integer.parseInt(t.text);
+    }
+
+    /** {@code tcp} or {@code udp}, in any case. */
+    static Protocol protocol(Token t, String name) {
+        switch (lower(t.text)) {
+            case "tcp":
+                return Protocol.TCP;
+            case "udp":
+                return Protocol.UDP;
+            default:
+                throw bad(t, name, "TCP or UDP" + (lower(t.text).equals("sctp") ? "; JVS does not carry SCTP" : ""));
+        }
+    }
+
+    /** {@code inet} or {@code inet6}. */
+    static StandardProtocolFamily family(Token t) {
+        switch (t.text) {
+            case "inet":
+                return StandardProtocolFamily.INET;
+            case "inet6":
+                return StandardProtocolFamily.INET6;
+            default:
+                throw bad(t, "ip_family", "inet or inet6");
+        }
+    }
+
+    /** The family of an address. */
+    static StandardProtocolFamily familyOf(InetAddress a) {
+        return a instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6;
+    }
+
+    /**
+     * keepalived's hex strings ({@code payload}, {@code require_reply}): pairs of hex digits; with
+     * {@code wildcards}, an {@code x} stands for any digit. Returns the bytes and the mask of the bits that are
+     * ignored (set where an {@code x} was).
+     *
+     * @throws IllegalArgumentException if the text is empty, has an odd number of digits or other characters
+     */
+    static byte[][] hex(String text, boolean wildcards) {
+        if (text.isEmpty() || text.length() % 2 != 0) {
+            throw new IllegalArgumentException("hex: " + text);
+        }
+        byte[] data = new byte[text.length() / 2];
+        byte[] mask = new byte[data.length];
+        for (int i = 0; i < text.length(); i++) {
+            char ch = text.charAt(i);
+            int digit = Character.digit(ch, 16);
+            int ignored = 0;
+            if (digit < 0) {
+                if (!wildcards || (ch != 'x' && ch != 'X')) {
+                    throw new IllegalArgumentException("hex: " + text);
+                }
+                digit = 0;
+                ignored = 0xf;
+            }
+            int shift = i % 2 == 0 ? 4 : 0;
+            data[i / 2] |= (byte) (digit << shift);
+            mask[i / 2] |= (byte) (ignored << shift);
+        }
+        return new byte[][] {data, mask};
     }
 
     /** {@code 10.0.0.1} or {@code 2001:db8::1} for messages. */

@@ -1,6 +1,6 @@
-package io.jvs.health.keepalived;
+package io.jvs.keepalived;
 
-import io.jvs.health.keepalived.Lexer.Token;
+import io.jvs.keepalived.Lexer.Token;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package io.jvs.health.keepalived;
+package io.jvs.keepalived;
 
 import io.jvs.api.ForwardingMethod;
 import io.jvs.api.internal.Checks;

@@ -282,7 +282,9 @@ public final class CheckSettings {
 
     static void checkDuration(Duration d, Duration min, Duration max, String name) {
         Checks.checkNotNull(d, name);
-        Checks.checkArgument(d.compareTo(min) >= 0 && d.compareTo(max) <= 0, name, d, min + "-" + max);
+        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) { // the message only when it is needed: loads check many
+            Checks.checkArgument(false, name, d, min + "-" + max);
+        }
     }
 
     @Override

@@ -14,6 +14,7 @@ import io.jvs.keepalived.CheckerDef.Kind;
 import io.jvs.keepalived.Lexer.Token;
 import io.jvs.keepalived.SettingsReader.Level;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -257,7 +258,7 @@ final class Interpreter {
         InetAddress a = KeywordValues.unicast(n.args.get(0), "real_server");
         int port = n.args.size() > 1 ? KeywordValues.port(n.args.get(1), "port", true) : 0;
         RealServerDef rs = new RealServerDef(n, a, port);
-        RealServerDef other = vs.serversByKey.putIfAbsent(KeywordValues.text(a) + " " + port, rs);
+        RealServerDef other = vs.serversByAddress.putIfAbsent(new InetSocketAddress(a, port), rs);
         if (other != null) {
             throw error(n.keyword, "real_server " + KeywordValues.text(a) + " " + port + " is already defined at line "
                     + other.node.keyword.line);

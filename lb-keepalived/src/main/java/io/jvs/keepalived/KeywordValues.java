@@ -16,7 +16,6 @@ import java.util.regex.Pattern;
 final class KeywordValues {
 
     private static final Pattern TIMER = Pattern.compile("\\d{1,9}(\\.\\d{1,9})?");
-    private static final Pattern INTEGER = Pattern.compile("\\d{1,10}");
 
     private KeywordValues() {}
 
@@ -85,10 +84,27 @@ final class KeywordValues {
     /** An unsigned integer in {@code [min, max]}, argument {@code index}. */
     static long integer(Node n, int index, long min, long max) {
         Token t = n.args.get(index);
-        if (!INTEGER.matcher(t.text).matches() || Long.parseLong(t.text) < min || Long.parseLong(t.text) > max) {
+        long v = digits(t.text);
+        if (v < min || v > max) {
             throw bad(t, n.name(), min + "-" + max);
         }
-        return Long.parseLong(t.text);
+        return v;
+    }
+
+    /** The value of 1-10 decimal digits, or -1 for anything else (signs, spaces, more digits). */
+    private static long digits(String s) {
+        if (s.isEmpty() || s.length() > 10) {
+            return -1;
+        }
+        long v = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
     }
 
     /** The keyword's single integer argument in {@code [min, max]}. */
@@ -168,10 +184,11 @@ final class KeywordValues {
     /** A port, 1-65535, or 0 when {@code zeroAllowed}. */
     static int port(Token t, String name, boolean zeroAllowed) {
         int min = zeroAllowed ? 0 : 1;
-        if (!INTEGER.matcher(t.text).matches() || Long.parseLong(t.text) < min || Long.parseLong(t.text) > 65535) {
+        long v = digits(t.text);
+        if (v < min || v > 65535) {
             throw bad(t, name, "a port " + min + "-65535");
         }
-        return Integer.parseInt(t.text);
+        return (int) v;
     }
 
     /** {@code tcp} or {@code udp}, in any case. */

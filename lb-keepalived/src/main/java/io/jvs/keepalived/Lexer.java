@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
@@ -34,18 +35,46 @@ final class Lexer {
     private static final int MAX_LINE_CHARS = 1 << 20;
     private static final Pattern DEFINITION = Pattern.compile("\\$([A-Za-z_][A-Za-z0-9_]*)\\s*=(.*)");
 
-    /** One logical line: its text and where each character came from. */
+    /**
+     * One logical line: its text and where each character came from. Most lines are one physical line whose
+     * characters sit where they were read ({@code lines == null}: line {@code physical}, column index + 1); a line
+     * continued, unescaped or substituted keeps the line and column of every character.
+     */
     static final class Line {
         final String file;
         final String text;
-        final int[] lines;
-        final int[] cols;
+        private final int physical;
+        private final int[] lines;
+        private final int[] cols;
 
         Line(String file, String text, int[] lines, int[] cols) {
             this.file = file;
             this.text = text;
+            this.physical = 0;
             this.lines = lines;
             this.cols = cols;
+        }
+
+        /** A line read as it stands on physical line {@code physical}. */
+        Line(String file, String text, int physical) {
+            this.file = file;
+            this.text = text;
+            this.physical = physical;
+            this.lines = null;
+            this.cols = null;
+        }
+
+        /** The physical line of character {@code i} (clamped to the text; the line's own for an empty one). */
+        int lineAt(int i) {
+            if (lines == null) {
+                return physical;
+            }
+            return lines.length == 0 ? 1 : lines[Math.max(0, Math.min(i, lines.length - 1))];
+        }
+
+        /** The column of character {@code i}, counted from 1. */
+        int colAt(int i) {
+            return cols == null ? i + 1 : cols[i];
         }
     }
 
@@ -71,14 +100,14 @@ final class Lexer {
             this.file = source.file;
             int at = Math.min(start, source.text.length() - 1);
             if (at < 0) {
-                this.line = source.lines.length == 0 ? 1 : source.lines[0];
+                this.line = source.lineAt(0);
                 this.column = 1;
             } else if (start >= source.text.length()) {
-                this.line = source.lines[at];
-                this.column = source.cols[at] + 1;
+                this.line = source.lineAt(at);
+                this.column = source.colAt(at) + 1;
             } else {
-                this.line = source.lines[at];
-                this.column = source.cols[at];
+                this.line = source.lineAt(at);
+                this.column = source.colAt(at);
             }
         }
 
@@ -125,27 +154,64 @@ final class Lexer {
     }
 
     private void text(String text, String file, Path dir) {
-        String[] physical = text.split("\r?\n", -1);
         StringBuilder sb = new StringBuilder();
-        List<int[]> where = new ArrayList<>(); // {line, column} per character of sb
-        for (int i = 0; i < physical.length; i++) {
-            boolean continued = strip(physical[i], i + 1, file, sb, where);
-            if (continued && i + 1 < physical.length) {
+        Positions where = new Positions();
+        int lineNo = 0;
+        int from = 0;
+        int n = text.length();
+        while (from <= n) {
+            int nl = text.indexOf('\n', from);
+            int to = nl < 0 ? n : nl;
+            String physical = text.substring(from, to > from && text.charAt(to - 1) == '\r' ? to - 1 : to);
+            lineNo++;
+            boolean last = nl < 0;
+            from = to + 1;
+            boolean continued = strip(physical, lineNo, file, sb, where);
+            if (continued && !last) {
                 continue;
             }
-            int[] lines = new int[sb.length()];
-            int[] cols = new int[sb.length()];
-            for (int k = 0; k < sb.length(); k++) {
-                lines[k] = where.get(k)[0];
-                cols[k] = where.get(k)[1];
-            }
-            Line line = new Line(file, sb.toString(), lines, cols);
+            Line line;
             if (sb.length() == 0) {
-                line = new Line(file, "", new int[] {i + 1}, new int[] {1});
+                line = new Line(file, "", lineNo);
+            } else if (where.identity(lineNo)) {
+                line = new Line(file, sb.toString(), lineNo);
+            } else {
+                line = new Line(file, sb.toString(), Arrays.copyOf(where.lines, where.size),
+                        Arrays.copyOf(where.cols, where.size));
             }
             sb.setLength(0);
-            where.clear();
+            where.size = 0;
             logicalLine(line, dir);
+            if (last) {
+                break;
+            }
+        }
+    }
+
+    /** The line and column of each character of a logical line being built, without an object per character. */
+    private static final class Positions {
+        int[] lines = new int[256];
+        int[] cols = new int[256];
+        int size;
+
+        void add(int line, int col) {
+            if (size == lines.length) {
+                lines = Arrays.copyOf(lines, size * 2);
+                cols = Arrays.copyOf(cols, size * 2);
+            }
+            lines[size] = line;
+            cols[size] = col;
+            size++;
+        }
+
+        /** Whether every character is on {@code line} at its own index + 1. */
+        boolean identity(int line) {
+            for (int i = 0; i < size; i++) {
+                if (lines[i] != line || cols[i] != i + 1) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 
@@ -153,7 +219,7 @@ final class Lexer {
      * Appends one physical line without its comment to {@code sb}; returns whether it ends in a continuation
      * backslash.
      */
-    private static boolean strip(String p, int lineNo, String file, StringBuilder sb, List<int[]> where) {
+    private static boolean strip(String p, int lineNo, String file, StringBuilder sb, Positions where) {
         if (p.length() > MAX_LINE_CHARS) {
             throw new KeepalivedParseException(file, lineNo, 1, "line longer than " + MAX_LINE_CHARS + " characters");
         }
@@ -194,18 +260,16 @@ final class Lexer {
             end--;
         }
         sb.setLength(end);
-        while (where.size() > end) {
-            where.remove(where.size() - 1);
-        }
+        where.size = end;
         if (continued) {
             add(sb, where, ' ', lineNo, p.length());
         }
         return continued;
     }
 
-    private static void add(StringBuilder sb, List<int[]> where, char ch, int line, int col) {
+    private static void add(StringBuilder sb, Positions where, char ch, int line, int col) {
         sb.append(ch);
-        where.add(new int[] {line, col});
+        where.add(line, col);
     }
 
     private void logicalLine(Line line, Path dir) {
@@ -214,8 +278,8 @@ final class Lexer {
             return;
         }
         int first = line.text.indexOf(trimmed.charAt(0));
-        Matcher def = DEFINITION.matcher(trimmed);
-        if (def.matches()) {
+        Matcher def = trimmed.charAt(0) == '$' ? DEFINITION.matcher(trimmed) : null;
+        if (def != null && def.matches()) {
             params.put(def.group(1), def.group(2).strip());
             return;
         }
@@ -233,7 +297,11 @@ final class Lexer {
             trimmed = line.text.strip();
             first = line.text.indexOf(trimmed.isEmpty() ? ' ' : trimmed.charAt(0));
         }
-        String keyword = trimmed.split("\\s+", 2)[0];
+        int space = 0;
+        while (space < trimmed.length() && !Character.isWhitespace(trimmed.charAt(space))) {
+            space++;
+        }
+        String keyword = trimmed.substring(0, space);
         if (INCLUDES.contains(keyword)) {
             // As in keepalived, an include line is taken whole, before braces split it: {a,b} is a glob.
             include(line, first, keyword, dir);
@@ -248,7 +316,7 @@ final class Lexer {
     }
 
     private void warn(Line line, int at, String message) {
-        warnings.add(new ConfigWarning(line.file, line.lines[Math.max(0, Math.min(at, line.lines.length - 1))], message));
+        warnings.add(new ConfigWarning(line.file, line.lineAt(at), message));
     }
 
     /** Replaces {@code $NAME} and {@code ${NAME}} of defined parameters; new characters map to the {@code $}. */
@@ -276,7 +344,7 @@ final class Lexer {
                     }
                     i = braced ? e + 1 : e;
                     if (sb.length() > MAX_LINE_CHARS) {
-                        throw new KeepalivedParseException(line.file, line.lines[i - 1], line.cols[i - 1],
+                        throw new KeepalivedParseException(line.file, line.lineAt(i - 1), line.colAt(i - 1),
                                 "parameter substitution makes the line longer than " + MAX_LINE_CHARS + " characters");
                     }
                     continue;
@@ -289,8 +357,8 @@ final class Lexer {
         int[] lines = new int[sb.length()];
         int[] cols = new int[sb.length()];
         for (int k = 0; k < sb.length(); k++) {
-            lines[k] = line.lines[from.get(k)];
-            cols[k] = line.cols[from.get(k)];
+            lines[k] = line.lineAt(from.get(k));
+            cols[k] = line.colAt(from.get(k));
         }
         return new Line(line.file, sb.toString(), lines, cols);
     }
@@ -316,7 +384,7 @@ final class Lexer {
                     sb.append(t.charAt(i++));
                 }
                 if (i >= t.length()) {
-                    throw new KeepalivedParseException(line.file, line.lines[start], line.cols[start],
+                    throw new KeepalivedParseException(line.file, line.lineAt(start), line.colAt(start),
                             "unterminated quote");
                 }
                 i++;

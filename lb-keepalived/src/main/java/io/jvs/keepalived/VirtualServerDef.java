@@ -5,6 +5,7 @@ import io.jvs.api.Protocol;
 import io.jvs.keepalived.Lexer.Token;
 import io.jvs.keepalived.SettingsReader.InheritedSettings;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,8 +17,8 @@ final class VirtualServerDef {
     final Node node;
     final InheritedSettings settings = new InheritedSettings();
     final List<RealServerDef> servers = new ArrayList<>();
-    /** The real servers by address and port, to find duplicates without a quadratic search. */
-    final Map<String, RealServerDef> serversByKey = new HashMap<>();
+    /** The real servers by address and port as written (0: none), to find duplicates without a quadratic search. */
+    final Map<InetSocketAddress, RealServerDef> serversByAddress = new HashMap<>();
     Token scheduler;
     ForwardingMethod method;
     Integer persistence;

@@ -11,7 +11,8 @@ import java.util.Objects;
  * keepalived's {@code UDP_CHECK}: a probe sends one datagram (the {@link #payload() payload}; by default the 32
  * bytes keepalived sends, {@code "keepalived check - keepalived ch"}) from a connected socket. Without
  * {@link #requireReply() a required reply} it succeeds unless an ICMP port unreachable comes back within the
- * settings' timeout (silence counts as success, as in keepalived: UDP has no handshake). With one, it succeeds when a reply arrives within the timeout whose length is within
+ * settings' timeout (silence counts as success, as in keepalived: UDP has no handshake). With one, it succeeds when
+ * a reply arrives within the timeout whose length is within
  * {@link #minReplyLength()}-{@link #maxReplyLength()} and whose first bytes match the expected reply, except the
  * bits of the ignore mask (keepalived's {@code x} digits).
  *

@@ -58,7 +58,7 @@ class NetworkProbesTest {
     static void setUp() throws Exception {
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         pool = Executors.newCachedThreadPool();
-        prober = new Prober(NioSocketChannel.class, pool, Ticker.system());
+        prober = new Prober(NioSocketChannel.class, pool, Ticker.system(), null);
         SelfSignedCertificate cert = new SelfSignedCertificate("jvs-test.example");
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);

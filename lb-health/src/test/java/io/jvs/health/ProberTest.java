@@ -50,7 +50,7 @@ class ProberTest {
     static void setUp() throws IOException {
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         pool = Executors.newCachedThreadPool();
-        prober = new Prober(NioSocketChannel.class, pool, Ticker.system());
+        prober = new Prober(NioSocketChannel.class, pool, Ticker.system(), null);
         http = HttpServer.create(new InetSocketAddress(Backend.LOOPBACK, 0), 50);
         http.setExecutor(Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "test-http");

@@ -34,6 +34,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -54,12 +55,19 @@ public final class Prober {
     private final ExecutorService blocking;
     private final Ticker ticker;
     private final Set<Process> running = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService timers;
     private volatile SslContext tls; // made at the first HTTPS probe
 
-    public Prober(Class<? extends Channel> channelType, ExecutorService blocking, Ticker ticker) {
+    /**
+     * A prober whose commands and predicates run on {@code blocking}, and whose predicate timeouts run on
+     * {@code timers} ({@code null}: the probe's event loop).
+     */
+    public Prober(Class<? extends Channel> channelType, ExecutorService blocking, Ticker ticker,
+            ScheduledExecutorService timers) {
         this.channelType = channelType;
         this.blocking = blocking;
         this.ticker = ticker;
+        this.timers = timers;
     }
 
     /**
@@ -276,8 +284,11 @@ public final class Prober {
                 result.complete(outcome(false, "threw " + t, start));
             }
         });
+        if (result.isDone()) {
+            return result; // it ran on the calling thread (a direct executor)
+        }
         Duration timeout = check.settings().timeout();
-        ScheduledFuture<?> deadline = loop.schedule(() -> {
+        ScheduledFuture<?> deadline = (timers != null ? timers : loop).schedule(() -> {
             if (result.complete(outcome(false, "timed out after " + Phrases.duration(timeout), start))) {
                 task.cancel(true);
             }

@@ -271,6 +271,36 @@ class HealthCheckerTest extends CheckerFixture {
     }
 
     @Test
+    void quorumInALargeService_swapsTheSorryServerWithOneUpdatePerService() throws Exception {
+        open(3);
+        Backend sorry = backend();
+        int n = 100;
+        Switch sw = new Switch();
+        List<RealServer> servers = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            servers.add(rs(Backend.freePort(), 1));
+        }
+        CheckedService.Builder b = CheckedService.builder(VirtualService.tcp(vip()).scheduler("wrr")
+                .realServers(servers).build()).quorum(n / 2).sorryServer(RealServer.of(sorry.address()));
+        servers.forEach(s -> b.server(CheckedServer.of(s).withChecks(HealthCheck.predicate("p", sw)
+                .withSettings(fast(1, 1)))));
+        ServiceId id = start(b.build());
+        assertEquals(n, members(id).size());
+        sw.healthy.set(false);
+        clock.forward(TICK); // every server fails; at the 51st the quorum is lost and 50 servers swap at once
+        assertEquals(List.of(sorry.address()), members(id), "only the sorry server");
+        assertEquals(1, count(HealthEvent.Type.QUORUM_LOST));
+        assertTrue(checker.health(id).orElseThrow().servers().stream().allMatch(s -> s.loadBalancerWeight() == -1));
+        sw.healthy.set(true);
+        clock.forward(TICK); // at the 50th server up the quorum is back: the sorry server out, 50 servers in
+        assertEquals(n, members(id).size());
+        assertFalse(members(id).contains(sorry.address()));
+        assertTrue(servers.stream().allMatch(s -> weight(id, s.address()) == 1));
+        assertEquals(1, count(HealthEvent.Type.QUORUM_GAINED));
+        assertEquals(1, count(HealthEvent.Type.SORRY_SERVER_OUT));
+    }
+
+    @Test
     void sorryServer_defaultQuorum_servesWhileEveryServerIsDown_inhibitKeepsItAtZero() throws Exception {
         open(3);
         Backend sorry = backend();

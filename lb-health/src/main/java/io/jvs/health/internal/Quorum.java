@@ -5,7 +5,9 @@ import io.jvs.health.CheckedService;
 import io.jvs.health.HealthEvent;
 import io.jvs.health.HealthState;
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 
 /**
  * keepalived's quorum of one service and its sorry server: the live weight (the effective weights of the members
@@ -57,8 +59,9 @@ final class Quorum {
                     + "weight " + live + " >= quorum " + q + " + hysteresis " + h);
             if (sorryActive) {
                 sorryActive = false;
-                members.forEach(plan::reconcile);
-                plan.reconcile(sorry);
+                List<Member> swap = new ArrayList<>(members); // the servers in first, then the sorry server out
+                swap.add(sorry);
+                plan.reconcileAll(swap);
                 monitor.emit(HealthEvent.Type.SORRY_SERVER_OUT, sorry.address(), sorry.applied, Level.INFO,
                         "sorry server " + Addresses.toString(sorry.address()) + " "
                         + (sorry.applied == WeightPlan.ABSENT ? "removed" : "at weight 0")
@@ -70,8 +73,10 @@ final class Quorum {
                     + "weight " + live + " < quorum " + q + " - hysteresis " + h);
             if (sorry != null && !sorryActive) {
                 sorryActive = true;
-                plan.reconcile(sorry);
-                members.forEach(plan::reconcile);
+                List<Member> swap = new ArrayList<>(members.size() + 1); // the sorry server in first
+                swap.add(sorry);
+                swap.addAll(members);
+                plan.reconcileAll(swap);
                 sorryIn();
             }
         }

@@ -184,7 +184,8 @@ public final class ServiceMonitor {
         return m;
     }
 
-    private List<Member> allMembers() {
+    /** The members and the sorry server. */
+    List<Member> allMembers() {
         List<Member> all = new ArrayList<>(members.size() + 1);
         all.addAll(members.values());
         if (quorum.sorry != null) {

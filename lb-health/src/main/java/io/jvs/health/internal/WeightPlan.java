@@ -5,6 +5,7 @@ import io.jvs.api.LoadBalancerException;
 import io.jvs.api.RealServer;
 import io.jvs.api.ServiceId;
 import io.jvs.api.Ticker;
+import io.jvs.api.VirtualService;
 import io.jvs.api.internal.Addresses;
 import io.jvs.health.HealthEvent;
 import io.jvs.health.HealthState;
@@ -26,6 +27,8 @@ final class WeightPlan {
     /** A member that is not in the load balancer's services. */
     static final int ABSENT = -1;
     private static final int MAX_RAMP_STEPS = 10;
+    /** Above this many changes at once, one update per service replaces the changes server by server. */
+    static final int BATCH = 32;
     private static final Logger LOG = System.getLogger("io.jvs.health");
 
     private final ServiceMonitor monitor;
@@ -77,6 +80,41 @@ final class WeightPlan {
             }
         }
         m.applied = want;
+    }
+
+    /**
+     * Reconciles {@code members} in this order. When more than {@value #BATCH} of them change at once (the sorry
+     * server swapped in or out of a large service), each service gets one {@link LoadBalancer#update} instead: a
+     * change of one real server costs the load balancer work in proportion to the service's size.
+     */
+    void reconcileAll(List<Member> members) {
+        int changes = 0;
+        for (Member m : members) {
+            if (desired(m) != m.applied) {
+                changes++;
+            }
+        }
+        if (changes <= BATCH) {
+            members.forEach(this::reconcile);
+            return;
+        }
+        List<Member> all = monitor.allMembers();
+        List<RealServer> servers = desiredServers(all);
+        try {
+            for (VirtualService vs : monitor.config().services()) {
+                lb.update(vs.withRealServers(servers));
+            }
+        } catch (LoadBalancerException e) {
+            if (e.reason() == LoadBalancerException.Reason.CLOSED) {
+                LOG.log(Level.WARNING, "{0}: the load balancer is closed; health checks stop", monitor.id());
+                monitor.close();
+                return;
+            }
+            throw e;
+        }
+        for (Member m : all) {
+            m.applied = desired(m);
+        }
     }
 
     /** One change on the load balancer; false if the load balancer is closed (the monitor then closes). */

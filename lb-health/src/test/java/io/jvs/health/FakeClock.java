@@ -183,7 +183,35 @@ final class FakeClock {
         }
     }
 
-    private final class Executor extends AbstractExecutorService implements ScheduledExecutorService {
+    /** An executor service the test owns: shutting it down is the test's business, so it does nothing. */
+    private abstract static class TestOwned extends AbstractExecutorService {
+        @Override
+        public void shutdown() {
+            // owned by the test
+        }
+
+        @Override
+        public List<Runnable> shutdownNow() {
+            return new ArrayList<>();
+        }
+
+        @Override
+        public boolean isShutdown() {
+            return false;
+        }
+
+        @Override
+        public boolean isTerminated() {
+            return false;
+        }
+
+        @Override
+        public boolean awaitTermination(long timeout, TimeUnit unit) {
+            return true;
+        }
+    }
+
+    private final class Executor extends TestOwned implements ScheduledExecutorService {
 
         private ScheduledFuture<?> add(long delay, TimeUnit unit, Callable<?> body) {
             synchronized (lock) {
@@ -224,63 +252,13 @@ final class FakeClock {
         public void execute(Runnable command) {
             schedule(command, 0, TimeUnit.NANOSECONDS);
         }
-
-        @Override
-        public void shutdown() {
-            // owned by the test
-        }
-
-        @Override
-        public List<Runnable> shutdownNow() {
-            return new ArrayList<>();
-        }
-
-        @Override
-        public boolean isShutdown() {
-            return false;
-        }
-
-        @Override
-        public boolean isTerminated() {
-            return false;
-        }
-
-        @Override
-        public boolean awaitTermination(long timeout, TimeUnit unit) {
-            return true;
-        }
     }
 
     /** An executor service that runs each task at once on the submitting thread. */
-    static final class Direct extends AbstractExecutorService {
+    static final class Direct extends TestOwned {
         @Override
         public void execute(Runnable command) {
             command.run();
-        }
-
-        @Override
-        public void shutdown() {
-            // nothing runs in the background
-        }
-
-        @Override
-        public List<Runnable> shutdownNow() {
-            return new ArrayList<>();
-        }
-
-        @Override
-        public boolean isShutdown() {
-            return false;
-        }
-
-        @Override
-        public boolean isTerminated() {
-            return false;
-        }
-
-        @Override
-        public boolean awaitTermination(long timeout, TimeUnit unit) {
-            return true;
         }
     }
 }

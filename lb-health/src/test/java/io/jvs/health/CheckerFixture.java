@@ -123,7 +123,7 @@ abstract class CheckerFixture {
         long deadline = System.nanoTime() + max.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                assertTrue(condition.getAsBoolean(), what.get());
+                assertTrue(condition.getAsBoolean(), () -> what.get() + "\nthreads:\n" + threads());
                 return;
             }
             Thread.sleep(5);
@@ -136,6 +136,18 @@ abstract class CheckerFixture {
     /** Waits until the listeners have seen {@code n} events of {@code type} (delivery follows the change). */
     void awaitEvents(HealthEvent.Type type, long n) throws InterruptedException {
         await(() -> count(type) >= n, WAIT_IO, () -> n + " " + type + " events: " + events);
+    }
+
+    /** Every thread's stack, for a wait that did not end: what was everyone doing? */
+    private static String threads() {
+        StringBuilder sb = new StringBuilder();
+        Thread.getAllStackTraces().forEach((t, stack) -> {
+            sb.append(t.getName()).append(' ').append(t.getState()).append('\n');
+            for (StackTraceElement e : stack) {
+                sb.append("    at ").append(e).append('\n');
+            }
+        });
+        return sb.toString();
     }
 
     /** The probes the check {@code index} of {@code server} has run so far. */

@@ -20,9 +20,7 @@ import java.util.Set;
  *         .parse(Path.of("/etc/keepalived/keepalived.conf"));
  * config.warnings().forEach(w -> log.warning(w.toString()));  // keepalived.conf:3: vrrp_instance is not ...
  * try (HealthChecker checker = HealthChecker.create(lb)) {
- *     for (CheckedService s : config.services()) {
- *         checker.start(s).join();
- *     }
+ *     checker.apply(config.services()).join();
  *     ...
  * }
  * }</pre>
@@ -31,13 +29,16 @@ import java.util.Set;
  * {@code virtual_server_group} (addresses, ranges {@code A-B} and {@code A/len}, fwmarks), {@code delay_loop},
  * {@code lb_algo}/{@code lvs_sched} (the schedulers JVS has), {@code lb_kind}/{@code lvs_method}
  * ({@code NAT}, and the JVS extension {@code FULLNAT}; {@code DR} and {@code TUN} are refused until JVS has a
- * packet data path), {@code persistence_timeout}, {@code persistence_granularity}, {@code protocol},
+ * packet data path), {@code persistence_timeout}, {@code persistence_granularity}, {@code protocol} (without
+ * it a service given by address is UDP, with keepalived's warning {@code no protocol set - defaulting to UDP}),
  * {@code quorum}, {@code hysteresis}, {@code sorry_server} (with {@code sorry_server_inhibit},
  * {@code sorry_server_lvs_method}), {@code ops}, the scheduler flags, {@code weight}, {@code ip_family},
  * {@code real_server} with {@code weight}, {@code inhibit_on_failure}, {@code uthreshold}, {@code lthreshold},
- * {@code lvs_method}, and the checkers {@code TCP_CHECK}, {@code HTTP_GET} ({@code url} with {@code path},
- * {@code digest}, {@code status_code}, {@code virtualhost}; {@code http_protocol}) and {@code MISC_CHECK}
- * ({@code misc_path}, {@code misc_timeout}, {@code misc_dynamic}) with their connection options
+ * {@code lvs_method}, and the checkers {@code TCP_CHECK}, {@code HTTP_GET} and {@code SSL_GET} ({@code url} with
+ * {@code path}, {@code digest}, {@code status_code}, {@code virtualhost}; {@code http_protocol};
+ * {@code enable_sni}, {@code sni_name}), {@code SMTP_CHECK} ({@code helo_name}), {@code UDP_CHECK}
+ * ({@code payload}, {@code require_reply}, {@code min_reply_length}, {@code max_reply_length}) and
+ * {@code MISC_CHECK} ({@code misc_path}, {@code misc_timeout}, {@code misc_dynamic}) with their connection options
  * ({@code connect_ip}, {@code connect_port}, {@code bindto}, {@code bind_port}) and timing keywords
  * ({@code connect_timeout}, {@code delay_loop}, {@code retry}, {@code delay_before_retry}, {@code warmup},
  * {@code alpha}, {@code log_all_failures}), each inherited from virtual server to real server to checker as in
@@ -48,6 +49,10 @@ import java.util.Set;
  * (connect failures of the data path count toward fall) at any level they make sense; {@code lb_kind FULLNAT};
  * and a top-level {@code fwmark_endpoints MARK { ADDRESS PORT [tcp|udp] ... }} block that says where the traffic
  * of a firewall-mark service arrives (what an iptables MARK rule says for IPVS).
+ *
+ * <p>{@code PING_CHECK}, {@code DNS_CHECK}, {@code FILE_CHECK} and {@code BFD_CHECK}, which JVS cannot run, become
+ * a TCP connect to the real server (a {@code UDP_CHECK} in a UDP service) with one warning: no configured server
+ * is trusted unchecked.
  *
  * <p>Everything else is skipped with exactly one {@link ConfigWarning} per keyword or block (a whole
  * {@code vrrp_instance} block is one warning), never silently. Syntax errors and bad values throw

@@ -25,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue #17: a keepalived.conf with 100,000 real servers did not start within 60 s. Reading it and starting its
  * checks must be linear: at 100,000 servers that is seconds on a loaded 2-core machine, against minutes for the
- * quadratic reading it replaced (about 330 s to parse this file). The bound is ten times what a loaded CI box takes,
- * so it fails only on a return of quadratic work. The checks never probe: their timers wait behind a task the test
+ * quadratic reading it replaced (about 330 s to parse this file). The bound is about nine times the longest run
+ * seen here (27 s with one core kept busy), so it fails only on a return of quadratic work. The checks never probe: their timers wait behind a task the test
  * holds, so the test sends no packet. It prints what each phase took, for the record.
  */
 class LargeFileTest {
@@ -34,7 +34,7 @@ class LargeFileTest {
     private static final int SERVERS = 100_000;
 
     @Test
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void hundredThousandRealServers_loadAndStartInLinearTime(@TempDir Path dir) throws Exception {
         StringBuilder sb = new StringBuilder(SERVERS * 100);
         sb.append("virtual_server 127.0.0.1 18080 {\n    protocol TCP\n    lb_algo wrr\n    lb_kind NAT\n"
@@ -72,7 +72,7 @@ class LargeFileTest {
                 .connectionTimer(false).build();
              HealthChecker checker = HealthChecker.builder(director).timers(timers).randomSeed(1).build()) {
             long t1 = System.nanoTime();
-            checker.start(service).get(60, TimeUnit.SECONDS);
+            checker.start(service).get(120, TimeUnit.SECONDS);
             long started = System.nanoTime() - t1;
             ServiceId id = service.id();
             assertEquals(SERVERS, director.service(id).orElseThrow().realServers().size());

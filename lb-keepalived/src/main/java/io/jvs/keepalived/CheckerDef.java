@@ -1,7 +1,6 @@
 package io.jvs.keepalived;
 
 import io.jvs.health.HttpGetCheck;
-import io.jvs.keepalived.Lexer.Token;
 import io.jvs.keepalived.SettingsReader.InheritedSettings;
 import java.net.InetAddress;
 import java.time.Duration;

@@ -8,7 +8,6 @@ import static io.jvs.keepalived.KeywordValues.requireBlock;
 
 import io.jvs.health.HttpGetCheck;
 import io.jvs.keepalived.CheckerDef.Kind;
-import io.jvs.keepalived.Lexer.Token;
 import io.jvs.keepalived.SettingsReader.Level;
 import java.time.Duration;
 import java.util.HashMap;

@@ -7,7 +7,6 @@ import static io.jvs.keepalived.KeywordValues.noBlock;
 import static io.jvs.keepalived.KeywordValues.requireBlock;
 
 import io.jvs.api.Protocol;
-import io.jvs.keepalived.Lexer.Token;
 import java.math.BigInteger;
 import java.net.Inet4Address;
 import java.net.InetAddress;

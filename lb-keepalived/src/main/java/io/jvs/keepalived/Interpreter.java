@@ -11,7 +11,6 @@ import io.jvs.api.RealServer;
 import io.jvs.api.Scheduler;
 import io.jvs.health.CheckedService;
 import io.jvs.keepalived.CheckerDef.Kind;
-import io.jvs.keepalived.Lexer.Token;
 import io.jvs.keepalived.SettingsReader.Level;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

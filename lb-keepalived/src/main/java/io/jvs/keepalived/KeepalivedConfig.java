@@ -160,7 +160,7 @@ public final class KeepalivedConfig {
             return interpret(Lexer.lex(text, fileName, Path.of("").toAbsolutePath(), warnings), warnings);
         }
 
-        private KeepalivedConfig interpret(List<Lexer.Token> tokens, List<ConfigWarning> warnings) {
+        private KeepalivedConfig interpret(List<Token> tokens, List<ConfigWarning> warnings) {
             List<Node> tree = Node.parse(tokens);
             List<CheckedService> services = new Interpreter(warnings, methods).run(tree);
             return new KeepalivedConfig(services, warnings);

@@ -2,7 +2,6 @@ package io.jvs.keepalived;
 
 import io.jvs.api.Protocol;
 import io.jvs.api.internal.Addresses;
-import io.jvs.keepalived.Lexer.Token;
 import java.math.BigDecimal;
 import java.net.Inet4Address;
 import java.net.InetAddress;

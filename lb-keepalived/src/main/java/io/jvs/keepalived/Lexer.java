@@ -35,88 +35,6 @@ final class Lexer {
     private static final int MAX_LINE_CHARS = 1 << 20;
     private static final Pattern DEFINITION = Pattern.compile("\\$([A-Za-z_][A-Za-z0-9_]*)\\s*=(.*)");
 
-    /**
-     * One logical line: its text and where each character came from. Most lines are one physical line whose
-     * characters sit where they were read ({@code lines == null}: line {@code physical}, column index + 1); a line
-     * continued, unescaped or substituted keeps the line and column of every character.
-     */
-    static final class Line {
-        final String file;
-        final String text;
-        private final int physical;
-        private final int[] lines;
-        private final int[] cols;
-
-        Line(String file, String text, int[] lines, int[] cols) {
-            this.file = file;
-            this.text = text;
-            this.physical = 0;
-            this.lines = lines;
-            this.cols = cols;
-        }
-
-        /** A line read as it stands on physical line {@code physical}. */
-        Line(String file, String text, int physical) {
-            this.file = file;
-            this.text = text;
-            this.physical = physical;
-            this.lines = null;
-            this.cols = null;
-        }
-
-        /** The physical line of character {@code i} (clamped to the text; the line's own for an empty one). */
-        int lineAt(int i) {
-            if (lines == null) {
-                return physical;
-            }
-            return lines.length == 0 ? 1 : lines[Math.max(0, Math.min(i, lines.length - 1))];
-        }
-
-        /** The column of character {@code i}, counted from 1. */
-        int colAt(int i) {
-            return cols == null ? i + 1 : cols[i];
-        }
-    }
-
-    /** A token: a word (quotes removed), a brace, or the end of a line. */
-    static final class Token {
-        enum Kind { WORD, OPEN, CLOSE, EOL }
-
-        final Kind kind;
-        final String text;
-        final String file;
-        final int line;
-        final int column;
-        final Line source;
-        final int start;
-        final int end;
-
-        Token(Kind kind, String text, Line source, int start, int end) {
-            this.kind = kind;
-            this.text = text;
-            this.source = source;
-            this.start = start;
-            this.end = end;
-            this.file = source.file;
-            int at = Math.min(start, source.text.length() - 1);
-            if (at < 0) {
-                this.line = source.lineAt(0);
-                this.column = 1;
-            } else if (start >= source.text.length()) {
-                this.line = source.lineAt(at);
-                this.column = source.colAt(at) + 1;
-            } else {
-                this.line = source.lineAt(at);
-                this.column = source.colAt(at);
-            }
-        }
-
-        @Override
-        public String toString() {
-            return kind == Kind.EOL ? "end of line" : "'" + text + "'";
-        }
-    }
-
     private final List<Token> tokens = new ArrayList<>();
     private final List<ConfigWarning> warnings;
     private final Map<String, String> params = new HashMap<>();
@@ -170,13 +88,13 @@ final class Lexer {
             if (continued && !last) {
                 continue;
             }
-            Line line;
+            LogicalLine line;
             if (sb.length() == 0) {
-                line = new Line(file, "", lineNo);
+                line = new LogicalLine(file, "", lineNo);
             } else if (where.identity(lineNo)) {
-                line = new Line(file, sb.toString(), lineNo);
+                line = new LogicalLine(file, sb.toString(), lineNo);
             } else {
-                line = new Line(file, sb.toString(), Arrays.copyOf(where.lines, where.size),
+                line = new LogicalLine(file, sb.toString(), Arrays.copyOf(where.lines, where.size),
                         Arrays.copyOf(where.cols, where.size));
             }
             sb.setLength(0);
@@ -272,7 +190,7 @@ final class Lexer {
         where.add(line, col);
     }
 
-    private void logicalLine(Line line, Path dir) {
+    private void logicalLine(LogicalLine line, Path dir) {
         String trimmed = line.text.strip();
         if (trimmed.isEmpty()) {
             return;
@@ -315,12 +233,12 @@ final class Lexer {
         tokens.add(new Token(Token.Kind.EOL, "", line, line.text.length(), line.text.length()));
     }
 
-    private void warn(Line line, int at, String message) {
+    private void warn(LogicalLine line, int at, String message) {
         warnings.add(new ConfigWarning(line.file, line.lineAt(at), message));
     }
 
     /** Replaces {@code $NAME} and {@code ${NAME}} of defined parameters; new characters map to the {@code $}. */
-    private Line substitute(Line line) {
+    private LogicalLine substitute(LogicalLine line) {
         String t = line.text;
         StringBuilder sb = new StringBuilder();
         List<Integer> from = new ArrayList<>();
@@ -360,10 +278,10 @@ final class Lexer {
             lines[k] = line.lineAt(from.get(k));
             cols[k] = line.colAt(from.get(k));
         }
-        return new Line(line.file, sb.toString(), lines, cols);
+        return new LogicalLine(line.file, sb.toString(), lines, cols);
     }
 
-    private static List<Token> tokenize(Line line) {
+    private static List<Token> tokenize(LogicalLine line) {
         List<Token> out = new ArrayList<>();
         String t = line.text;
         int i = 0;
@@ -401,7 +319,7 @@ final class Lexer {
         return out;
     }
 
-    private void include(Line line, int first, String keyword, Path dir) {
+    private void include(LogicalLine line, int first, String keyword, Path dir) {
         int at = first + keyword.length();
         while (at < line.text.length() && Character.isWhitespace(line.text.charAt(at))) {
             at++;

@@ -1,6 +1,5 @@
 package io.jvs.keepalived;
 
-import io.jvs.keepalived.Lexer.Token;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -24,7 +24,6 @@ import io.jvs.health.UdpCheck;
 import io.jvs.keepalived.CheckerDef.Kind;
 import io.jvs.keepalived.GroupReader.Endpoints;
 import io.jvs.keepalived.GroupReader.Group;
-import io.jvs.keepalived.Lexer.Token;
 import io.jvs.keepalived.SettingsReader.InheritedSettings;
 import java.net.Inet4Address;
 import java.net.InetAddress;

@@ -3,7 +3,6 @@ package io.jvs.keepalived;
 import static io.jvs.keepalived.KeywordValues.args;
 import static io.jvs.keepalived.KeywordValues.noBlock;
 
-import io.jvs.keepalived.Lexer.Token;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;

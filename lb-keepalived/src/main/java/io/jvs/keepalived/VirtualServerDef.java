@@ -2,7 +2,6 @@ package io.jvs.keepalived;
 
 import io.jvs.api.ForwardingMethod;
 import io.jvs.api.Protocol;
-import io.jvs.keepalived.Lexer.Token;
 import io.jvs.keepalived.SettingsReader.InheritedSettings;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -1,6 +1,5 @@
 package io.jvs.keepalived;
 
-import io.jvs.keepalived.Lexer.Token;
 import java.util.List;
 
 /** The warnings of one load, each at the line of the keyword it is about. */

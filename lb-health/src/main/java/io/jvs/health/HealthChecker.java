@@ -164,14 +164,19 @@ public final class HealthChecker implements AutoCloseable {
     public CompletableFuture<Void> start(CheckedService service) {
         Checks.checkNotNull(service, "service");
         ServiceMonitor.Started started;
-        synchronized (this) {
-            checkOpen();
-            for (ServiceId id : service.ids()) {
-                Checks.checkArgument(!byId.containsKey(id), "service", id, "a service this checker does not run yet");
+        try {
+            synchronized (this) {
+                checkOpen();
+                for (ServiceId id : service.ids()) {
+                    Checks.checkArgument(!byId.containsKey(id), "service", id,
+                            "a service this checker does not run yet");
+                }
+                started = ServiceMonitor.start(service, runtime, group.next(), new Random(random.nextLong()));
+                monitors.put(service.id(), started.monitor());
+                service.ids().forEach(id -> byId.put(id, started.monitor()));
             }
-            started = ServiceMonitor.start(service, runtime, group.next(), new Random(random.nextLong()));
-            monitors.put(service.id(), started.monitor());
-            service.ids().forEach(id -> byId.put(id, started.monitor()));
+        } finally {
+            runtime.delivery().drain(); // what the start reported, now that no lock is held
         }
         return started.future().whenComplete((v, e) -> {
             if (e != null) {

@@ -76,44 +76,42 @@ public final class ServiceMonitor {
     /**
      * Starts {@code config}'s services on the load balancer with the servers its checks' initial states allow,
      * then starts the checks. A synchronous refusal by the load balancer propagates (services started before it
-     * are stopped again); a failure to bind fails the future.
+     * are stopped again); a failure to bind fails the future. What it reports is queued: the caller delivers it
+     * ({@link EventDelivery#drain()}) once it holds no lock.
      *
      * @param loop the event loop of the checks' network probes (and their timers, unless the runtime has its own)
      */
     public static Started start(CheckedService config, Runtime rt, EventLoop loop, Random random) {
         ServiceMonitor m = new ServiceMonitor(config, rt, loop, random);
         List<CompletableFuture<Void>> started = new ArrayList<>();
-        try {
-            synchronized (m) {
-                for (CheckedServer s : config.servers()) {
-                    m.addMember(s);
-                }
-                m.quorum.sorry = config.sorryServer().map(rs -> new Member(CheckedServer.of(rs))).orElse(null);
-                m.quorum.initialize(config, m.members.values());
-                List<RealServer> initial = m.plan.desiredServers(m.allMembers());
-                try {
-                    for (VirtualService vs : config.services()) {
-                        started.add(rt.lb().start(vs.withRealServers(initial)));
-                    }
-                } catch (RuntimeException e) {
-                    m.closed = true;
-                    for (int i = 0; i < started.size(); i++) {
-                        stopQuietly(rt.lb(), config.services().get(i).id());
-                    }
-                    throw e;
-                }
-                for (Member member : m.allMembers()) {
-                    member.applied = m.plan.desired(member);
-                }
-                if (m.quorum.sorryActive) {
-                    m.quorum.sorryIn();
-                }
+        synchronized (m) {
+            for (CheckedServer s : config.servers()) {
+                m.addMember(s);
             }
-        } finally {
-            rt.delivery().drain();
+            m.quorum.sorry = config.sorryServer().map(rs -> new Member(CheckedServer.of(rs))).orElse(null);
+            m.quorum.initialize(config, m.members.values());
+            List<RealServer> initial = m.plan.desiredServers(m.allMembers());
+            try {
+                for (VirtualService vs : config.services()) {
+                    started.add(rt.lb().start(vs.withRealServers(initial)));
+                }
+            } catch (RuntimeException e) {
+                m.closed = true;
+                for (int i = 0; i < started.size(); i++) {
+                    stopQuietly(rt.lb(), config.services().get(i).id());
+                }
+                throw e;
+            }
+            for (Member member : m.allMembers()) {
+                member.applied = m.plan.desired(member);
+            }
+            if (m.quorum.sorryActive) {
+                m.quorum.sorryIn();
+            }
         }
+        // On the event loop, not inline: the caller may hold its own lock, and locked() delivers events.
         CompletableFuture<Void> all = CompletableFuture.allOf(started.toArray(new CompletableFuture<?>[0]))
-                .thenRun(() -> m.locked(m::startChecks));
+                .thenRunAsync(() -> m.locked(m::startChecks), loop);
         return new Started(m, all);
     }
 

@@ -1,8 +1,8 @@
 /**
- * Health checking for JVS, as keepalived does it for IPVS: TCP, HTTP GET, external-command and Java-predicate
- * checks with rise/fall damping drive the real servers of a {@link io.jvs.api.LoadBalancer}, with
- * inhibit-on-failure, slow start, passive checks, a sorry server and quorum. {@code io.jvs.health.keepalived}
- * reads the LVS part of keepalived.conf into the same model.
+ * Health checking for JVS, as keepalived does it for IPVS: TCP, HTTP GET, HTTPS GET, SMTP, UDP, external-command
+ * and Java-predicate checks with rise/fall damping drive the real servers of a {@link io.jvs.api.LoadBalancer},
+ * with inhibit-on-failure, slow start, passive checks, a sorry server and quorum. The module
+ * {@code io.jvs.keepalived} (artifact lb-keepalived) reads keepalived.conf into the same model.
  */
 module io.jvs.health {
     requires transitive io.jvs.api;
@@ -11,7 +11,7 @@ module io.jvs.health {
     requires io.netty.common;
     requires io.netty.codec;
     requires io.netty.codec.http;
+    requires io.netty.handler;
 
     exports io.jvs.health;
-    exports io.jvs.health.keepalived;
 }

@@ -42,7 +42,8 @@ class ModuleLayoutTest {
                 "io.jvs.scheduler", Set.of("io.jvs.scheduler"),
                 "io.jvs.netty", Set.of("io.jvs.netty"),
                 "io.jvs.ipvsadm", Set.of("io.jvs.ipvsadm"),
-                "io.jvs.health", Set.of("io.jvs.health", "io.jvs.health.keepalived"),
+                "io.jvs.health", Set.of("io.jvs.health"),
+                "io.jvs.keepalived", Set.of("io.jvs.keepalived"),
                 "io.jvs.micrometer", Set.of("io.jvs.micrometer"));
         for (Map.Entry<String, Set<String>> e : expected.entrySet()) {
             ModuleDescriptor d = finder.find(e.getKey()).map(ModuleReference::descriptor)
@@ -63,8 +64,8 @@ class ModuleLayoutTest {
     @Test
     void moduleGraphResolves() {
         Configuration cf = ModuleLayer.boot().configuration()
-                .resolveAndBind(classPathAsModulePath(), ModuleFinder.of(), Set.of("io.jvs.netty", "io.jvs.ipvsadm", "io.jvs.health",
-                        "io.jvs.micrometer"));
+                .resolveAndBind(classPathAsModulePath(), ModuleFinder.of(), Set.of("io.jvs.netty", "io.jvs.ipvsadm",
+                        "io.jvs.health", "io.jvs.keepalived", "io.jvs.micrometer"));
         Set<String> names = cf.modules().stream().map(m -> m.name()).collect(Collectors.toSet());
         assertTrue(names.contains("io.jvs.scheduler"), "the schedulers are bound as service providers: " + names);
         assertTrue(names.contains("io.netty.transport.classes.epoll"), names.toString());

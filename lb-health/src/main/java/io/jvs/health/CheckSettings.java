@@ -37,8 +37,8 @@ public final class CheckSettings {
     private static final Duration MAX_INTERVAL = Duration.ofDays(1);
     private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
     private static final Duration MIN = Duration.ofMillis(1);
-    private static final CheckSettings DEFAULTS = new CheckSettings(Duration.ofSeconds(60), Duration.ofSeconds(5),
-            1, Duration.ofSeconds(1), 1, 1, null, 0, HealthState.UP, false);
+    private static final CheckSettings DEFAULTS = new Copy(Duration.ofSeconds(60), Duration.ofSeconds(5), 1,
+            Duration.ofSeconds(1), 1, 1, null, 0, HealthState.UP, false).build();
 
     private final Duration interval;
     private final Duration timeout;
@@ -51,18 +51,58 @@ public final class CheckSettings {
     private final HealthState initialState;
     private final boolean logAllFailures;
 
-    private CheckSettings(Duration interval, Duration timeout, int retries, Duration retryDelay, int rise, int fall,
-            Duration warmup, double jitter, HealthState initialState, boolean logAllFailures) {
-        this.interval = interval;
-        this.timeout = timeout;
-        this.retries = retries;
-        this.retryDelay = retryDelay;
-        this.rise = rise;
-        this.fall = fall;
-        this.warmup = warmup;
-        this.jitter = jitter;
-        this.initialState = initialState;
-        this.logAllFailures = logAllFailures;
+    private CheckSettings(Copy c) {
+        this.interval = c.interval;
+        this.timeout = c.timeout;
+        this.retries = c.retries;
+        this.retryDelay = c.retryDelay;
+        this.rise = c.rise;
+        this.fall = c.fall;
+        this.warmup = c.warmup;
+        this.jitter = c.jitter;
+        this.initialState = c.initialState;
+        this.logAllFailures = c.logAllFailures;
+    }
+
+    /** The one place a modified copy is made: every {@code with*} method changes one field of a copy. */
+    private static final class Copy {
+        Duration interval;
+        Duration timeout;
+        int retries;
+        Duration retryDelay;
+        int rise;
+        int fall;
+        Duration warmup;
+        double jitter;
+        HealthState initialState;
+        boolean logAllFailures;
+
+        Copy(Duration interval, Duration timeout, int retries, Duration retryDelay, int rise, int fall,
+                Duration warmup, double jitter, HealthState initialState, boolean logAllFailures) {
+            this.interval = interval;
+            this.timeout = timeout;
+            this.retries = retries;
+            this.retryDelay = retryDelay;
+            this.rise = rise;
+            this.fall = fall;
+            this.warmup = warmup;
+            this.jitter = jitter;
+            this.initialState = initialState;
+            this.logAllFailures = logAllFailures;
+        }
+
+        Copy(CheckSettings s) {
+            this(s.interval, s.timeout, s.retries, s.retryDelay, s.rise, s.fall, s.warmup, s.jitter, s.initialState,
+                    s.logAllFailures);
+        }
+
+        CheckSettings build() {
+            return new CheckSettings(this);
+        }
+    }
+
+    private Copy copy() {
+        return new Copy(this);
     }
 
     /** keepalived's defaults (see the class description). */
@@ -136,8 +176,9 @@ public final class CheckSettings {
      */
     public CheckSettings withInterval(Duration interval) {
         checkDuration(interval, MIN, MAX_INTERVAL, "interval");
-        return new CheckSettings(interval, timeout, retries, retryDelay, rise, fall, warmup, jitter, initialState,
-                logAllFailures);
+        Copy c = copy();
+        c.interval = interval;
+        return c.build();
     }
 
     /**
@@ -147,8 +188,9 @@ public final class CheckSettings {
      */
     public CheckSettings withTimeout(Duration timeout) {
         checkDuration(timeout, MIN, MAX_TIMEOUT, "timeout");
-        return new CheckSettings(interval, timeout, retries, retryDelay, rise, fall, warmup, jitter, initialState,
-                logAllFailures);
+        Copy c = copy();
+        c.timeout = timeout;
+        return c.build();
     }
 
     /**
@@ -158,8 +200,9 @@ public final class CheckSettings {
      */
     public CheckSettings withRetries(int retries) {
         Checks.checkInRange(retries, 0, 1000, "retries");
-        return new CheckSettings(interval, timeout, retries, retryDelay, rise, fall, warmup, jitter, initialState,
-                logAllFailures);
+        Copy c = copy();
+        c.retries = retries;
+        return c.build();
     }
 
     /**
@@ -169,8 +212,9 @@ public final class CheckSettings {
      */
     public CheckSettings withRetryDelay(Duration retryDelay) {
         checkDuration(retryDelay, Duration.ZERO, MAX_INTERVAL, "retryDelay");
-        return new CheckSettings(interval, timeout, retries, retryDelay, rise, fall, warmup, jitter, initialState,
-                logAllFailures);
+        Copy c = copy();
+        c.retryDelay = retryDelay;
+        return c.build();
     }
 
     /**
@@ -180,8 +224,9 @@ public final class CheckSettings {
      */
     public CheckSettings withRise(int rise) {
         Checks.checkInRange(rise, 1, 1000, "rise");
-        return new CheckSettings(interval, timeout, retries, retryDelay, rise, fall, warmup, jitter, initialState,
-                logAllFailures);
+        Copy c = copy();
+        c.rise = rise;
+        return c.build();
     }
 
     /**
@@ -191,8 +236,9 @@ public final class CheckSettings {
      */
     public CheckSettings withFall(int fall) {
         Checks.checkInRange(fall, 1, 1000, "fall");
-        return new CheckSettings(interval, timeout, retries, retryDelay, rise, fall, warmup, jitter, initialState,
-                logAllFailures);
+        Copy c = copy();
+        c.fall = fall;
+        return c.build();
     }
 
     /**
@@ -202,8 +248,9 @@ public final class CheckSettings {
      */
     public CheckSettings withWarmup(Duration warmup) {
         checkDuration(warmup, Duration.ZERO, MAX_INTERVAL, "warmup");
-        return new CheckSettings(interval, timeout, retries, retryDelay, rise, fall, warmup, jitter, initialState,
-                logAllFailures);
+        Copy c = copy();
+        c.warmup = warmup;
+        return c.build();
     }
 
     /**
@@ -213,26 +260,31 @@ public final class CheckSettings {
      */
     public CheckSettings withJitter(double jitter) {
         Checks.checkArgument(jitter >= 0 && jitter <= 0.5, "jitter", jitter, "0.0-0.5");
-        return new CheckSettings(interval, timeout, retries, retryDelay, rise, fall, warmup, jitter, initialState,
-                logAllFailures);
+        Copy c = copy();
+        c.jitter = jitter;
+        return c.build();
     }
 
     /** A copy with another initial state. */
     public CheckSettings withInitialState(HealthState state) {
         Checks.checkNotNull(state, "initialState");
-        return new CheckSettings(interval, timeout, retries, retryDelay, rise, fall, warmup, jitter, state,
-                logAllFailures);
+        Copy c = copy();
+        c.initialState = state;
+        return c.build();
     }
 
     /** A copy that logs every failed probe, or only state changes. */
     public CheckSettings withLogAllFailures(boolean logAllFailures) {
-        return new CheckSettings(interval, timeout, retries, retryDelay, rise, fall, warmup, jitter, initialState,
-                logAllFailures);
+        Copy c = copy();
+        c.logAllFailures = logAllFailures;
+        return c.build();
     }
 
     static void checkDuration(Duration d, Duration min, Duration max, String name) {
         Checks.checkNotNull(d, name);
-        Checks.checkArgument(d.compareTo(min) >= 0 && d.compareTo(max) <= 0, name, d, min + "-" + max);
+        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) { // the message only when it is needed: loads check many
+            Checks.checkArgument(false, name, d, min + "-" + max);
+        }
     }
 
     @Override

@@ -41,8 +41,7 @@ public final class CheckedServer {
     private CheckedServer(RealServer server, List<HealthCheck> checks, boolean inhibitOnFailure, Duration slowStart,
             boolean passive) {
         for (HealthCheck c : checks) {
-            ConnectOptions o = c instanceof TcpCheck ? ((TcpCheck) c).connectOptions()
-                    : c instanceof HttpGetCheck ? ((HttpGetCheck) c).connectOptions() : null;
+            ConnectOptions o = connectOptions(c);
             if (o != null && o.port() == 0 && server.address().getPort() == 0) {
                 throw new IllegalArgumentException("connectOptions.port: 0 (expected: 1-65535 for the " + c.kind()
                         + " of " + Addresses.toString(server.address()) + ", a real server without a port)");
@@ -53,6 +52,20 @@ public final class CheckedServer {
         this.inhibitOnFailure = inhibitOnFailure;
         this.slowStart = slowStart;
         this.passive = passive;
+    }
+
+    /** The connect options of a network check, or {@code null} for commands and predicates. */
+    static ConnectOptions connectOptions(HealthCheck c) {
+        if (c instanceof TcpCheck) {
+            return ((TcpCheck) c).connectOptions();
+        }
+        if (c instanceof HttpGetCheck) {
+            return ((HttpGetCheck) c).connectOptions();
+        }
+        if (c instanceof SmtpCheck) {
+            return ((SmtpCheck) c).connectOptions();
+        }
+        return c instanceof UdpCheck ? ((UdpCheck) c).connectOptions() : null;
     }
 
     /** The real server with no checks (always up), removed on failure, no slow start, no passive checks. */
@@ -108,7 +121,7 @@ public final class CheckedServer {
     /**
      * A copy with these checks instead of the current ones.
      *
-     * @throws IllegalArgumentException if a TCP or HTTP check of a server without a port has no connect port
+     * @throws IllegalArgumentException if a network check of a server without a port has no connect port
      */
     public CheckedServer withChecks(HealthCheck... checks) {
         return withChecks(Arrays.asList(Checks.checkNotNull(checks, "checks")));
@@ -117,7 +130,7 @@ public final class CheckedServer {
     /**
      * A copy with these checks instead of the current ones.
      *
-     * @throws IllegalArgumentException if a TCP or HTTP check of a server without a port has no connect port
+     * @throws IllegalArgumentException if a network check of a server without a port has no connect port
      */
     public CheckedServer withChecks(List<? extends HealthCheck> checks) {
         Checks.checkNotNull(checks, "checks");

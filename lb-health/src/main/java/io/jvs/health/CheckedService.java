@@ -324,8 +324,10 @@ public final class CheckedService {
             }
             List<RealServer> members = new ArrayList<>();
             for (CheckedServer s : servers.values()) {
-                Checks.checkArgument(!s.passive() || !s.checks().isEmpty(), "passive", "true for "
-                        + Addresses.toString(s.address()), "at least one active check to bring the server back");
+                if (s.passive() && s.checks().isEmpty()) {
+                    Checks.checkArgument(false, "passive", "true for " + Addresses.toString(s.address()),
+                            "at least one active check to bring the server back");
+                }
                 members.add(s.server());
             }
             List<VirtualService> normalized = new ArrayList<>();

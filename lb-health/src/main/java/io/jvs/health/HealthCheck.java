@@ -5,7 +5,8 @@ import java.util.List;
 import java.util.function.Predicate;
 
 /**
- * A way to probe a real server: {@link TcpCheck connect over TCP}, {@link HttpGetCheck send an HTTP GET},
+ * A way to probe a real server: {@link TcpCheck connect over TCP}, {@link HttpGetCheck send an HTTP GET} (over
+ * TLS too), {@link SmtpCheck greet an SMTP server}, {@link UdpCheck send a UDP datagram},
  * {@link CommandCheck run a command} or {@link PredicateCheck call Java code}, with the {@link CheckSettings}
  * that say when and how its results count. Checks are immutable definitions; a {@link HealthChecker} runs them.
  *
@@ -18,12 +19,13 @@ import java.util.function.Predicate;
  * HealthCheck app = HealthCheck.predicate("cache warm", server -> cache.isWarm(server));
  * }</pre>
  *
- * <p>TCP and HTTP checks run on event loops without blocking; commands and predicates run on a small pool of
+ * <p>Network checks run on event loops without blocking; commands and predicates run on a small pool of
  * their own, off the event loops, and are abandoned (a command killed) when they overrun their timeout.
  *
  * @since 0.1
  */
-public sealed interface HealthCheck permits TcpCheck, HttpGetCheck, CommandCheck, PredicateCheck {
+public sealed interface HealthCheck permits TcpCheck, HttpGetCheck, SmtpCheck, UdpCheck, CommandCheck,
+        PredicateCheck {
 
     /** When the check runs and how its results count. */
     CheckSettings settings();
@@ -31,7 +33,10 @@ public sealed interface HealthCheck permits TcpCheck, HttpGetCheck, CommandCheck
     /** A copy with other settings. */
     HealthCheck withSettings(CheckSettings settings);
 
-    /** The kind of check as keepalived names it: {@code TCP_CHECK}, {@code HTTP_GET}, {@code MISC_CHECK}; or {@code PREDICATE}. */
+    /**
+     * The kind of check as keepalived names it: {@code TCP_CHECK}, {@code HTTP_GET}, {@code SSL_GET},
+     * {@code SMTP_CHECK}, {@code UDP_CHECK}, {@code MISC_CHECK}; or {@code PREDICATE}.
+     */
     String kind();
 
     /**
@@ -52,6 +57,26 @@ public sealed interface HealthCheck permits TcpCheck, HttpGetCheck, CommandCheck
      */
     static HttpGetCheck httpGet(String path) {
         return HttpGetCheck.of(List.of(HttpGetCheck.Url.of(path)));
+    }
+
+    /**
+     * An HTTPS GET check of one path with default settings (keepalived's {@code SSL_GET}): healthy when the answer's
+     * status is 200-299; the server's certificate is not verified.
+     *
+     * @throws IllegalArgumentException if the path is empty or contains white space or control characters
+     */
+    static HttpGetCheck httpsGet(String path) {
+        return httpGet(path).withTls(true);
+    }
+
+    /** An SMTP check with default settings: healthy when the server greets with 220 and answers HELO with 250. */
+    static SmtpCheck smtp() {
+        return SmtpCheck.of();
+    }
+
+    /** A UDP check with default settings: keepalived's datagram, healthy unless ICMP says the port is unreachable. */
+    static UdpCheck udp() {
+        return UdpCheck.of();
     }
 
     /**

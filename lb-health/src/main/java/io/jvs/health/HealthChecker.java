@@ -7,6 +7,7 @@ import io.jvs.api.ServiceId;
 import io.jvs.api.Ticker;
 import io.jvs.api.internal.Addresses;
 import io.jvs.api.internal.Checks;
+import io.jvs.health.internal.EventDelivery;
 import io.jvs.health.internal.Prober;
 import io.jvs.health.internal.ServiceMonitor;
 import io.netty.channel.Channel;
@@ -31,6 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
@@ -59,10 +61,13 @@ import java.util.function.UnaryOperator;
  * {@code io.jvs.health}) and delivered to the {@link HealthListener}s.
  *
  * <p>Network probes run on Netty event loops (one small NIO group of the checker's own unless one is passed
- * in) without blocking; commands and predicates run on a small pool of the checker's own. Every probe has a
+ * in) without blocking; commands and predicates run on a small pool of the checker's own (or an executor passed
+ * in). Timers (intervals, retries, slow-start steps) run on the event loops unless {@link Builder#timers} gives
+ * them an executor; with a {@link Builder#ticker ticker} too, a test can drive time itself. Every probe has a
  * timeout, and a stopped service or removed server stops its checks at once. Methods are thread-safe. The
  * checker owns the real-server membership of the services it runs: change it through the checker
- * ({@link #update}, {@link #addRealServer}, ...), not on the load balancer directly.
+ * ({@link #update}, {@link #addRealServer}, ...), not on the load balancer directly. Listeners are called one at
+ * a time, in order, and never while the checker holds a lock.
  *
  * @since 0.1
  */
@@ -74,8 +79,9 @@ public final class HealthChecker implements AutoCloseable {
     private final EventLoopGroup group;
     private final boolean ownGroup;
     private final ExecutorService pool;
+    private final boolean ownPool;
     private final Prober prober;
-    private final Ticker ticker;
+    private final ServiceMonitor.Runtime runtime;
     private final Random random;
     private final List<HealthListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<ServiceId, ServiceMonitor> byId = new ConcurrentHashMap<>();
@@ -120,13 +126,19 @@ public final class HealthChecker implements AutoCloseable {
         this.ownGroup = b.group == null;
         this.group = ownGroup ? new MultiThreadIoEventLoopGroup(b.ioThreads,
                 new DefaultThreadFactory("jvs-health", true), NioIoHandler.newFactory()) : b.group;
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(b.commandThreads, b.commandThreads, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), new DefaultThreadFactory("jvs-health-command", true));
-        executor.allowCoreThreadTimeOut(true);
-        this.pool = executor;
-        this.ticker = b.ticker;
+        this.ownPool = b.commandExecutor == null;
+        if (ownPool) {
+            ThreadPoolExecutor executor = new ThreadPoolExecutor(b.commandThreads, b.commandThreads, 30,
+                    TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                    new DefaultThreadFactory("jvs-health-command", true));
+            executor.allowCoreThreadTimeOut(true);
+            this.pool = executor;
+        } else {
+            this.pool = b.commandExecutor;
+        }
         this.random = b.seeded ? new Random(b.seed) : new Random();
-        this.prober = new Prober(b.group == null ? NioSocketChannel.class : b.channelType, pool, ticker);
+        this.prober = new Prober(b.group == null ? NioSocketChannel.class : b.channelType, pool, b.ticker, b.timers);
+        this.runtime = new ServiceMonitor.Runtime(lb, prober, b.timers, b.ticker, sink, new EventDelivery());
         lb.addListener(passive);
     }
 
@@ -152,15 +164,19 @@ public final class HealthChecker implements AutoCloseable {
     public CompletableFuture<Void> start(CheckedService service) {
         Checks.checkNotNull(service, "service");
         ServiceMonitor.Started started;
-        synchronized (this) {
-            checkOpen();
-            for (ServiceId id : service.ids()) {
-                Checks.checkArgument(!byId.containsKey(id), "service", id, "a service this checker does not run yet");
+        try {
+            synchronized (this) {
+                checkOpen();
+                for (ServiceId id : service.ids()) {
+                    Checks.checkArgument(!byId.containsKey(id), "service", id,
+                            "a service this checker does not run yet");
+                }
+                started = ServiceMonitor.start(service, runtime, group.next(), new Random(random.nextLong()));
+                monitors.put(service.id(), started.monitor());
+                service.ids().forEach(id -> byId.put(id, started.monitor()));
             }
-            started = ServiceMonitor.start(service, lb, prober, group.next(), ticker, new Random(random.nextLong()),
-                    sink);
-            monitors.put(service.id(), started.monitor());
-            service.ids().forEach(id -> byId.put(id, started.monitor()));
+        } finally {
+            runtime.delivery().drain(); // what the start reported, now that no lock is held
         }
         return started.future().whenComplete((v, e) -> {
             if (e != null) {
@@ -231,10 +247,7 @@ public final class HealthChecker implements AutoCloseable {
 
     /** Applies {@code edit} to a running service's configuration, atomically with respect to its checks. */
     private void change(ServiceId service, UnaryOperator<CheckedService> edit) {
-        ServiceMonitor m = monitor(service);
-        synchronized (m) {
-            m.update(edit.apply(m.config()));
-        }
+        monitor(service).change(edit);
     }
 
     private static CheckedService checkMember(CheckedService c, InetSocketAddress server) {
@@ -254,7 +267,7 @@ public final class HealthChecker implements AutoCloseable {
      */
     public CompletableFuture<Void> stop(ServiceId service) {
         ServiceMonitor m = monitor(service);
-        CheckedService c = m.config(); // outside our lock: a listener holding m's lock may be reading health()
+        CheckedService c = m.config();
         synchronized (this) {
             monitors.remove(c.id());
             c.ids().forEach(byId::remove);
@@ -382,7 +395,9 @@ public final class HealthChecker implements AutoCloseable {
         }
         lb.removeListener(passive);
         list.forEach(ServiceMonitor::close);
-        pool.shutdownNow();
+        if (ownPool) {
+            pool.shutdownNow();
+        }
         prober.killAll();
         if (ownGroup) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
@@ -397,6 +412,8 @@ public final class HealthChecker implements AutoCloseable {
         private int ioThreads = 1;
         private int commandThreads = 4;
         private Ticker ticker = Ticker.system();
+        private ScheduledExecutorService timers;
+        private ExecutorService commandExecutor;
         private long seed;
         private boolean seeded;
         private boolean ioThreadsSet;
@@ -448,8 +465,39 @@ public final class HealthChecker implements AutoCloseable {
         public Builder commandThreads(int threads) {
             Checks.checkInRange(threads, 1, 256, "commandThreads");
             Checks.checkNotSet(commandThreadsSet ? commandThreads : null, "commandThreads");
+            Checks.checkNotSet(commandExecutor, "commandExecutor");
             commandThreads = threads;
             commandThreadsSet = true;
+            return this;
+        }
+
+        /**
+         * Runs commands and predicates on {@code executor} (which the checker does not shut down) instead of a
+         * pool of its own. With a direct executor they run on the thread that probes: a test's, with
+         * {@link #timers}.
+         *
+         * @throws IllegalStateException if it was already set, or command threads were set
+         */
+        public Builder commandExecutor(ExecutorService executor) {
+            Checks.checkNotNull(executor, "commandExecutor");
+            Checks.checkNotSet(commandExecutor, "commandExecutor");
+            Checks.checkNotSet(commandThreadsSet ? commandThreads : null, "commandThreads");
+            commandExecutor = executor;
+            return this;
+        }
+
+        /**
+         * Runs the checks' timers (first probes, intervals, retries, slow-start steps, the timeouts of predicates)
+         * on {@code timers} (which the checker does not shut down) instead of the event loops. With a
+         * {@link #ticker} that reads the same clock, a test drives time: gRPC's FakeClock. Network I/O and its
+         * timeouts stay on the event loops.
+         *
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder timers(ScheduledExecutorService timers) {
+            Checks.checkNotNull(timers, "timers");
+            Checks.checkNotSet(this.timers, "timers");
+            this.timers = timers;
             return this;
         }
 

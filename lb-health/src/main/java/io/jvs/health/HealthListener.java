@@ -1,11 +1,11 @@
 package io.jvs.health;
 
 /**
- * Receives what a {@link HealthChecker} does. Calls for one checked service come one at a time, in order, on
- * the checker's threads, while it holds that service's lock: a listener must return quickly and must not block;
- * it may read {@link HealthChecker#health()} and {@link HealthChecker#services()}, but must not change the checker
- * (start, update, stop ...): hand such work to another thread. An exception thrown by a listener is logged and
- * otherwise ignored.
+ * Receives what a {@link HealthChecker} does. Calls come one at a time, in the order things happened, on the
+ * checker's threads (or the thread that made the change), and never while the checker holds a lock: the load
+ * balancer already reflects the change an event reports. A listener should return quickly; it may read
+ * {@link HealthChecker#health()} and even change the checker (start, update, stop ...): what that change reports
+ * is delivered after the current call returns. An exception thrown by a listener is logged and otherwise ignored.
  *
  * @since 0.1
  */

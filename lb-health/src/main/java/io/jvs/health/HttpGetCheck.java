@@ -10,9 +10,15 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * keepalived's {@code HTTP_GET}: a probe fetches each {@link Url} in turn and succeeds when every answer has an
- * accepted status code (200-299 unless set) and, where a digest is given, a body whose MD5 digest matches it
- * (the digest keepalived's {@code genhash} prints). The whole probe must finish within the settings' timeout.
+ * keepalived's {@code HTTP_GET}, and with {@link #withTls TLS} its {@code SSL_GET}: a probe fetches each
+ * {@link Url} in turn and succeeds when every answer has an accepted status code (200-299 unless set) and, where a
+ * digest is given, a body whose MD5 digest matches it (the digest keepalived's {@code genhash} prints). The whole
+ * probe, TLS handshake included, must finish within the settings' timeout.
+ *
+ * <p>Over TLS, as keepalived's {@code SSL_GET} does, the server's certificate is not verified (a health check
+ * asks whether the server answers, not whom to trust; real servers often have self-signed or internal
+ * certificates) and no client certificate is sent. The server name (SNI) is sent only when
+ * {@link #withServerName set}, as with keepalived's {@code enable_sni}.
  *
  * <pre>{@code
  * HttpGetCheck check = HttpGetCheck.of(List.of(
@@ -51,14 +57,18 @@ public final class HttpGetCheck implements HealthCheck {
     private final List<Url> urls;
     private final String virtualHost;
     private final Version version;
+    private final boolean tls;
+    private final String serverName;
 
     private HttpGetCheck(CheckSettings settings, ConnectOptions connectOptions, List<Url> urls, String virtualHost,
-            Version version) {
+            Version version, boolean tls, String serverName) {
         this.settings = settings;
         this.connectOptions = connectOptions;
         this.urls = urls;
         this.virtualHost = virtualHost;
         this.version = version;
+        this.tls = tls;
+        this.serverName = serverName;
     }
 
     /**
@@ -70,7 +80,8 @@ public final class HttpGetCheck implements HealthCheck {
         Checks.checkNotNull(urls, "urls");
         List<Url> copy = List.copyOf(urls);
         Checks.checkArgument(!copy.isEmpty(), "urls", "[]", "at least one url");
-        return new HttpGetCheck(CheckSettings.defaults(), ConnectOptions.DEFAULT, copy, null, Version.HTTP_1_0);
+        return new HttpGetCheck(CheckSettings.defaults(), ConnectOptions.DEFAULT, copy, null, Version.HTTP_1_0, false,
+                null);
     }
 
     @Override
@@ -98,14 +109,26 @@ public final class HttpGetCheck implements HealthCheck {
         return version;
     }
 
+    /** Whether the requests go over TLS (keepalived's {@code SSL_GET}). */
+    public boolean tls() {
+        return tls;
+    }
+
+    /** The server name sent in the TLS handshake (SNI), or {@code null} to send none. */
+    public String serverName() {
+        return serverName;
+    }
+
     @Override
     public HttpGetCheck withSettings(CheckSettings settings) {
-        return new HttpGetCheck(Checks.checkNotNull(settings, "settings"), connectOptions, urls, virtualHost, version);
+        return new HttpGetCheck(Checks.checkNotNull(settings, "settings"), connectOptions, urls, virtualHost, version,
+                tls, serverName);
     }
 
     /** A copy that connects elsewhere. */
     public HttpGetCheck withConnectOptions(ConnectOptions options) {
-        return new HttpGetCheck(settings, Checks.checkNotNull(options, "connectOptions"), urls, virtualHost, version);
+        return new HttpGetCheck(settings, Checks.checkNotNull(options, "connectOptions"), urls, virtualHost, version,
+                tls, serverName);
     }
 
     /**
@@ -114,12 +137,29 @@ public final class HttpGetCheck implements HealthCheck {
      * @throws IllegalArgumentException if it contains white space or control characters
      */
     public HttpGetCheck withVirtualHost(String virtualHost) {
-        return new HttpGetCheck(settings, connectOptions, urls, checkToken(virtualHost, "virtualHost", true), version);
+        return new HttpGetCheck(settings, connectOptions, urls, checkToken(virtualHost, "virtualHost", true), version,
+                tls, serverName);
     }
 
     /** A copy that sends another HTTP version. */
     public HttpGetCheck withVersion(Version version) {
-        return new HttpGetCheck(settings, connectOptions, urls, virtualHost, Checks.checkNotNull(version, "version"));
+        return new HttpGetCheck(settings, connectOptions, urls, virtualHost, Checks.checkNotNull(version, "version"),
+                tls, serverName);
+    }
+
+    /** A copy that sends its requests over TLS (keepalived's {@code SSL_GET}), or in the clear. */
+    public HttpGetCheck withTls(boolean tls) {
+        return new HttpGetCheck(settings, connectOptions, urls, virtualHost, version, tls, serverName);
+    }
+
+    /**
+     * A copy that sends this server name in the TLS handshake (SNI; {@code null}: none).
+     *
+     * @throws IllegalArgumentException if it contains white space or control characters
+     */
+    public HttpGetCheck withServerName(String serverName) {
+        return new HttpGetCheck(settings, connectOptions, urls, virtualHost, version, tls,
+                checkToken(serverName, "serverName", true));
     }
 
     /**
@@ -135,18 +175,19 @@ public final class HttpGetCheck implements HealthCheck {
         }
         String host = target.getAddress() instanceof Inet6Address ? "[" + Addresses.toString(target.getAddress()) + "]"
                 : Addresses.toString(target.getAddress());
-        return target.getPort() == 80 ? host : host + ":" + target.getPort();
+        return target.getPort() == (tls ? 443 : 80) ? host : host + ":" + target.getPort();
     }
 
     @Override
     public String kind() {
-        return "HTTP_GET";
+        return tls ? "SSL_GET" : "HTTP_GET";
     }
 
     @Override
     public String describe(InetSocketAddress server) {
         InetSocketAddress target = connectOptions.target(server);
-        StringBuilder sb = new StringBuilder(kind()).append(" http://").append(Addresses.toString(target));
+        StringBuilder sb = new StringBuilder(kind()).append(tls ? " https://" : " http://")
+                .append(Addresses.toString(target));
         for (int i = 0; i < urls.size(); i++) {
             sb.append(i == 0 ? "" : ",").append(urls.get(i).path());
         }
@@ -160,17 +201,19 @@ public final class HttpGetCheck implements HealthCheck {
         }
         HttpGetCheck that = (HttpGetCheck) o;
         return settings.equals(that.settings) && connectOptions.equals(that.connectOptions) && urls.equals(that.urls)
-                && Objects.equals(virtualHost, that.virtualHost) && version == that.version;
+                && Objects.equals(virtualHost, that.virtualHost) && version == that.version && tls == that.tls
+                && Objects.equals(serverName, that.serverName);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(settings, connectOptions, urls, virtualHost, version);
+        return Objects.hash(settings, connectOptions, urls, virtualHost, version, tls, serverName);
     }
 
     @Override
     public String toString() {
-        return "HTTP_GET[" + urls + " HTTP/" + version.keyword() + (virtualHost == null ? "" : " host " + virtualHost)
+        return kind() + "[" + urls + " HTTP/" + version.keyword() + (virtualHost == null ? "" : " host " + virtualHost)
+                + (serverName == null ? "" : " sni " + serverName)
                 + (connectOptions.equals(ConnectOptions.DEFAULT) ? "" : " " + connectOptions) + " " + settings + "]";
     }
 

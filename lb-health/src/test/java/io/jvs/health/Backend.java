@@ -27,6 +27,7 @@ final class Backend implements Closeable {
     final AtomicInteger served = new AtomicInteger();
     private final int port;
     private volatile ServerSocket server;
+    private volatile Thread acceptor;
 
     Backend() throws IOException {
         this(0);
@@ -48,6 +49,7 @@ final class Backend implements Closeable {
         server = s;
         Thread t = new Thread(() -> acceptLoop(s), "backend-" + port);
         t.setDaemon(true);
+        acceptor = t;
         t.start();
     }
 
@@ -88,12 +90,22 @@ final class Backend implements Closeable {
         }
     }
 
-    /** Stops listening and resets every open connection, as a crashed server would. */
+    /**
+     * Stops listening and resets every open connection, as a crashed server would. Returns once the port refuses
+     * connections: the JDK closes a listening socket only when the thread blocked in its accept() has left, and
+     * until then the kernel still completes handshakes (a loaded machine showed connects succeeding for several
+     * milliseconds after close() returned).
+     */
     void kill() {
         try {
             server.close();
         } catch (IOException e) {
             // closing anyway
+        }
+        try {
+            acceptor.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         for (Socket c : open) {
             try {

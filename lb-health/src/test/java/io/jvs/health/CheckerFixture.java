@@ -24,11 +24,38 @@ abstract class CheckerFixture {
     NettyLoadBalancer lb;
     HealthChecker checker;
 
+    /** The checks' time: it moves only when a test calls {@link FakeClock#forward}. */
+    final FakeClock clock = new FakeClock();
+
+    /**
+     * A load balancer and a checker whose timers run on {@link #clock} and whose commands and predicates run on
+     * the thread that moves the clock: a predicate check's whole life happens inside {@code clock.forward}.
+     * Network checks still do real I/O on the checker's event loop; tests wait for their results, never for time.
+     */
     void open(int connectAttempts) {
+        lb = NettyLoadBalancer.builder().ioThreads(2).connectAttempts(connectAttempts)
+                .connectTimeout(Duration.ofSeconds(2)).build();
+        checker = HealthChecker.builder(lb).randomSeed(42).timers(clock.scheduler()).ticker(clock.ticker())
+                .commandExecutor(new FakeClock.Direct()).build();
+        checker.addListener(events::add);
+    }
+
+    /**
+     * A load balancer and a checker on real time, for tests whose point is the data path under change (no
+     * assertion of theirs depends on how soon a check runs).
+     */
+    void openRealTime(int connectAttempts) {
         lb = NettyLoadBalancer.builder().ioThreads(2).connectAttempts(connectAttempts)
                 .connectTimeout(Duration.ofSeconds(2)).build();
         checker = HealthChecker.builder(lb).randomSeed(42).build();
         checker.addListener(events::add);
+    }
+
+    /** Moves the checks' time forward {@code times} steps of {@code step}, each step's due probes run. */
+    void forward(Duration step, int times) {
+        for (int i = 0; i < times; i++) {
+            clock.forward(step);
+        }
     }
 
     @AfterEach
@@ -89,14 +116,14 @@ abstract class CheckerFixture {
     }
 
     /**
-     * Waits until {@code condition} holds, then until the checker has finished what it was doing (the load
-     * balancer changes before the event about the change is sent).
+     * Waits for real I/O (a network probe's answer, the data path's report) until {@code condition} holds. The
+     * bound only keeps a broken test from hanging; no assertion depends on how soon the condition holds.
      */
     void await(BooleanSupplier condition, Duration max, Supplier<String> what) throws InterruptedException {
         long deadline = System.nanoTime() + max.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                assertTrue(condition.getAsBoolean(), what.get());
+                assertTrue(condition.getAsBoolean(), () -> what.get() + "\nthreads:\n" + threads());
                 return;
             }
             Thread.sleep(5);
@@ -105,4 +132,40 @@ abstract class CheckerFixture {
             checker.health(); // takes each service's lock: the change in progress completes first
         }
     }
+
+    /** Waits until the listeners have seen {@code n} events of {@code type} (delivery follows the change). */
+    void awaitEvents(HealthEvent.Type type, long n) throws InterruptedException {
+        await(() -> count(type) >= n, WAIT_IO, () -> n + " " + type + " events: " + events);
+    }
+
+    /** Every thread's stack, for a wait that did not end: what was everyone doing? */
+    private static String threads() {
+        StringBuilder sb = new StringBuilder();
+        Thread.getAllStackTraces().forEach((t, stack) -> {
+            sb.append(t.getName()).append(' ').append(t.getState()).append('\n');
+            for (StackTraceElement e : stack) {
+                sb.append("    at ").append(e).append('\n');
+            }
+        });
+        return sb.toString();
+    }
+
+    /** The probes the check {@code index} of {@code server} has run so far. */
+    long probes(ServiceId service, InetSocketAddress server, int index) {
+        return health(service, server).checks().get(index).probes();
+    }
+
+    /**
+     * Moves time one {@code step} and waits until the network check {@code index} of {@code server} has one more
+     * result: one probe, however long its real I/O takes.
+     */
+    void probeOnce(ServiceId service, InetSocketAddress server, int index, Duration step) throws InterruptedException {
+        long before = probes(service, server, index);
+        clock.forward(step);
+        await(() -> probes(service, server, index) > before, WAIT_IO, () -> "a probe of " + server + " ran");
+        clock.runDue(); // the result may have scheduled a retry or a slow-start step due now
+    }
+
+    /** The bound on real I/O waits (a probe on 127.0.0.1 takes milliseconds; a loaded CI box, more). */
+    static final Duration WAIT_IO = Duration.ofSeconds(20);
 }

@@ -29,8 +29,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The two fault scenarios of issue #8, end to end through a real NettyLoadBalancer with real clients and servers
- * on 127.0.0.1: a real server killed while clients connect in a loop, and configuration churn while 200
- * connections stream data.
+ * on 127.0.0.1: a real server killed while clients connect in a loop (its checks on a {@link FakeClock}: how many
+ * intervals detection takes is counted, not timed), and configuration churn while 200 connections stream data
+ * (on real time: its assertions are about bytes and connections, none about how soon a check runs).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class FaultScenariosTest extends CheckerFixture {
@@ -70,10 +71,14 @@ class FaultScenariosTest extends CheckerFixture {
         ServiceId id = vs.id();
         checker.start(CheckedService.builder(vs).servers(s -> s.withChecks(HealthCheck.tcp().withSettings(settings)))
                 .build()).get(10, TimeUnit.SECONDS);
-        Map<HealthEvent.Type, Long> at = new ConcurrentHashMap<>();
+        clock.runDue(); // the first probes
+        await(() -> probes(id, b[1].address(), 0) == 1, WAIT_IO, () -> "the first probe");
+        Map<HealthEvent.Type, Long> at = new ConcurrentHashMap<>(); // real time: when the clients saw it
+        Map<HealthEvent.Type, Long> atFake = new ConcurrentHashMap<>(); // the checks' time
         checker.addListener(e -> {
             if (b[1].address().equals(e.server())) {
                 at.putIfAbsent(e.type(), System.nanoTime());
+                atFake.putIfAbsent(e.type(), clock.nanoTime());
             }
         });
         InetSocketAddress vip = id.address();
@@ -89,40 +94,57 @@ class FaultScenariosTest extends CheckerFixture {
         }
 
         // Clients connecting in a loop, each attempt recorded with its start time.
-        List<long[]> attempts = java.util.Collections.synchronizedList(new ArrayList<>()); // {start, ok}
+        List<long[]> attempts = java.util.Collections.synchronizedList(new ArrayList<>()); // {start, ok, end}
         AtomicBoolean running = new AtomicBoolean(true);
         Thread clients = new Thread(() -> {
             for (int i = 0; i < 100_000 && running.get(); i++) {
                 long start = System.nanoTime();
-                attempts.add(new long[] {start, roundTrip(vip) ? 1 : 0});
+                boolean ok = roundTrip(vip);
+                attempts.add(new long[] {start, ok ? 1 : 0, System.nanoTime()});
             }
         }, "clients");
         clients.start();
         try {
-            Thread.sleep(300);
+            await(() -> attempts.size() > 20, WAIT_IO, () -> "clients connect");
             long killed = System.nanoTime();
+            long killedFake = clock.nanoTime();
             b[1].kill();
-            await(() -> at.containsKey(HealthEvent.Type.SERVER_DOWN), Duration.ofSeconds(10), events::toString);
+            int failedProbes = 0;
+            for (int i = 0; i < 2 * FALL && !at.containsKey(HealthEvent.Type.SERVER_DOWN); i++) {
+                probeOnce(id, b[1].address(), 0, INTERVAL);
+                failedProbes++;
+                awaitIf(HealthEvent.Type.SERVER_DOWN, failedProbes >= FALL, at);
+            }
+            assertEquals(FALL, failedProbes, "down after exactly fall failed results: " + events);
             long down = at.get(HealthEvent.Type.SERVER_DOWN);
-            long detect = down - killed;
+            long detect = atFake.get(HealthEvent.Type.SERVER_DOWN) - killedFake;
             // fall results a whole interval apart: at least (fall - 1) intervals, at most about (fall + 1).
             assertTrue(detect >= INTERVAL.toNanos() * (FALL - 1) - TimeUnit.MILLISECONDS.toNanos(10),
                     "not before fall failed results: " + detect / 1_000_000 + " ms");
             assertTrue(detect <= INTERVAL.toNanos() * (FALL + 1) + TimeUnit.SECONDS.toNanos(1),
                     "within fall x interval (+ one interval and scheduling slack): " + detect / 1_000_000 + " ms");
-            Thread.sleep(500);
+            assertEquals(INTERVAL.toNanos() * FALL, detect, "on the checks' clock, exactly fall intervals");
+            await(() -> attemptsAfter(attempts, down) > 50, WAIT_IO, () -> "clients after the removal");
 
             int servedBefore = b[1].served.get();
-            long restarted = System.nanoTime();
+            long restartedFake = clock.nanoTime();
             b[1].restart();
-            await(() -> at.containsKey(HealthEvent.Type.SERVER_UP), Duration.ofSeconds(10), events::toString);
-            long up = at.get(HealthEvent.Type.SERVER_UP) - restarted;
+            int goodProbes = 0;
+            for (int i = 0; i < 2 * RISE && !at.containsKey(HealthEvent.Type.SERVER_UP); i++) {
+                probeOnce(id, b[1].address(), 0, INTERVAL);
+                goodProbes++;
+                awaitIf(HealthEvent.Type.SERVER_UP, goodProbes >= RISE, at);
+            }
+            assertEquals(RISE, goodProbes, "up after exactly rise good results: " + events);
+            long up = atFake.get(HealthEvent.Type.SERVER_UP) - restartedFake;
             assertTrue(up >= INTERVAL.toNanos() * (RISE - 1) - TimeUnit.MILLISECONDS.toNanos(10),
                     "not before rise good results: " + up / 1_000_000 + " ms");
             assertTrue(up <= INTERVAL.toNanos() * (RISE + 1) + TimeUnit.SECONDS.toNanos(1),
                     "within rise x interval (+ slack): " + up / 1_000_000 + " ms");
-            await(() -> b[1].served.get() > servedBefore, Duration.ofSeconds(5), () -> "clients reach it again");
-            Thread.sleep(200);
+            assertEquals(INTERVAL.toNanos() * RISE, up, "on the checks' clock, exactly rise intervals");
+            await(() -> b[1].served.get() > servedBefore, WAIT_IO, () -> "clients reach it again");
+            int attemptsNow = attempts.size();
+            await(() -> attempts.size() > attemptsNow + 10, WAIT_IO, () -> "clients go on");
             running.set(false);
             clients.join(10_000);
 
@@ -131,15 +153,16 @@ class FaultScenariosTest extends CheckerFixture {
                 all = new ArrayList<>(attempts);
             }
             long failedAfterDown = all.stream().filter(a -> a[0] > down && a[1] == 0).count();
-            long failedBeforeKill = all.stream().filter(a -> a[0] < killed && a[1] == 0).count();
+            // Before the kill: attempts over before it began (one in flight while it happens may land on the server).
+            long failedBeforeKill = all.stream().filter(a -> a[2] < killed && a[1] == 0).count();
             long failedInWindow = all.stream().filter(a -> a[0] >= killed && a[0] <= down && a[1] == 0).count();
             long afterDown = all.stream().filter(a -> a[0] > down).count();
             assertTrue(afterDown > 50, "clients kept connecting: " + afterDown);
             assertEquals(0, failedAfterDown, "no new connection fails once the checker took the server out");
             assertEquals(0, failedBeforeKill);
             System.out.printf("killed-server scenario: %d connections, %d failed between the kill and the "
-                    + "checker's removal (%d ms), none after; back %d ms after the restart%n", all.size(),
-                    failedInWindow, detect / 1_000_000, up / 1_000_000);
+                    + "checker's removal (%d ms of check time), none after; back %d ms of check time after the "
+                    + "restart%n", all.size(), failedInWindow, detect / 1_000_000, up / 1_000_000);
 
             // The long-lived connections on the other servers never noticed; the two on the killed one were reset.
             int alive = 0;
@@ -156,12 +179,34 @@ class FaultScenariosTest extends CheckerFixture {
         }
     }
 
+    /** Waits for the event if the probes so far should have caused it (its delivery follows the probe's result). */
+    private void awaitIf(HealthEvent.Type type, boolean due, Map<HealthEvent.Type, Long> seen)
+            throws InterruptedException {
+        if (due) {
+            await(() -> seen.containsKey(type), WAIT_IO, () -> type + " after the probes: " + events + "; health "
+                    + checker.health());
+        }
+    }
+
+    /** Waits until every stream has echoed at least {@code rounds} chunks: the changes happen mid-stream. */
+    private void awaitRounds(List<Stream> streams, int rounds) throws InterruptedException {
+        await(() -> streams.stream().allMatch(st -> st.rounds >= rounds), WAIT_IO, () -> "streams at round "
+                + rounds);
+    }
+
+    private static long attemptsAfter(List<long[]> attempts, long time) {
+        synchronized (attempts) {
+            return attempts.stream().filter(a -> a[0] > time).count();
+        }
+    }
+
     /** Streams {@code rounds} chunks through one connection, checking every byte that comes back. */
     private static final class Stream {
         final Socket socket;
         final Random random;
         final CRC32 sent = new CRC32();
         final CRC32 received = new CRC32();
+        volatile int rounds;
         long bytes;
 
         Stream(Socket socket, long seed) {
@@ -188,7 +233,8 @@ class FaultScenariosTest extends CheckerFixture {
                     got += k;
                 }
                 bytes += n;
-                Thread.sleep(pauseMillis);
+                this.rounds = r + 1;
+                Thread.sleep(pauseMillis); // the clients' pace, so that the changes happen while data flows
             }
             socket.shutdownOutput();
             if (in.read() != -1) {
@@ -199,7 +245,7 @@ class FaultScenariosTest extends CheckerFixture {
 
     @Test
     void changesUnderLoad_breakNoConnection_andCorruptNoByte() throws Exception {
-        open(3);
+        openRealTime(3);
         int n = 4;
         Backend[] data = new Backend[n + 1];
         Backend[] health = new Backend[n + 1]; // each server's health endpoint, separate from its data port
@@ -244,24 +290,24 @@ class FaultScenariosTest extends CheckerFixture {
         }
         try {
             go.countDown();
-            Thread.sleep(200);
+            awaitRounds(streams, 5);
             checker.editRealServer(id, servers.get(0).withServer(servers.get(0).server().withWeight(10)));
-            Thread.sleep(150);
+            awaitRounds(streams, 10);
             checker.addRealServer(id, servers.get(n));
-            Thread.sleep(150);
+            awaitRounds(streams, 15);
             health[1].kill(); // server 1 fails its checks: removed; its streams go on
             health[3].kill(); // server 3 fails its checks: weight 0 (inhibit); its streams go on
             await(() -> checker.health(id).orElseThrow().servers().stream()
-                    .filter(s -> s.state() == HealthState.DOWN).count() == 2, Duration.ofSeconds(10), events::toString);
+                    .filter(s -> s.state() == HealthState.DOWN).count() == 2, WAIT_IO, events::toString);
             assertEquals(-1, weight(id, data[1].address()));
             assertEquals(0, weight(id, data[3].address()));
             checker.removeRealServer(id, data[2].address());
-            Thread.sleep(150);
+            awaitRounds(streams, 25);
             checker.update(original); // the rules restored: server 2 back, server 4 gone, weights as configured
             health[1].restart();
             health[3].restart();
             await(() -> weight(id, data[1].address()) == 2 && weight(id, data[3].address()) == 4,
-                    Duration.ofSeconds(10), events::toString);
+                    WAIT_IO, events::toString);
 
             int broken = 0;
             int corrupt = 0;
@@ -301,7 +347,7 @@ class FaultScenariosTest extends CheckerFixture {
         Map<InetSocketAddress, Integer> expected = Map.of(data[0].address(), 1, data[1].address(), 2,
                 data[2].address(), 3, data[3].address(), 4);
         await(() -> members(id).size() == 4 && expected.entrySet().stream()
-                .allMatch(e -> weight(id, e.getKey()) == e.getValue()), Duration.ofSeconds(5),
+                .allMatch(e -> weight(id, e.getKey()) == e.getValue()), WAIT_IO,
                 () -> "restored: " + lb.service(id));
     }
 }

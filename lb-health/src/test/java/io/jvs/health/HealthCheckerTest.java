@@ -22,6 +22,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,11 +35,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What a HealthChecker does to a real NettyLoadBalancer as checks pass and fail. */
+/**
+ * What a HealthChecker does to a real NettyLoadBalancer as checks pass and fail. The checks' time is a
+ * {@link FakeClock}: predicate and command checks run inside {@code forward}, so every count and every weight is
+ * exact whatever the machine's speed; network checks wait for their real answers, never for time.
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class HealthCheckerTest extends CheckerFixture {
 
-    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final Duration WAIT = WAIT_IO;
+    /** The interval of {@link CheckerFixture#fast}. */
+    private static final Duration TICK = Duration.ofMillis(20);
 
     /** A predicate whose answer the test sets, counting calls. */
     static final class Switch implements Predicate<InetSocketAddress> {
@@ -54,8 +64,10 @@ class HealthCheckerTest extends CheckerFixture {
         return a -> answer.test(calls.incrementAndGet());
     }
 
+    /** Starts the service; its first probes (no warmup) are due at once and run. */
     private ServiceId start(CheckedService s) throws Exception {
         checker.start(s).get(10, TimeUnit.SECONDS);
+        clock.runDue();
         return s.id();
     }
 
@@ -78,7 +90,8 @@ class HealthCheckerTest extends CheckerFixture {
                 .server(CheckedServer.of(a).withChecks(HealthCheck.predicate("scripted",
                         script(calls, n -> n > seq.length || seq[n - 1])).withSettings(fast(2, 3))))
                 .build());
-        await(() -> calls.get() > seq.length + 3, WAIT, () -> "probes ran: " + calls);
+        forward(TICK, seq.length + 3);
+        assertEquals(seq.length + 4, calls.get(), "one probe at the start, one per interval");
         // fall 3: down only at the third failure in a row (call 8); rise 2: up at the second success (call 10).
         assertEquals(1, count(HealthEvent.Type.SERVER_DOWN), events::toString);
         assertEquals(1, count(HealthEvent.Type.SERVER_UP), events::toString);
@@ -102,7 +115,9 @@ class HealthCheckerTest extends CheckerFixture {
                 .server(CheckedServer.of(b).withChecks(HealthCheck.predicate("flap",
                         script(damped, flapping)).withSettings(fast(2, 2))))
                 .build());
-        await(() -> undamped.get() > 45 && damped.get() > 45, WAIT, () -> "probes: " + undamped + ", " + damped);
+        forward(TICK, 45);
+        assertEquals(46, undamped.get(), "probes");
+        assertEquals(46, damped.get(), "probes");
         long changesA = events.stream().filter(e -> a.address().equals(e.server())
                 && (e.type() == HealthEvent.Type.SERVER_UP || e.type() == HealthEvent.Type.SERVER_DOWN)).count();
         long changesB = events.stream().filter(e -> b.address().equals(e.server())
@@ -129,7 +144,12 @@ class HealthCheckerTest extends CheckerFixture {
                 .server(CheckedServer.of(a).withChecks(HealthCheck.predicate("once", script(calls, n -> n == 1))
                         .withSettings(fast(1, 1).withRetries(2).withRetryDelay(Duration.ofMillis(30)))))
                 .build());
-        await(() -> count(HealthEvent.Type.SERVER_DOWN) == 1, WAIT, events::toString);
+        clock.forward(TICK); // call 2 fails: retry 1 in 30 ms
+        assertEquals(0, count(HealthEvent.Type.SERVER_DOWN), "a failure is retried before it counts");
+        clock.forward(Duration.ofMillis(30)); // call 3 fails: retry 2
+        assertEquals(0, count(HealthEvent.Type.SERVER_DOWN), events::toString);
+        clock.forward(Duration.ofMillis(30)); // call 4 fails: no retry left
+        assertEquals(1, count(HealthEvent.Type.SERVER_DOWN), events::toString);
         // 1 success, then a failure retried twice: down at the third failing probe (call 4).
         assertEquals(4, callsAtDown.get());
     }
@@ -150,14 +170,18 @@ class HealthCheckerTest extends CheckerFixture {
         assertEquals(2, weight(id, b.address()));
         sa.healthy.set(false);
         sb.healthy.set(false);
-        await(() -> weight(id, a.address()) == 0 && weight(id, b.address()) == -1, WAIT, events::toString);
+        clock.forward(TICK);
+        assertEquals(0, weight(id, a.address()), events::toString);
+        assertEquals(-1, weight(id, b.address()), events::toString);
         assertTrue(events(HealthEvent.Type.SERVER_DOWN).stream()
                 .anyMatch(e -> e.message().endsWith("kept at weight 0 (inhibit on failure)")), events::toString);
         assertTrue(events(HealthEvent.Type.SERVER_DOWN).stream().anyMatch(e -> e.message().endsWith("; removed")),
                 events::toString);
         sa.healthy.set(true);
         sb.healthy.set(true);
-        await(() -> weight(id, a.address()) == 3 && weight(id, b.address()) == 2, WAIT, events::toString);
+        clock.forward(TICK);
+        assertEquals(3, weight(id, a.address()), events::toString);
+        assertEquals(2, weight(id, b.address()), events::toString);
     }
 
     @Test
@@ -171,7 +195,8 @@ class HealthCheckerTest extends CheckerFixture {
                 .build());
         assertEquals(10, weight(id, a.address()), "no slow start at the start");
         s.healthy.set(false);
-        await(() -> weight(id, a.address()) == -1, WAIT, events::toString);
+        clock.forward(TICK);
+        assertEquals(-1, weight(id, a.address()), events::toString);
         events.clear();
         List<Integer> seen = new ArrayList<>();
         checker.addListener(e -> {
@@ -180,16 +205,24 @@ class HealthCheckerTest extends CheckerFixture {
             }
         });
         s.healthy.set(true);
-        long start = System.nanoTime();
-        await(() -> weight(id, a.address()) == 10, WAIT, events::toString);
-        long took = System.nanoTime() - start;
+        clock.forward(TICK); // the probe that brings it back
+        long start = clock.nanoTime();
+        long took = -1;
+        for (int i = 0; i < 100 && took < 0; i++) {
+            clock.forward(Duration.ofMillis(10));
+            if (weight(id, a.address()) == 10) {
+                took = clock.nanoTime() - start;
+            }
+        }
         assertEquals(1, seen.get(0), "starts at weight 1: " + seen);
         assertEquals(10, seen.get(seen.size() - 1), seen::toString);
         for (int i = 1; i < seen.size(); i++) {
             assertTrue(seen.get(i) > seen.get(i - 1), "increasing: " + seen);
         }
         assertTrue(seen.size() >= 6, "ramps in steps (up to 10): " + seen);
+        assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), seen, "one step per 80 ms");
         assertTrue(took >= TimeUnit.MILLISECONDS.toNanos(700), "over the period: " + took / 1_000_000 + " ms");
+        assertEquals(800, took / 1_000_000, "full weight exactly at the end of the period");
         assertTrue(events(HealthEvent.Type.SERVER_UP).get(0).message().contains("slow start from weight 1 over 800 ms"),
                 events::toString);
     }
@@ -211,8 +244,8 @@ class HealthCheckerTest extends CheckerFixture {
         // Losing: live weight below quorum - hysteresis = 1, so only at 0.
         for (int i = 0; i < 3; i++) {
             sw[i].healthy.set(false);
-            int down = i;
-            await(() -> health(id, rs[down].address()).state() == HealthState.DOWN, WAIT, events::toString);
+            clock.forward(TICK);
+            assertEquals(HealthState.DOWN, health(id, rs[i].address()).state(), events::toString);
             ServiceHealth h = checker.health(id).orElseThrow();
             assertEquals(i < 2, h.quorumUp(), "after " + (i + 1) + " down: " + h);
         }
@@ -221,8 +254,8 @@ class HealthCheckerTest extends CheckerFixture {
         // Gaining: live weight at least quorum + hysteresis = 3.
         for (int i = 0; i < 3; i++) {
             sw[i].healthy.set(true);
-            int up = i;
-            await(() -> health(id, rs[up].address()).state() == HealthState.UP, WAIT, events::toString);
+            clock.forward(TICK);
+            assertEquals(HealthState.UP, health(id, rs[i].address()).state(), events::toString);
             ServiceHealth h = checker.health(id).orElseThrow();
             assertEquals(i == 2, h.quorumUp(), "after " + (i + 1) + " up: " + h);
             if (i < 2) {
@@ -234,6 +267,36 @@ class HealthCheckerTest extends CheckerFixture {
         assertEquals(1, count(HealthEvent.Type.QUORUM_LOST));
         assertEquals(1, count(HealthEvent.Type.QUORUM_GAINED));
         assertEquals(1, count(HealthEvent.Type.SORRY_SERVER_IN));
+        assertEquals(1, count(HealthEvent.Type.SORRY_SERVER_OUT));
+    }
+
+    @Test
+    void quorumInALargeService_swapsTheSorryServerWithOneUpdatePerService() throws Exception {
+        open(3);
+        Backend sorry = backend();
+        int n = 100;
+        Switch sw = new Switch();
+        List<RealServer> servers = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            servers.add(rs(Backend.freePort(), 1));
+        }
+        CheckedService.Builder b = CheckedService.builder(VirtualService.tcp(vip()).scheduler("wrr")
+                .realServers(servers).build()).quorum(n / 2).sorryServer(RealServer.of(sorry.address()));
+        servers.forEach(s -> b.server(CheckedServer.of(s).withChecks(HealthCheck.predicate("p", sw)
+                .withSettings(fast(1, 1)))));
+        ServiceId id = start(b.build());
+        assertEquals(n, members(id).size());
+        sw.healthy.set(false);
+        clock.forward(TICK); // every server fails; at the 51st the quorum is lost and 50 servers swap at once
+        assertEquals(List.of(sorry.address()), members(id), "only the sorry server");
+        assertEquals(1, count(HealthEvent.Type.QUORUM_LOST));
+        assertTrue(checker.health(id).orElseThrow().servers().stream().allMatch(s -> s.loadBalancerWeight() == -1));
+        sw.healthy.set(true);
+        clock.forward(TICK); // at the 50th server up the quorum is back: the sorry server out, 50 servers in
+        assertEquals(n, members(id).size());
+        assertFalse(members(id).contains(sorry.address()));
+        assertTrue(servers.stream().allMatch(s -> weight(id, s.address()) == 1));
+        assertEquals(1, count(HealthEvent.Type.QUORUM_GAINED));
         assertEquals(1, count(HealthEvent.Type.SORRY_SERVER_OUT));
     }
 
@@ -253,15 +316,19 @@ class HealthCheckerTest extends CheckerFixture {
                 .build());
         assertEquals(0, weight(id, sorry.address()), "inhibited sorry server waits at weight 0");
         sa.healthy.set(false);
-        await(() -> health(id, a.address()).state() == HealthState.DOWN, WAIT, events::toString);
+        clock.forward(TICK);
+        assertEquals(HealthState.DOWN, health(id, a.address()).state(), events::toString);
         assertEquals(0, weight(id, sorry.address()), "one server is still up");
         sb.healthy.set(false);
-        await(() -> weight(id, sorry.address()) == 5, WAIT, events::toString);
+        clock.forward(TICK);
+        assertEquals(5, weight(id, sorry.address()), events::toString);
         assertEquals(-1, weight(id, a.address()));
         assertEquals(0, weight(id, b.address()), "inhibited real server stays at 0");
         sa.healthy.set(true);
         // The real server comes back first, then the sorry server goes back to waiting.
-        await(() -> weight(id, a.address()) == 2 && weight(id, sorry.address()) == 0, WAIT, events::toString);
+        clock.forward(TICK);
+        assertEquals(2, weight(id, a.address()), events::toString);
+        assertEquals(0, weight(id, sorry.address()), events::toString);
     }
 
     @Test
@@ -279,14 +346,21 @@ class HealthCheckerTest extends CheckerFixture {
                 .build());
         assertEquals(List.of(), members(id), "alpha: no server before a check passed");
         // a: the first result contradicts the provisional DOWN, so it is up at once, without waiting for rise 3.
-        await(() -> count(HealthEvent.Type.SERVER_UP) == 1, WAIT, events::toString);
+        clock.forward(Duration.ofMillis(50)); // the warmup: both first probes ran
+        assertEquals(1, count(HealthEvent.Type.SERVER_UP), events::toString);
         assertEquals(4, weight(id, a.address()));
         assertTrue(events(HealthEvent.Type.SERVER_UP).get(0).message().contains("is UP after a successful result"),
                 events::toString);
         // b: its first results confirmed DOWN; from then on rise 3 applies.
-        await(() -> sb.calls.get() >= 2, WAIT, () -> "calls " + sb.calls);
+        for (int i = 0; i < 100 && sb.calls.get() < 2; i++) {
+            clock.forward(Duration.ofMillis(1));
+        }
+        assertEquals(2, sb.calls.get(), "calls");
         sb.healthy.set(true);
-        await(() -> count(HealthEvent.Type.SERVER_UP) == 2, WAIT, events::toString);
+        forward(TICK, 2);
+        assertEquals(1, count(HealthEvent.Type.SERVER_UP), "not before rise 3: " + events);
+        clock.forward(TICK);
+        assertEquals(2, count(HealthEvent.Type.SERVER_UP), events::toString);
         assertEquals(5, weight(id, b.address()));
         assertTrue(events(HealthEvent.Type.SERVER_UP).get(1).message().contains("is UP after 3 successful results"),
                 events::toString);
@@ -302,15 +376,18 @@ class HealthCheckerTest extends CheckerFixture {
                 .withSettings(fast(1, 1)).withTimeout(Duration.ofSeconds(5));
         ServiceId id = start(CheckedService.builder(service(vip(), a))
                 .server(CheckedServer.of(a).withChecks(cmd)).build());
-        await(() -> weight(id, a.address()) == 8, WAIT, events::toString);
+        assertEquals(8, weight(id, a.address()), events::toString); // the command ran in start's first probe
         assertEquals(8, health(id, a.address()).effectiveWeight());
         assertEquals(3, health(id, a.address()).configuredWeight());
         Files.writeString(status, "0");
-        await(() -> weight(id, a.address()) == 3, WAIT, events::toString);
+        clock.forward(TICK);
+        assertEquals(3, weight(id, a.address()), events::toString);
         Files.writeString(status, "1");
-        await(() -> weight(id, a.address()) == -1, WAIT, events::toString);
+        clock.forward(TICK);
+        assertEquals(-1, weight(id, a.address()), events::toString);
         Files.writeString(status, "22");
-        await(() -> weight(id, a.address()) == 20, WAIT, events::toString);
+        clock.forward(TICK);
+        assertEquals(20, weight(id, a.address()), events::toString);
     }
 
     @Test
@@ -327,6 +404,7 @@ class HealthCheckerTest extends CheckerFixture {
                         .withChecks(HealthCheck.tcp().withSettings(slow)).withPassive(true))
                 .build());
         await(() -> health(id, dying.address()).checks().get(0).probes() == 1, WAIT, () -> "first probe");
+        assertEquals(Duration.ofSeconds(60), clock.nextDue(), "the next active probe is a minute away");
         dying.kill();
         InetSocketAddress vip = vs.id().address();
         for (int i = 0; i < 40 && health(id, dying.address()).state() == HealthState.UP; i++) {
@@ -343,6 +421,7 @@ class HealthCheckerTest extends CheckerFixture {
         assertTrue(h.passiveFailures() >= 3, h.toString());
         assertEquals(1, h.checks().get(0).probes(), "the active check did not run again");
         assertEquals(-1, weight(id, dying.address()));
+        awaitEvents(HealthEvent.Type.SERVER_DOWN, 1);
         assertTrue(events(HealthEvent.Type.SERVER_DOWN).get(0).message()
                 .contains("connect failure(s) reported by the data path"), events::toString);
     }
@@ -356,13 +435,15 @@ class HealthCheckerTest extends CheckerFixture {
         RealServer b = rs(Backend.freePort(), 7);
         checker.addRealServer(id, CheckedServer.of(b).withChecks(HealthCheck.predicate("b", s).withSettings(fast(1, 1))));
         assertEquals(7, weight(id, b.address()));
-        await(() -> s.calls.get() > 3, WAIT, () -> "checks of the added server run");
+        forward(TICK, 4);
+        assertTrue(s.calls.get() > 3, "checks of the added server run: " + s.calls);
         assertThrows(LoadBalancerException.class, () -> checker.addRealServer(id, CheckedServer.of(b)));
         checker.removeRealServer(id, b.address());
         assertEquals(-1, weight(id, b.address()));
         int calls = s.calls.get();
-        Thread.sleep(300);
+        forward(TICK, 15);
         assertTrue(s.calls.get() <= calls + 1, "checks of a removed server stop: " + calls + " -> " + s.calls);
+        assertEquals(calls, s.calls.get(), "not one more probe");
         assertEquals(1, count(HealthEvent.Type.SERVER_ADDED));
         assertEquals(1, count(HealthEvent.Type.SERVER_REMOVED));
         LoadBalancerException e = assertThrows(LoadBalancerException.class,
@@ -380,14 +461,16 @@ class HealthCheckerTest extends CheckerFixture {
         CheckedService first = CheckedService.builder(service(vip(), a, b)).server(ca).build();
         ServiceId id = start(first);
         s.healthy.set(false);
-        await(() -> health(id, a.address()).state() == HealthState.DOWN, WAIT, events::toString);
+        clock.forward(TICK);
+        assertEquals(HealthState.DOWN, health(id, a.address()).state(), events::toString);
         checker.update(first.withServer(CheckedServer.of(b.withWeight(9))));
         assertEquals(9, weight(id, b.address()));
         assertEquals(HealthState.DOWN, health(id, a.address()).state(), "kept its state");
         assertEquals(-1, weight(id, a.address()));
         checker.editRealServer(id, ca.withServer(a.withWeight(4)));
         s.healthy.set(true);
-        await(() -> weight(id, a.address()) == 4, WAIT, events::toString);
+        clock.forward(TICK);
+        assertEquals(4, weight(id, a.address()), events::toString);
     }
 
     @Test
@@ -402,7 +485,8 @@ class HealthCheckerTest extends CheckerFixture {
         checker.apply(List.of(one, two)).get(10, TimeUnit.SECONDS);
         assertEquals(List.of(one, two), checker.services());
         s.healthy.set(false);
-        await(() -> health(one.id(), a.address()).state() == HealthState.DOWN, WAIT, events::toString);
+        forward(TICK, 2);
+        assertEquals(HealthState.DOWN, health(one.id(), a.address()).state(), events::toString);
 
         // Reload: one gets a second server (a keeps its DOWN state), two goes, three comes.
         CheckedService oneMore = one.withServer(CheckedServer.of(b));
@@ -428,13 +512,16 @@ class HealthCheckerTest extends CheckerFixture {
                 .build());
         assertThrows(IllegalArgumentException.class, () -> checker.start(CheckedService.builder(service(
                 id.address(), a)).build()));
-        await(() -> s.calls.get() > 2, WAIT, () -> "checks run");
+        forward(TICK, 2);
+        assertEquals(3, s.calls.get(), "checks run");
         checker.stop(id).get(10, TimeUnit.SECONDS);
         assertTrue(lb.service(id).isEmpty());
         assertTrue(checker.health(id).isEmpty());
         int calls = s.calls.get();
-        Thread.sleep(200);
+        forward(TICK, 10);
         assertTrue(s.calls.get() <= calls + 1, "no more probes");
+        assertEquals(calls, s.calls.get(), "not one");
+        assertEquals(0, clock.pending(), "no timer left behind");
 
         ServiceId again = start(CheckedService.builder(service(vip(), a))
                 .server(CheckedServer.of(a).withChecks(HealthCheck.predicate("a", s).withSettings(fast(1, 1))))
@@ -446,7 +533,7 @@ class HealthCheckerTest extends CheckerFixture {
 
     @Test
     void listeners_receiveEveryProbeResult_andBadListenersAreContained() throws Exception {
-        open(3);
+        openRealTime(3); // on real time: the probe latencies it checks are real
         List<CheckResult> results = new ArrayList<>();
         checker.addListener(new HealthListener() {
             @Override
@@ -487,6 +574,44 @@ class HealthCheckerTest extends CheckerFixture {
     }
 
     @Test
+    void listeners_runOutsideTheLock_mayWaitForAnotherThreadThatReadsAndChangesTheChecker() throws Exception {
+        open(3);
+        Switch s = new Switch();
+        RealServer a = rs(Backend.freePort(), 1);
+        RealServer b = rs(Backend.freePort(), 2);
+        ServiceId id = start(CheckedService.builder(service(vip(), a, b))
+                .server(CheckedServer.of(a).withChecks(HealthCheck.predicate("a", s).withSettings(fast(1, 1))))
+                .build());
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        List<String> seen = new CopyOnWriteArrayList<>();
+        try {
+            checker.addListener(e -> {
+                if (e.type() != HealthEvent.Type.SERVER_DOWN) {
+                    return;
+                }
+                // Another thread reads the health and changes the service while this call waits for it: under the
+                // service's lock (as listeners were called before) that was a deadlock.
+                Future<?> f = other.submit(() -> {
+                    seen.add(String.valueOf(health(id, a.address()).state()));
+                    checker.editRealServer(id, CheckedServer.of(b.withWeight(5)));
+                });
+                try {
+                    f.get(10, TimeUnit.SECONDS);
+                } catch (Exception x) {
+                    seen.add("failed: " + x);
+                }
+            });
+            s.healthy.set(false);
+            clock.forward(TICK); // the probe, the change and the listener all run here, on this thread
+            assertEquals(List.of("DOWN"), seen);
+            assertEquals(5, weight(id, b.address()), "the listener's change applied");
+            assertEquals(-1, weight(id, a.address()));
+        } finally {
+            other.shutdownNow();
+        }
+    }
+
+    @Test
     void sharedEventLoopGroup_isUsedAndNotShutDown() throws Exception {
         lb = NettyLoadBalancer.builder().ioThreads(1).build();
         MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -517,9 +642,10 @@ class HealthCheckerTest extends CheckerFixture {
                 .server(CheckedServer.of(a).withChecks(HealthCheck.predicate("a", s).withSettings(fast(1, 1)))).build());
         lb.close();
         s.healthy.set(false); // the checker tries to remove the server, finds the load balancer closed, stops
-        await(() -> health(id, a.address()).state() == HealthState.DOWN, WAIT, events::toString);
+        clock.forward(TICK);
+        assertEquals(HealthState.DOWN, health(id, a.address()).state(), events::toString);
         int calls = s.calls.get();
-        Thread.sleep(300);
+        forward(TICK, 15);
         assertEquals(calls, s.calls.get(), "no more probes");
     }
 

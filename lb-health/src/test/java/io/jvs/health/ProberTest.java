@@ -50,7 +50,7 @@ class ProberTest {
     static void setUp() throws IOException {
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         pool = Executors.newCachedThreadPool();
-        prober = new Prober(NioSocketChannel.class, pool, Ticker.system());
+        prober = new Prober(NioSocketChannel.class, pool, Ticker.system(), null);
         http = HttpServer.create(new InetSocketAddress(Backend.LOOPBACK, 0), 50);
         http.setExecutor(Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "test-http");
@@ -284,7 +284,8 @@ class ProberTest {
         Outcome o = probe(slow, null);
         assertFalse(o.healthy());
         assertEquals("timed out after 500 ms; killed", o.message());
-        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "killed promptly");
+        // Not a speed limit: only that the probe did not wait for the command to end by itself (sleep 30).
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(25), "killed, not waited for");
         for (String pid : Files.readString(pids).trim().split(" ")) {
             long p = Long.parseLong(pid);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);

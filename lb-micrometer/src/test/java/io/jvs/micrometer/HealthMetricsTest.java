@@ -93,6 +93,8 @@ class HealthMetricsTest {
         assertEquals(0, value("lb.health.weight", RS2), "removed from the service");
         assertEquals(3, service("lb.health.live.weight"));
         assertEquals(1, value("lb.health.state", RS1));
+        // Listeners hear of a probe after the checker's state shows it (they run outside its lock): wait for it.
+        awaitValue(() -> timer(RS2, "failed") >= 1);
         assertTrue(timer(RS2, "failed") >= 1);
         assertTrue(timer(RS2, "healthy") >= 1);
         assertEquals(0, timer(RS1, "failed"));

@@ -17,28 +17,24 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslContext;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
+import javax.net.ssl.SSLException;
 
 /**
- * One GET of one URL on its own connection: checks the status code and, if the URL has a digest, the MD5 digest
- * of the body as it streams in (nothing is aggregated). Completes {@code result} with a message, or with a
- * {@link Failure}; either way the connection is closed.
+ * One GET of one URL on its own connection, in the clear or over TLS: checks the status code and, if the URL has a
+ * digest, the MD5 digest of the body as it streams in (nothing is aggregated). Completes {@code result} with a
+ * message, or with a {@link ProbeFailure}; either way the connection is closed.
  */
 final class HttpFetch extends SimpleChannelInboundHandler<HttpObject> {
-
-    /** A failed fetch; its message is the reason. */
-    static final class Failure extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        Failure(String message) {
-            super(message, null, false, false);
-        }
-    }
 
     private static final String USER_AGENT = "JVS-HealthCheck";
 
@@ -46,20 +42,36 @@ final class HttpFetch extends SimpleChannelInboundHandler<HttpObject> {
     private final HttpGetCheck.Version version;
     private final String host;
     private final CompletableFuture<String> result;
+    private final SslContext tls;
+    private final String serverName;
+    private final InetSocketAddress target;
     private MessageDigest md5;
     private int status;
 
-    HttpFetch(HttpGetCheck.Url url, HttpGetCheck.Version version, String host, CompletableFuture<String> result) {
+    /**
+     * A fetch of {@code url}; with {@code tls} (not {@code null}) over TLS to {@code target}, sending
+     * {@code serverName} as SNI if it is not {@code null}.
+     */
+    HttpFetch(HttpGetCheck.Url url, HttpGetCheck.Version version, String host, CompletableFuture<String> result,
+            SslContext tls, String serverName, InetSocketAddress target) {
         this.url = url;
         this.version = version;
         this.host = host;
         this.result = result;
+        this.tls = tls;
+        this.serverName = serverName;
+        this.target = target;
     }
 
     ChannelHandler initializer() {
         return new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
+                if (tls != null) {
+                    // The request written in channelActive waits in the SslHandler until the handshake is done.
+                    ch.pipeline().addLast(serverName == null ? tls.newHandler(ch.alloc())
+                            : tls.newHandler(ch.alloc(), serverName, target.getPort()));
+                }
                 ch.pipeline().addLast(new HttpClientCodec(), HttpFetch.this);
                 // Whoever completes the fetch (this handler, a connect failure, the deadline), the connection goes.
                 result.whenComplete((m, e) -> ch.close());
@@ -79,7 +91,8 @@ final class HttpFetch extends SimpleChannelInboundHandler<HttpObject> {
         }
         ctx.writeAndFlush(request).addListener(f -> {
             if (!f.isSuccess()) {
-                fail("cannot send the request: " + Text.cause(f.cause(), Duration.ZERO));
+                fail(f.cause() instanceof SSLException ? reason(f.cause())
+                        : "cannot send the request: " + reason(f.cause()));
             }
         });
     }
@@ -132,16 +145,19 @@ final class HttpFetch extends SimpleChannelInboundHandler<HttpObject> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        fail(Text.cause(cause, Duration.ZERO));
+        fail(reason(cause));
+    }
+
+    /** Why the connection failed; TLS failures say so, without the hex dump Netty puts in some of them. */
+    private static String reason(Throwable cause) {
+        if (cause instanceof NotSslRecordException) {
+            return "TLS: the server did not answer with TLS";
+        }
+        Throwable t = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        return t instanceof SSLException ? "TLS: " + Phrases.cause(t, Duration.ZERO) : Phrases.cause(t, Duration.ZERO);
     }
 
     private void fail(String reason) {
-        result.completeExceptionally(new Failure(reason));
-    }
-
-    /** The reason a fetch failed. */
-    static String describe(Throwable t, Duration timeout) {
-        Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
-        return cause instanceof Failure ? cause.getMessage() : Text.cause(cause, timeout);
+        result.completeExceptionally(new ProbeFailure(reason));
     }
 }

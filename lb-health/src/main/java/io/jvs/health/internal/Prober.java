@@ -6,7 +6,9 @@ import io.jvs.health.ConnectOptions;
 import io.jvs.health.HealthCheck;
 import io.jvs.health.HttpGetCheck;
 import io.jvs.health.PredicateCheck;
+import io.jvs.health.SmtpCheck;
 import io.jvs.health.TcpCheck;
+import io.jvs.health.UdpCheck;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -14,7 +16,12 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.LineBasedFrameDecoder;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -27,14 +34,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import javax.net.ssl.SSLException;
 
 /**
- * Runs single probes. TCP and HTTP probes run on the event loop they are given and never block it; commands and
- * predicates run on the blocking pool. Every probe ends, within its timeout plus a small bound, in an
- * {@link Outcome}; the returned future never fails.
+ * Runs single probes. Network probes (TCP, HTTP and HTTPS, SMTP, UDP) run on the event loop they are given and
+ * never block it; commands and predicates run on the blocking pool. Every probe ends, within its timeout plus a
+ * small bound, in an {@link Outcome}; the returned future never fails.
  */
 public final class Prober {
 
@@ -46,11 +55,32 @@ public final class Prober {
     private final ExecutorService blocking;
     private final Ticker ticker;
     private final Set<Process> running = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService timers;
+    private volatile SslContext tls; // made at the first HTTPS probe
 
-    public Prober(Class<? extends Channel> channelType, ExecutorService blocking, Ticker ticker) {
+    /**
+     * A prober whose commands and predicates run on {@code blocking}, and whose predicate timeouts run on
+     * {@code timers} ({@code null}: the probe's event loop).
+     */
+    public Prober(Class<? extends Channel> channelType, ExecutorService blocking, Ticker ticker,
+            ScheduledExecutorService timers) {
         this.channelType = channelType;
         this.blocking = blocking;
         this.ticker = ticker;
+        this.timers = timers;
+    }
+
+    /**
+     * The client TLS context of SSL_GET: like keepalived's, it verifies no server certificate (health, not
+     * trust, is the question) and offers no client certificate.
+     */
+    private SslContext tls() throws SSLException {
+        SslContext c = tls;
+        if (c == null) {
+            c = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
+            tls = c;
+        }
+        return c;
     }
 
     /** Probes {@code server} once with {@code check}. */
@@ -66,6 +96,15 @@ public final class Prober {
                 CompletableFuture<Outcome> result = new CompletableFuture<>();
                 http(c, c.connectOptions().target(server), 0, start, loop, result);
                 return result;
+            }
+            if (check instanceof SmtpCheck) {
+                SmtpCheck c = (SmtpCheck) check;
+                return smtp(c, c.connectOptions().target(server), loop, start);
+            }
+            if (check instanceof UdpCheck) {
+                UdpCheck c = (UdpCheck) check;
+                return UdpProbe.start(c, c.connectOptions().target(server), loop,
+                        (healthy, message) -> outcome(healthy, message, start));
             }
             if (check instanceof CommandCheck) {
                 CommandCheck c = (CommandCheck) check;
@@ -102,7 +141,7 @@ public final class Prober {
                 result.complete(outcome(true, "connected", start));
                 f.channel().close();
             } else {
-                result.complete(outcome(false, Text.cause(f.cause(), timeout), start));
+                result.complete(outcome(false, Phrases.cause(f.cause(), timeout), start));
             }
         });
         return result;
@@ -114,21 +153,29 @@ public final class Prober {
         long left = check.settings().timeout().toNanos() - (ticker.nanoTime() - start);
         Duration timeout = check.settings().timeout();
         if (left <= 0) {
-            result.complete(outcome(false, "timed out after " + Text.duration(timeout), start));
+            result.complete(outcome(false, "timed out after " + Phrases.duration(timeout), start));
             return;
         }
         HttpGetCheck.Url url = check.urls().get(index);
         CompletableFuture<String> fetched = new CompletableFuture<>();
-        HttpFetch fetch = new HttpFetch(url, check.version(), check.hostHeader(url, target), fetched);
+        SslContext context;
+        try {
+            context = check.tls() ? tls() : null;
+        } catch (SSLException e) {
+            result.complete(outcome(false, "TLS: " + e.getMessage(), start));
+            return;
+        }
+        HttpFetch fetch = new HttpFetch(url, check.version(), check.hostHeader(url, target), fetched, context,
+                check.serverName(), target);
         ChannelFuture connected = connect(bootstrap(loop, Duration.ofNanos(left), fetch.initializer()),
                 check.connectOptions(), target);
         connected.addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
-                fetched.completeExceptionally(new HttpFetch.Failure(Text.cause(f.cause(), timeout)));
+                fetched.completeExceptionally(new ProbeFailure(Phrases.cause(f.cause(), timeout)));
             }
         });
         ScheduledFuture<?> deadline = loop.schedule(() -> {
-            if (fetched.completeExceptionally(new HttpFetch.Failure("timed out after " + Text.duration(timeout)))) {
+            if (fetched.completeExceptionally(new ProbeFailure("timed out after " + Phrases.duration(timeout)))) {
                 connected.channel().close();
             }
         }, left, TimeUnit.NANOSECONDS);
@@ -136,13 +183,44 @@ public final class Prober {
             deadline.cancel(false);
             String prefix = check.urls().size() > 1 ? url.path() + ": " : "";
             if (failure != null) {
-                result.complete(outcome(false, prefix + HttpFetch.describe(failure, timeout), start));
+                result.complete(outcome(false, prefix + ProbeFailure.reason(failure, timeout), start));
             } else if (index + 1 < check.urls().size()) {
                 http(check, target, index + 1, start, loop, result);
             } else {
                 result.complete(outcome(true, prefix + message, start));
             }
         });
+    }
+
+    /** The SMTP dialogue on one connection, within the settings' timeout. */
+    private CompletableFuture<Outcome> smtp(SmtpCheck check, InetSocketAddress target, EventLoop loop, long start) {
+        CompletableFuture<Outcome> result = new CompletableFuture<>();
+        Duration timeout = check.settings().timeout();
+        CompletableFuture<String> dialogue = new CompletableFuture<>();
+        ChannelFuture connected = connect(bootstrap(loop, timeout, new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(new LineBasedFrameDecoder(SmtpDialogue.MAX_LINE),
+                        new SmtpDialogue(check.heloName(), dialogue));
+                dialogue.whenComplete((m, e) -> ch.close());
+            }
+        }), check.connectOptions(), target);
+        connected.addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                dialogue.completeExceptionally(new ProbeFailure(Phrases.cause(f.cause(), timeout)));
+            }
+        });
+        ScheduledFuture<?> deadline = loop.schedule(() -> {
+            if (dialogue.completeExceptionally(new ProbeFailure("timed out after " + Phrases.duration(timeout)))) {
+                connected.channel().close();
+            }
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        dialogue.whenComplete((message, failure) -> {
+            deadline.cancel(false);
+            result.complete(failure == null ? outcome(true, message, start)
+                    : outcome(false, ProbeFailure.reason(failure, timeout), start));
+        });
+        return result;
     }
 
     private Outcome command(CommandCheck check, long start) {
@@ -159,7 +237,7 @@ public final class Prober {
             p.getOutputStream().close();
             if (!p.waitFor(check.timeout().toNanos(), TimeUnit.NANOSECONDS)) {
                 kill(p);
-                return outcome(false, "timed out after " + Text.duration(check.timeout()) + "; killed", start);
+                return outcome(false, "timed out after " + Phrases.duration(check.timeout()) + "; killed", start);
             }
             int status = p.exitValue();
             boolean healthy = status == 0 || (check.dynamicWeight() && status >= 2 && status <= 255);
@@ -206,9 +284,12 @@ public final class Prober {
                 result.complete(outcome(false, "threw " + t, start));
             }
         });
+        if (result.isDone()) {
+            return result; // it ran on the calling thread (a direct executor)
+        }
         Duration timeout = check.settings().timeout();
-        ScheduledFuture<?> deadline = loop.schedule(() -> {
-            if (result.complete(outcome(false, "timed out after " + Text.duration(timeout), start))) {
+        ScheduledFuture<?> deadline = (timers != null ? timers : loop).schedule(() -> {
+            if (result.complete(outcome(false, "timed out after " + Phrases.duration(timeout), start))) {
                 task.cancel(true);
             }
         }, timeout.toNanos(), TimeUnit.NANOSECONDS);

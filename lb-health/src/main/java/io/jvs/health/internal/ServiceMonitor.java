@@ -8,11 +8,9 @@ import io.jvs.api.Ticker;
 import io.jvs.api.VirtualService;
 import io.jvs.api.internal.Addresses;
 import io.jvs.health.CheckResult;
-import io.jvs.health.CheckSettings;
 import io.jvs.health.CheckStatus;
 import io.jvs.health.CheckedServer;
 import io.jvs.health.CheckedService;
-import io.jvs.health.CommandCheck;
 import io.jvs.health.HealthCheck;
 import io.jvs.health.HealthEvent;
 import io.jvs.health.HealthState;
@@ -22,7 +20,6 @@ import io.netty.channel.EventLoop;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -30,104 +27,91 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
- * The health of one {@link CheckedService} and what it does to the load balancer. All state is guarded by this
- * object's monitor; probes and timers run on one event loop (commands and predicates on the blocking pool) and
- * come back here.
- *
- * <p>The load balancer is driven by reconciliation: for every server the weight it should have now (absent, 0,
- * ramping, full) follows from its health, the quorum state and its settings, and {@link #reconcile} makes the
- * load balancer match, so no sequence of events can leave a stale weight behind.
+ * The health of one {@link CheckedService} and what it does to the load balancer: start, update (a reload or an
+ * application's change), stop, and the state changes its checks report. All state is guarded by this object's
+ * monitor; {@link CheckRunner} runs the checks, {@link WeightPlan} keeps the load balancer's weights in line,
+ * {@link Quorum} handles the quorum and the sorry server. Events and results go to the {@link Sink} through an
+ * {@link EventDelivery}, after the lock is released, in the order they happened.
  */
 public final class ServiceMonitor {
 
-    /** Receives events and probe results; called under the monitor's lock. */
+    /** Receives events and probe results, one call at a time and never under a monitor's lock. */
     public interface Sink {
         void event(HealthEvent event, Level level);
 
         void result(CheckResult result);
     }
 
-    private static final Logger LOG = System.getLogger("io.jvs.health");
-    private static final int ABSENT = -1;
-    private static final int MAX_RAMP_STEPS = 10;
+    /** How a monitor runs: the same for every monitor of a checker. */
+    public record Runtime(LoadBalancer lb, Prober prober, ScheduledExecutorService timers, Ticker ticker, Sink sink,
+            EventDelivery delivery) {}
 
-    private final LoadBalancer lb;
-    private final Prober prober;
-    private final EventLoop loop;
-    private final Ticker ticker;
-    private final Random random;
-    private final Sink sink;
+    private static final Logger LOG = System.getLogger("io.jvs.health");
+
+    private final Runtime rt;
+    private final CheckRunner runner;
+    private final WeightPlan plan;
+    private final Quorum quorum = new Quorum(this);
     private final Map<InetSocketAddress, Member> members = new LinkedHashMap<>();
     private final Map<InetSocketAddress, Member> passiveIndex = new ConcurrentHashMap<>();
+    private final EventLoop loop;
     private CheckedService config;
-    private Member sorry;
-    private boolean quorumUp;
-    private boolean sorryActive;
-    private boolean checking;
     private boolean closed;
 
-    private ServiceMonitor(CheckedService config, LoadBalancer lb, Prober prober, EventLoop loop, Ticker ticker,
-            Random random, Sink sink) {
+    private ServiceMonitor(CheckedService config, Runtime rt, EventLoop loop, Random random) {
         this.config = config;
-        this.lb = lb;
-        this.prober = prober;
+        this.rt = rt;
         this.loop = loop;
-        this.ticker = ticker;
-        this.random = random;
-        this.sink = sink;
+        this.runner = new CheckRunner(this, rt.prober(), loop, rt.timers() != null ? rt.timers() : loop, random);
+        this.plan = new WeightPlan(this, rt.lb(), rt.timers() != null ? rt.timers() : loop, rt.ticker());
     }
 
     /**
      * Starts {@code config}'s services on the load balancer with the servers its checks' initial states allow,
      * then starts the checks. A synchronous refusal by the load balancer propagates (services started before it
-     * are stopped again); a failure to bind fails the future.
+     * are stopped again); a failure to bind fails the future. What it reports is queued: the caller delivers it
+     * ({@link EventDelivery#drain()}) once it holds no lock.
+     *
+     * @param loop the event loop of the checks' network probes (and their timers, unless the runtime has its own)
      */
-    public static Started start(CheckedService config, LoadBalancer lb, Prober prober, EventLoop loop, Ticker ticker,
-            Random random, Sink sink) {
-        ServiceMonitor m = new ServiceMonitor(config, lb, prober, loop, ticker, random, sink);
+    public static Started start(CheckedService config, Runtime rt, EventLoop loop, Random random) {
+        ServiceMonitor m = new ServiceMonitor(config, rt, loop, random);
         List<CompletableFuture<Void>> started = new ArrayList<>();
         synchronized (m) {
             for (CheckedServer s : config.servers()) {
                 m.addMember(s);
             }
-            m.sorry = config.sorryServer().map(rs -> new Member(CheckedServer.of(rs))).orElse(null);
-            m.quorumUp = m.liveWeight() >= (long) config.quorum() + config.hysteresis();
-            if (!m.quorumUp) {
-                m.emit(HealthEvent.Type.QUORUM_LOST, null, ABSENT, Level.WARNING, "starting with quorum down: live "
-                        + "weight " + m.liveWeight() + " < quorum " + config.quorum() + " + hysteresis "
-                        + config.hysteresis());
-                m.sorryActive = m.sorry != null;
-            }
-            List<RealServer> initial = m.desiredServers();
+            m.quorum.sorry = config.sorryServer().map(rs -> new Member(CheckedServer.of(rs))).orElse(null);
+            m.quorum.initialize(config, m.members.values());
+            List<RealServer> initial = m.plan.desiredServers(m.allMembers());
             try {
                 for (VirtualService vs : config.services()) {
-                    started.add(lb.start(vs.withRealServers(initial)));
+                    started.add(rt.lb().start(vs.withRealServers(initial)));
                 }
             } catch (RuntimeException e) {
                 m.closed = true;
                 for (int i = 0; i < started.size(); i++) {
-                    stopQuietly(lb, config.services().get(i).id());
+                    stopQuietly(rt.lb(), config.services().get(i).id());
                 }
                 throw e;
             }
             for (Member member : m.allMembers()) {
-                member.applied = m.desired(member);
+                member.applied = m.plan.desired(member);
             }
-            if (m.sorryActive) {
-                m.emit(HealthEvent.Type.SORRY_SERVER_IN, m.sorry.address(), m.sorry.applied, Level.WARNING,
-                        "sorry server " + Addresses.toString(m.sorry.address()) + " serves until quorum is back");
+            if (m.quorum.sorryActive) {
+                m.quorum.sorryIn();
             }
         }
+        // On the event loop, not inline: the caller may hold its own lock, and locked() delivers events.
         CompletableFuture<Void> all = CompletableFuture.allOf(started.toArray(new CompletableFuture<?>[0]))
-                .thenRun(m::startChecks);
+                .thenRunAsync(() -> m.locked(m::startChecks), loop);
         return new Started(m, all);
     }
 
@@ -139,18 +123,53 @@ public final class ServiceMonitor {
         return config;
     }
 
-    private synchronized void startChecks() {
-        if (closed) {
-            return;
+    /**
+     * Runs {@code action} under the lock unless the monitor is closed, then delivers what it reported (unless this
+     * thread holds the lock further out: the outermost frame delivers).
+     */
+    void locked(Runnable action) {
+        synchronized (this) {
+            if (!closed) {
+                action.run();
+            }
         }
-        checking = true;
-        LOG.log(Level.INFO, "{0}: activating health checks of {1} real server(s)", config.id(), members.size());
-        for (Member m : members.values()) {
-            m.runs.forEach(this::scheduleFirst);
+        if (!Thread.holdsLock(this)) {
+            rt.delivery().drain();
         }
     }
 
-    // ---- members and checks
+    private void startChecks() {
+        runner.activate();
+        LOG.log(Level.INFO, "{0}: activating health checks of {1} real server(s)", config.id(), members.size());
+        for (Member m : members.values()) {
+            m.runs.forEach(runner::start);
+        }
+    }
+
+    // ---- what the parts use, under the lock
+
+    ServiceId id() {
+        return config.id();
+    }
+
+    Quorum quorum() {
+        return quorum;
+    }
+
+    boolean isMember(Member m) {
+        return members.get(m.address()) == m;
+    }
+
+    void result(CheckResult result) {
+        rt.delivery().later(() -> rt.sink().result(result));
+    }
+
+    void emit(HealthEvent.Type type, InetSocketAddress server, int weight, Level level, String message) {
+        HealthEvent e = new HealthEvent(type, config.id(), server, weight, config.id() + ": " + message, Instant.now());
+        rt.delivery().later(() -> rt.sink().event(e, level));
+    }
+
+    // ---- members
 
     private Member addMember(CheckedServer s) {
         Member m = new Member(s);
@@ -163,123 +182,18 @@ public final class ServiceMonitor {
         return m;
     }
 
-    private List<Member> allMembers() {
-        List<Member> all = new ArrayList<>(members.values());
-        if (sorry != null) {
-            all.add(sorry);
+    /** The members and the sorry server. */
+    List<Member> allMembers() {
+        List<Member> all = new ArrayList<>(members.size() + 1);
+        all.addAll(members.values());
+        if (quorum.sorry != null) {
+            all.add(quorum.sorry);
         }
         return all;
     }
 
-    private void scheduleFirst(CheckRun run) {
-        run.started = true;
-        long warmup = run.check.settings().warmup().toNanos();
-        schedule(run, warmup == 0 ? 0 : (long) (random.nextDouble() * warmup));
-    }
-
-    private void schedule(CheckRun run, long delayNanos) {
-        if (closed || run.stopped || !checking) {
-            return;
-        }
-        try {
-            run.timer = loop.schedule(() -> probe(run), delayNanos, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            run.stopped = true; // the event loop is shutting down with the checker
-        }
-    }
-
-    private long nextInterval(CheckSettings s) {
-        long interval = s.interval().toNanos();
-        if (s.jitter() == 0) {
-            return interval;
-        }
-        return (long) (interval * (1 + s.jitter() * (2 * random.nextDouble() - 1)));
-    }
-
-    private synchronized void probe(CheckRun run) {
-        if (closed || run.stopped) {
-            return;
-        }
-        run.timer = null;
-        prober.probe(run.check, run.member.address(), loop).whenComplete((o, e) -> {
-            Outcome outcome = o != null ? o : new Outcome(false, String.valueOf(e), -1, 0);
-            onOutcome(run, outcome);
-        });
-    }
-
-    private synchronized void onOutcome(CheckRun run, Outcome o) {
-        if (closed || run.stopped) {
-            return;
-        }
-        Member m = run.member;
-        CheckSettings s = run.check.settings();
-        run.probes++;
-        if (!o.healthy()) {
-            run.failedProbes++;
-        }
-        run.last = new CheckResult(config.id(), m.address(), run.description, o.healthy(), o.message(),
-                Duration.ofNanos(o.latencyNanos()), Instant.now());
-        sink.result(run.last);
-        if (!o.healthy() && run.state == HealthState.UP && run.hasRun && run.attempt < s.retries()) {
-            run.attempt++;
-            LOG.log(s.logAllFailures() ? Level.INFO : Level.DEBUG, "{0}: {1} failed ({2}); retry {3} of {4} in {5}",
-                    config.id(), run.description, o.message(), run.attempt, s.retries(), Text.duration(s.retryDelay()));
-            schedule(run, s.retryDelay().toNanos());
-            return;
-        }
-        if (!o.healthy() && s.logAllFailures()) {
-            LOG.log(Level.INFO, "{0}: {1} failed: {2}", config.id(), run.description, o.message());
-        }
-        int weightBefore = m.effectiveWeight();
-        if (run.check instanceof CommandCheck && ((CommandCheck) run.check).dynamicWeight()) {
-            run.exitStatus = o.healthy() ? o.exitStatus() : 0;
-        }
-        String change = count(run, o.healthy(), o.healthy() ? "a successful result" : "a failed result", o.message());
-        run.attempt = 0;
-        run.hasRun = true;
-        if (change != null) {
-            evaluate(m, change);
-        } else if (m.effectiveWeight() != weightBefore) {
-            weightChanged(m, "weight " + weightBefore + " -> " + m.effectiveWeight() + " (" + run.description + ": "
-                    + o.message() + ")");
-        }
-        schedule(run, nextInterval(s));
-    }
-
-    /**
-     * Counts one result toward rise or fall; returns what changed ({@code CHECK is DOWN after 3 failed results
-     * (connection refused)}), or null if the check's state did not. Before its first result a check's state is
-     * provisional and the first contradicting result changes it.
-     */
-    private String count(CheckRun run, boolean healthy, String what, String message) {
-        int streak;
-        if (healthy) {
-            streak = ++run.successes;
-            run.failures = 0;
-        } else {
-            streak = ++run.failures;
-            run.successes = 0;
-        }
-        HealthState to = healthy ? HealthState.UP : HealthState.DOWN;
-        int needed = healthy ? run.check.settings().rise() : run.check.settings().fall();
-        if (run.state == to || (run.hasRun && streak < needed)) {
-            return null;
-        }
-        run.state = to;
-        String change = run.description + " is " + to + " after " + (run.hasRun && streak > 1
-                ? streak + (healthy ? " successful results" : " failed results") : what) + " (" + message + ")";
-        checkEvent(run, healthy ? HealthEvent.Type.CHECK_UP : HealthEvent.Type.CHECK_DOWN, "check " + change);
-        return change;
-    }
-
-    private void checkEvent(CheckRun run, HealthEvent.Type type, String message) {
-        // With one check the server event that follows says the same; log check events only when they differ.
-        Level level = run.member.runs.size() > 1 ? Level.INFO : Level.DEBUG;
-        emit(type, run.member.address(), run.member.applied, level, message);
-    }
-
     /** Recomputes a member's state from its checks and acts on a change. */
-    private void evaluate(Member m, String cause) {
+    void evaluate(Member m, String cause) {
         HealthState now = m.computeState();
         if (now == m.state) {
             return;
@@ -287,39 +201,39 @@ public final class ServiceMonitor {
         m.state = now;
         String server = "real server " + Addresses.toString(m.address());
         if (now == HealthState.UP) {
-            startRamp(m);
-            reconcile(m);
-            updateQuorum(); // first, so that the event tells where the server ends up
-            String action = sorryActive ? "kept out while the sorry server serves"
-                    : m.ramping ? "slow start from weight " + m.applied + " over " + Text.duration(m.config.slowStart())
-                    : "weight " + m.applied;
+            plan.startRamp(m);
+            plan.reconcile(m);
+            quorum.update(config, members.values(), plan); // first, so that the event tells where the server ends up
+            String action = quorum.sorryActive ? "kept out while the sorry server serves"
+                    : m.ramping ? "slow start from weight " + m.applied + " over "
+                    + Phrases.duration(m.config.slowStart()) : "weight " + m.applied;
             emit(HealthEvent.Type.SERVER_UP, m.address(), m.applied, Level.INFO,
                     server + " is UP: " + cause + "; " + action);
         } else {
-            m.ramping = false;
-            cancel(m.rampTask);
-            reconcile(m);
-            String action = m.applied == ABSENT ? "removed" : "kept at weight 0 (inhibit on failure)";
+            WeightPlan.stopRamp(m);
+            plan.reconcile(m);
+            String action = m.applied == WeightPlan.ABSENT ? "removed" : "kept at weight 0 (inhibit on failure)";
             emit(HealthEvent.Type.SERVER_DOWN, m.address(), m.applied, Level.WARNING,
                     server + " is DOWN: " + cause + "; " + action);
-            updateQuorum();
+            quorum.update(config, members.values(), plan);
         }
     }
 
-    private void weightChanged(Member m, String why) {
+    /** A member's effective weight changed (a dynamic command check). */
+    void weightChanged(Member m, String why) {
         int before = m.applied;
         if (m.state == HealthState.UP && m.ramping && m.effectiveWeight() == 0) {
             m.ramping = false;
         }
-        reconcile(m);
+        plan.reconcile(m);
         emit(HealthEvent.Type.WEIGHT_CHANGED, m.address(), m.applied, Level.INFO, "real server "
                 + Addresses.toString(m.address()) + ": " + why + "; in the load balancer "
                 + weightText(before) + " -> " + weightText(m.applied));
-        updateQuorum();
+        quorum.update(config, members.values(), plan);
     }
 
     private static String weightText(int applied) {
-        return applied == ABSENT ? "absent" : "weight " + applied;
+        return applied == WeightPlan.ABSENT ? "absent" : "weight " + applied;
     }
 
     // ---- passive checks
@@ -329,16 +243,16 @@ public final class ServiceMonitor {
         Member m = passiveIndex.get(server);
         if (m != null && m.config.passive() && m.passivePending.getAndIncrement() == 0) {
             try {
-                loop.execute(() -> drainPassive(m));
+                loop.execute(() -> locked(() -> drainPassive(m)));
             } catch (RejectedExecutionException e) {
                 m.passivePending.set(0); // closing
             }
         }
     }
 
-    private synchronized void drainPassive(Member m) {
+    private void drainPassive(Member m) {
         int n = m.passivePending.getAndSet(0);
-        if (closed || members.get(m.address()) != m || !m.config.passive() || n == 0) {
+        if (!isMember(m) || !m.config.passive() || n == 0) {
             return;
         }
         m.passiveFailures += n;
@@ -349,175 +263,12 @@ public final class ServiceMonitor {
         String change = null;
         for (CheckRun run : m.runs) {
             for (int i = 0; i < n && run.state == HealthState.UP; i++) {
-                String c = count(run, false, "a connect failure of the data path", message);
+                String c = runner.count(run, false, "a connect failure of the data path", message);
                 change = c != null ? c : change;
             }
         }
         if (change != null) {
             evaluate(m, change);
-        }
-    }
-
-    // ---- weights: slow start and reconciliation
-
-    private void startRamp(Member m) {
-        cancel(m.rampTask);
-        m.ramping = !m.config.slowStart().isZero() && m.effectiveWeight() > 0;
-        if (m.ramping) {
-            m.rampStart = ticker.nanoTime();
-            scheduleRamp(m);
-        }
-    }
-
-    /** The weight a member should have now: its effective weight, or less while slow-starting. */
-    private int rampWeight(Member m) {
-        int full = m.effectiveWeight();
-        if (!m.ramping) {
-            return full;
-        }
-        long period = m.config.slowStart().toNanos();
-        long elapsed = ticker.nanoTime() - m.rampStart;
-        if (elapsed >= period || full == 0) {
-            m.ramping = false;
-            return full;
-        }
-        int steps = Math.min(MAX_RAMP_STEPS, full);
-        long step = elapsed * steps / period;
-        return (int) Math.max(1, full * step / steps);
-    }
-
-    private void scheduleRamp(Member m) {
-        int steps = Math.min(MAX_RAMP_STEPS, Math.max(1, m.effectiveWeight()));
-        long period = m.config.slowStart().toNanos();
-        long elapsed = ticker.nanoTime() - m.rampStart;
-        long nextStep = Math.min(steps, elapsed * steps / period + 1);
-        long delay = Math.max(TimeUnit.MILLISECONDS.toNanos(1), nextStep * period / steps - elapsed);
-        try {
-            m.rampTask = loop.schedule(() -> rampTick(m), delay, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            m.ramping = false;
-        }
-    }
-
-    private synchronized void rampTick(Member m) {
-        if (closed || members.get(m.address()) != m || !m.ramping || m.state != HealthState.UP) {
-            return;
-        }
-        int before = m.applied;
-        reconcile(m);
-        if (m.applied != before) {
-            emit(HealthEvent.Type.WEIGHT_CHANGED, m.address(), m.applied, Level.INFO, "real server "
-                    + Addresses.toString(m.address()) + ": slow start, weight " + m.applied + " of "
-                    + m.effectiveWeight() + (m.ramping ? "" : " (done)"));
-        }
-        if (m.ramping) {
-            scheduleRamp(m);
-        }
-    }
-
-    private int desired(Member m) {
-        if (m == sorry) {
-            return sorryActive ? m.config.server().weight() : config.sorryServerInhibit() ? 0 : ABSENT;
-        }
-        if (sorryActive || m.state == HealthState.DOWN) {
-            return m.config.inhibitOnFailure() ? 0 : ABSENT;
-        }
-        return rampWeight(m);
-    }
-
-    private List<RealServer> desiredServers() {
-        List<RealServer> list = new ArrayList<>();
-        for (Member m : allMembers()) {
-            int w = desired(m);
-            if (w != ABSENT) {
-                list.add(m.config.server().withWeight(w));
-            }
-        }
-        return list;
-    }
-
-    /** Makes the load balancer hold {@code m} at the weight it should have now, in every service. */
-    private void reconcile(Member m) {
-        int want = desired(m);
-        if (want == m.applied) {
-            return;
-        }
-        RealServer rs = m.config.server();
-        for (ServiceId id : config.ids()) {
-            apply(id, rs, m.applied, want);
-        }
-        m.applied = want;
-    }
-
-    private void apply(ServiceId id, RealServer rs, int have, int want) {
-        try {
-            if (want == ABSENT) {
-                lb.removeRealServer(id, rs.address());
-            } else if (have == ABSENT) {
-                lb.addRealServer(id, rs.withWeight(want));
-            } else {
-                lb.editRealServer(id, rs.withWeight(want));
-            }
-        } catch (LoadBalancerException e) {
-            if (e.reason() == LoadBalancerException.Reason.CLOSED) {
-                LOG.log(Level.WARNING, "{0}: the load balancer is closed; health checks stop", id);
-                close();
-                return;
-            }
-            // Someone else changed the service behind our back: converge anyway.
-            LOG.log(Level.WARNING, "{0}: {1} {2}: {3}", id, want == ABSENT ? "removing" : "setting weight " + want
-                    + " of", Addresses.toString(rs.address()), e.getMessage());
-            try {
-                if (e.reason() == LoadBalancerException.Reason.DESTINATION_EXISTS) {
-                    lb.editRealServer(id, rs.withWeight(want));
-                } else if (e.reason() == LoadBalancerException.Reason.NO_SUCH_DESTINATION && want != ABSENT) {
-                    lb.addRealServer(id, rs.withWeight(want));
-                }
-            } catch (LoadBalancerException again) {
-                LOG.log(Level.WARNING, "{0}: {1}", id, again.getMessage());
-            }
-        }
-    }
-
-    // ---- quorum
-
-    private long liveWeight() {
-        long live = 0;
-        for (Member m : members.values()) {
-            if (m.state == HealthState.UP) {
-                live += m.effectiveWeight();
-            }
-        }
-        return live;
-    }
-
-    private void updateQuorum() {
-        long live = liveWeight();
-        long q = config.quorum();
-        long h = config.hysteresis();
-        if (!quorumUp && live >= q + h) {
-            quorumUp = true;
-            emit(HealthEvent.Type.QUORUM_GAINED, null, ABSENT, Level.INFO, "gained quorum: live weight " + live
-                    + " >= quorum " + q + " + hysteresis " + h);
-            if (sorryActive) {
-                sorryActive = false;
-                members.values().forEach(this::reconcile);
-                reconcile(sorry);
-                emit(HealthEvent.Type.SORRY_SERVER_OUT, sorry.address(), sorry.applied, Level.INFO, "sorry server "
-                        + Addresses.toString(sorry.address()) + " " + (sorry.applied == ABSENT ? "removed" : "at weight 0")
-                        + "; the healthy real servers are back");
-            }
-        } else if (quorumUp && (live == 0 || live < q - h)) {
-            quorumUp = false;
-            emit(HealthEvent.Type.QUORUM_LOST, null, ABSENT, Level.WARNING, "lost quorum: live weight " + live
-                    + " < quorum " + q + " - hysteresis " + h);
-            if (sorry != null && !sorryActive) {
-                sorryActive = true;
-                reconcile(sorry);
-                members.values().forEach(this::reconcile);
-                emit(HealthEvent.Type.SORRY_SERVER_IN, sorry.address(), sorry.applied, Level.WARNING, "sorry server "
-                        + Addresses.toString(sorry.address()) + " serves until quorum is back");
-            }
         }
     }
 
@@ -528,7 +279,24 @@ public final class ServiceMonitor {
      * changed. Servers whose checks are unchanged keep their state; the services are updated in one
      * {@link LoadBalancer#update} each.
      */
-    public synchronized void update(CheckedService next) {
+    public void update(CheckedService next) {
+        change(c -> next);
+    }
+
+    /** Applies {@code edit} to the current configuration, atomically with respect to the checks. */
+    public void change(java.util.function.UnaryOperator<CheckedService> edit) {
+        try {
+            synchronized (this) {
+                reconfigure(edit.apply(config));
+            }
+        } finally {
+            if (!Thread.holdsLock(this)) {
+                rt.delivery().drain();
+            }
+        }
+    }
+
+    private void reconfigure(CheckedService next) {
         if (closed) {
             throw new IllegalStateException("the health checker for " + config.id() + " was stopped");
         }
@@ -541,7 +309,7 @@ public final class ServiceMonitor {
         Map<InetSocketAddress, Member> old = new LinkedHashMap<>(members);
         members.clear();
         List<Member> added = new ArrayList<>();
-        List<Member> rechecked = new ArrayList<>();
+        Set<Member> rechecked = new HashSet<>();
         for (CheckedServer s : next.servers()) {
             Member m = old.remove(s.address());
             if (m == null) {
@@ -549,7 +317,7 @@ public final class ServiceMonitor {
                 continue;
             }
             if (!m.config.checks().equals(s.checks())) {
-                m.runs.forEach(ServiceMonitor::stop);
+                m.runs.forEach(CheckRunner::stop);
                 m.runs.clear();
                 for (HealthCheck c : s.checks()) {
                     m.runs.add(new CheckRun(m, c));
@@ -560,33 +328,35 @@ public final class ServiceMonitor {
             members.put(s.address(), m);
         }
         for (Member gone : old.values()) {
-            gone.runs.forEach(ServiceMonitor::stop);
-            cancel(gone.rampTask);
+            gone.runs.forEach(CheckRunner::stop);
+            WeightPlan.stopRamp(gone);
             passiveIndex.remove(gone.address());
         }
-        Member oldSorry = sorry;
+        Member oldSorry = quorum.sorry;
         config = next;
-        sorry = next.sorryServer().map(rs -> {
+        quorum.sorry = next.sorryServer().map(rs -> {
             Member s = new Member(CheckedServer.of(rs));
-            s.applied = oldSorry != null && oldSorry.address().equals(rs.address()) ? oldSorry.applied : ABSENT;
+            s.applied = oldSorry != null && oldSorry.address().equals(rs.address()) ? oldSorry.applied
+                    : WeightPlan.ABSENT;
             return s;
         }).orElse(null);
-        if (sorry == null) {
-            sorryActive = false;
-        } else if (!quorumUp && !sorryActive) {
-            sorryActive = true;
-            emit(HealthEvent.Type.SORRY_SERVER_IN, sorry.address(), sorry.config.server().weight(), Level.WARNING,
-                    "sorry server " + Addresses.toString(sorry.address()) + " serves until quorum is back");
+        if (quorum.sorry == null) {
+            quorum.sorryActive = false;
+        } else if (!quorum.up && !quorum.sorryActive) {
+            quorum.sorryActive = true;
+            emit(HealthEvent.Type.SORRY_SERVER_IN, quorum.sorry.address(), quorum.sorry.config.server().weight(),
+                    Level.WARNING, "sorry server " + Addresses.toString(quorum.sorry.address())
+                    + " serves until quorum is back");
         }
-        List<RealServer> servers = desiredServers();
+        List<RealServer> servers = plan.desiredServers(allMembers());
         for (VirtualService vs : next.services()) {
-            lb.update(vs.withRealServers(servers));
+            rt.lb().update(vs.withRealServers(servers));
         }
         for (Member m : allMembers()) {
-            m.applied = desired(m);
+            m.applied = plan.desired(m);
         }
         for (Member gone : old.values()) {
-            emit(HealthEvent.Type.SERVER_REMOVED, gone.address(), ABSENT, Level.INFO, "real server "
+            emit(HealthEvent.Type.SERVER_REMOVED, gone.address(), WeightPlan.ABSENT, Level.INFO, "real server "
                     + Addresses.toString(gone.address()) + " removed by the application; its checks stopped");
         }
         for (Member m : added) {
@@ -602,11 +372,15 @@ public final class ServiceMonitor {
                         + " -> " + weightText(m.applied));
             }
             evaluate(m, "checks reconfigured");
-            if (checking) {
-                m.runs.stream().filter(r -> !r.started).forEach(this::scheduleFirst);
+            if (runner.active()) {
+                for (CheckRun r : m.runs) {
+                    if (!r.started) {
+                        runner.start(r);
+                    }
+                }
             }
         }
-        updateQuorum();
+        quorum.update(config, members.values(), plan);
     }
 
     // ---- shutdown
@@ -618,9 +392,10 @@ public final class ServiceMonitor {
             close();
             ids = config.ids();
         }
+        rt.delivery().drain();
         List<CompletableFuture<Void>> stopped = new ArrayList<>();
         for (ServiceId id : ids) {
-            stopped.add(stopQuietly(lb, id));
+            stopped.add(stopQuietly(rt.lb(), id));
         }
         return CompletableFuture.allOf(stopped.toArray(new CompletableFuture<?>[0]));
     }
@@ -643,32 +418,22 @@ public final class ServiceMonitor {
             return;
         }
         closed = true;
+        runner.deactivate();
         for (Member m : allMembers()) {
-            m.runs.forEach(ServiceMonitor::stop);
-            cancel(m.rampTask);
+            m.runs.forEach(CheckRunner::stop);
+            WeightPlan.stopRamp(m);
         }
         passiveIndex.clear();
         LOG.log(Level.INFO, "{0}: health checks stopped", config.id());
-    }
-
-    private static void stop(CheckRun run) {
-        run.stopped = true;
-        cancel(run.timer);
-    }
-
-    private static void cancel(ScheduledFuture<?> f) {
-        if (f != null) {
-            f.cancel(false);
-        }
     }
 
     // ---- status
 
     /** A snapshot of the service's health. */
     public synchronized ServiceHealth health() {
-        List<ServerHealth> servers = new ArrayList<>();
+        List<ServerHealth> servers = new ArrayList<>(members.size());
         for (Member m : members.values()) {
-            List<CheckStatus> checks = new ArrayList<>();
+            List<CheckStatus> checks = new ArrayList<>(m.runs.size());
             for (CheckRun r : m.runs) {
                 checks.add(new CheckStatus(r.description, r.state, r.successes, r.failures, r.probes, r.failedProbes,
                         r.last));
@@ -676,79 +441,8 @@ public final class ServiceMonitor {
             servers.add(new ServerHealth(m.address(), m.state, m.config.server().weight(), m.effectiveWeight(),
                     m.applied, m.ramping, m.passiveFailures, checks));
         }
-        return new ServiceHealth(config.ids(), config.quorum(), config.hysteresis(), liveWeight(), quorumUp,
-                sorry == null ? null : sorry.address(), sorryActive, servers);
-    }
-
-    private void emit(HealthEvent.Type type, InetSocketAddress server, int weight, Level level, String message) {
-        sink.event(new HealthEvent(type, config.id(), server, weight, config.id() + ": " + message, Instant.now()),
-                level);
-    }
-
-    // ---- state holders, guarded by the monitor's lock (passivePending excepted)
-
-    private static final class Member {
-        CheckedServer config;
-        final List<CheckRun> runs = new ArrayList<>();
-        final AtomicInteger passivePending = new AtomicInteger();
-        HealthState state = HealthState.UP;
-        int applied = ABSENT;
-        boolean ramping;
-        long rampStart;
-        ScheduledFuture<?> rampTask;
-        long passiveFailures;
-
-        Member(CheckedServer config) {
-            this.config = config;
-        }
-
-        InetSocketAddress address() {
-            return config.address();
-        }
-
-        HealthState computeState() {
-            for (CheckRun r : runs) {
-                if (r.state == HealthState.DOWN) {
-                    return HealthState.DOWN;
-                }
-            }
-            return HealthState.UP;
-        }
-
-        /** The configured weight plus what dynamic command checks add to it (keepalived's misc_dynamic). */
-        int effectiveWeight() {
-            long w = config.server().weight();
-            for (CheckRun r : runs) {
-                if (r.exitStatus >= 2) {
-                    w += r.exitStatus - 2 - config.server().weight();
-                }
-            }
-            return (int) Math.max(0, Math.min(RealServer.MAX_WEIGHT, w));
-        }
-    }
-
-    private static final class CheckRun {
-        final Member member;
-        final HealthCheck check;
-        final String description;
-        HealthState state;
-        boolean hasRun;
-        int successes;
-        int failures;
-        int attempt;
-        long probes;
-        long failedProbes;
-        int exitStatus;
-        CheckResult last;
-        ScheduledFuture<?> timer;
-        boolean stopped;
-        boolean started;
-
-        CheckRun(Member member, HealthCheck check) {
-            this.member = member;
-            this.check = check;
-            this.description = check.describe(member.address());
-            this.state = check.settings().initialState();
-        }
+        return new ServiceHealth(config.ids(), config.quorum(), config.hysteresis(),
+                Quorum.liveWeight(members.values()), quorum.up, quorum.sorry == null ? null : quorum.sorry.address(),
+                quorum.sorryActive, servers);
     }
 }

@@ -106,7 +106,7 @@ class ExamplesTest {
                 for (int i = 0; i < 3; i++) {
                     assertEquals("server 1", Servers.ask(port));
                 }
-                Pattern total = Pattern.compile("(?m)^lb_service_connections_total\\w*\\{[^}]*service=\"TCP 127\\.0\\.0"
+                Pattern total = Pattern.compile("(?m)^lb_service_scheduled_connections_total\\{[^}]*service=\"TCP 127\\.0\\.0"
                         + "\\.1:" + port + "\"[^}]*\\} 3\\.0$");
                 // Meters read a snapshot of the table at most a second old: scrape until it shows the three.
                 HttpClient client = HttpClient.newHttpClient();
@@ -147,7 +147,7 @@ class ExamplesTest {
                     }
                 }
                 String rest = p.stop();
-                assertTrue(rest.contains("denied=1") && rest.contains("sourceConnectionsRefused=1"), rest);
+                assertTrue(rest.contains("ACCESS_DENIED=1") && rest.contains("SOURCE_CONNECTIONS=1"), rest);
             }
         }
     }

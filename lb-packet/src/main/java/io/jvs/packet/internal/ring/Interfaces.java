@@ -1,0 +1,65 @@
+package io.jvs.packet.internal.ring;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.util.Enumeration;
+
+/** What the director needs to know of an interface: MAC, MTU, IPv4 address (from sysfs and the JDK). */
+public final class Interfaces {
+
+    private Interfaces() {}
+
+    /** The interface's MAC in the low 48 bits of a long ({@code /sys/class/net/IF/address}). */
+    public static long mac(String interfaceName) throws IOException {
+        return parseMac(AfPacketPort.sysfs(interfaceName, "address"));
+    }
+
+    /** The interface's MTU ({@code /sys/class/net/IF/mtu}). */
+    public static int mtu(String interfaceName) throws IOException {
+        return Integer.parseInt(AfPacketPort.sysfs(interfaceName, "mtu"));
+    }
+
+    /** The interface's first IPv4 address as an int, or 0 when it has none. */
+    public static int ipv4(String interfaceName) throws IOException {
+        NetworkInterface nif = NetworkInterface.getByName(interfaceName);
+        if (nif == null) {
+            throw new IOException("no interface " + interfaceName);
+        }
+        for (Enumeration<InetAddress> e = nif.getInetAddresses(); e.hasMoreElements(); ) {
+            InetAddress a = e.nextElement();
+            if (a instanceof Inet4Address) {
+                byte[] b = a.getAddress();
+                return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
+            }
+        }
+        return 0;
+    }
+
+    /** {@code aa:bb:cc:dd:ee:ff} to the low 48 bits of a long. */
+    public static long parseMac(String text) {
+        String[] parts = text.split(":");
+        if (parts.length != 6) {
+            throw new IllegalArgumentException("mac: " + text + " (expected: six hex bytes separated by ':')");
+        }
+        long mac = 0;
+        for (String p : parts) {
+            mac = mac << 8 | Integer.parseInt(p, 16);
+        }
+        return mac;
+    }
+
+    /** The low 48 bits of {@code mac} as {@code aa:bb:cc:dd:ee:ff}. */
+    public static String formatMac(long mac) {
+        StringBuilder sb = new StringBuilder(17);
+        for (int shift = 40; shift >= 0; shift -= 8) {
+            if (sb.length() > 0) {
+                sb.append(':');
+            }
+            sb.append(Character.forDigit((int) (mac >>> shift & 0xf0) >> 4, 16));
+            sb.append(Character.forDigit((int) (mac >>> shift & 0xf), 16));
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,195 @@
+package io.jvs.packet.internal.xmit;
+
+import static io.jvs.api.internal.Checks.checkInRange;
+import static io.jvs.api.internal.Checks.checkNotNull;
+
+import io.jvs.packet.internal.ffi.NativeException;
+import io.jvs.packet.internal.ring.AfPacketPort;
+import io.jvs.packet.internal.ring.Interfaces;
+import io.jvs.packet.internal.ring.PortOptions;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The packet data path on one interface: N {@link PacketWorker}s, each with its own AF_PACKET port in one fanout
+ * group (the kernel spreads flows over them by hash), sharing the {@link VipSet}, the {@link NeighbourCache} and
+ * the {@link FlowRouter}. The entry point phase 2's {@code PacketDataPath} drives: {@link #start}, {@link #vips()}
+ * (bind/unbind), {@link #resolve} (a destination added), {@link #counters}, {@link #close}.
+ */
+public final class PacketEngine implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(PacketEngine.class.getName());
+
+    private final String interfaceName;
+    private final VipSet vips;
+    private final NeighbourCache neighbours;
+    private final boolean answerArp;
+    private final List<PacketWorker> workers;
+    private final List<Thread> threads;
+    private final int address;
+    private final int mtu;
+    private boolean closed;
+
+    private PacketEngine(String interfaceName, VipSet vips, NeighbourCache neighbours, boolean answerArp,
+                         List<PacketWorker> workers, int address, int mtu) {
+        this.interfaceName = interfaceName;
+        this.vips = vips;
+        this.neighbours = neighbours;
+        this.answerArp = answerArp;
+        this.workers = workers;
+        this.address = address;
+        this.mtu = mtu;
+        this.threads = new ArrayList<>();
+    }
+
+    /**
+     * Opens {@code workerCount} ports on {@code options.interfaceName()} in one fanout group and starts a worker
+     * thread on each.
+     *
+     * @param answerArp mode A (the director answers ARP for the VIPs itself and announces them)
+     * @param workerCount 1 to the number of cores
+     * @throws NativeException when a port cannot be opened (no CAP_NET_RAW, no such interface, ...)
+     */
+    public static PacketEngine start(PortOptions options, int workerCount, VipSet vips, FlowRouter router,
+                                     boolean answerArp) throws IOException {
+        checkNotNull(options, "options");
+        checkNotNull(vips, "vips");
+        checkNotNull(router, "router");
+        checkInRange(workerCount, 1, Runtime.getRuntime().availableProcessors(), "workers");
+        String name = options.interfaceName();
+        int address = Interfaces.ipv4(name);
+        if (address == 0) {
+            throw new IOException("interface " + name + " has no IPv4 address (needed for ARP requests and tunnels)");
+        }
+        NeighbourCache neighbours = new NeighbourCache(name);
+        neighbours.loadKernelTable(System.nanoTime());
+        int group = workerCount > 1 && options.fanoutGroup() < 0
+                ? (int) (ProcessHandle.current().pid() & 0xffff) : options.fanoutGroup();
+        List<PacketWorker> workers = new ArrayList<>();
+        try {
+            for (int i = 0; i < workerCount; i++) {
+                AfPacketPort port = AfPacketPort.open(workerCount > 1 ? options.withFanoutGroup(group) : options);
+                PacketProcessor p = new PacketProcessor(port.mac(), address, port.mtu(), vips, router, neighbours,
+                        new PacketCounters(), answerArp, System::nanoTime);
+                workers.add(new PacketWorker(port, p));
+            }
+        } catch (IOException | RuntimeException e) {
+            for (PacketWorker w : workers) {
+                try {
+                    w.port().close();
+                } catch (NativeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+        PacketEngine engine = new PacketEngine(name, vips, neighbours, answerArp, workers, address,
+                workers.get(0).port().mtu());
+        for (int i = 0; i < workers.size(); i++) {
+            Thread t = new Thread(workers.get(i), "jvs-packet-" + name + "-" + i);
+            t.setDaemon(true);
+            engine.threads.add(t);
+            t.start();
+        }
+        if (answerArp) {
+            for (int vip : vips.toArray()) {
+                engine.announce(vip);
+            }
+        }
+        LOG.log(System.Logger.Level.INFO, "packet data path on {0}: {1} worker(s), mtu {2}, {3}", name,
+                workerCount, engine.mtu, answerArp ? "answering ARP for the VIPs (mode A)" : "VIPs held by the kernel (mode B)");
+        return engine;
+    }
+
+    /** The VIPs served (add on bind, remove on unbind). */
+    public VipSet vips() {
+        return vips;
+    }
+
+    /** The neighbour cache shared by the workers. */
+    public NeighbourCache neighbours() {
+        return neighbours;
+    }
+
+    /** The interface's IPv4 address. */
+    public int address() {
+        return address;
+    }
+
+    /** The interface's MTU. */
+    public int mtu() {
+        return mtu;
+    }
+
+    /** True in mode A. */
+    public boolean answersArp() {
+        return answerArp;
+    }
+
+    /** Sends a gratuitous ARP for {@code vip} (mode A: at start, on bind, on take-over). */
+    public void announce(int vip) {
+        workers.get(0).announce(vip);
+    }
+
+    /** Sends an ARP request for {@code server} (a destination was added), so its MAC is known before traffic. */
+    public void resolve(int server) {
+        workers.get(0).resolve(server);
+    }
+
+    /** The sum of every worker's counters. */
+    public Map<Counter, Long> counters() {
+        Map<Counter, Long> sum = new EnumMap<>(Counter.class);
+        for (Counter c : Counter.values()) {
+            long v = 0;
+            for (PacketWorker w : workers) {
+                v += w.counters().get(c);
+            }
+            sum.put(c, v);
+        }
+        return sum;
+    }
+
+    /** The sum of one counter over the workers. */
+    public long counter(Counter c) {
+        long v = 0;
+        for (PacketWorker w : workers) {
+            v += w.counters().get(c);
+        }
+        return v;
+    }
+
+    /** Stops the workers, then closes their ports (rings unmapped before the sockets close). */
+    @Override
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (PacketWorker w : workers) {
+            try {
+                w.stop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while stopping the packet workers of " + interfaceName, e);
+            }
+        }
+        NativeException failure = null;
+        for (PacketWorker w : workers) {
+            try {
+                w.port().close();
+            } catch (NativeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}

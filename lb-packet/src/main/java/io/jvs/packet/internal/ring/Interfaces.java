@@ -2,9 +2,8 @@ package io.jvs.packet.internal.ring;
 
 import java.io.IOException;
 import java.net.Inet4Address;
-import java.net.InetAddress;
+import java.net.InterfaceAddress;
 import java.net.NetworkInterface;
-import java.util.Enumeration;
 
 /** What the director needs to know of an interface: MAC, MTU, IPv4 address (from sysfs and the JDK). */
 public final class Interfaces {
@@ -21,20 +20,26 @@ public final class Interfaces {
         return Integer.parseInt(AfPacketPort.sysfs(interfaceName, "mtu"));
     }
 
-    /** The interface's first IPv4 address as an int, or 0 when it has none. */
+    /**
+     * The interface's own IPv4 address as an int, or 0 when it has none: the one with the shortest prefix, so that a
+     * VIP configured as a /32 next to it (mode B, as {@code lvs_dr.sh} does) is not taken for it. Real servers hold
+     * the VIP themselves and ignore ARP requests sent from it.
+     */
     public static int ipv4(String interfaceName) throws IOException {
         NetworkInterface nif = NetworkInterface.getByName(interfaceName);
         if (nif == null) {
             throw new IOException("no interface " + interfaceName);
         }
-        for (Enumeration<InetAddress> e = nif.getInetAddresses(); e.hasMoreElements(); ) {
-            InetAddress a = e.nextElement();
-            if (a instanceof Inet4Address) {
+        int best = 0;
+        int bestPrefix = 33;
+        for (InterfaceAddress ia : nif.getInterfaceAddresses()) {
+            if (ia.getAddress() instanceof Inet4Address a && ia.getNetworkPrefixLength() < bestPrefix) {
                 byte[] b = a.getAddress();
-                return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
+                best = (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
+                bestPrefix = ia.getNetworkPrefixLength();
             }
         }
-        return 0;
+        return best;
     }
 
     /** {@code aa:bb:cc:dd:ee:ff} to the low 48 bits of a long. */

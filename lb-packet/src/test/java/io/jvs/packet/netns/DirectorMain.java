@@ -1,0 +1,97 @@
+package io.jvs.packet.netns;
+
+import io.jvs.packet.internal.frame.Bytes;
+import io.jvs.packet.internal.frame.PacketView;
+import io.jvs.packet.internal.host.HostSettings;
+import io.jvs.packet.internal.host.NftIngressGuard;
+import io.jvs.packet.internal.ring.PortOptions;
+import io.jvs.packet.internal.xmit.Counter;
+import io.jvs.packet.internal.xmit.FlowRouter;
+import io.jvs.packet.internal.xmit.PacketEngine;
+import io.jvs.packet.internal.xmit.Route;
+import io.jvs.packet.internal.xmit.VipSet;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The director of the namespace tests: {@code DirectorMain IFACE A|B dr|ipip|gue|gue-csum VIP:PORT R1 R2 [TUNPORT]}
+ * serves VIP:PORT (TCP) with the packet engine and a fixed test-only rule in place of lb-core's scheduler: an
+ * even client port goes to R1, an odd one to R2. Mode B installs the nftables ingress guard (after removing one a
+ * crashed run left). Prints {@code ready} once both servers' MACs are known; then reads commands on stdin:
+ * {@code counters} prints the engine's counters on one line, {@code guard} the packets the guard dropped;
+ * {@code stop} or the end of stdin stops the engine, removes the guard and prints {@code stopped}.
+ */
+public final class DirectorMain {
+
+    private DirectorMain() {}
+
+    public static void main(String[] args) throws Exception {
+        String iface = args[0];
+        boolean modeA = args[1].equals("A");
+        String method = args[2];
+        String[] vipPort = args[3].split(":");
+        int vip = Bytes.parseIpv4(vipPort[0]);
+        int port = Integer.parseInt(vipPort[1]);
+        int r1 = Bytes.parseIpv4(args[4]);
+        int r2 = Bytes.parseIpv4(args[5]);
+        int tunPort = args.length > 6 ? Integer.parseInt(args[6]) : 0;
+        Route[] routes = {route(method, r1, tunPort), route(method, r2, tunPort)};
+        FlowRouter rule = p -> p.flowVirtualPort() == port && p.flowProtocol() == PacketView.TCP
+                ? routes[p.flowClientPort() & 1] : null;
+
+        NftIngressGuard guard = null;
+        if (modeA) {
+            HostSettings.checkModeA(iface);
+        } else {
+            if (NftIngressGuard.removeStale(iface)) {
+                System.err.println("removed a guard table left by an earlier run");
+            }
+            guard = NftIngressGuard.install(iface, vip);
+        }
+        VipSet vips = new VipSet();
+        vips.add(vip);
+        int workers = Math.min(2, Runtime.getRuntime().availableProcessors());
+        PacketEngine engine = PacketEngine.start(PortOptions.defaults(iface).withBlockCount(16), workers, vips, rule, modeA);
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (engine.neighbours().lookup(r1) < 0 || engine.neighbours().lookup(r2) < 0) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the real servers' MACs were not learnt: " + engine.neighbours());
+            }
+            engine.resolve(r1);
+            engine.resolve(r2);
+            Thread.sleep(200);
+        }
+        System.out.println("ready");
+        System.out.flush();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
+        for (String line; (line = in.readLine()) != null && !line.equals("stop"); ) {
+            if (line.equals("counters")) {
+                StringBuilder sb = new StringBuilder();
+                for (Counter c : Counter.values()) {
+                    sb.append(c.name()).append('=').append(engine.counter(c)).append(' ');
+                }
+                System.out.println(sb.toString().trim());
+            } else if (line.equals("guard")) {
+                System.out.println(guard == null ? "none" : Long.toString(guard.droppedPackets()));
+            }
+            System.out.flush();
+        }
+        engine.close();
+        if (guard != null) {
+            guard.remove();
+        }
+        System.out.println("stopped");
+        System.out.flush();
+    }
+
+    private static Route route(String method, int server, int tunPort) {
+        return switch (method) {
+            case "dr" -> Route.direct(server);
+            case "ipip" -> Route.ipip(server, server);
+            case "gue" -> Route.gue(server, server, tunPort, false);
+            case "gue-csum" -> Route.gue(server, server, tunPort, true);
+            default -> throw new IllegalArgumentException("method: " + method + " (expected: dr, ipip, gue, gue-csum)");
+        };
+    }
+}

@@ -2,7 +2,6 @@ package io.jvs.packet.netns;
 
 import io.jvs.packet.internal.frame.Bytes;
 import io.jvs.packet.internal.frame.PacketView;
-import io.jvs.packet.internal.host.HostSettings;
 import io.jvs.packet.internal.host.NftIngressGuard;
 import io.jvs.packet.internal.ring.PortOptions;
 import io.jvs.packet.internal.xmit.Counter;
@@ -17,10 +16,10 @@ import java.nio.charset.StandardCharsets;
 /**
  * The director of the namespace tests: {@code DirectorMain IFACE A|B dr|ipip|gue|gue-csum VIP:PORT R1 R2 [TUNPORT]}
  * serves VIP:PORT (TCP) with the packet engine and a fixed test-only rule in place of lb-core's scheduler: an
- * even client port goes to R1, an odd one to R2. Mode B installs the nftables ingress guard (after removing one a
- * crashed run left). Prints {@code ready} once both servers' MACs are known; then reads commands on stdin:
+ * even client port goes to R1, an odd one to R2. In mode B the engine installs the nftables ingress guard
+ * (replacing one a crashed run left). Prints {@code ready} once both servers' MACs are known; then reads commands on stdin:
  * {@code counters} prints the engine's counters on one line, {@code guard} the packets the guard dropped;
- * {@code stop} or the end of stdin stops the engine, removes the guard and prints {@code stopped}.
+ * {@code stop} or the end of stdin stops the engine (which removes the guard) and prints {@code stopped}.
  */
 public final class DirectorMain {
 
@@ -40,14 +39,8 @@ public final class DirectorMain {
         FlowRouter rule = p -> p.flowVirtualPort() == port && p.flowProtocol() == PacketView.TCP
                 ? routes[p.flowClientPort() & 1] : null;
 
-        NftIngressGuard guard = null;
-        if (modeA) {
-            HostSettings.checkModeA(iface);
-        } else {
-            if (NftIngressGuard.removeStale(iface)) {
-                System.err.println("removed a guard table left by an earlier run");
-            }
-            guard = NftIngressGuard.install(iface, vip);
+        if (!modeA && NftIngressGuard.exists(iface)) {
+            System.err.println("a guard table left by an earlier run is there; the engine replaces it");
         }
         VipSet vips = new VipSet();
         vips.add(vip);
@@ -73,14 +66,11 @@ public final class DirectorMain {
                 }
                 System.out.println(sb.toString().trim());
             } else if (line.equals("guard")) {
-                System.out.println(guard == null ? "none" : Long.toString(guard.droppedPackets()));
+                System.out.println(engine.guardDroppedPackets());
             }
             System.out.flush();
         }
         engine.close();
-        if (guard != null) {
-            guard.remove();
-        }
         System.out.println("stopped");
         System.out.flush();
     }

@@ -153,6 +153,20 @@ class NetnsPacketPathTest {
         }
     }
 
+    @Test
+    void modeA_refusedWhileTheKernelForwards() throws Exception {
+        lab.run(lab.director, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+        try {
+            Process p = lab.java(lab.director, DirectorMain.class, "eth0", "A", "dr", VIP + ":80", R1, R2);
+            assertTrue(p.waitFor(40, TimeUnit.SECONDS), "the director exits");
+            assertTrue(p.exitValue() != 0);
+            assertTrue(lab.logs().contains("net.ipv4.conf.eth0.forwarding: 1 (expected: 0 when the director answers"
+                    + " ARP for the VIP itself"), lab.logs());
+        } finally {
+            lab.run(lab.director, "sysctl", "-qw", "net.ipv4.ip_forward=0");
+        }
+    }
+
     private static String tables() throws IOException {
         return lab.run(lab.director, "nft", "list", "tables");
     }

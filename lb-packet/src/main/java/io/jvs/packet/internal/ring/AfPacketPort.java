@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -69,7 +68,6 @@ public final class AfPacketPort implements TxFrames, AutoCloseable {
     private static final int PKTTYPE_OFFSET = 42;
 
     private static final VarHandle STATUS = JAVA_INT.varHandle();
-    private static final ByteOrder HOST = ByteOrder.nativeOrder();
 
     private final PortOptions options;
     private final int fd;
@@ -348,11 +346,6 @@ public final class AfPacketPort implements TxFrames, AutoCloseable {
         if (failure != null) {
             throw failure;
         }
-    }
-
-    /** The byte order of the ring headers (the host's). */
-    static ByteOrder hostOrder() {
-        return HOST;
     }
 
     /** Reads a sysfs attribute of an interface. */

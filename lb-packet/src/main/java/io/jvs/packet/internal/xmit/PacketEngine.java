@@ -4,6 +4,8 @@ import static io.jvs.api.internal.Checks.checkInRange;
 import static io.jvs.api.internal.Checks.checkNotNull;
 
 import io.jvs.packet.internal.ffi.NativeException;
+import io.jvs.packet.internal.host.HostSettings;
+import io.jvs.packet.internal.host.NftIngressGuard;
 import io.jvs.packet.internal.ring.AfPacketPort;
 import io.jvs.packet.internal.ring.Interfaces;
 import io.jvs.packet.internal.ring.PortOptions;
@@ -16,8 +18,12 @@ import java.util.Map;
 /**
  * The packet data path on one interface: N {@link PacketWorker}s, each with its own AF_PACKET port in one fanout
  * group (the kernel spreads flows over them by hash), sharing the {@link VipSet}, the {@link NeighbourCache} and
- * the {@link FlowRouter}. The entry point phase 2's {@code PacketDataPath} drives: {@link #start}, {@link #vips()}
- * (bind/unbind), {@link #resolve} (a destination added), {@link #counters}, {@link #close}.
+ * the {@link FlowRouter}. The entry point phase 2's {@code PacketDataPath} drives: {@link #start}, {@link #addVip}
+ * and {@link #removeVip} (bind/unbind), {@link #resolve} (a destination added), {@link #counters}, {@link #close}.
+ *
+ * <p>Mode A ({@code answerArp}): refused when the kernel forwards IPv4 on the interface; the VIPs are announced
+ * with a gratuitous ARP. Mode B: an {@link NftIngressGuard} keeps the kernel off the VIPs while the engine runs
+ * (a table left by a crashed run is replaced at start) and is removed by {@link #close}.
  */
 public final class PacketEngine implements AutoCloseable {
 
@@ -31,10 +37,12 @@ public final class PacketEngine implements AutoCloseable {
     private final List<Thread> threads;
     private final int address;
     private final int mtu;
+    private final NftIngressGuard guard;
     private boolean closed;
 
     private PacketEngine(String interfaceName, VipSet vips, NeighbourCache neighbours, boolean answerArp,
-                         List<PacketWorker> workers, int address, int mtu) {
+                         List<PacketWorker> workers, int address, int mtu, NftIngressGuard guard) {
+        this.guard = guard;
         this.interfaceName = interfaceName;
         this.vips = vips;
         this.neighbours = neighbours;
@@ -64,6 +72,9 @@ public final class PacketEngine implements AutoCloseable {
         if (address == 0) {
             throw new IOException("interface " + name + " has no IPv4 address (needed for ARP requests and tunnels)");
         }
+        if (answerArp) {
+            HostSettings.checkModeA(name);
+        }
         NeighbourCache neighbours = new NeighbourCache(name);
         neighbours.loadKernelTable(System.nanoTime());
         int group = workerCount > 1 && options.fanoutGroup() < 0
@@ -86,8 +97,23 @@ public final class PacketEngine implements AutoCloseable {
             }
             throw e;
         }
+        NftIngressGuard guard = null;
+        if (!answerArp) {
+            try {
+                guard = NftIngressGuard.install(name, vips.toArray());
+            } catch (IOException | RuntimeException e) {
+                for (PacketWorker w : workers) {
+                    try {
+                        w.port().close();
+                    } catch (NativeException suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                }
+                throw e;
+            }
+        }
         PacketEngine engine = new PacketEngine(name, vips, neighbours, answerArp, workers, address,
-                workers.get(0).port().mtu());
+                workers.get(0).port().mtu(), guard);
         for (int i = 0; i < workers.size(); i++) {
             Thread t = new Thread(workers.get(i), "jvs-packet-" + name + "-" + i);
             t.setDaemon(true);
@@ -104,9 +130,31 @@ public final class PacketEngine implements AutoCloseable {
         return engine;
     }
 
-    /** The VIPs served (add on bind, remove on unbind). */
+    /** The VIPs served (change them with {@link #addVip} and {@link #removeVip}). */
     public VipSet vips() {
         return vips;
+    }
+
+    /** Serves {@code vip}: mode A announces it, mode B adds it to the ingress guard first. */
+    public void addVip(int vip) throws IOException {
+        if (guard != null) {
+            guard.add(vip);
+        }
+        if (vips.add(vip) && answerArp) {
+            announce(vip);
+        }
+    }
+
+    /** Stops serving {@code vip} (mode B: the kernel gets its packets again). */
+    public void removeVip(int vip) throws IOException {
+        if (vips.remove(vip) && guard != null) {
+            guard.delete(vip);
+        }
+    }
+
+    /** Packets the mode B guard kept from the kernel so far (0 in mode A). */
+    public long guardDroppedPackets() throws IOException {
+        return guard == null ? 0 : guard.droppedPackets();
     }
 
     /** The neighbour cache shared by the workers. */
@@ -186,6 +234,16 @@ public final class PacketEngine implements AutoCloseable {
                 } else {
                     failure.addSuppressed(e);
                 }
+            }
+        }
+        if (guard != null) {
+            try {
+                guard.remove();
+            } catch (IOException e) {
+                if (failure == null) {
+                    throw e;
+                }
+                failure.addSuppressed(e);
             }
         }
         if (failure != null) {

@@ -45,7 +45,7 @@ public final class DirectorMain {
         VipSet vips = new VipSet();
         vips.add(vip);
         int workers = Math.min(2, Runtime.getRuntime().availableProcessors());
-        PacketEngine engine = PacketEngine.start(PortOptions.defaults(iface).withBlockCount(16), workers, vips, rule, modeA);
+        PacketEngine engine = PacketEngine.start(PortOptions.defaults(iface).withBlockCount(16), workers, vips, i -> rule, modeA);
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (engine.neighbours().lookup(r1) < 0 || engine.neighbours().lookup(r2) < 0) {
             if (System.nanoTime() > deadline) {

@@ -14,11 +14,12 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 
 /**
  * The packet data path on one interface: N {@link PacketWorker}s, each with its own AF_PACKET port in one fanout
- * group (the kernel spreads flows over them by hash), sharing the {@link VipSet}, the {@link NeighbourCache} and
- * the {@link FlowRouter}. The entry point phase 2's {@code PacketDataPath} drives: {@link #start}, {@link #addVip}
+ * group (the kernel spreads flows over them by hash), sharing the {@link VipSet} and the {@link NeighbourCache};
+ * each worker has a {@link FlowRouter} of its own (phase 2: one reusable {@code FlowRequest} per worker). The entry point phase 2's {@code PacketDataPath} drives: {@link #start}, {@link #addVip}
  * and {@link #removeVip} (bind/unbind), {@link #resolve} (a destination added), {@link #counters}, {@link #close}.
  *
  * <p>Mode A ({@code answerArp}): refused when the kernel forwards IPv4 on the interface; the VIPs are announced
@@ -57,15 +58,16 @@ public final class PacketEngine implements AutoCloseable {
      * Opens {@code workerCount} ports on {@code options.interfaceName()} in one fanout group and starts a worker
      * thread on each.
      *
+     * @param routers makes worker {@code i}'s router (called once per worker, on the caller's thread)
      * @param answerArp mode A (the director answers ARP for the VIPs itself and announces them)
      * @param workerCount 1 to the number of cores
      * @throws NativeException when a port cannot be opened (no CAP_NET_RAW, no such interface, ...)
      */
-    public static PacketEngine start(PortOptions options, int workerCount, VipSet vips, FlowRouter router,
-                                     boolean answerArp) throws IOException {
+    public static PacketEngine start(PortOptions options, int workerCount, VipSet vips,
+                                     IntFunction<? extends FlowRouter> routers, boolean answerArp) throws IOException {
         checkNotNull(options, "options");
         checkNotNull(vips, "vips");
-        checkNotNull(router, "router");
+        checkNotNull(routers, "routers");
         checkInRange(workerCount, 1, Runtime.getRuntime().availableProcessors(), "workers");
         String name = options.interfaceName();
         int address = Interfaces.ipv4(name);
@@ -83,6 +85,7 @@ public final class PacketEngine implements AutoCloseable {
         try {
             for (int i = 0; i < workerCount; i++) {
                 AfPacketPort port = AfPacketPort.open(workerCount > 1 ? options.withFanoutGroup(group) : options);
+                FlowRouter router = checkNotNull(routers.apply(i), "router " + i);
                 PacketProcessor p = new PacketProcessor(port.mac(), address, port.mtu(), vips, router, neighbours,
                         new PacketCounters(), answerArp, System::nanoTime);
                 workers.add(new PacketWorker(port, p));

@@ -14,6 +14,7 @@ final class PacketWorker implements Runnable {
 
     /** RX frames handled per wake-up before TX is kicked. */
     static final int BATCH = 256;
+    private static final System.Logger LOG = System.getLogger(PacketWorker.class.getName());
     private static final int POLL_MS = 50;
 
     private final AfPacketPort port;
@@ -63,6 +64,10 @@ final class PacketWorker implements Runnable {
                 }
             }
             port.flushTx();
+        } catch (RuntimeException | Error e) {
+            LOG.log(System.Logger.Level.ERROR, "packet worker " + Thread.currentThread().getName()
+                    + " stopped by an unexpected error; once its ring is full, fanout rollover moves its flows to the other workers", e);
+            throw e;
         } finally {
             stopped.countDown();
         }

@@ -9,8 +9,9 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A tiny HTTP server for a real server's namespace: {@code NameServer NAME PORT} answers every GET with
- * {@code NAME CLIENT-ADDRESS\n} (the client address it saw) and closes. Prints {@code ready} once listening on all
+ * A tiny HTTP server for a real server's namespace: {@code NameServer NAME PORT} answers every request with
+ * {@code NAME CLIENT-ADDRESS\n} (the client address it saw), or for a request with a body (POST) {@code NAME
+ * CLIENT-ADDRESS BYTES\n} with the body's length as received, and closes. Prints {@code ready} once listening on all
  * addresses (so also on the VIP on lo). At most 10,000 connections.
  */
 public final class NameServer {
@@ -28,9 +29,14 @@ public final class NameServer {
             for (int i = 0; i < 10_000; i++) {
                 try (Socket s = server.accept()) {
                     s.setSoTimeout(5000);
-                    readHeaders(s.getInputStream());
-                    byte[] body = (name + " " + s.getInetAddress().getHostAddress() + "\n")
-                            .getBytes(StandardCharsets.US_ASCII);
+                    InputStream in = s.getInputStream();
+                    long contentLength = readHeaders(in);
+                    long got = 0;
+                    for (; got < contentLength && in.read() >= 0; got++) {
+                        // count the body's bytes
+                    }
+                    byte[] body = (name + " " + s.getInetAddress().getHostAddress()
+                            + (contentLength >= 0 ? " " + got : "") + "\n").getBytes(StandardCharsets.US_ASCII);
                     OutputStream out = s.getOutputStream();
                     out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + body.length
                             + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
@@ -43,17 +49,28 @@ public final class NameServer {
         }
     }
 
-    private static void readHeaders(InputStream in) throws IOException {
-        int state = 0;
+    /** Reads the request head; returns its Content-Length, or -1 when it has none. */
+    private static long readHeaders(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        long contentLength = -1;
         for (int n = 0; n < 65536; n++) {
             int b = in.read();
             if (b < 0) {
-                return;
+                return contentLength;
             }
-            state = (b == '\r' && (state == 0 || state == 2)) ? state + 1 : (b == '\n' && (state == 1 || state == 3)) ? state + 1 : 0;
-            if (state == 4) {
-                return;
+            if (b == '\n') {
+                String l = line.toString().trim();
+                if (l.isEmpty()) {
+                    return contentLength;
+                }
+                if (l.regionMatches(true, 0, "Content-Length:", 0, 15)) {
+                    contentLength = Long.parseLong(l.substring(15).trim());
+                }
+                line.setLength(0);
+            } else {
+                line.append((char) b);
             }
         }
+        return contentLength;
     }
 }

@@ -133,7 +133,7 @@ class NetnsPacketPathTest {
             requestsAlternate("DR mode B");
             long dropped = Long.parseLong(d.command("guard"));
             assertTrue(dropped >= 4 * 5, "the kernel was kept off the VIP's packets: " + dropped);
-            assertEquals("0", lab.run(lab.director, "nstat", "-az", "TcpOutRsts").replaceAll("(?s).*TcpOutRsts\\s+(\\d+).*", "$1").trim(),
+            assertEquals(0, counter(lab.run(lab.director, "nstat", "-asz", "TcpOutRsts"), "TcpOutRsts"),
                     "the director's kernel sent no RST");
             noTcpSocketOnTheDirector();
             d.stop();
@@ -151,6 +151,36 @@ class NetnsPacketPathTest {
             lab.run(lab.director, "sysctl", "-qw", "net.ipv4.ip_forward=0");
             lab.tryRun(lab.director, "ip", "addr", "del", VIP + "/32", "dev", "eth0");
         }
+    }
+
+    @Test
+    void ttlOne_answeredWithTimeExceeded() throws Exception {
+        Director d = director("A", "dr");
+        lab.run(lab.client, "sysctl", "-qw", "net.ipv4.ip_default_ttl=1");
+        try {
+            String before = lab.run(lab.client, "nstat", "-asz", "IcmpInTimeExcds");
+            String got = lab.get(nextPort++);
+            assertTrue(got.startsWith("fail"), "a TTL of 1 does not get through the director: " + got);
+            Map<String, Long> c = d.counters();
+            assertTrue(c.get("TTL_EXPIRED") >= 1 && c.get("ICMP_SENT") >= 1, c.toString());
+            assertEquals(0, c.get("FORWARDED"), c.toString());
+            assertTrue(counter(lab.run(lab.client, "nstat", "-asz", "IcmpInTimeExcds"), "IcmpInTimeExcds")
+                    > counter(before, "IcmpInTimeExcds"), "the client received ICMP time exceeded");
+        } finally {
+            lab.run(lab.client, "sysctl", "-qw", "net.ipv4.ip_default_ttl=64");
+        }
+        requestsAlternate("DR after the TTL test");
+        d.stop();
+    }
+
+    private static long counter(String nstat, String name) {
+        for (String line : nstat.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 2 && f[0].equals(name)) {
+                return Long.parseLong(f[1]);
+            }
+        }
+        return 0;
     }
 
     @Test
@@ -178,6 +208,15 @@ class NetnsPacketPathTest {
             Director d = director("A", "ipip");
             requestsAlternate("IPIP");
             assertTrue(d.counters().get("FORWARDED") >= 20);
+            // 1500-byte segments do not fit the tunnel (1480): the director answers "fragmentation needed" with
+            // 1480, the client lowers its path MTU to the VIP, and the upload gets through
+            int port = nextPort++;
+            String expected = ((port & 1) == 0 ? "r1" : "r2") + " " + CLIENT + " 200000";
+            assertEquals(expected, lab.post(port, 200_000), lab.logs());
+            Map<String, Long> c = d.counters();
+            assertTrue(c.get("FRAG_NEEDED") >= 1, "the director told the client the tunnel MTU: " + c);
+            assertTrue(lab.run(lab.client, "ip", "route", "get", VIP).contains("mtu 1480"),
+                    "the client learnt the path MTU: " + lab.run(lab.client, "ip", "route", "get", VIP));
             d.stop();
         } finally {
             stopAll(decaps);

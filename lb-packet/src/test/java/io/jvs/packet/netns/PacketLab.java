@@ -170,6 +170,19 @@ final class PacketLab implements AutoCloseable {
         return r.code == 0 ? r.output.trim() : "fail curl exit " + r.code + " " + r.output.trim();
     }
 
+    /**
+     * One HTTP POST of {@code bytes} bytes from the client with curl (DF set, as Linux sends TCP): the body, or
+     * "fail ...".
+     */
+    String post(int localPort, int bytes) throws IOException {
+        File body = new File(logDir, "body-" + bytes);
+        logDir.mkdirs();
+        Files.write(body.toPath(), new byte[bytes]);
+        Result r = tryRun(client, "curl", "-s", "--max-time", "10", "--local-port", Integer.toString(localPort),
+                "--data-binary", "@" + body.getAbsolutePath(), "http://" + VIP + "/");
+        return r.code == 0 ? r.output.trim() : "fail curl exit " + r.code + " " + r.output.trim();
+    }
+
     /** Kills every process started here and deletes every namespace; idempotent. */
     @Override
     public void close() {

@@ -45,6 +45,29 @@ public final class Checksums {
         return (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + protocol + l4Length;
     }
 
+    /** The IPv6 pseudo-header sum (RFC 8200 8.1): addresses, upper-layer length, next header. */
+    public static long pseudoHeader6(long srcHi, long srcLo, long dstHi, long dstLo, int protocol, int length) {
+        return words(srcHi) + words(srcLo) + words(dstHi) + words(dstLo) + (length >>> 16) + (length & 0xffff) + protocol;
+    }
+
+    private static long words(long v) {
+        return (v >>> 48) + (v >>> 32 & 0xffff) + (v >>> 16 & 0xffff) + (v & 0xffff);
+    }
+
+    /** Computes and writes an L4 checksum over IPv6 at {@code l4 + fieldOffset} (ICMPv6, TCP, UDP). */
+    public static void setL4v6(MemorySegment s, long l4, int l4Length, int fieldOffset, long srcHi, long srcLo,
+                               long dstHi, long dstLo, int protocol) {
+        Bytes.u16(s, l4 + fieldOffset, 0);
+        int c = ~fold(add(s, l4, l4Length, pseudoHeader6(srcHi, srcLo, dstHi, dstLo, protocol, l4Length))) & 0xffff;
+        Bytes.u16(s, l4 + fieldOffset, protocol == 17 && c == 0 ? 0xffff : c);
+    }
+
+    /** True when an L4 checksum over IPv6 verifies. */
+    public static boolean l4Valid6(MemorySegment s, long l4, int l4Length, long srcHi, long srcLo, long dstHi,
+                                   long dstLo, int protocol) {
+        return fold(add(s, l4, l4Length, pseudoHeader6(srcHi, srcLo, dstHi, dstLo, protocol, l4Length))) == 0xffff;
+    }
+
     /** Writes the IPv4 header checksum of the header at {@code l3} with {@code headerLength} bytes. */
     public static void setIpv4Header(MemorySegment s, long l3, int headerLength) {
         Bytes.u16(s, l3 + 10, 0);

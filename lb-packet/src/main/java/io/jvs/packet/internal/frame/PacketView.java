@@ -81,6 +81,10 @@ public final class PacketView {
     private int flowClientPort;
     private int flowVirtual;
     private int flowVirtualPort;
+    private long flowClientHi;
+    private long flowClientLo;
+    private long flowVirtualHi;
+    private long flowVirtualLo;
 
     /**
      * Parses the frame of {@code length} bytes at {@code base} of {@code segment}.
@@ -210,6 +214,9 @@ public final class PacketView {
                 if ((protocol == ICMPV6) != v6) {
                     return OTHER;
                 }
+                if (v6 && !Checksums.l4Valid6(segment, l4, l4Length, srcHi, srcLo, dstHi, dstLo, ICMPV6)) {
+                    return BAD_CHECKSUM;
+                }
                 if (l4Length < 8) {
                     return TRUNCATED;
                 }
@@ -285,12 +292,45 @@ public final class PacketView {
         src = 0;
         dst = 0;
         int r = parseL4(payload, true);
-        if (r == IPV6) {
-            flowProtocol = protocol;
-            flowClientPort = srcPort;
-            flowVirtualPort = dstPort;
+        if (r != IPV6) {
+            return r;
         }
-        return r;
+        flowProtocol = protocol;
+        flowClientHi = srcHi;
+        flowClientLo = srcLo;
+        flowClientPort = srcPort;
+        flowVirtualHi = dstHi;
+        flowVirtualLo = dstLo;
+        flowVirtualPort = dstPort;
+        return protocol == ICMPV6 ? parseIcmp6Error() : IPV6;
+    }
+
+    /** ICMPv6 destination unreachable (1), packet too big (2), time exceeded (3), parameter problem (4). */
+    private int parseIcmp6Error() {
+        if (icmpType < 1 || icmpType > 4) {
+            return IPV6;
+        }
+        long inner = l4 + 8;
+        int avail = (int) (l3 + ipLength - inner);
+        if (avail < 48) {
+            return TRUNCATED;
+        }
+        if (Bytes.u8(segment, inner) >>> 4 != 6) {
+            return MALFORMED;
+        }
+        int innerProtocol = Bytes.u8(segment, inner + 6);
+        if (innerProtocol != TCP && innerProtocol != UDP) {
+            return IPV6;
+        }
+        icmpError = true;
+        flowProtocol = innerProtocol;
+        flowVirtualHi = segment.get(U64, inner + 8);
+        flowVirtualLo = segment.get(U64, inner + 16);
+        flowClientHi = segment.get(U64, inner + 24);
+        flowClientLo = segment.get(U64, inner + 32);
+        flowVirtualPort = Bytes.u16(segment, inner + 40);
+        flowClientPort = Bytes.u16(segment, inner + 42);
+        return IPV6;
     }
 
     /** The segment of the last parsed frame. */
@@ -451,6 +491,31 @@ public final class PacketView {
     /** The flow's virtual port. */
     public int flowVirtualPort() {
         return flowVirtualPort;
+    }
+
+    /** The flow's IPv6 client address, high 64 bits. */
+    public long flowClientHi() {
+        return flowClientHi;
+    }
+
+    /** The flow's IPv6 client address, low 64 bits. */
+    public long flowClientLo() {
+        return flowClientLo;
+    }
+
+    /** The flow's IPv6 virtual address, high 64 bits. */
+    public long flowVirtualHi() {
+        return flowVirtualHi;
+    }
+
+    /** The flow's IPv6 virtual address, low 64 bits. */
+    public long flowVirtualLo() {
+        return flowVirtualLo;
+    }
+
+    /** True for IPv6 frames (after a result of {@link #IPV6}). */
+    public boolean isIpv6() {
+        return etherType == ETH_P_IPV6;
     }
 
     // ---- ARP (valid after a result of ARP)

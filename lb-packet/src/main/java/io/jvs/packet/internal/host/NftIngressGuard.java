@@ -53,10 +53,14 @@ public final class NftIngressGuard implements AutoCloseable {
         script.append("delete table netdev ").append(g.table).append('\n');
         script.append("table netdev ").append(g.table).append(" {\n");
         script.append("  set vips { type ipv4_addr; }\n");
+        script.append("  set vips6 { type ipv6_addr; }\n");
         script.append("  chain ingress {\n");
         script.append("    type filter hook ingress device \"").append(interfaceName)
                 .append("\" priority 0; policy accept;\n");
         script.append("    ip daddr @vips counter drop\n");
+        // neighbour discovery for an IPv6 VIP stays the kernel's (unicast solicitations of unreachability checks)
+        script.append("    ip6 daddr @vips6 icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n");
+        script.append("    ip6 daddr @vips6 counter drop\n");
         script.append("  }\n}\n");
         nft(script.toString(), "-f", "-");
         g.installed = true;
@@ -91,11 +95,25 @@ public final class NftIngressGuard implements AutoCloseable {
         nft(null, "delete", "element", "netdev", table, "vips", "{ " + Bytes.ipv4(vip) + " }");
     }
 
-    /** Packets the rule has dropped (kept from the kernel) so far. */
+    /** Starts dropping packets to the IPv6 VIP {@code hi:lo} (neighbour discovery passes). */
+    public void add6(long hi, long lo) throws IOException {
+        nft(null, "add", "element", "netdev", table, "vips6", "{ " + Bytes.ipv6(hi, lo) + " }");
+    }
+
+    /** Stops dropping packets to the IPv6 VIP {@code hi:lo}. */
+    public void delete6(long hi, long lo) throws IOException {
+        nft(null, "delete", "element", "netdev", table, "vips6", "{ " + Bytes.ipv6(hi, lo) + " }");
+    }
+
+    /** Packets the rules have dropped (kept from the kernel) so far, IPv4 and IPv6. */
     public long droppedPackets() throws IOException {
         Result r = nft(null, "list", "chain", "netdev", table, "ingress");
         Matcher m = PACKETS.matcher(r.output());
-        return m.find() ? Long.parseLong(m.group(1)) : 0;
+        long n = 0;
+        while (m.find()) {
+            n += Long.parseLong(m.group(1));
+        }
+        return n;
     }
 
     /** True when the table exists in the kernel. */

@@ -26,6 +26,8 @@ import java.nio.file.Path;
 public final class AfPacketPort implements TxFrames, AutoCloseable {
 
     static final int SOL_PACKET = 263;
+    static final int PACKET_ADD_MEMBERSHIP = 1;
+    static final int PACKET_MR_ALLMULTI = 2;
     static final int PACKET_RX_RING = 5;
     static final int PACKET_STATISTICS = 6;
     static final int PACKET_VERSION = 10;
@@ -165,6 +167,19 @@ public final class AfPacketPort implements TxFrames, AutoCloseable {
             }
             arena.close();
             throw e;
+        }
+    }
+
+    /**
+     * Receives all multicast frames on the interface ({@code PACKET_MR_ALLMULTI}): IPv6 neighbour solicitations
+     * for a VIP go to its solicited-node group, which the NIC filters out when the kernel has not joined it (mode A).
+     */
+    public void joinAllMulticast() throws NativeException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment mreq = a.allocate(16, 4);
+            mreq.set(JAVA_INT, 0, ifindex);
+            mreq.set(JAVA_SHORT, 4, (short) PACKET_MR_ALLMULTI);
+            Libc.setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, mreq, "PACKET_ADD_MEMBERSHIP allmulti");
         }
     }
 

@@ -42,6 +42,36 @@ public final class Interfaces {
         return best;
     }
 
+    /**
+     * The interface's own IPv6 address as {@code {high, low}}: a global one with the shortest prefix (not a /128
+     * VIP), else its link-local one; {@code {0, 0}} when it has none.
+     */
+    public static long[] ipv6(String interfaceName) throws IOException {
+        NetworkInterface nif = NetworkInterface.getByName(interfaceName);
+        if (nif == null) {
+            throw new IOException("no interface " + interfaceName);
+        }
+        long[] best = {0, 0};
+        int bestRank = Integer.MAX_VALUE;
+        for (InterfaceAddress ia : nif.getInterfaceAddresses()) {
+            if (ia.getAddress() instanceof java.net.Inet6Address a) {
+                int rank = (a.isLinkLocalAddress() ? 1000 : 0) + ia.getNetworkPrefixLength();
+                if (rank < bestRank) {
+                    byte[] b = a.getAddress();
+                    long hi = 0;
+                    long lo = 0;
+                    for (int i = 0; i < 8; i++) {
+                        hi = hi << 8 | (b[i] & 0xff);
+                        lo = lo << 8 | (b[8 + i] & 0xff);
+                    }
+                    best = new long[] {hi, lo};
+                    bestRank = rank;
+                }
+            }
+        }
+        return best;
+    }
+
     /** {@code aa:bb:cc:dd:ee:ff} to the low 48 bits of a long. */
     public static long parseMac(String text) {
         String[] parts = text.split(":");

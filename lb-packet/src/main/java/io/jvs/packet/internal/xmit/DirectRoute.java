@@ -37,6 +37,28 @@ public final class DirectRoute {
         return length;
     }
 
+    /**
+     * The IPv6 form of {@link #write}: the hop limit is decremented (IPv6 has no header checksum).
+     *
+     * @return the frame's length, or 0 when it does not fit {@code capacity}
+     */
+    public static int write6(PacketView view, MemorySegment s, long out, int capacity, long ourMac, long serverMac,
+                             boolean partialChecksum) {
+        int length = PacketView.ETH_HEADER + view.ipLength();
+        if (length > capacity) {
+            return 0;
+        }
+        MemorySegment.copy(view.segment(), view.base() + 12, s, out + 12, length - 12);
+        Bytes.mac(s, out, serverMac);
+        Bytes.mac(s, out + 6, ourMac);
+        long ip = out + PacketView.ETH_HEADER;
+        Bytes.u8(s, ip + 7, Bytes.u8(s, ip + 7) - 1);
+        if (partialChecksum) {
+            completeChecksum(view, s, ip + 40);
+        }
+        return length;
+    }
+
     /** Decrements the TTL of the IPv4 header at {@code ip} and updates its checksum incrementally. */
     public static void decrementTtl(MemorySegment s, long ip) {
         int oldWord = Bytes.u16(s, ip + 8);

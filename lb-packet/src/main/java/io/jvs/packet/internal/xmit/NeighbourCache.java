@@ -5,12 +5,14 @@ import io.jvs.packet.internal.ring.Interfaces;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
- * IPv4 neighbours (address to MAC) the director learnt from its own ARP exchanges, with the kernel's
- * {@code /proc/net/arp} as a fallback. Shared by all workers: an open-addressing snapshot replaced on change (copy
+ * Neighbours (address to MAC) the director learnt from its own ARP and NDP exchanges, with the kernel's
+ * {@code /proc/net/arp} as a fallback for IPv4. Keys are 128-bit: IPv6 addresses as they are, IPv4 addresses
+ * IPv4-mapped ({@code ::ffff:a.b.c.d}). Shared by all workers: an open-addressing snapshot replaced on change (copy
  * on write; changes are rare), read per packet without locks or allocation.
  *
  * <p>An entry is also kept for an address being resolved, with the time of the last request, so that workers ask
@@ -25,19 +27,32 @@ public final class NeighbourCache {
 
     private static final long UNKNOWN = -1;
 
-    private record Table(int[] keys, long[] macs, long[] learnt, long[] asked, int size) {
+    private record Table(long[] his, long[] los, long[] macs, long[] learnt, long[] asked, int size) {
         static Table empty(int capacity) {
-            return new Table(new int[capacity], new long[capacity], new long[capacity], new long[capacity], 0);
+            return new Table(new long[capacity], new long[capacity], new long[capacity], new long[capacity],
+                    new long[capacity], 0);
         }
 
-        int slot(int address) {
-            int mask = keys.length - 1;
-            int i = mix(address) & mask;
-            while (keys[i] != 0 && keys[i] != address) {
+        int slot(long hi, long lo) {
+            int mask = his.length - 1;
+            int i = mix(hi, lo) & mask;
+            while ((his[i] | los[i]) != 0 && (his[i] != hi || los[i] != lo)) {
                 i = (i + 1) & mask;
             }
             return i;
         }
+
+        boolean holds(int i, long hi, long lo) {
+            return his[i] == hi && los[i] == lo;
+        }
+    }
+
+    /** The high half of an IPv4-mapped key. */
+    static final long V4_HI = 0;
+
+    /** The low half of the IPv4-mapped key of {@code address}. */
+    static long v4Lo(int address) {
+        return 0x0000_ffff_0000_0000L | (address & 0xffffffffL);
     }
 
     private final Path procArp;
@@ -54,16 +69,22 @@ public final class NeighbourCache {
         this.procArp = procArp;
     }
 
-    private static int mix(int address) {
-        int h = address * 0x9e3779b9;
-        return h ^ (h >>> 16);
+    private static int mix(long hi, long lo) {
+        long h = (hi * 0x9e3779b97f4a7c15L) ^ lo;
+        h *= 0xc2b2ae3d27d4eb4fL;
+        return (int) (h ^ (h >>> 32));
     }
 
-    /** The MAC of {@code address} (low 48 bits), or -1 when it is not known. Allocation-free. */
+    /** The MAC of IPv4 {@code address} (low 48 bits), or -1 when it is not known. Allocation-free. */
     public long lookup(int address) {
+        return lookup(V4_HI, v4Lo(address));
+    }
+
+    /** The MAC of the IPv6 address {@code hi:lo}, or -1 when it is not known. Allocation-free. */
+    public long lookup(long hi, long lo) {
         Table t = table;
-        int i = t.slot(address);
-        return t.keys[i] == address ? t.macs[i] : UNKNOWN;
+        int i = t.slot(hi, lo);
+        return t.holds(i, hi, lo) ? t.macs[i] : UNKNOWN;
     }
 
     /**
@@ -71,82 +92,102 @@ public final class NeighbourCache {
      * asked for in the last second. Records the request when true.
      */
     public boolean shouldRequest(int address, long nowNanos) {
+        return shouldRequest(V4_HI, v4Lo(address), nowNanos);
+    }
+
+    /** {@link #shouldRequest(int, long)} for an IPv6 address (a neighbour solicitation). */
+    public boolean shouldRequest(long hi, long lo, long nowNanos) {
         Table t = table;
-        int i = t.slot(address);
-        if (t.keys[i] == address) {
+        int i = t.slot(hi, lo);
+        if (t.holds(i, hi, lo)) {
             boolean fresh = t.macs[i] != UNKNOWN && nowNanos - t.learnt[i] < STALE_NANOS;
             if (fresh || nowNanos - t.asked[i] < REQUEST_INTERVAL_NANOS) {
                 return false;
             }
         }
-        return markAsked(address, nowNanos);
+        return markAsked(hi, lo, nowNanos);
     }
 
-    private synchronized boolean markAsked(int address, long nowNanos) {
+    private synchronized boolean markAsked(long hi, long lo, long nowNanos) {
         Table t = copy(table, 1);
-        int i = t.slot(address);
-        if (t.keys[i] == address && nowNanos - t.asked[i] < REQUEST_INTERVAL_NANOS) {
+        int i = t.slot(hi, lo);
+        if (t.holds(i, hi, lo) && nowNanos - t.asked[i] < REQUEST_INTERVAL_NANOS) {
             return false;
         }
-        boolean added = t.keys[i] != address;
+        boolean added = !t.holds(i, hi, lo);
         if (added) {
-            t.keys[i] = address;
+            t.his[i] = hi;
+            t.los[i] = lo;
             t.macs[i] = UNKNOWN;
         }
         t.asked[i] = nowNanos;
-        table = added ? new Table(t.keys, t.macs, t.learnt, t.asked, t.size + 1) : t;
+        table = added ? new Table(t.his, t.los, t.macs, t.learnt, t.asked, t.size + 1) : t;
         return true;
     }
 
-    /** True when {@code address} has an entry (known or being resolved). */
+    /** True when IPv4 {@code address} has an entry (known or being resolved). */
     public boolean isTracked(int address) {
-        Table t = table;
-        return t.keys[t.slot(address)] == address;
+        return isTracked(V4_HI, v4Lo(address));
     }
 
-    /** Records that {@code address} is at {@code mac}; does nothing when already known and fresh. */
+    /** True when the IPv6 address has an entry (known or being resolved). */
+    public boolean isTracked(long hi, long lo) {
+        Table t = table;
+        return t.holds(t.slot(hi, lo), hi, lo);
+    }
+
+    /** Records that IPv4 {@code address} is at {@code mac}; does nothing when already known and fresh. */
     public void learn(int address, long mac, long nowNanos) {
-        if (address == 0) {
+        if (address != 0) {
+            learn(V4_HI, v4Lo(address), mac, nowNanos);
+        }
+    }
+
+    /** Records that the IPv6 address {@code hi:lo} is at {@code mac}; does nothing when known and fresh. */
+    public void learn(long hi, long lo, long mac, long nowNanos) {
+        if ((hi | lo) == 0) {
             return;
         }
         Table t = table;
-        int i = t.slot(address);
-        if (t.keys[i] == address && t.macs[i] == mac && nowNanos - t.learnt[i] < STALE_NANOS / 2) {
+        int i = t.slot(hi, lo);
+        if (t.holds(i, hi, lo) && t.macs[i] == mac && nowNanos - t.learnt[i] < STALE_NANOS / 2) {
             return;
         }
-        put(address, mac, nowNanos);
+        put(hi, lo, mac, nowNanos);
     }
 
-    private synchronized void put(int address, long mac, long nowNanos) {
+    private synchronized void put(long hi, long lo, long mac, long nowNanos) {
         Table t = copy(table, 1);
-        int i = t.slot(address);
-        boolean added = t.keys[i] != address;
-        t.keys[i] = address;
+        int i = t.slot(hi, lo);
+        boolean added = !t.holds(i, hi, lo);
+        t.his[i] = hi;
+        t.los[i] = lo;
         t.macs[i] = mac;
         t.learnt[i] = nowNanos;
-        table = added ? new Table(t.keys, t.macs, t.learnt, t.asked, t.size + 1) : t;
+        table = added ? new Table(t.his, t.los, t.macs, t.learnt, t.asked, t.size + 1) : t;
     }
 
     /** A copy with room for {@code extra} more entries at a load of at most one half. */
     private static Table copy(Table t, int extra) {
-        int capacity = t.keys.length;
+        int capacity = t.his.length;
         while ((t.size + extra) * 2 > capacity) {
             capacity <<= 1;
         }
-        if (capacity == t.keys.length) {
-            return new Table(t.keys.clone(), t.macs.clone(), t.learnt.clone(), t.asked.clone(), t.size);
+        if (capacity == t.his.length) {
+            return new Table(t.his.clone(), t.los.clone(), t.macs.clone(), t.learnt.clone(), t.asked.clone(), t.size);
         }
         Table n = Table.empty(capacity);
-        for (int j = 0; j < t.keys.length; j++) {
-            if (t.keys[j] != 0) {
-                int i = n.slot(t.keys[j]);
-                n.keys[i] = t.keys[j];
+        for (int j = 0; j < t.his.length; j++) {
+            if ((t.his[j] | t.los[j]) != 0) {
+                int i = n.slot(t.his[j], t.los[j]);
+                n.his[i] = t.his[j];
+                n.los[i] = t.los[j];
                 n.macs[i] = t.macs[j];
                 n.learnt[i] = t.learnt[j];
                 n.asked[i] = t.asked[j];
             }
         }
-        return new Table(n.keys, n.macs, n.learnt, n.asked, t.size);
+        return new Table(n.his, n.los, n.macs, n.learnt, n.asked, t.size);
     }
 
     /**
@@ -174,19 +215,19 @@ public final class NeighbourCache {
         return n;
     }
 
-    /** The known entries as {@code address=mac} lines, for diagnostics. */
+    /** The entries as {@code address=mac} lines, for diagnostics. */
     @Override
     public String toString() {
         Table t = table;
-        StringBuilder sb = new StringBuilder();
-        int[] keys = t.keys.clone();
-        Arrays.sort(keys);
-        for (int k : keys) {
-            if (k != 0) {
-                long mac = lookup(k);
-                sb.append(Bytes.ipv4(k)).append('=').append(mac < 0 ? "(incomplete)" : Interfaces.formatMac(mac)).append('\n');
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < t.his.length; i++) {
+            if ((t.his[i] | t.los[i]) != 0) {
+                String a = t.his[i] == V4_HI && (t.los[i] >>> 32) == 0xffff ? Bytes.ipv4((int) t.los[i])
+                        : Bytes.ipv6(t.his[i], t.los[i]);
+                lines.add(a + "=" + (t.macs[i] < 0 ? "(incomplete)" : Interfaces.formatMac(t.macs[i])));
             }
         }
-        return sb.toString();
+        Collections.sort(lines);
+        return String.join("\n", lines) + (lines.isEmpty() ? "" : "\n");
     }
 }

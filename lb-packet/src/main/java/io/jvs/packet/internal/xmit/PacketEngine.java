@@ -81,14 +81,19 @@ public final class PacketEngine implements AutoCloseable {
         neighbours.loadKernelTable(System.nanoTime());
         int group = workerCount > 1 && options.fanoutGroup() < 0
                 ? (int) (ProcessHandle.current().pid() & 0xffff) : options.fanoutGroup();
+        long[] address6 = Interfaces.ipv6(name);
         List<PacketWorker> workers = new ArrayList<>();
         try {
             for (int i = 0; i < workerCount; i++) {
                 AfPacketPort port = AfPacketPort.open(workerCount > 1 ? options.withFanoutGroup(group) : options);
+                workers.add(new PacketWorker(port, null));
+                if (answerArp) {
+                    port.joinAllMulticast();
+                }
                 FlowRouter router = checkNotNull(routers.apply(i), "router " + i);
-                PacketProcessor p = new PacketProcessor(port.mac(), address, port.mtu(), vips, router, neighbours,
-                        new PacketCounters(), answerArp, System::nanoTime);
-                workers.add(new PacketWorker(port, p));
+                PacketProcessor p = new PacketProcessor(port.mac(), address, address6[0], address6[1], port.mtu(),
+                        vips, router, neighbours, new PacketCounters(), answerArp, System::nanoTime);
+                workers.set(i, new PacketWorker(port, p));
             }
         } catch (IOException | RuntimeException e) {
             for (PacketWorker w : workers) {
@@ -104,6 +109,10 @@ public final class PacketEngine implements AutoCloseable {
         if (!answerArp) {
             try {
                 guard = NftIngressGuard.install(name, vips.toArray());
+                long[] v6 = vips.toArray6();
+                for (int i = 0; i < v6.length; i += 2) {
+                    guard.add6(v6[i], v6[i + 1]);
+                }
             } catch (IOException | RuntimeException e) {
                 for (PacketWorker w : workers) {
                     try {
@@ -127,6 +136,10 @@ public final class PacketEngine implements AutoCloseable {
             for (int vip : vips.toArray()) {
                 engine.announce(vip);
             }
+            long[] v6 = vips.toArray6();
+            for (int i = 0; i < v6.length; i += 2) {
+                engine.workers.get(0).announce6(v6[i], v6[i + 1]);
+            }
         }
         LOG.log(System.Logger.Level.INFO, "packet data path on {0}: {1} worker(s), mtu {2}, {3}", name,
                 workerCount, engine.mtu, answerArp ? "answering ARP for the VIPs (mode A)" : "VIPs held by the kernel (mode B)");
@@ -146,6 +159,28 @@ public final class PacketEngine implements AutoCloseable {
         if (vips.add(vip) && answerArp) {
             announce(vip);
         }
+    }
+
+    /** Serves the IPv6 VIP {@code hi:lo}: mode A announces it, mode B adds it to the ingress guard first. */
+    public void addVip(long hi, long lo) throws IOException {
+        if (guard != null) {
+            guard.add6(hi, lo);
+        }
+        if (vips.add(hi, lo) && answerArp) {
+            workers.get(0).announce6(hi, lo);
+        }
+    }
+
+    /** Stops serving the IPv6 VIP {@code hi:lo}. */
+    public void removeVip(long hi, long lo) throws IOException {
+        if (vips.remove(hi, lo) && guard != null) {
+            guard.delete6(hi, lo);
+        }
+    }
+
+    /** Sends a neighbour solicitation for the IPv6 server {@code hi:lo}. */
+    public void resolve(long hi, long lo) {
+        workers.get(0).resolve6(hi, lo);
     }
 
     /** Stops serving {@code vip} (mode B: the kernel gets its packets again). */

@@ -2,6 +2,7 @@ package io.jvs.packet.internal.xmit;
 
 import io.jvs.packet.internal.frame.Arp;
 import io.jvs.packet.internal.frame.Icmp;
+import io.jvs.packet.internal.frame.Icmp6;
 import io.jvs.packet.internal.frame.PacketView;
 import io.jvs.packet.internal.ring.AfPacketPort;
 import io.jvs.packet.internal.ring.TxFrames;
@@ -28,6 +29,8 @@ public final class PacketProcessor {
     private final PacketCounters counters;
     private final boolean answerArp;
     private final LongSupplier nanoTime;
+    private final long address6Hi;
+    private final long address6Lo;
     private final PacketView view = new PacketView();
 
     /**
@@ -38,6 +41,18 @@ public final class PacketProcessor {
      */
     public PacketProcessor(long mac, int address, int mtu, VipSet vips, FlowRouter router, NeighbourCache neighbours,
                            PacketCounters counters, boolean answerArp, LongSupplier nanoTime) {
+        this(mac, address, 0, 0, mtu, vips, router, neighbours, counters, answerArp, nanoTime);
+    }
+
+    /**
+     * A processor that also forwards IPv6: {@code address6Hi:address6Lo} is the interface's IPv6 address, the
+     * source of its neighbour solicitations (0 when it has none: IPv6 next hops are then never solicited).
+     */
+    public PacketProcessor(long mac, int address, long address6Hi, long address6Lo, int mtu, VipSet vips,
+                           FlowRouter router, NeighbourCache neighbours, PacketCounters counters, boolean answerArp,
+                           LongSupplier nanoTime) {
+        this.address6Hi = address6Hi;
+        this.address6Lo = address6Lo;
         this.mac = mac;
         this.address = address;
         this.mtu = mtu;
@@ -84,7 +99,19 @@ public final class PacketProcessor {
                 }
             }
             case PacketView.ARP -> arp(s, tx);
-            case PacketView.IPV6, PacketView.OTHER -> counters.increment(Counter.NOT_OURS);
+            case PacketView.IPV6 -> {
+                int t = view.protocol() == PacketView.ICMPV6 ? view.icmpType() : 0;
+                if (t == Icmp6.NEIGHBOUR_SOLICITATION || t == Icmp6.NEIGHBOUR_ADVERTISEMENT) {
+                    ndp(s, t, tx);
+                } else if (packetType != AfPacketPort.PACKET_HOST || !vips.contains(view.dstHi(), view.dstLo())) {
+                    counters.increment(Counter.NOT_OURS);
+                } else if ((status & AfPacketPort.TP_STATUS_GSO_TCP) != 0) {
+                    counters.increment(Counter.TOO_BIG);
+                } else {
+                    forward6(s, (status & AfPacketPort.TP_STATUS_CSUMNOTREADY) != 0, tx);
+                }
+            }
+            case PacketView.OTHER -> counters.increment(Counter.NOT_OURS);
             case PacketView.TRUNCATED -> counters.increment(Counter.TRUNCATED);
             case PacketView.BAD_CHECKSUM -> counters.increment(Counter.BAD_CHECKSUM);
             case PacketView.FRAGMENT -> counters.increment(vips.contains(view.dst()) ? Counter.FRAGMENT : Counter.NOT_OURS);
@@ -144,6 +171,142 @@ public final class PacketProcessor {
             counters.increment(Counter.CHECKSUM_COMPLETED);
         }
         counters.increment(icmpError ? Counter.ICMP_RELAYED : Counter.FORWARDED);
+    }
+
+    private void forward6(MemorySegment s, boolean partialChecksum, TxFrames tx) {
+        int protocol = view.protocol();
+        boolean icmpError = view.isIcmpError();
+        if (protocol != PacketView.TCP && protocol != PacketView.UDP && !icmpError) {
+            counters.increment(Counter.NOT_OURS);
+            return;
+        }
+        Route route = router.route(view);
+        if (route == null || !route.isIpv6() || route.method() != Route.DR) {
+            counters.increment(Counter.REFUSED); // IPv6 tunnels are not supported yet
+            return;
+        }
+        long nextHopMac = neighbours.lookup(route.serverHi(), route.serverLo());
+        if (nextHopMac < 0) {
+            counters.increment(Counter.NO_NEIGHBOUR);
+            solicit(s, route.serverHi(), route.serverLo(), tx);
+            return;
+        }
+        if (view.ttl() <= 1) {
+            counters.increment(Counter.TTL_EXPIRED);
+            if (!icmpError) {
+                sendIcmp6(s, tx, Icmp6.TIME_EXCEEDED, 0, 0);
+            }
+            return;
+        }
+        if (view.ipLength() > mtu && !icmpError) {
+            counters.increment(Counter.FRAG_NEEDED);
+            sendIcmp6(s, tx, Icmp6.PACKET_TOO_BIG, 0, mtu);
+            return;
+        }
+        long out = tx.nextTx();
+        if (out < 0) {
+            counters.increment(Counter.TX_RING_FULL);
+            return;
+        }
+        int written = DirectRoute.write6(view, s, out, tx.txCapacity(), mac, nextHopMac, partialChecksum);
+        if (written == 0) {
+            counters.increment(Counter.TOO_BIG);
+            return;
+        }
+        tx.commitTx(written);
+        if (partialChecksum) {
+            counters.increment(Counter.CHECKSUM_COMPLETED);
+        }
+        counters.increment(icmpError ? Counter.ICMP_RELAYED : Counter.FORWARDED);
+    }
+
+    private void sendIcmp6(MemorySegment s, TxFrames tx, int type, int code, int info) {
+        if (view.protocol() == PacketView.ICMPV6 && view.icmpType() < 128 || (view.srcHi() >>> 56) == 0xff) {
+            return; // never about an ICMPv6 error, nor to a multicast source (RFC 4443 2.4)
+        }
+        long out = tx.nextTx();
+        if (out < 0) {
+            counters.increment(Counter.TX_RING_FULL);
+            return;
+        }
+        int n = Icmp6.writeError(view, s, out, tx.txCapacity(), mac, view.dstHi(), view.dstLo(), type, code, info);
+        if (n > 0) {
+            tx.commitTx(n);
+            counters.increment(Counter.ICMP_SENT);
+        }
+    }
+
+    private void solicit(MemorySegment s, long hi, long lo, TxFrames tx) {
+        if ((address6Hi | address6Lo) == 0 || !neighbours.shouldRequest(hi, lo, nanoTime.getAsLong())) {
+            return;
+        }
+        long out = tx.nextTx();
+        if (out < 0) {
+            counters.increment(Counter.TX_RING_FULL);
+            return;
+        }
+        tx.commitTx(Icmp6.writeSolicitation(s, out, mac, address6Hi, address6Lo, hi, lo));
+        counters.increment(Counter.ARP_REQUESTS);
+    }
+
+    /** Neighbour discovery: learn the next hops we asked for; in mode A answer solicitations for a VIP. */
+    private void ndp(MemorySegment s, int type, TxFrames tx) {
+        if (view.ttl() != 255 || view.l4Length() < 24) {
+            counters.increment(Counter.MALFORMED); // RFC 4861 7.1.1: hop limit 255, at least 24 bytes
+            return;
+        }
+        long targetHi = Icmp6.targetHi(view);
+        long targetLo = Icmp6.targetLo(view);
+        if (type == Icmp6.NEIGHBOUR_ADVERTISEMENT) {
+            long lla = Icmp6.linkAddressOption(view, Icmp6.OPTION_TARGET_LINK_ADDRESS);
+            if (neighbours.isTracked(targetHi, targetLo)) {
+                neighbours.learn(targetHi, targetLo, lla >= 0 ? lla : view.srcMac(), nanoTime.getAsLong());
+            }
+            counters.increment(Counter.NOT_OURS);
+            return;
+        }
+        boolean fromUnspecified = (view.srcHi() | view.srcLo()) == 0; // duplicate address detection
+        long sourceMac = Icmp6.linkAddressOption(view, Icmp6.OPTION_SOURCE_LINK_ADDRESS);
+        if (!fromUnspecified && sourceMac >= 0 && neighbours.isTracked(view.srcHi(), view.srcLo())) {
+            neighbours.learn(view.srcHi(), view.srcLo(), sourceMac, nanoTime.getAsLong());
+        }
+        if (answerArp && !fromUnspecified && vips.contains(targetHi, targetLo)) {
+            long out = tx.nextTx();
+            if (out < 0) {
+                counters.increment(Counter.TX_RING_FULL);
+                return;
+            }
+            tx.commitTx(Icmp6.writeAdvertisement(s, out, mac, targetHi, targetLo,
+                    sourceMac >= 0 ? sourceMac : view.srcMac(), view.srcHi(), view.srcLo()));
+            counters.increment(Counter.ARP_REPLIES);
+        } else {
+            counters.increment(Counter.NOT_OURS);
+        }
+    }
+
+    /** Writes an unsolicited neighbour advertisement for the IPv6 VIP (mode A); false when the ring is full. */
+    public boolean announce6(MemorySegment s, long hi, long lo, TxFrames tx) {
+        long out = tx.nextTx();
+        if (out < 0) {
+            return false;
+        }
+        tx.commitTx(Icmp6.writeAdvertisement(s, out, mac, hi, lo, 0, 0, 0));
+        return true;
+    }
+
+    /** Writes a neighbour solicitation for an IPv6 server now; false when full or without an IPv6 address. */
+    public boolean resolve6(MemorySegment s, long hi, long lo, TxFrames tx) {
+        if ((address6Hi | address6Lo) == 0) {
+            return false;
+        }
+        neighbours.shouldRequest(hi, lo, nanoTime.getAsLong());
+        long out = tx.nextTx();
+        if (out < 0) {
+            return false;
+        }
+        tx.commitTx(Icmp6.writeSolicitation(s, out, mac, address6Hi, address6Lo, hi, lo));
+        counters.increment(Counter.ARP_REQUESTS);
+        return true;
     }
 
     private void sendIcmp(MemorySegment s, TxFrames tx, int type, int code, int info) {

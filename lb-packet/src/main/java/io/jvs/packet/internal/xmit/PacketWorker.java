@@ -21,6 +21,8 @@ final class PacketWorker implements Runnable {
     private final PacketProcessor processor;
     private final ConcurrentLinkedQueue<Integer> announcements = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Integer> resolutions = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<long[]> announcements6 = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<long[]> resolutions6 = new ConcurrentLinkedQueue<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
 
@@ -45,6 +47,16 @@ final class PacketWorker implements Runnable {
     /** Queues an ARP request for {@code address}. */
     void resolve(int address) {
         resolutions.add(address);
+    }
+
+    /** Queues an unsolicited neighbour advertisement for the IPv6 VIP {@code hi:lo}. */
+    void announce6(long hi, long lo) {
+        announcements6.add(new long[] {hi, lo});
+    }
+
+    /** Queues a neighbour solicitation for the IPv6 address {@code hi:lo}. */
+    void resolve6(long hi, long lo) {
+        resolutions6.add(new long[] {hi, lo});
     }
 
     @Override
@@ -79,6 +91,12 @@ final class PacketWorker implements Runnable {
         }
         for (Integer a; (a = resolutions.poll()) != null; ) {
             processor.resolve(ring, a, port);
+        }
+        for (long[] a; (a = announcements6.poll()) != null; ) {
+            processor.announce6(ring, a[0], a[1], port);
+        }
+        for (long[] a; (a = resolutions6.poll()) != null; ) {
+            processor.resolve6(ring, a[0], a[1], port);
         }
     }
 

@@ -29,8 +29,19 @@ public final class Route {
     private final int tunnelPort;
     private final boolean tunnelChecksum;
     private final AtomicInteger ipId = new AtomicInteger();
+    private final boolean ipv6;
+    private final long serverHi;
+    private final long serverLo;
 
     private Route(int method, int server, int nextHop, int tunnelType, int tunnelPort, boolean tunnelChecksum) {
+        this(method, server, nextHop, tunnelType, tunnelPort, tunnelChecksum, false, 0, 0);
+    }
+
+    private Route(int method, int server, int nextHop, int tunnelType, int tunnelPort, boolean tunnelChecksum,
+                  boolean ipv6, long serverHi, long serverLo) {
+        this.ipv6 = ipv6;
+        this.serverHi = serverHi;
+        this.serverLo = serverLo;
         this.method = method;
         this.server = server;
         this.nextHop = nextHop;
@@ -44,6 +55,12 @@ public final class Route {
     public static Route direct(int server) {
         checkArgument(server != 0, "server", Bytes.ipv4(server), "a unicast IPv4 address");
         return new Route(DR, server, server, IPIP, 0, false);
+    }
+
+    /** Direct routing to an on-link IPv6 {@code server} ({@code hi:lo}). */
+    public static Route direct6(long serverHi, long serverLo) {
+        checkArgument((serverHi | serverLo) != 0, "server", "::", "a unicast IPv6 address");
+        return new Route(DR, 0, 0, IPIP, 0, false, true, serverHi, serverLo);
     }
 
     /** An IPIP tunnel to {@code server}, sent to the MAC of {@code nextHop} (the server itself when on-link). */
@@ -60,6 +77,21 @@ public final class Route {
         checkArgument(server != 0, "server", Bytes.ipv4(server), "a unicast IPv4 address");
         checkInRange(port, 1, 65535, "tun-port");
         return new Route(TUN, server, nextHop, GUE, port, checksum);
+    }
+
+    /** True for an IPv6 destination. */
+    public boolean isIpv6() {
+        return ipv6;
+    }
+
+    /** The IPv6 real server's address, high 64 bits (its next hop: IPv6 DR only). */
+    public long serverHi() {
+        return serverHi;
+    }
+
+    /** The IPv6 real server's address, low 64 bits. */
+    public long serverLo() {
+        return serverLo;
     }
 
     /** {@link #DR} or {@link #TUN}. */
@@ -104,7 +136,7 @@ public final class Route {
 
     @Override
     public String toString() {
-        String to = Bytes.ipv4(server);
+        String to = ipv6 ? Bytes.ipv6(serverHi, serverLo) : Bytes.ipv4(server);
         if (method == DR) {
             return "Route " + to;
         }

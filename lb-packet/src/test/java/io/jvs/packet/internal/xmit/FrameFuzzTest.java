@@ -32,6 +32,8 @@ class FrameFuzzTest {
         TestFrames.icmpError(SERVER, VIP, 3, 4, TestFrames.tcp(VIP, 80, CLIENT, 40000, 0x10, 10, 64, true)),
         TestFrames.arpRequest(TestFrames.CLIENT_MAC, CLIENT, VIP),
         TestFrames.tcp(CLIENT, 40002, VIP, 80, 0x18, 1460, 64, true),
+        TestFrames.tcp6(TestFrames.VIP6_HI, TestFrames.VIP6_LO, 40000, 80, 0x02, 20, 64),
+        TestFrames.solicitation(TestFrames.VIP6_HI, TestFrames.VIP6_LO),
     };
 
     private final MemorySegment ring = MemorySegment.ofArray(new byte[TX_BASE + 4 * 2048]);
@@ -39,14 +41,18 @@ class FrameFuzzTest {
     private PacketProcessor processor(PacketCounters counters, int routeKind) {
         VipSet vips = new VipSet();
         vips.add(VIP);
+        vips.add(TestFrames.VIP6_HI, TestFrames.VIP6_LO);
         NeighbourCache n = new NeighbourCache("eth0", java.nio.file.Path.of("/nonexistent"));
         n.learn(SERVER, SERVER_MAC, 1);
+        n.learn(TestFrames.SERVER6_HI, TestFrames.SERVER6_LO, SERVER_MAC, 1);
+        Route r6 = Route.direct6(TestFrames.SERVER6_HI, TestFrames.SERVER6_LO);
         Route r = switch (routeKind) {
             case 0 -> Route.direct(SERVER);
             case 1 -> Route.ipip(SERVER, SERVER);
             default -> Route.gue(SERVER, SERVER, 6080, true);
         };
-        return new PacketProcessor(DIRECTOR_MAC, DIRECTOR, 1500, vips, p -> r, n, counters, true, () -> 5L);
+        return new PacketProcessor(DIRECTOR_MAC, DIRECTOR, TestFrames.DIRECTOR6_HI, TestFrames.DIRECTOR6_LO, 1500, vips,
+                p -> p.isIpv6() ? r6 : r, n, counters, true, () -> 5L);
     }
 
     @Test
@@ -79,8 +85,9 @@ class FrameFuzzTest {
                         f[i] = (byte) (int) bytes.get(i);
                     }
                     if (f.length > 14) { // steer half of them into the IPv4/ARP parsers
-                        f[12] = 0x08;
-                        f[13] = (byte) ((bytes.get(0) & 1) == 0 ? 0x00 : 0x06);
+                        int kind = bytes.get(0) % 3;
+                        f[12] = (byte) (kind == 2 ? 0x86 : 0x08);
+                        f[13] = (byte) (kind == 0 ? 0x00 : kind == 1 ? 0x06 : 0xdd);
                     }
                     run(f, f.length, routeKind, 0);
                 });
@@ -107,7 +114,8 @@ class FrameFuzzTest {
             // whatever goes out parses as a valid frame (IPIP's outer protocol 4 is OTHER to the parser)
             PacketView v = new PacketView();
             int r = v.parse(MemorySegment.ofArray(out), 0, out.length);
-            assertTrue(r == PacketView.IPV4 || r == PacketView.ARP || r == PacketView.OTHER && v.protocol() == 4,
+            assertTrue(r == PacketView.IPV4 || r == PacketView.IPV6 || r == PacketView.ARP
+                    || r == PacketView.OTHER && v.protocol() == 4,
                     "sent frame parses: " + r);
         }
     }

@@ -46,7 +46,8 @@ class PacketProcessorTest {
     }
 
     private PacketProcessor processor(boolean answerArp) {
-        return new PacketProcessor(DIRECTOR_MAC, DIRECTOR, MTU, vips, p -> route, neighbours, counters, answerArp, now::get);
+        return new PacketProcessor(DIRECTOR_MAC, DIRECTOR, TestFrames.DIRECTOR6_HI, TestFrames.DIRECTOR6_LO, MTU, vips,
+                p -> route, neighbours, counters, answerArp, now::get);
     }
 
     private void receive(byte[] frame) {
@@ -213,6 +214,78 @@ class PacketProcessorTest {
         route = null;
         receive(TestFrames.tcp(CLIENT, 40000, VIP, 80, 0x02, 0, 64, true));
         assertEquals(1, counters.get(Counter.REFUSED));
+    }
+
+    @Test
+    void ipv6_directRoutingHopLimitAndPacketTooBig() {
+        vips.add(TestFrames.VIP6_HI, TestFrames.VIP6_LO);
+        neighbours.learn(TestFrames.SERVER6_HI, TestFrames.SERVER6_LO, SERVER_MAC, now.get());
+        route = Route.direct6(TestFrames.SERVER6_HI, TestFrames.SERVER6_LO);
+        byte[] f = TestFrames.tcp6(TestFrames.VIP6_HI, TestFrames.VIP6_LO, 40000, 80, 0x02, 10, 64);
+        receive(f);
+        assertEquals(1, counters.get(Counter.FORWARDED));
+        MemorySegment out = MemorySegment.ofArray(tx.frame(0));
+        assertEquals(SERVER_MAC, Bytes.mac(out, 0));
+        assertEquals(DIRECTOR_MAC, Bytes.mac(out, 6));
+        assertEquals(63, Bytes.u8(out, 21), "hop limit decremented");
+        assertEquals(TestFrames.VIP6_LO, Bytes.u64(out, 46), "addresses unchanged");
+        assertTrue(Checksums.l4Valid6(out, 54, f.length - 54, TestFrames.CLIENT6_HI, TestFrames.CLIENT6_LO,
+                TestFrames.VIP6_HI, TestFrames.VIP6_LO, 6));
+
+        tx.clear();
+        receive(TestFrames.tcp6(TestFrames.VIP6_HI, TestFrames.VIP6_LO, 40000, 80, 0x02, 0, 1));
+        assertEquals(1, counters.get(Counter.TTL_EXPIRED));
+        PacketView v = new PacketView();
+        byte[] err = tx.frame(0);
+        assertEquals(PacketView.IPV6, v.parse(MemorySegment.ofArray(err), 0, err.length), "checksum verified");
+        assertEquals(3, v.icmpType());
+        assertEquals(TestFrames.CLIENT6_LO, v.dstLo());
+        assertEquals(TestFrames.VIP6_LO, v.srcLo());
+
+        tx.clear();
+        receive(TestFrames.tcp6(TestFrames.VIP6_HI, TestFrames.VIP6_LO, 40000, 80, 0x18, 1500 - 60 + 1, 64));
+        err = tx.frame(0);
+        assertEquals(PacketView.IPV6, v.parse(MemorySegment.ofArray(err), 0, err.length));
+        assertEquals(2, v.icmpType());
+        assertEquals(1500, Bytes.u32(MemorySegment.ofArray(err), 54 + 4), "packet too big carries the MTU");
+        assertTrue(err.length - 14 <= 1280, "within the IPv6 minimum MTU");
+        assertTrue(v.isIcmpError(), "quotes the packet, so it names its flow");
+        assertEquals(40000, v.flowVirtualPort(), "(seen from the quoted packet's reverse)");
+    }
+
+    @Test
+    void ipv6_neighbourDiscovery() {
+        vips.add(TestFrames.VIP6_HI, TestFrames.VIP6_LO);
+        receive(TestFrames.solicitation(TestFrames.VIP6_HI, TestFrames.VIP6_LO), 0, AfPacketPort.PACKET_MULTICAST);
+        assertEquals(1, counters.get(Counter.ARP_REPLIES));
+        PacketView v = new PacketView();
+        byte[] na = tx.frame(0);
+        assertEquals(PacketView.IPV6, v.parse(MemorySegment.ofArray(na), 0, na.length));
+        assertEquals(136, v.icmpType());
+        assertEquals(255, v.ttl());
+        assertEquals(TestFrames.VIP6_LO, io.jvs.packet.internal.frame.Icmp6.targetLo(v));
+        assertEquals(DIRECTOR_MAC, io.jvs.packet.internal.frame.Icmp6.linkAddressOption(v, 2));
+        assertEquals(CLIENT_MAC, v.dstMac());
+
+        // an unknown IPv6 server: a solicitation to its solicited-node group; its advertisement is learnt
+        tx.clear();
+        route = Route.direct6(TestFrames.SERVER6_HI, TestFrames.SERVER6_LO);
+        byte[] f = TestFrames.tcp6(TestFrames.VIP6_HI, TestFrames.VIP6_LO, 40000, 80, 0x02, 0, 64);
+        receive(f);
+        assertEquals(1, counters.get(Counter.NO_NEIGHBOUR));
+        byte[] ns = tx.frame(0);
+        assertEquals(PacketView.IPV6, v.parse(MemorySegment.ofArray(ns), 0, ns.length));
+        assertEquals(135, v.icmpType());
+        assertEquals(0x3333ff000011L, v.dstMac());
+        assertEquals(TestFrames.DIRECTOR6_LO, v.srcLo());
+        byte[] adv = new byte[14 + 40 + 32];
+        io.jvs.packet.internal.frame.Icmp6.writeAdvertisement(MemorySegment.ofArray(adv), 0, SERVER_MAC,
+                TestFrames.SERVER6_HI, TestFrames.SERVER6_LO, DIRECTOR_MAC, TestFrames.DIRECTOR6_HI, TestFrames.DIRECTOR6_LO);
+        receive(adv);
+        assertEquals(SERVER_MAC, neighbours.lookup(TestFrames.SERVER6_HI, TestFrames.SERVER6_LO));
+        tx.clear();
+        receive(f);
+        assertEquals(1, counters.get(Counter.FORWARDED));
     }
 
     @Test

@@ -83,6 +83,56 @@ final class TestFrames {
         return b;
     }
 
+    static final long CLIENT6_HI = Bytes.ipv6Hi("fd99::1");
+    static final long CLIENT6_LO = Bytes.ipv6Lo("fd99::1");
+    static final long DIRECTOR6_HI = Bytes.ipv6Hi("fd99::2");
+    static final long DIRECTOR6_LO = Bytes.ipv6Lo("fd99::2");
+    static final long SERVER6_HI = Bytes.ipv6Hi("fd99::11");
+    static final long SERVER6_LO = Bytes.ipv6Lo("fd99::11");
+    static final long VIP6_HI = Bytes.ipv6Hi("fd99::100");
+    static final long VIP6_LO = Bytes.ipv6Lo("fd99::100");
+
+    /** An IPv6 TCP segment from the client to {@code dst} with {@code payload} bytes. */
+    static byte[] tcp6(long dstHi, long dstLo, int srcPort, int dstPort, int flags, int payload, int hopLimit) {
+        int l4Length = 20 + payload;
+        byte[] b = new byte[14 + 40 + l4Length];
+        MemorySegment s = MemorySegment.ofArray(b);
+        ipv6Header(s, CLIENT_MAC, DIRECTOR_MAC, PacketView.TCP, l4Length, hopLimit, CLIENT6_HI, CLIENT6_LO, dstHi, dstLo);
+        long l4 = 54;
+        Bytes.u16(s, l4, srcPort);
+        Bytes.u16(s, l4 + 2, dstPort);
+        Bytes.u8(s, l4 + 12, 5 << 4);
+        Bytes.u8(s, l4 + 13, flags);
+        for (int i = 0; i < payload; i++) {
+            Bytes.u8(s, l4 + 20 + i, i);
+        }
+        Checksums.setL4v6(s, l4, l4Length, 16, CLIENT6_HI, CLIENT6_LO, dstHi, dstLo, PacketView.TCP);
+        return b;
+    }
+
+    /** A neighbour solicitation from the client for {@code target}, with its link-layer address as an option. */
+    static byte[] solicitation(long targetHi, long targetLo) {
+        byte[] b = new byte[14 + 40 + 32];
+        io.jvs.packet.internal.frame.Icmp6.writeSolicitation(MemorySegment.ofArray(b), 0, CLIENT_MAC, CLIENT6_HI,
+                CLIENT6_LO, targetHi, targetLo);
+        return b;
+    }
+
+    static void ipv6Header(MemorySegment s, long srcMac, long dstMac, int nextHeader, int payload, int hopLimit,
+                           long srcHi, long srcLo, long dstHi, long dstLo) {
+        Bytes.mac(s, 0, dstMac);
+        Bytes.mac(s, 6, srcMac);
+        Bytes.u16(s, 12, PacketView.ETH_P_IPV6);
+        Bytes.u32(s, 14, 0x6000_0000);
+        Bytes.u16(s, 18, payload);
+        Bytes.u8(s, 20, nextHeader);
+        Bytes.u8(s, 21, hopLimit);
+        Bytes.u64(s, 22, srcHi);
+        Bytes.u64(s, 30, srcLo);
+        Bytes.u64(s, 38, dstHi);
+        Bytes.u64(s, 46, dstLo);
+    }
+
     /** Sets the TOS byte of the frame's IPv4 header and fixes the header checksum. */
     static byte[] withTos(byte[] frame, int tos) {
         MemorySegment s = MemorySegment.ofArray(frame);

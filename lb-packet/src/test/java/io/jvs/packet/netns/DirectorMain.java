@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The director of the namespace tests: {@code DirectorMain IFACE A|B dr|ipip|gue|gue-csum VIP:PORT R1 R2 [TUNPORT]}
+ * (an IPv6 VIP with IPv6 servers: direct routing only)
  * serves VIP:PORT (TCP) with the packet engine and a fixed test-only rule in place of lb-core's scheduler: an
  * even client port goes to R1, an odd one to R2. In mode B the engine installs the nftables ingress guard
  * (replacing one a crashed run left). Prints {@code ready} once both servers' MACs are known; then reads commands on stdin:
@@ -29,30 +30,41 @@ public final class DirectorMain {
         String iface = args[0];
         boolean modeA = args[1].equals("A");
         String method = args[2];
-        String[] vipPort = args[3].split(":");
-        int vip = Bytes.parseIpv4(vipPort[0]);
-        int port = Integer.parseInt(vipPort[1]);
-        int r1 = Bytes.parseIpv4(args[4]);
-        int r2 = Bytes.parseIpv4(args[5]);
+        String vipText = args[3].substring(0, args[3].lastIndexOf(':'));
+        int port = Integer.parseInt(args[3].substring(args[3].lastIndexOf(':') + 1));
+        boolean v6 = vipText.contains(":");
         int tunPort = args.length > 6 ? Integer.parseInt(args[6]) : 0;
-        Route[] routes = {route(method, r1, tunPort), route(method, r2, tunPort)};
-        FlowRouter rule = p -> p.flowVirtualPort() == port && p.flowProtocol() == PacketView.TCP
+        Route[] routes = v6
+                ? new Route[] {Route.direct6(Bytes.ipv6Hi(args[4]), Bytes.ipv6Lo(args[4])),
+                    Route.direct6(Bytes.ipv6Hi(args[5]), Bytes.ipv6Lo(args[5]))}
+                : new Route[] {route(method, Bytes.parseIpv4(args[4]), tunPort),
+                    route(method, Bytes.parseIpv4(args[5]), tunPort)};
+        FlowRouter rule = p -> p.flowVirtualPort() == port && p.flowProtocol() == PacketView.TCP && p.isIpv6() == v6
                 ? routes[p.flowClientPort() & 1] : null;
 
         if (!modeA && NftIngressGuard.exists(iface)) {
             System.err.println("a guard table left by an earlier run is there; the engine replaces it");
         }
         VipSet vips = new VipSet();
-        vips.add(vip);
+        if (v6) {
+            vips.add(Bytes.ipv6Hi(vipText), Bytes.ipv6Lo(vipText));
+        } else {
+            vips.add(Bytes.parseIpv4(vipText));
+        }
         int workers = Math.min(2, Runtime.getRuntime().availableProcessors());
         PacketEngine engine = PacketEngine.start(PortOptions.defaults(iface).withBlockCount(16), workers, vips, i -> rule, modeA);
         long deadline = System.nanoTime() + 10_000_000_000L;
-        while (engine.neighbours().lookup(r1) < 0 || engine.neighbours().lookup(r2) < 0) {
+        while (!known(engine, routes[0]) || !known(engine, routes[1])) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the real servers' MACs were not learnt: " + engine.neighbours());
             }
-            engine.resolve(r1);
-            engine.resolve(r2);
+            for (Route r : routes) {
+                if (r.isIpv6()) {
+                    engine.resolve(r.serverHi(), r.serverLo());
+                } else {
+                    engine.resolve(r.server());
+                }
+            }
             Thread.sleep(200);
         }
         System.out.println("ready");
@@ -73,6 +85,11 @@ public final class DirectorMain {
         engine.close();
         System.out.println("stopped");
         System.out.flush();
+    }
+
+    private static boolean known(PacketEngine engine, Route r) {
+        return (r.isIpv6() ? engine.neighbours().lookup(r.serverHi(), r.serverLo())
+                : engine.neighbours().lookup(r.server())) >= 0;
     }
 
     private static Route route(String method, int server, int tunPort) {

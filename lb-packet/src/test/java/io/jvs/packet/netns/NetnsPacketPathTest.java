@@ -107,7 +107,8 @@ class NetnsPacketPathTest {
 
     private static void noTcpSocketOnTheDirector() throws IOException {
         String sockets = lab.run(lab.director, "ss", "-Htan");
-        assertFalse(sockets.contains(VIP), "the director holds no TCP socket for the VIP: " + sockets);
+        assertFalse(sockets.contains(VIP) || sockets.contains(PacketLab.VIP6),
+                "the director holds no TCP socket for the VIP: " + sockets);
     }
 
     @Test
@@ -150,6 +151,42 @@ class NetnsPacketPathTest {
         } finally {
             lab.run(lab.director, "sysctl", "-qw", "net.ipv4.ip_forward=0");
             lab.tryRun(lab.director, "ip", "addr", "del", VIP + "/32", "dev", "eth0");
+        }
+    }
+
+    @Test
+    void ipv6DirectRouting_modeA_and_modeB() throws Exception {
+        for (String mode : List.of("A", "B")) {
+            if (mode.equals("B")) {
+                lab.run(lab.director, "ip", "addr", "add", PacketLab.VIP6 + "/128", "dev", "eth0", "nodad");
+            }
+            try {
+                Process p = lab.java(lab.director, DirectorMain.class, "eth0", mode, "dr", PacketLab.VIP6 + ":80",
+                        PacketLab.R1_6, PacketLab.R2_6);
+                BufferedReader out = PacketLab.stdout(p);
+                assertEquals("ready", PacketLab.readLine(p, out, 40), lab.logs());
+                Director d = new Director(p, out, p.getOutputStream());
+                String client = java.net.InetAddress.getByName(PacketLab.CLIENT6).getHostAddress();
+                for (int i = 0; i < 4; i++) {
+                    int port = nextPort++;
+                    assertEquals(((port & 1) == 0 ? "r1" : "r2") + " " + client, lab.get(PacketLab.VIP6, port),
+                            "IPv6 DR mode " + mode + ", request " + i + "\n" + lab.logs());
+                }
+                Map<String, Long> c = d.counters();
+                assertTrue(c.get("FORWARDED") >= 20, c.toString());
+                if (mode.equals("A")) {
+                    assertTrue(c.get("ARP_REPLIES") >= 1, "the client learnt the VIP by neighbour discovery: " + c);
+                } else {
+                    assertTrue(Long.parseLong(d.command("guard")) >= 20, "the kernel was kept off the VIP");
+                }
+                noTcpSocketOnTheDirector();
+                d.stop();
+                assertFalse(tables().contains("jvs_eth0"));
+            } finally {
+                if (mode.equals("B")) {
+                    lab.tryRun(lab.director, "ip", "addr", "del", PacketLab.VIP6 + "/128", "dev", "eth0");
+                }
+            }
         }
     }
 

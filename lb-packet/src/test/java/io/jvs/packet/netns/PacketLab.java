@@ -29,6 +29,10 @@ final class PacketLab implements AutoCloseable {
     static final String DIRECTOR = "10.99.0.2";
     static final String R1 = "10.99.0.11";
     static final String R2 = "10.99.0.12";
+    static final String VIP6 = "fd99::100";
+    static final String CLIENT6 = "fd99::1";
+    static final String R1_6 = "fd99::11";
+    static final String R2_6 = "fd99::12";
 
     final String prefix = "jvsp" + ProcessHandle.current().pid();
     final String lan = prefix + "lan";
@@ -68,12 +72,14 @@ final class PacketLab implements AutoCloseable {
             add(lan);
             run(lan, "ip", "link", "add", "br0", "type", "bridge");
             run(lan, "ip", "link", "set", "br0", "up");
-            String[][] hosts = {{client, CLIENT, "c"}, {director, DIRECTOR, "d"}, {r1, R1, "r1"}, {r2, R2, "r2"}};
+            String[][] hosts = {{client, CLIENT, "c", CLIENT6}, {director, DIRECTOR, "d", "fd99::2"},
+                {r1, R1, "r1", R1_6}, {r2, R2, "r2", R2_6}};
             for (String[] h : hosts) {
                 add(h[0]);
                 run(h[0], "ip", "link", "add", "eth0", "type", "veth", "peer", "name", "p" + h[2], "netns", lan);
                 run(lan, "ip", "link", "set", "p" + h[2], "master", "br0", "up");
                 run(h[0], "ip", "addr", "add", h[1] + "/24", "dev", "eth0");
+                run(h[0], "ip", "addr", "add", h[3] + "/64", "dev", "eth0", "nodad");
                 run(h[0], "ip", "link", "set", "eth0", "up");
             }
             // Senders: no TSO/GSO super-frames (spec 4.4); TX checksum offload stays on at the client so the
@@ -82,6 +88,7 @@ final class PacketLab implements AutoCloseable {
             run(director, "ethtool", "-K", "eth0", "gro", "off");
             for (String r : List.of(r1, r2)) {
                 run(r, "ip", "addr", "add", VIP + "/32", "dev", "lo");
+                run(r, "ip", "addr", "add", VIP6 + "/128", "dev", "lo");
                 run(r, "sysctl", "-qw", "net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2",
                         "net.ipv4.conf.eth0.arp_ignore=1", "net.ipv4.conf.eth0.arp_announce=2");
                 run(r, "ethtool", "-K", "eth0", "tso", "off", "gso", "off");
@@ -165,8 +172,14 @@ final class PacketLab implements AutoCloseable {
 
     /** One HTTP GET from the client with curl, from {@code localPort}: the body, or "fail ..." */
     String get(int localPort) throws IOException {
-        Result r = tryRun(client, "curl", "-s", "--max-time", "5", "--local-port", Integer.toString(localPort),
-                "http://" + VIP + "/");
+        return get(VIP, localPort);
+    }
+
+    /** One HTTP GET to {@code vip} (IPv4 or IPv6) from the client's {@code localPort}. */
+    String get(String vip, int localPort) throws IOException {
+        String host = vip.contains(":") ? "[" + vip + "]" : vip;
+        Result r = tryRun(client, "curl", "-s", "-g", "--max-time", "5", "--local-port", Integer.toString(localPort),
+                "http://" + host + "/");
         return r.code == 0 ? r.output.trim() : "fail curl exit " + r.code + " " + r.output.trim();
     }
 

@@ -22,6 +22,11 @@ public final class HostSettings {
      * @throws IllegalStateException naming the setting and what it must be
      */
     public static void checkModeA(String interfaceName) throws IOException {
+        Path v6 = Path.of("/proc/sys/net/ipv6/conf", interfaceName, "forwarding");
+        if (Files.isReadable(v6) && Files.readString(v6).trim().equals("1")) {
+            throw new IllegalStateException("net.ipv6.conf." + interfaceName + ".forwarding: 1 (expected: 0 when "
+                    + "the director answers neighbour discovery for the VIP itself)");
+        }
         if (forwarding(interfaceName)) {
             throw new IllegalStateException("net.ipv4.conf." + interfaceName + ".forwarding: 1 (expected: 0 when "
                     + "the director answers ARP for the VIP itself; set net.ipv4.ip_forward=0, or configure the VIP "

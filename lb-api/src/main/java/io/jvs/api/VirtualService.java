@@ -2,12 +2,10 @@ package io.jvs.api;
 
 import io.jvs.api.internal.Addresses;
 import io.jvs.api.internal.Checks;
-import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -73,8 +71,7 @@ public final class VirtualService {
     private final List<Endpoint> endpoints;
     private final Scheduler.Factory scheduler;
     private final Duration persistence;
-    private final int netmaskPrefix;
-    private final int netmaskV4;
+    private final PersistenceMask netmask;
     private final boolean onePacket;
     private final Set<SchedulerFlag> schedulerFlags;
     private final List<RealServer> realServers;
@@ -85,8 +82,7 @@ public final class VirtualService {
         this.endpoints = List.copyOf(b.endpoints);
         this.scheduler = scheduler;
         this.persistence = b.persistence == null ? Duration.ZERO : b.persistence;
-        this.netmaskPrefix = b.netmaskPrefix;
-        this.netmaskV4 = b.netmaskV4;
+        this.netmask = b.netmask;
         this.onePacket = b.onePacket;
         this.schedulerFlags = Collections.unmodifiableSet(b.schedulerFlags.isEmpty()
                 ? EnumSet.noneOf(SchedulerFlag.class) : EnumSet.copyOf(b.schedulerFlags));
@@ -171,20 +167,7 @@ public final class VirtualService {
      * persistence template. Defaults to a host mask, 255.255.255.255 or /128.
      */
     public InetAddress persistenceNetmask() {
-        byte[] b;
-        if (id.family() == StandardProtocolFamily.INET) {
-            b = new byte[] {(byte) (netmaskV4 >>> 24), (byte) (netmaskV4 >>> 16), (byte) (netmaskV4 >>> 8), (byte) netmaskV4};
-        } else {
-            b = new byte[16];
-            for (int i = 0; i < netmaskPrefix; i++) {
-                b[i / 8] |= (byte) (0x80 >>> (i % 8));
-            }
-        }
-        try {
-            return InetAddress.getByAddress(b);
-        } catch (UnknownHostException e) {
-            throw new AssertionError(e);
-        }
+        return netmask.address();
     }
 
     /**
@@ -192,7 +175,7 @@ public final class VirtualService {
      * contiguous (ipvsadm accepts any dotted mask).
      */
     public int persistencePrefixLength() {
-        return netmaskPrefix;
+        return netmask.prefix();
     }
 
     /** Whether every datagram is scheduled on its own (ipvsadm {@code -o}, UDP only). */
@@ -310,8 +293,7 @@ public final class VirtualService {
         b.endpoints.addAll(endpoints);
         b.scheduler = scheduler == DEFAULT ? null : scheduler;
         b.persistence = isPersistent() ? persistence : null;
-        b.netmaskPrefix = netmaskPrefix;
-        b.netmaskV4 = netmaskV4;
+        b.netmask = netmask;
         b.onePacket = onePacket;
         b.schedulerFlags.addAll(schedulerFlags);
         b.defences = defences;
@@ -330,7 +312,7 @@ public final class VirtualService {
             return false;
         }
         VirtualService that = (VirtualService) o;
-        return netmaskPrefix == that.netmaskPrefix && netmaskV4 == that.netmaskV4 && onePacket == that.onePacket
+        return netmask.equals(that.netmask) && onePacket == that.onePacket
                 && id.equals(that.id) && endpoints.equals(that.endpoints)
                 && scheduler.name().equals(that.scheduler.name()) && persistence.equals(that.persistence)
                 && schedulerFlags.equals(that.schedulerFlags) && realServers.equals(that.realServers)
@@ -339,7 +321,7 @@ public final class VirtualService {
 
     @Override
     public int hashCode() {
-        return Objects.hash(id, endpoints, scheduler.name(), persistence, netmaskPrefix, netmaskV4, onePacket,
+        return Objects.hash(id, endpoints, scheduler.name(), persistence, netmask, onePacket,
                 schedulerFlags, realServers, defences);
     }
 
@@ -349,9 +331,8 @@ public final class VirtualService {
         StringBuilder sb = new StringBuilder().append(id).append(' ').append(scheduler.name());
         if (isPersistent()) {
             sb.append(" persistent ").append(persistence.getSeconds());
-            if (netmaskPrefix != (id.family() == StandardProtocolFamily.INET ? 32 : 128)) {
-                sb.append(" mask ").append(id.family() == StandardProtocolFamily.INET
-                        ? Addresses.toString(persistenceNetmask()) : Integer.toString(netmaskPrefix));
+            if (!netmask.isHost()) {
+                sb.append(" mask ").append(netmask);
             }
         }
         if (onePacket) {
@@ -377,8 +358,7 @@ public final class VirtualService {
         private final Map<InetSocketAddress, RealServer> realServers = new LinkedHashMap<>();
         private Scheduler.Factory scheduler;
         private Duration persistence;
-        private int netmaskPrefix;
-        private int netmaskV4 = -1;
+        private PersistenceMask netmask;
         private boolean onePacket;
         private Defences defences = Defences.NONE;
         /** The options set on this builder (toBuilder() pre-fills values without marking them set). */
@@ -406,7 +386,8 @@ public final class VirtualService {
 
         Builder(ServiceId id) {
             this.id = id;
-            this.netmaskPrefix = id.family() == StandardProtocolFamily.INET ? 32 : 128;
+            this.netmask = id.family() == StandardProtocolFamily.INET ? PersistenceMask.HOST_V4
+                    : PersistenceMask.HOST_V6;
             if (!id.isFwmark()) {
                 endpoints.add(Endpoint.of(id.protocol(), id.address()));
             }
@@ -460,13 +441,7 @@ public final class VirtualService {
          * @throws IllegalStateException if the netmask was already set
          */
         public Builder persistenceNetmask(int prefixLength) {
-            boolean v4 = id.family() == StandardProtocolFamily.INET;
-            Checks.checkInRange(prefixLength, v4 ? 0 : 1, v4 ? 32 : 128, "persistenceNetmask");
-            checkNetmaskNotSet();
-            netmaskPrefix = prefixLength;
-            netmaskV4 = v4 ? (prefixLength == 0 ? 0 : -1 << (32 - prefixLength)) : -1;
-            set.add(Option.NETMASK);
-            return this;
+            return netmask(PersistenceMask.ofPrefix(id.family() == StandardProtocolFamily.INET, prefixLength));
         }
 
         /**
@@ -478,37 +453,16 @@ public final class VirtualService {
          * @throws IllegalStateException if the netmask was already set
          */
         public Builder persistenceNetmask(InetAddress mask) {
-            Checks.checkNotNull(mask, "persistenceNetmask");
-            boolean v4 = id.family() == StandardProtocolFamily.INET;
-            if (v4) {
-                Checks.checkArgument(mask instanceof Inet4Address, "persistenceNetmask", Addresses.toString(mask),
-                        "an IPv4 mask for an IPv4 service");
-                checkNetmaskNotSet();
-                netmaskV4 = mask.hashCode();
-                int ones = Integer.bitCount(netmaskV4);
-                netmaskPrefix = netmaskV4 == (ones == 0 ? 0 : -1 << (32 - ones)) ? ones : -1;
-                set.add(Option.NETMASK);
-                return this;
-            }
-            Checks.checkArgument(mask instanceof Inet6Address, "persistenceNetmask", Addresses.toString(mask),
-                    "an IPv6 prefix for an IPv6 service");
-            byte[] b = mask.getAddress();
-            int ones = 0;
-            while (ones < 128 && (b[ones / 8] & (0x80 >>> (ones % 8))) != 0) {
-                ones++;
-            }
-            for (int i = ones; i < 128; i++) {
-                Checks.checkArgument((b[i / 8] & (0x80 >>> (i % 8))) == 0, "persistenceNetmask",
-                        Addresses.toString(mask), "contiguous one bits");
-            }
-            return persistenceNetmask(ones);
+            return netmask(PersistenceMask.ofAddress(id.family() == StandardProtocolFamily.INET, mask));
         }
 
-        private void checkNetmaskNotSet() {
+        private Builder netmask(PersistenceMask mask) {
             if (set.contains(Option.NETMASK)) {
-                throw new IllegalStateException("persistenceNetmask was already set to " + (netmaskPrefix >= 0
-                        ? "/" + netmaskPrefix : Integer.toHexString(netmaskV4)));
+                throw new IllegalStateException("persistenceNetmask was already set to " + netmask.describe());
             }
+            netmask = mask;
+            set.add(Option.NETMASK);
+            return this;
         }
 
         /**
@@ -772,7 +726,7 @@ public final class VirtualService {
                 parts.add("persistence=" + persistence);
             }
             if (set.contains(Option.NETMASK)) {
-                parts.add("persistenceNetmask=" + netmaskPrefix);
+                parts.add("persistenceNetmask=" + netmask.prefix());
             }
             if (onePacket) {
                 parts.add("onePacket");

@@ -49,6 +49,34 @@ class ExamplesTest {
     }
 
     @Test
+    void keepalivedService_servesTheFilesVirtualServerWithItsChecks() throws Exception {
+        try (Servers.Named s1 = new Servers.Named("server 1", false);
+             Servers.Named s2 = new Servers.Named("server 2", false)) {
+            int port = Ports.tcp();
+            java.nio.file.Path conf = java.nio.file.Files.createTempFile("keepalived", ".conf");
+            try {
+                java.nio.file.Files.writeString(conf, "virtual_server 127.0.0.1 " + port + " {\n"
+                        + "    protocol TCP\n    lb_algo rr\n    lb_kind NAT\n    delay_loop 1\n"
+                        + "    real_server 127.0.0.1 " + s1.port() + " {\n        TCP_CHECK {\n        }\n    }\n"
+                        + "    real_server 127.0.0.1 " + s2.port() + " {\n        TCP_CHECK {\n        }\n    }\n"
+                        + "}\nvrrp_instance VI_1 {\n}\n");
+                try (ExampleProcess p = ExampleProcess.start(KeepalivedService.class, conf.toString())) {
+                    p.await(l -> l.startsWith("serving 1 virtual servers"), 30);
+                    Set<String> answers = new HashSet<>();
+                    for (int i = 0; i < 4; i++) {
+                        answers.add(String.valueOf(Servers.ask(port)));
+                    }
+                    assertEquals(Set.of("server 1", "server 2"), answers, "rr over the file's two real servers");
+                    String rest = p.stop();
+                    assertTrue(rest.contains("127.0.0.1:" + s1.port()), rest);
+                }
+            } finally {
+                java.nio.file.Files.deleteIfExists(conf);
+            }
+        }
+    }
+
+    @Test
     void healthCheckedService_takesAFailingServerOutAndBringsItBack() throws Exception {
         try (Servers.Named s1 = new Servers.Named("server 1", true);
              Servers.Named s2 = new Servers.Named("server 2", true)) {

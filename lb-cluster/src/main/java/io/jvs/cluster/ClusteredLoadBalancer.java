@@ -13,6 +13,7 @@ import io.jvs.cluster.internal.ConfigCodec;
 import io.jvs.cluster.internal.ConfigCommand;
 import io.jvs.cluster.internal.ConfigStateMachine;
 import io.jvs.cluster.internal.ConfigStateMachine.Outcome;
+import io.jvs.cluster.internal.Options;
 import io.jvs.cluster.internal.Stacks;
 import io.jvs.core.ForwardingLoadBalancer;
 import java.net.InetSocketAddress;
@@ -29,7 +30,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
 import org.jgroups.Address;
 import org.jgroups.JChannel;
 import org.jgroups.View;
@@ -368,8 +368,6 @@ public final class ClusteredLoadBalancer extends ForwardingLoadBalancer {
      * option may be set once.
      */
     public static final class Builder {
-        private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-
         private final LoadBalancer local;
         private String cluster;
         private InetSocketAddress bind;
@@ -392,8 +390,7 @@ public final class ClusteredLoadBalancer extends ForwardingLoadBalancer {
          * @throws IllegalStateException if the name was already set
          */
         public Builder cluster(String name) {
-            Checks.checkNotNull(name, "cluster");
-            Checks.checkArgument(NAME.matcher(name).matches(), "cluster", name, "1-64 of A-Z a-z 0-9 . _ -");
+            Options.clusterName(name);
             Checks.checkNotSet(cluster, "cluster");
             cluster = name;
             return this;
@@ -407,10 +404,7 @@ public final class ClusteredLoadBalancer extends ForwardingLoadBalancer {
          * @throws IllegalStateException if the address was already set
          */
         public Builder bind(InetSocketAddress address) {
-            Checks.checkNotNull(address, "bind");
-            Checks.checkArgument(!address.isUnresolved() && !address.getAddress().isAnyLocalAddress(), "bind",
-                    address, "a resolved, non-wildcard IP address of this host");
-            Checks.checkInRange(address.getPort(), 1, 65535, "bind.port");
+            Options.address(address, "bind");
             Checks.checkNotSet(bind, "bind");
             bind = address;
             return this;
@@ -424,17 +418,9 @@ public final class ClusteredLoadBalancer extends ForwardingLoadBalancer {
          * @throws IllegalStateException if the peers were already set
          */
         public Builder peers(List<InetSocketAddress> addresses) {
-            Checks.checkNotNull(addresses, "peers");
-            List<InetSocketAddress> list = new ArrayList<>();
-            for (InetSocketAddress a : addresses) {
-                Checks.checkNotNull(a, "peer");
-                Checks.checkArgument(!a.isUnresolved() && !a.getAddress().isAnyLocalAddress()
-                        && a.getPort() > 0, "peer", a, "a resolved, non-wildcard IP address and a port 1-65535");
-                list.add(a);
-            }
-            Checks.checkArgument(!list.isEmpty(), "peers", list, "at least one other member");
+            List<InetSocketAddress> list = Options.peers(addresses);
             Checks.checkNotSet(peers, "peers");
-            peers = List.copyOf(list);
+            peers = list;
             return this;
         }
 
@@ -461,10 +447,7 @@ public final class ClusteredLoadBalancer extends ForwardingLoadBalancer {
          * @throws IllegalArgumentException if out of range
          */
         public Builder commitTimeout(Duration timeout) {
-            Checks.checkNotNull(timeout, "commitTimeout");
-            Checks.checkArgument(timeout.toMillis() >= 100 && timeout.compareTo(Duration.ofMinutes(10)) <= 0,
-                    "commitTimeout", timeout, "PT0.1S-PT10M");
-            commitTimeout = timeout;
+            commitTimeout = Options.duration(timeout, Duration.ofMillis(100), Duration.ofMinutes(10), "commitTimeout");
             return this;
         }
 
@@ -476,10 +459,8 @@ public final class ClusteredLoadBalancer extends ForwardingLoadBalancer {
          * @throws IllegalArgumentException if out of range
          */
         public Builder failureDetection(Duration timeout) {
-            Checks.checkNotNull(timeout, "failureDetection");
-            Checks.checkArgument(timeout.toMillis() >= 300 && timeout.compareTo(Duration.ofMinutes(5)) <= 0,
-                    "failureDetection", timeout, "PT0.3S-PT5M");
-            failureDetection = timeout;
+            failureDetection = Options.duration(timeout, Duration.ofMillis(300), Duration.ofMinutes(5),
+                    "failureDetection");
             return this;
         }
 

@@ -2,6 +2,7 @@ package io.jvs.cluster;
 
 import io.jvs.api.internal.Addresses;
 import io.jvs.api.internal.Checks;
+import io.jvs.cluster.internal.Options;
 import io.jvs.cluster.internal.Stacks;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -387,9 +388,7 @@ public final class ConnectionSync implements AutoCloseable {
          * @throws IllegalArgumentException unless 1-64 of {@code A-Z a-z 0-9 . _ -}
          */
         public Builder cluster(String name) {
-            Checks.checkNotNull(name, "cluster");
-            Checks.checkArgument(name.matches("[A-Za-z0-9._-]{1,64}"), "cluster", name, "1-64 of A-Z a-z 0-9 . _ -");
-            cluster = name;
+            cluster = Options.clusterName(name);
             return this;
         }
 
@@ -399,10 +398,7 @@ public final class ConnectionSync implements AutoCloseable {
          * @throws IllegalArgumentException if unresolved, a wildcard, or port 0
          */
         public Builder bind(InetSocketAddress address) {
-            Checks.checkNotNull(address, "bind");
-            Checks.checkArgument(!address.isUnresolved() && !address.getAddress().isAnyLocalAddress()
-                    && address.getPort() > 0, "bind", address, "a resolved, non-wildcard IP address and a port");
-            bind = address;
+            bind = Options.address(address, "bind");
             return this;
         }
 
@@ -412,14 +408,7 @@ public final class ConnectionSync implements AutoCloseable {
          * @throws IllegalArgumentException if empty, or an address is unresolved, a wildcard or has port 0
          */
         public Builder peers(List<InetSocketAddress> addresses) {
-            Checks.checkNotNull(addresses, "peers");
-            for (InetSocketAddress a : addresses) {
-                Checks.checkNotNull(a, "peer");
-                Checks.checkArgument(!a.isUnresolved() && !a.getAddress().isAnyLocalAddress() && a.getPort() > 0,
-                        "peer", a, "a resolved, non-wildcard IP address and a port");
-            }
-            Checks.checkArgument(!addresses.isEmpty(), "peers", addresses, "at least one other member");
-            peers = List.copyOf(addresses);
+            peers = Options.peers(addresses);
             return this;
         }
 
@@ -457,10 +446,7 @@ public final class ConnectionSync implements AutoCloseable {
          * @throws IllegalArgumentException unless 1 ms to 2 s
          */
         public Builder flushInterval(Duration interval) {
-            Checks.checkNotNull(interval, "flushInterval");
-            Checks.checkArgument(interval.toMillis() >= 1 && interval.compareTo(Duration.ofSeconds(2)) <= 0,
-                    "flushInterval", interval, "PT0.001S-PT2S");
-            flushInterval = interval;
+            flushInterval = Options.duration(interval, Duration.ofMillis(1), Duration.ofSeconds(2), "flushInterval");
             return this;
         }
 
@@ -470,10 +456,8 @@ public final class ConnectionSync implements AutoCloseable {
          * @throws IllegalArgumentException unless 300 ms to 5 minutes
          */
         public Builder failureDetection(Duration timeout) {
-            Checks.checkNotNull(timeout, "failureDetection");
-            Checks.checkArgument(timeout.toMillis() >= 300 && timeout.compareTo(Duration.ofMinutes(5)) <= 0,
-                    "failureDetection", timeout, "PT0.3S-PT5M");
-            failureDetection = timeout;
+            failureDetection = Options.duration(timeout, Duration.ofMillis(300), Duration.ofMinutes(5),
+                    "failureDetection");
             return this;
         }
 

@@ -233,6 +233,9 @@ class ClusterConfigTest {
         assertEquals("peers: [] (expected: at least one other member)", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> b.commitTimeout(Duration.ofMillis(5)));
         assertEquals("commitTimeout: PT0.005S (expected: PT0.1S-PT10M)", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> b.bind(new InetSocketAddress("0.0.0.0", 7800)));
+        assertEquals("bind: 0.0.0.0:7800 (expected: a resolved, non-wildcard IP address and a port 1-65535)",
+                e.getMessage());
         IllegalStateException s = assertThrows(IllegalStateException.class, b::build);
         assertEquals("cluster, bind and peers must be set (missing: cluster bind peers)", s.getMessage());
     }

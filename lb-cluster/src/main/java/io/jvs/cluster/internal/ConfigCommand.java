@@ -73,50 +73,62 @@ public final class ConfigCommand {
         this.timeouts = timeouts;
     }
 
+    /** {@link LoadBalancer#start} of {@code s}. */
     public static ConfigCommand start(VirtualService s) {
         return new ConfigCommand(Op.START, s, s.id(), null, null, null);
     }
 
+    /** {@link LoadBalancer#update} to {@code s}. */
     public static ConfigCommand update(VirtualService s) {
         return new ConfigCommand(Op.UPDATE, s, s.id(), null, null, null);
     }
 
+    /** {@link LoadBalancer#stop} of {@code id}. */
     public static ConfigCommand stop(ServiceId id) {
         return new ConfigCommand(Op.STOP, null, id, null, null, null);
     }
 
+    /** {@link LoadBalancer#addRealServer}. */
     public static ConfigCommand addServer(ServiceId id, RealServer rs) {
         return new ConfigCommand(Op.ADD_SERVER, null, id, rs, null, null);
     }
 
+    /** {@link LoadBalancer#editRealServer}. */
     public static ConfigCommand editServer(ServiceId id, RealServer rs) {
         return new ConfigCommand(Op.EDIT_SERVER, null, id, rs, null, null);
     }
 
+    /** {@link LoadBalancer#removeRealServer}. */
     public static ConfigCommand removeServer(ServiceId id, InetSocketAddress address) {
         return new ConfigCommand(Op.REMOVE_SERVER, null, id, null, address, null);
     }
 
+    /** {@link LoadBalancer#clear}. */
     public static ConfigCommand clear() {
         return new ConfigCommand(Op.CLEAR, null, null, null, null, null);
     }
 
+    /** {@link LoadBalancer#zeroCounters()}. */
     public static ConfigCommand zeroAll() {
         return new ConfigCommand(Op.ZERO_ALL, null, null, null, null, null);
     }
 
+    /** {@link LoadBalancer#zeroCounters(ServiceId)}. */
     public static ConfigCommand zero(ServiceId id) {
         return new ConfigCommand(Op.ZERO, null, id, null, null, null);
     }
 
+    /** {@link LoadBalancer#setTimeouts}. */
     public static ConfigCommand setTimeouts(Timeouts t) {
         return new ConfigCommand(Op.SET_TIMEOUTS, null, null, null, null, t);
     }
 
+    /** A read barrier: changes nothing, marks a position in the log. */
     public static ConfigCommand barrier() {
         return new ConfigCommand(Op.BARRIER, null, null, null, null, null);
     }
 
+    /** The operation. */
     public Op op() {
         return op;
     }

@@ -311,23 +311,33 @@ public final class ClusteredLoadBalancer extends ForwardingLoadBalancer {
         byte[] entry = ConfigCodec.encode(c, nonce);
         long deadline = System.nanoTime() + commitTimeout.toNanos();
         CompletableFuture<Outcome> applied = machine.expect(nonce);
-        byte[] response;
-        try {
-            response = raft.setAsync(entry, 0, entry.length).get(commitTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            machine.forget(nonce);
-            throw noQuorum(c, "not committed within " + commitTimeout.toMillis() + " ms; it may still be applied if "
-                    + "the cluster recovers", null);
-        } catch (ExecutionException e) {
-            machine.forget(nonce);
-            throw noQuorum(c, "nothing was changed", e.getCause());
-        } catch (InterruptedException e) {
-            machine.forget(nonce);
-            Thread.currentThread().interrupt();
-            throw noQuorum(c, "interrupted; the change may still be applied", e);
-        } catch (Exception e) {
-            machine.forget(nonce);
-            throw noQuorum(c, "nothing was changed", e);
+        byte[] response = null;
+        boolean submitted = false;
+        // A leader election (a member joined, left or was suspected) makes proposals fail for a moment; while this
+        // member sees a majority it tries again with the same nonce, which the log applies at most once.
+        while (response == null) {
+            long left = deadline - System.nanoTime();
+            try {
+                CompletableFuture<byte[]> f = raft.setAsync(entry, 0, entry.length);
+                submitted = true;
+                response = f.get(Math.max(1, left), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                machine.forget(nonce);
+                throw noQuorum(c, "not committed within " + commitTimeout.toMillis() + " ms; it may still be "
+                        + "applied if the cluster recovers", null);
+            } catch (InterruptedException e) {
+                machine.forget(nonce);
+                Thread.currentThread().interrupt();
+                throw noQuorum(c, "interrupted; the change may still be applied", e);
+            } catch (Exception e) {
+                Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+                if (status().reachable().size() < status().quorum() || deadline - System.nanoTime() <= 0) {
+                    machine.forget(nonce);
+                    throw noQuorum(c, submitted ? "not committed; it may still be applied if the cluster recovers"
+                            : "nothing was changed", cause);
+                }
+                pause(Math.min(100, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+            }
         }
         Outcome o = ConfigStateMachine.parseResponse(response);
         if (o.code() != 0) {
@@ -350,6 +360,14 @@ public final class ClusteredLoadBalancer extends ForwardingLoadBalancer {
             Thread.currentThread().interrupt();
             throw new LoadBalancerException(LoadBalancerException.Reason.NO_QUORUM, "interrupted while waiting for "
                     + "this member to apply a committed change (epoch " + o.epoch() + ")", e);
+        }
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -61,6 +61,20 @@ public final class ConfigStateMachine implements StateMachine {
     private final Map<Long, CompletableFuture<Outcome>> pending = new ConcurrentHashMap<>();
     private final TreeMap<Long, List<CompletableFuture<Void>>> waiters = new TreeMap<>();
     private final Map<ServiceId, String> faults = new ConcurrentHashMap<>();
+    /**
+     * The outcomes of the last {@value #RECENT} proposals by nonce, in log order: a proposer that retries after a
+     * leader change may have its entry in the log twice, and the second one must change nothing. Part of the
+     * replicated state (snapshots carry it), so every member skips the same entries.
+     */
+    private final LinkedHashMap<Long, Outcome> recent = new LinkedHashMap<>(16, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Outcome> eldest) {
+            return size() > RECENT;
+        }
+    };
+    private static final int RECENT = 4096;
     private volatile String globalFault;
 
     /** What applying one command did, for the member that proposed it. */
@@ -150,6 +164,15 @@ public final class ConfigStateMachine implements StateMachine {
     public byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) {
         long nonce = ConfigCodec.nonce(data, offset, length);
         CompletableFuture<Outcome> waiter = nonce == 0 ? null : pending.remove(nonce);
+        Outcome seen = nonce == 0 ? null : recent.get(nonce);
+        if (seen != null) {
+            return finish(seen, waiter, 0); // a retried proposal: already applied once
+        }
+        Outcome o = apply(data, offset, length);
+        return finish(o, waiter, nonce);
+    }
+
+    private Outcome apply(byte[] data, int offset, int length) {
         Outcome o;
         ConfigCommand c;
         try {
@@ -158,26 +181,26 @@ public final class ConfigStateMachine implements StateMachine {
             LOG.log(Level.WARNING, "invalid configuration entry ignored: " + e.getMessage());
             advance(epoch + 1);
             o = new Outcome(INVALID, epoch, null, e.getMessage(), CompletableFuture.completedFuture(null));
-            return finish(o, waiter);
+            return o;
         }
         if (!c.changes()) {
             o = new Outcome(APPLIED, epoch, null, null, CompletableFuture.completedFuture(null));
-            return finish(o, waiter);
+            return o;
         }
         Director m = model;
         try {
             c.applyTo(m).join();
         } catch (LoadBalancerException e) {
             advance(epoch + 1);
-            return finish(new Outcome(REFUSED, epoch, e.reason(), e.getMessage(), null), waiter);
+            return new Outcome(REFUSED, epoch, e.reason(), e.getMessage(), null);
         } catch (IllegalArgumentException | IllegalStateException e) {
             advance(epoch + 1);
-            return finish(new Outcome(INVALID, epoch, null, e.getMessage(), null), waiter);
+            return new Outcome(INVALID, epoch, null, e.getMessage(), null);
         }
         CompletableFuture<Void> localFuture = applyLocally(c);
         hash = computeHash(m);
         advance(epoch + 1);
-        return finish(new Outcome(APPLIED, epoch, null, null, localFuture), waiter);
+        return new Outcome(APPLIED, epoch, null, null, localFuture);
     }
 
     private CompletableFuture<Void> applyLocally(ConfigCommand c) {
@@ -215,7 +238,10 @@ public final class ConfigStateMachine implements StateMachine {
         return f;
     }
 
-    private static byte[] finish(Outcome o, CompletableFuture<Outcome> waiter) {
+    private byte[] finish(Outcome o, CompletableFuture<Outcome> waiter, long nonce) {
+        if (nonce != 0) {
+            recent.put(nonce, new Outcome(o.code(), o.epoch(), o.reason(), o.message(), null));
+        }
         if (waiter != null) {
             waiter.complete(o);
         }
@@ -262,6 +288,13 @@ public final class ConfigStateMachine implements StateMachine {
         out.writeInt((int) t.tcp().getSeconds());
         out.writeInt((int) t.tcpFin().getSeconds());
         out.writeInt((int) t.udp().getSeconds());
+        out.writeInt(recent.size());
+        for (Map.Entry<Long, Outcome> r : recent.entrySet()) {
+            out.writeLong(r.getKey());
+            byte[] b = response(r.getValue());
+            out.writeInt(b.length);
+            out.write(b);
+        }
         List<ServiceStatus> services = m.services();
         out.writeInt(services.size());
         for (ServiceStatus s : services) {
@@ -279,6 +312,13 @@ public final class ConfigStateMachine implements StateMachine {
         }
         long e = in.readLong();
         Timeouts t = Timeouts.ofSeconds(in.readInt(), in.readInt(), in.readInt());
+        LinkedHashMap<Long, Outcome> seen = new LinkedHashMap<>();
+        for (int i = in.readInt(); i > 0; i--) {
+            long nonce = in.readLong();
+            byte[] b = new byte[in.readInt()];
+            in.readFully(b);
+            seen.put(nonce, parseResponse(b));
+        }
         int n = in.readInt();
         List<VirtualService> services = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -292,6 +332,8 @@ public final class ConfigStateMachine implements StateMachine {
             m.start(s).join();
         }
         model = m;
+        recent.clear();
+        recent.putAll(seen);
         reconcileLocal(m);
         hash = computeHash(m);
         advance(e);

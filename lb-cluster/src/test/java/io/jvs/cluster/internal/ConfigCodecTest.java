@@ -160,6 +160,25 @@ class ConfigCodecTest {
         assertEquals(0, a.services().size());
     }
 
+    @Test
+    void aRetriedProposalIsAppliedOnceAlsoAfterASnapshot() throws Exception {
+        Director a = Director.builder().dataPath(DataPath.detached()).build();
+        ConfigStateMachine sm = new ConfigStateMachine(a);
+        byte[] add = ConfigCodec.encode(ConfigCommand.start(rich()), 77);
+        assertEquals(ConfigStateMachine.APPLIED, ConfigStateMachine.parseResponse(sm.apply(add, 0, add.length, true))
+                .code());
+        ConfigStateMachine.Outcome again = ConfigStateMachine.parseResponse(sm.apply(add, 0, add.length, true));
+        assertEquals(ConfigStateMachine.APPLIED, again.code(), "the first outcome, not Service already exists");
+        assertEquals(1, sm.epoch(), "the duplicate is not a change");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        sm.writeContentTo(new DataOutputStream(bytes));
+        ConfigStateMachine copy = new ConfigStateMachine(Director.builder().dataPath(DataPath.detached()).build());
+        copy.readContentFrom(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        copy.apply(add, 0, add.length, true);
+        assertEquals(1, copy.epoch(), "a member restored from a snapshot skips the same duplicates");
+        assertEquals(sm.hash(), copy.hash());
+    }
+
     private static void apply(ConfigStateMachine sm, ConfigCommand c) {
         byte[] b = ConfigCodec.encode(c, 0);
         ConfigStateMachine.Outcome o = ConfigStateMachine.parseResponse(sm.apply(b, 0, b.length, true));

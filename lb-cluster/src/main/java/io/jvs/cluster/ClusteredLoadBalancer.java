@@ -55,7 +55,9 @@ import org.jgroups.raft.RaftHandle;
  * }</pre>
  *
  * <p><b>Changes</b> block until a majority has committed them and this member has applied them (at most
- * {@link Builder#commitTimeout}), then return or throw as a single load balancer would: a refusal
+ * {@link Builder#commitTimeout}; a proposal that gets no answer within {@link Builder#failureDetection}, for example
+ * because it went to a leader that just died, is proposed again, and the log applies it once), then return or throw
+ * as a single load balancer would: a refusal
  * ({@code Service already exists}, ...) is the cluster's, decided in log order, and is the same on every member. A
  * member that is not the leader forwards its changes to the leader. Without a majority a change is refused with
  * {@link LoadBalancerException.Reason#NO_QUORUM} and a message naming the reachable members; the data path keeps
@@ -81,6 +83,7 @@ public final class ClusteredLoadBalancer extends ForwardingLoadBalancer {
     private final String self;
     private final List<String> members;
     private final Duration commitTimeout;
+    private final Duration attemptTimeout;
     private final boolean linearizableReads;
     private final JChannel channel;
     private final RaftHandle raft;
@@ -99,6 +102,8 @@ public final class ClusteredLoadBalancer extends ForwardingLoadBalancer {
         }
         this.members = List.copyOf(all);
         this.commitTimeout = b.commitTimeout;
+        this.attemptTimeout = b.failureDetection.compareTo(Duration.ofMillis(500)) < 0 ? Duration.ofMillis(500)
+                : b.failureDetection;
         this.linearizableReads = b.linearizableReads;
         this.machine = new ConfigStateMachine(local);
         Stacks.Transport t = new Stacks.Transport(b.bind, b.peers, b.failureDetection, b.partitionable);
@@ -320,8 +325,13 @@ public final class ClusteredLoadBalancer extends ForwardingLoadBalancer {
             try {
                 CompletableFuture<byte[]> f = raft.setAsync(entry, 0, entry.length);
                 submitted = true;
-                response = f.get(Math.max(1, left), TimeUnit.NANOSECONDS);
+                // One attempt waits at most attemptTimeout: a proposal forwarded to a leader that has just died
+                // is never answered, and the next attempt goes to the new leader.
+                response = f.get(Math.max(1, Math.min(left, attemptTimeout.toNanos())), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
+                if (deadline - System.nanoTime() > 0 && status().reachable().size() >= status().quorum()) {
+                    continue;
+                }
                 machine.forget(nonce);
                 throw noQuorum(c, "not committed within " + commitTimeout.toMillis() + " ms; it may still be "
                         + "applied if the cluster recovers", null);

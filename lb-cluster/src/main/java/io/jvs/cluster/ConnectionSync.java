@@ -190,7 +190,7 @@ public final class ConnectionSync implements AutoCloseable {
         batch[0] = (byte) MAGIC;
         batch[1] = 1;
         putLong(batch, 2, seq);
-        putLong(batch, 10, System.currentTimeMillis() * 1000 + (System.nanoTime() / 1000) % 1000);
+        putLong(batch, 10, nowMicros());
         byte[] payload = Arrays.copyOf(batch, batchPos);
         Message msg = new BytesMessage(null, payload).setFlag(Message.TransientFlag.DONT_LOOPBACK);
         if (reliability == Reliability.UNRELIABLE) {
@@ -210,6 +210,12 @@ public final class ConnectionSync implements AutoCloseable {
 
     private void writeIpvsHeader(int size) {
         SyncMessage.writeHeader(batch, HEADER, syncId, size, batchCount);
+    }
+
+    /** Wall-clock microseconds: senders and receivers on different hosts compare it (keep their clocks in sync). */
+    private static long nowMicros() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
     }
 
     private static void putLong(byte[] b, int p, long v) {
@@ -314,7 +320,7 @@ public final class ConnectionSync implements AutoCloseable {
                 LOG.log(Level.WARNING, "invalid sync message from " + msg.src() + " dropped: " + e.getMessage());
                 return;
             }
-            long lag = System.currentTimeMillis() * 1000 + (System.nanoTime() / 1000) % 1000 - sentMicros;
+            long lag = nowMicros() - sentMicros;
             synchronized (lags) {
                 lags[lagCount++ % LAGS] = Math.max(0, lag);
                 if (lagCount == 2 * LAGS) {

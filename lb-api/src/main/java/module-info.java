@@ -7,7 +7,7 @@
 module io.jvs.api {
     exports io.jvs.api;
     exports io.jvs.api.internal to io.jvs.core, io.jvs.scheduler, io.jvs.netty, io.jvs.ipvsadm,
-            io.jvs.health, io.jvs.keepalived, io.jvs.micrometer, io.jvs.packet;
+            io.jvs.health, io.jvs.keepalived, io.jvs.micrometer, io.jvs.packet, io.jvs.cluster;
 
     uses io.jvs.api.Scheduler.Factory;
 }

@@ -30,7 +30,15 @@ public class LoadBalancerException extends RuntimeException {
         /** The data path could not take the service, for example its address could not be bound. */
         BIND_FAILED,
         /** The load balancer is closed. */
-        CLOSED
+        CLOSED,
+        /**
+         * A clustered load balancer could not commit the change: too few members of its cluster are reachable to
+         * agree on it. The message names the members that are; nothing was changed, unless it says the outcome is
+         * unknown.
+         *
+         * @since 0.1
+         */
+        NO_QUORUM
     }
 
     private final Reason reason;

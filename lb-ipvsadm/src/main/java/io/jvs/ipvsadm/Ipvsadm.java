@@ -27,7 +27,9 @@ import java.util.List;
  * messages ({@code Service already exists}, {@code No such destination}, ...). JVS adds two options:
  * {@code --fullnat}, the forwarding method of a socket data path (and the default where the data path supports it),
  * and {@code --endpoints tcp:HOST:PORT,...}, the addresses a firewall-mark service ({@code -f}) listens on. The
- * sync daemon ({@code --start-daemon}, {@code --stop-daemon}) is not supported and says so (status 2).
+ * sync daemon commands ({@code --start-daemon}, {@code --stop-daemon}, {@code -L --daemon}) drive the
+ * {@link SyncDaemon} given to {@link #of(LoadBalancer, SyncDaemon)}; without one they say the daemon is not supported
+ * (status 2).
  *
  * <p>Thread-safe: commands run one at a time, so a {@code -R} restore is not interleaved with other commands of
  * the same {@code Ipvsadm}. Listings without {@code -n} look host and service names up, which may block.
@@ -41,8 +43,8 @@ public final class Ipvsadm {
 
     private final Engine engine;
 
-    private Ipvsadm(LoadBalancer lb, Names names) {
-        this.engine = new Engine(lb, names, DATA_PATH_TIMEOUT);
+    private Ipvsadm(LoadBalancer lb, SyncDaemon daemon, Names names) {
+        this.engine = new Engine(lb, daemon, names, DATA_PATH_TIMEOUT);
     }
 
     /**
@@ -52,12 +54,28 @@ public final class Ipvsadm {
      * @throws NullPointerException if {@code lb} is null
      */
     public static Ipvsadm of(LoadBalancer lb) {
-        return new Ipvsadm(Checks.checkNotNull(lb, "lb"), Names.system());
+        return new Ipvsadm(Checks.checkNotNull(lb, "lb"), null, Names.system());
+    }
+
+    /**
+     * The command language over {@code lb}, with {@code --start-daemon}, {@code --stop-daemon} and
+     * {@code -L --daemon} driving {@code daemon}.
+     *
+     * @throws NullPointerException if an argument is null
+     * @since 0.1
+     */
+    public static Ipvsadm of(LoadBalancer lb, SyncDaemon daemon) {
+        return new Ipvsadm(Checks.checkNotNull(lb, "lb"), Checks.checkNotNull(daemon, "daemon"), Names.system());
     }
 
     /** For tests: names from a fixed table instead of the system's. */
     static Ipvsadm of(LoadBalancer lb, Names names) {
-        return new Ipvsadm(lb, names);
+        return new Ipvsadm(lb, null, names);
+    }
+
+    /** For tests: a sync daemon and names from a fixed table. */
+    static Ipvsadm of(LoadBalancer lb, SyncDaemon daemon, Names names) {
+        return new Ipvsadm(lb, daemon, names);
     }
 
     /**

@@ -140,6 +140,7 @@ public final class CommandLine {
     static final int SVC_F_SCHED3 = 0x0020;
 
     static final String DEF_SCHED = "wlc";
+    static final String DEF_MCAST_IFN = "eth0";
     static final int PERSISTENT_TIMEOUT = 360;
     static final int MAX_TIMEOUT = 86400 * 31;
 
@@ -179,6 +180,14 @@ public final class CommandLine {
         int udp;
         /** JVS --endpoints; null when not given. */
         List<Endpoint> endpoints;
+        // --start-daemon / --stop-daemon (ipvsadm's ipvs_daemon_t)
+        boolean daemonMaster;
+        String mcastInterface = "";
+        int syncId;
+        int syncMaxlen;
+        InetAddress mcastGroup;
+        int mcastPort;
+        int mcastTtl;
 
         boolean has(int option) {
             return (options & (1L << option)) != 0;
@@ -291,6 +300,7 @@ public final class CommandLine {
                 throw out.fail(2, cmd == Cmd.STARTDAEMON ? "illegal start-daemon parameter specified"
                         : "illegal start_daemon specified");
             }
+            ce.daemonMaster = "master".equals(state);
         }
         while ((c = popt.next()) == 0) {
             option(ce, popt);
@@ -319,6 +329,9 @@ public final class CommandLine {
             ce.flags |= parseSchedFlags(ce.sched, ce.schedFlagsArg);
         }
         checkTable(ce.cmd, ce.options);
+        if (ce.cmd == Cmd.STARTDAEMON && ce.mcastInterface.isEmpty()) {
+            ce.mcastInterface = DEF_MCAST_IFN;
+        }
         if (ce.cmd == Cmd.ADD || ce.cmd == Cmd.EDIT) {
             if (!ce.isFwmark() && ce.port == 0 && (ce.flags & SVC_F_PERSISTENT) == 0) {
                 throw out.fail(2, "Zero port specified for non-persistent service");
@@ -463,10 +476,12 @@ public final class CommandLine {
                 break;
             case MCAST_INTERFACE:
                 set(ce, MCAST);
+                // strncpy(mcast_ifn, optarg, IP_VS_IFNAME_MAXLEN - 1)
+                ce.mcastInterface = arg.length() > 15 ? arg.substring(0, 15) : arg;
                 break;
             case SYNCID:
                 set(ce, SYNCID);
-                number(arg, 0, 255, "illegal syncid specified");
+                ce.syncId = (int) number(arg, 0, 255, "illegal syncid specified");
                 break;
             case TIMEOUT:
                 set(ce, TIMEOUT);
@@ -522,19 +537,19 @@ public final class CommandLine {
                 break;
             case MCAST_GROUP:
                 set(ce, MCAST_GROUP);
-                mcastGroup(arg);
+                ce.mcastGroup = mcastGroup(arg);
                 break;
             case MCAST_PORT:
                 set(ce, MCAST_PORT);
-                number(arg, 1, 65535, "illegal mcast-port specified");
+                ce.mcastPort = (int) number(arg, 1, 65535, "illegal mcast-port specified");
                 break;
             case MCAST_TTL:
                 set(ce, MCAST_TTL);
-                number(arg, 1, 255, "illegal mcast-ttl specified");
+                ce.mcastTtl = (int) number(arg, 1, 255, "illegal mcast-ttl specified");
                 break;
             case SYNC_MAXLEN:
                 set(ce, SYNC_MAXLEN);
-                number(arg, 1, 65535 - 20 - 8, "illegal sync-maxlen specified");
+                ce.syncMaxlen = (int) number(arg, 1, 65535 - 20 - 8, "illegal sync-maxlen specified");
                 break;
             case TUN_INFO:
                 set(ce, TUN_INFO);
@@ -572,17 +587,22 @@ public final class CommandLine {
         }
     }
 
-    private void mcastGroup(String arg) {
+    private InetAddress mcastGroup(String arg) {
         if (arg.indexOf(':') >= 0) {
             Inet6Address a = Inet.pton6(arg);
             if (a == null || !a.isMulticastAddress()) {
                 throw out.fail(2, "invalid IPv6 mcast-group `" + arg + "'");
             }
-        } else {
-            byte[] a = Inet.pton4(arg);
-            if (a == null || (a[0] & 0xf0) != 0xe0) {
-                throw out.fail(2, "invalid IPv4 mcast-group `" + arg + "'");
-            }
+            return a;
+        }
+        byte[] a = Inet.pton4(arg);
+        if (a == null || (a[0] & 0xf0) != 0xe0) {
+            throw out.fail(2, "invalid IPv4 mcast-group `" + arg + "'");
+        }
+        try {
+            return InetAddress.getByAddress(a);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
         }
     }
 

@@ -23,6 +23,7 @@ import io.jvs.api.ServiceId;
 import io.jvs.api.ServiceStatus;
 import io.jvs.api.Timeouts;
 import io.jvs.api.VirtualService;
+import io.jvs.ipvsadm.SyncDaemon;
 import io.jvs.ipvsadm.internal.CommandLine.Cmd;
 import io.jvs.ipvsadm.internal.CommandLine.Command;
 import java.lang.System.Logger;
@@ -61,6 +62,7 @@ public final class Engine {
     static final String ERANGE = "Numerical result out of range";
 
     private final LoadBalancer lb;
+    private final SyncDaemon daemon;
     private final Names names;
     private final Duration timeout;
     private Out out;
@@ -82,7 +84,16 @@ public final class Engine {
      * @param timeout how long to wait for the data path to bind or release a service's listeners
      */
     public Engine(LoadBalancer lb, Names names, Duration timeout) {
+        this(lb, null, names, timeout);
+    }
+
+    /**
+     * @param daemon the sync daemon {@code --start-daemon} and {@code --stop-daemon} drive, or null if there is none
+     * @param timeout how long to wait for the data path to bind or release a service's listeners
+     */
+    public Engine(LoadBalancer lb, SyncDaemon daemon, Names names, Duration timeout) {
         this.lb = lb;
+        this.daemon = daemon;
         this.names = names;
         this.timeout = timeout;
     }
@@ -133,8 +144,11 @@ public final class Engine {
                 return 0;
             case STARTDAEMON:
             case STOPDAEMON:
-                throw out.fail(2, "Connection sync daemon not supported: JVS has no state synchronisation ("
-                        + (ce.cmd == Cmd.STARTDAEMON ? "--start-daemon" : "--stop-daemon") + ")");
+                if (daemon == null) {
+                    throw out.fail(2, "Connection sync daemon not supported: JVS has no state synchronisation ("
+                            + (ce.cmd == Cmd.STARTDAEMON ? "--start-daemon" : "--stop-daemon") + ")");
+                }
+                return daemonCommand(ce);
             case ADDDEST:
             case EDITDEST:
                 checkMethod(ce);
@@ -178,9 +192,43 @@ public final class Engine {
         } else if (ce.has(CommandLine.TIMEOUT)) {
             render.listTimeout(lb.timeouts());
         } else if (ce.has(CommandLine.DAEMON)) {
-            return; // no sync daemon runs
+            if (daemon != null) {
+                for (SyncDaemon.Settings s : daemon.running()) {
+                    out.stdout.append(s.listingLine()).append('\n');
+                }
+            }
         } else {
             render.listAll(lb.services(), lb.connectionTableSize(), ce.format);
+        }
+    }
+
+    /** ipvsadm's {@code ipvs_start_daemon} / {@code ipvs_stop_daemon} and the messages of {@code ipvs_strerror}. */
+    private int daemonCommand(Command ce) {
+        SyncDaemon.Role role = ce.daemonMaster ? SyncDaemon.Role.MASTER : SyncDaemon.Role.BACKUP;
+        try {
+            if (ce.cmd == Cmd.STARTDAEMON) {
+                daemon.start(new SyncDaemon.Settings(role, ce.mcastInterface, ce.syncId, ce.syncMaxlen, ce.mcastGroup,
+                        ce.mcastPort, ce.mcastTtl));
+            } else {
+                daemon.stop(role);
+            }
+            return 0;
+        } catch (SyncDaemon.Refused e) {
+            switch (e.reason()) {
+                case ALREADY_RUNNING:
+                    out.error("Daemon has already run");
+                    break;
+                case NOT_RUNNING:
+                    out.error("No daemon is running");
+                    break;
+                case NO_SUCH_DEVICE:
+                    out.error("No such device");
+                    break;
+                default:
+                    out.error(String.valueOf(e.getMessage()));
+            }
+            LOG.log(Level.DEBUG, () -> "sync daemon refused: " + e.getMessage());
+            return -1;
         }
     }
 

@@ -1,0 +1,495 @@
+package io.jvs.cluster;
+
+import io.jvs.api.internal.Addresses;
+import io.jvs.api.internal.Checks;
+import io.jvs.cluster.internal.Options;
+import io.jvs.cluster.internal.Stacks;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jgroups.Address;
+import org.jgroups.BytesMessage;
+import org.jgroups.JChannel;
+import org.jgroups.Message;
+import org.jgroups.Receiver;
+import org.jgroups.View;
+
+/**
+ * The connection-sync stream between directors: IPVS sync messages (format v1, {@link SyncMessage}) over a JGroups
+ * channel, with IPVS's meanings and what IPVS lacks: delivery that is reliable and in order per sender by default,
+ * and a snapshot of the current entries for a member that joins (state transfer) before it reports
+ * {@linkplain SyncStatus#ready() ready}.
+ *
+ * <p>A member sends what its data path {@linkplain #publish publishes} when it is a master, and applies what the
+ * others send to its {@link LocalConnectionTable} when it is a backup; it may be both (active-active, as keepalived
+ * runs IPVS). Entries are batched as the kernel batches them: appended to a message of at most
+ * {@link Builder#maxLength} bytes, sent when it is full or {@link Builder#flushInterval} after its first entry.
+ *
+ * <p>Each JGroups message carries a small header (sequence number and send time) before the IPVS message, so a
+ * receiver counts lost messages and measures the lag from sending to applying.
+ *
+ * @since 0.1
+ */
+public final class ConnectionSync implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(ConnectionSync.class.getName());
+    private static final int MAGIC = 0x53;
+    private static final int HEADER = 18;
+    private static final int LAGS = 4096;
+
+    /** How sync messages travel. */
+    public enum Reliability {
+        /** Retransmitted until received, in order per sender (JGroups NAKACK2). The default. */
+        RELIABLE,
+        /** Sent once, possibly lost or reordered, as IPVS's UDP multicast (JGroups NO_RELIABILITY and OOB). */
+        UNRELIABLE
+    }
+
+    /** Where a joiner's snapshot stands. */
+    public enum StateTransfer {
+        /** The member founded the stream: there was nobody to receive a snapshot from. */
+        NONE,
+        /** The snapshot is being received. */
+        IN_PROGRESS,
+        /** The snapshot was received and applied. */
+        DONE,
+        /** The snapshot could not be received; entries arrive from the stream only. */
+        FAILED
+    }
+
+    private final LocalConnectionTable table;
+    private final String cluster;
+    private final String self;
+    private final int syncId;
+    private final int maxLength;
+    private final Reliability reliability;
+    private final JChannel channel;
+    private final ScheduledExecutorService flusher;
+    private volatile boolean master;
+    private volatile boolean backup;
+    private volatile StateTransfer stateTransfer = StateTransfer.IN_PROGRESS;
+
+    // The batch being filled: the stream header, then the IPVS message. Guarded by itself.
+    private final byte[] batch;
+    private int batchPos = HEADER + SyncMessage.HEADER_LENGTH;
+    private int batchCount;
+    private long sequence;
+
+    private final AtomicLong sentMessages = new AtomicLong();
+    private final AtomicLong sentEntries = new AtomicLong();
+    private final AtomicLong receivedMessages = new AtomicLong();
+    private final AtomicLong receivedEntries = new AtomicLong();
+    private final AtomicLong droppedEntries = new AtomicLong();
+    private final AtomicLong ignoredMessages = new AtomicLong();
+    private final AtomicLong lostMessages = new AtomicLong();
+    private final AtomicLong stateEntries = new AtomicLong();
+    private final AtomicLong viewChanges = new AtomicLong();
+    private final Map<Address, Long> lastSequence = new ConcurrentHashMap<>();
+    private final long[] lags = new long[LAGS];
+    private int lagCount;
+
+    private ConnectionSync(Builder b) throws Exception {
+        this.table = b.table;
+        this.cluster = b.cluster;
+        this.self = Addresses.toString(b.bind);
+        this.syncId = b.syncId;
+        this.maxLength = b.maxLength;
+        this.reliability = b.reliability;
+        this.master = b.master;
+        this.backup = b.backup;
+        this.batch = new byte[HEADER + maxLength];
+        this.channel = new JChannel(Stacks.stream(new Stacks.Transport(b.bind, b.peers, b.failureDetection, false)));
+        channel.setName(self);
+        channel.setReceiver(new StreamReceiver());
+        channel.connect("jvs-sync-" + cluster);
+        if (channel.getView().getCoord().equals(channel.getAddress())) {
+            stateTransfer = StateTransfer.NONE;
+        } else {
+            try {
+                channel.getState(null, b.stateTransferTimeout.toMillis());
+            } catch (Exception e) {
+                stateTransfer = StateTransfer.FAILED;
+                LOG.log(Level.WARNING, "state transfer failed; entries arrive from the stream only: " + e);
+            }
+        }
+        long flushMillis = Math.max(1, b.flushInterval.toMillis());
+        this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "jvs-sync-flush");
+            t.setDaemon(true);
+            return t;
+        });
+        flusher.scheduleAtFixedRate(this::flush, flushMillis, flushMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Starts building a member that applies received entries to {@code table}.
+     *
+     * @throws NullPointerException if {@code table} is null
+     */
+    public static Builder builder(LocalConnectionTable table) {
+        return new Builder(Checks.checkNotNull(table, "table"));
+    }
+
+    /**
+     * Queues an entry for the other directors, if this member is a master; one-packet entries are never sent, as
+     * in IPVS. Copies the entry into the batch being filled (no allocation for IPv4 entries) and sends the batch
+     * when it is full. Thread-safe.
+     *
+     * @return whether the entry was queued
+     * @throws IllegalArgumentException if the entry is longer than a message can hold
+     */
+    public boolean publish(SyncEntry entry) {
+        Checks.checkNotNull(entry, "entry");
+        if (!master || (entry.flags() & SyncEntry.F_ONE_PACKET) != 0) {
+            return false;
+        }
+        int len = SyncMessage.entryLength(entry);
+        Checks.checkArgument(SyncMessage.HEADER_LENGTH + len <= maxLength, "entry", entry,
+                "at most " + (maxLength - SyncMessage.HEADER_LENGTH) + " bytes with its options");
+        synchronized (batch) {
+            int pad = (4 - (batchPos - HEADER)) & 3;
+            if (batchPos + pad + len > batch.length || batchCount == 255) {
+                sendBatch();
+                pad = 0;
+            }
+            for (int i = 0; i < pad; i++) {
+                batch[batchPos++] = 0;
+            }
+            batchPos = SyncMessage.writeEntry(batch, batchPos, entry);
+            batchCount++;
+        }
+        return true;
+    }
+
+    /** Sends the entries queued so far now, rather than at the next flush. */
+    public void flush() {
+        synchronized (batch) {
+            if (batchCount > 0) {
+                sendBatch();
+            }
+        }
+    }
+
+    private void sendBatch() {
+        int size = batchPos - HEADER;
+        writeIpvsHeader(size);
+        long seq = ++sequence;
+        batch[0] = (byte) MAGIC;
+        batch[1] = 1;
+        putLong(batch, 2, seq);
+        putLong(batch, 10, nowMicros());
+        byte[] payload = Arrays.copyOf(batch, batchPos);
+        Message msg = new BytesMessage(null, payload).setFlag(Message.TransientFlag.DONT_LOOPBACK);
+        if (reliability == Reliability.UNRELIABLE) {
+            msg.setFlag(Message.Flag.NO_RELIABILITY, Message.Flag.OOB);
+        }
+        int count = batchCount;
+        batchPos = HEADER + SyncMessage.HEADER_LENGTH;
+        batchCount = 0;
+        try {
+            channel.send(msg);
+            sentMessages.incrementAndGet();
+            sentEntries.addAndGet(count);
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "sync message of " + count + " entries not sent: " + e);
+        }
+    }
+
+    private void writeIpvsHeader(int size) {
+        SyncMessage.writeHeader(batch, HEADER, syncId, size, batchCount);
+    }
+
+    /** Wall-clock microseconds: senders and receivers on different hosts compare it (keep their clocks in sync). */
+    private static long nowMicros() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
+    }
+
+    private static void putLong(byte[] b, int p, long v) {
+        for (int i = 7; i >= 0; i--) {
+            b[p + i] = (byte) v;
+            v >>>= 8;
+        }
+    }
+
+    private static long getLong(byte[] b, int p) {
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = v << 8 | b[p + i] & 0xff;
+        }
+        return v;
+    }
+
+    /** Turns the master role (sending) on or off. */
+    public void master(boolean on) {
+        master = on;
+    }
+
+    /** Turns the backup role (applying the others' entries) on or off. */
+    public void backup(boolean on) {
+        backup = on;
+    }
+
+    /** The stream's state now. */
+    public SyncStatus status() {
+        View v = channel.getView();
+        List<String> members = new ArrayList<>();
+        if (v != null) {
+            v.getMembers().forEach(a -> members.add(a.toString()));
+        }
+        double p99;
+        double max;
+        synchronized (lags) {
+            int n = Math.min(lagCount, LAGS);
+            long[] copy = Arrays.copyOf(lags, n);
+            Arrays.sort(copy);
+            p99 = n == 0 ? 0 : copy[Math.min(n - 1, (int) Math.ceil(n * 0.99) - 1)] / 1000.0;
+            max = n == 0 ? 0 : copy[n - 1] / 1000.0;
+        }
+        return new SyncStatus(cluster, self, members, master, backup, syncId, reliability, stateTransfer,
+                stateEntries.get(), sentMessages.get(), sentEntries.get(), receivedMessages.get(),
+                receivedEntries.get(), droppedEntries.get(), ignoredMessages.get(), lostMessages.get(), p99, max,
+                viewChanges.get());
+    }
+
+    /** Sends what is queued, then leaves the stream. Idempotent. */
+    @Override
+    public void close() {
+        if (flusher.isShutdown()) {
+            return;
+        }
+        flush();
+        flusher.shutdownNow();
+        channel.close();
+    }
+
+    private void applyMessage(byte[] buf, int offset, int length, String owner) {
+        SyncMessage m = SyncMessage.decode(buf, offset, length);
+        if (syncId != 0 && m.syncId() != syncId) {
+            ignoredMessages.incrementAndGet();
+            return;
+        }
+        droppedEntries.addAndGet(m.dropped().size());
+        if (!backup) {
+            return;
+        }
+        for (SyncEntry e : m.entries()) {
+            table.apply(e.withFlags((e.flags() & SyncEntry.F_BACKUP_MASK) | SyncEntry.F_SYNC), owner);
+        }
+        if (owner.equals("state-transfer")) {
+            stateEntries.addAndGet(m.entries().size());
+        } else {
+            receivedEntries.addAndGet(m.entries().size());
+        }
+    }
+
+    private final class StreamReceiver implements Receiver {
+        @Override
+        public void receive(Message msg) {
+            byte[] b = msg.getArray();
+            int off = msg.getOffset();
+            int len = msg.getLength();
+            if (len < HEADER || b[off] != MAGIC || b[off + 1] != 1) {
+                ignoredMessages.incrementAndGet();
+                return;
+            }
+            long seq = getLong(b, off + 2);
+            long sentMicros = getLong(b, off + 10);
+            Long last = lastSequence.put(msg.src(), seq);
+            if (last != null && seq > last + 1) {
+                lostMessages.addAndGet(seq - last - 1);
+            }
+            receivedMessages.incrementAndGet();
+            try {
+                applyMessage(b, off + HEADER, len - HEADER, msg.src().toString());
+            } catch (IllegalArgumentException e) {
+                ignoredMessages.incrementAndGet();
+                LOG.log(Level.WARNING, "invalid sync message from " + msg.src() + " dropped: " + e.getMessage());
+                return;
+            }
+            long lag = nowMicros() - sentMicros;
+            synchronized (lags) {
+                lags[lagCount++ % LAGS] = Math.max(0, lag);
+                if (lagCount == 2 * LAGS) {
+                    lagCount = LAGS;
+                }
+            }
+        }
+
+        @Override
+        public void viewAccepted(View view) {
+            viewChanges.incrementAndGet();
+            LOG.log(Level.INFO, "sync stream " + cluster + ": view " + view);
+            // Forget the sequences of members that left: one that comes back starts again at 1.
+            lastSequence.keySet().retainAll(view.getMembers());
+        }
+
+        @Override
+        public void getState(OutputStream output) throws Exception {
+            DataOutputStream out = new DataOutputStream(output);
+            List<SyncEntry> all = new ArrayList<>();
+            table.snapshot(all::add);
+            for (byte[] m : SyncMessage.encode(syncId, all, 65507)) {
+                out.writeInt(m.length);
+                out.write(m);
+            }
+            out.writeInt(0);
+            out.flush();
+        }
+
+        @Override
+        public void setState(InputStream input) throws Exception {
+            DataInputStream in = new DataInputStream(input);
+            try {
+                for (int n = in.readInt(); n > 0; n = in.readInt()) {
+                    byte[] m = new byte[n];
+                    in.readFully(m);
+                    applyMessage(m, 0, n, "state-transfer");
+                }
+                stateTransfer = StateTransfer.DONE;
+                LOG.log(Level.INFO, "sync stream " + cluster + ": state transfer done, " + stateEntries.get()
+                        + " entries");
+            } catch (Exception e) {
+                stateTransfer = StateTransfer.FAILED;
+                throw e;
+            }
+        }
+    }
+
+    /** Builds a {@link ConnectionSync}; {@link #cluster}, {@link #bind} and {@link #peers} are required. */
+    public static final class Builder {
+        private final LocalConnectionTable table;
+        private String cluster;
+        private InetSocketAddress bind;
+        private List<InetSocketAddress> peers;
+        private int syncId;
+        private int maxLength = SyncMessage.DEFAULT_MAX_LENGTH;
+        private Reliability reliability = Reliability.RELIABLE;
+        private Duration flushInterval = Duration.ofMillis(50);
+        private Duration failureDetection = Duration.ofSeconds(5);
+        private Duration stateTransferTimeout = Duration.ofSeconds(30);
+        private boolean master = true;
+        private boolean backup = true;
+
+        Builder(LocalConnectionTable table) {
+            this.table = table;
+        }
+
+        /**
+         * The stream's name: members with the same name form one stream.
+         *
+         * @throws IllegalArgumentException unless 1-64 of {@code A-Z a-z 0-9 . _ -}
+         */
+        public Builder cluster(String name) {
+            cluster = Options.clusterName(name);
+            return this;
+        }
+
+        /**
+         * This member's stream address (JGroups TCP; a different port from the configuration's).
+         *
+         * @throws IllegalArgumentException if unresolved, a wildcard, or port 0
+         */
+        public Builder bind(InetSocketAddress address) {
+            bind = Options.address(address, "bind");
+            return this;
+        }
+
+        /**
+         * The other members' stream addresses.
+         *
+         * @throws IllegalArgumentException if empty, or an address is unresolved, a wildcard or has port 0
+         */
+        public Builder peers(List<InetSocketAddress> addresses) {
+            peers = Options.peers(addresses);
+            return this;
+        }
+
+        /**
+         * The sync id (ipvsadm {@code --syncid}): sent in every message; a member with a non-zero id ignores
+         * messages of other ids. 0 by default.
+         *
+         * @throws IllegalArgumentException unless 0-255
+         */
+        public Builder syncId(int id) {
+            syncId = Checks.checkInRange(id, 0, 255, "syncId");
+            return this;
+        }
+
+        /**
+         * The largest IPVS message (ipvsadm {@code --sync-maxlen}); 1472 by default, as the kernel's master.
+         *
+         * @throws IllegalArgumentException unless 80-65507 (room for the header and one IPv6 entry)
+         */
+        public Builder maxLength(int bytes) {
+            maxLength = Checks.checkInRange(bytes, SyncMessage.HEADER_LENGTH + SyncMessage.IPV6_ENTRY_LENGTH,
+                    65507, "maxLength");
+            return this;
+        }
+
+        /** How messages travel; {@link Reliability#RELIABLE} by default. */
+        public Builder reliability(Reliability r) {
+            reliability = Checks.checkNotNull(r, "reliability");
+            return this;
+        }
+
+        /**
+         * How long a partly filled message waits for more entries (the kernel: at most 2 s); 50 ms by default.
+         *
+         * @throws IllegalArgumentException unless 1 ms to 2 s
+         */
+        public Builder flushInterval(Duration interval) {
+            flushInterval = Options.duration(interval, Duration.ofMillis(1), Duration.ofSeconds(2), "flushInterval");
+            return this;
+        }
+
+        /**
+         * How long a silent member is waited for before it leaves the view; 5 s by default.
+         *
+         * @throws IllegalArgumentException unless 300 ms to 5 minutes
+         */
+        public Builder failureDetection(Duration timeout) {
+            failureDetection = Options.duration(timeout, Duration.ofMillis(300), Duration.ofMinutes(5),
+                    "failureDetection");
+            return this;
+        }
+
+        /** The roles this member starts with; both by default. */
+        public Builder roles(boolean master, boolean backup) {
+            this.master = master;
+            this.backup = backup;
+            return this;
+        }
+
+        /**
+         * Joins the stream; a member that is not the first receives the current entries (state transfer) before
+         * this returns.
+         *
+         * @throws IllegalStateException if a required option is missing or the channel cannot be opened
+         */
+        public ConnectionSync build() {
+            if (cluster == null || bind == null || peers == null) {
+                throw new IllegalStateException("cluster, bind and peers must be set");
+            }
+            try {
+                return new ConnectionSync(this);
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot join sync stream " + cluster + " at "
+                        + Addresses.toString(bind) + ": " + e, e);
+            }
+        }
+    }
+}

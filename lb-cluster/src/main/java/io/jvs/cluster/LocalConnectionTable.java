@@ -1,0 +1,30 @@
+package io.jvs.cluster;
+
+import java.util.function.Consumer;
+
+/**
+ * The local connection table as {@link ConnectionSync} sees it: where entries received from other directors go, and
+ * what a director that joins is given. A data path implements it over its own table (lb-core does in a later
+ * phase); {@code ConnectionSync} never touches a table otherwise.
+ *
+ * <p>Calls come from JGroups' receive threads: entries of one sender arrive in order, one at a time per sender;
+ * entries of different senders may arrive concurrently.
+ *
+ * @since 0.1
+ */
+public interface LocalConnectionTable {
+
+    /**
+     * Applies an entry another director sent (IPVS {@code ip_vs_proc_conn}): create it, or update the one with the
+     * same client, virtual address and protocol. The flags are already reduced to what a backup keeps, with
+     * {@link SyncEntry#F_SYNC} added.
+     *
+     * @param entry the entry
+     * @param owner the id of the director that sent it ({@code host:port}), or {@code "state-transfer"} for
+     *     entries of a joiner's snapshot
+     */
+    void apply(SyncEntry entry, String owner);
+
+    /** Gives {@code sink} every entry and template a joining director should receive, this director's own first. */
+    void snapshot(Consumer<SyncEntry> sink);
+}

@@ -495,14 +495,11 @@ public final class VirtualService {
         }
 
         /**
-         * Limits the connections (and UDP flows) the service carries at once; without it there is no limit. At the
-         * limit a socket data path stops accepting until a connection ends (HAProxy's frontend {@code maxconn}) and
-         * drops the datagrams of new UDP clients; each real server's own limit is its upper threshold
-         * ({@link RealServer#withThresholds}).
+         * Limits the connections and UDP flows the service carries at once ({@link Defences#maxConnections()}).
          *
          * @param max 1 to {@link Integer#MAX_VALUE}
          * @throws IllegalArgumentException if {@code max} is less than 1
-         * @throws IllegalStateException if the limit was already set
+         * @throws IllegalStateException if the limit (or the defences) was already set
          * @since 0.1
          */
         public Builder maxConnections(int max) {
@@ -513,15 +510,13 @@ public final class VirtualService {
         }
 
         /**
-         * Makes the service read a PROXY protocol header (version 1 or 2, told apart by its signature) at the start
-         * of every connection, as behind another balancer (HAProxy {@code accept-proxy}). Only clients whose
-         * address lies in one of {@code trusted} may send one; connections from elsewhere, and connections
-         * without a valid header, are reset and counted. The header's source address and port become the
-         * connection's client, for scheduling, persistence, listings and the PROXY header sent on to real servers.
+         * Makes the service read a PROXY protocol header (v1 or v2) from every client, as behind another balancer
+         * (HAProxy {@code accept-proxy}); only clients in {@code trusted} may send one
+         * ({@link Defences#proxyProtocolSources()}).
          *
          * @param trusted the upstream balancers' networks, at least one
          * @throws IllegalArgumentException if {@code trusted} is empty
-         * @throws IllegalStateException if the trusted networks were already set
+         * @throws IllegalStateException if the trusted networks (or the defences) were already set
          * @since 0.1
          */
         public Builder acceptProxyProtocol(Iterable<Cidr> trusted) {
@@ -532,22 +527,12 @@ public final class VirtualService {
         }
 
         /**
-         * Allows only clients in these networks (IPv4 and IPv6 may be mixed). Together with {@link #deny}: the
-         * <b>longest</b> network of either list that contains the client's address decides, and a deny wins when an
-         * allowed and a denied network have the same length; a client in no network of either list is allowed
-         * only if no allow list was given. So {@code allow 10.0.0.0/8, deny 10.66.0.0/16, allow 10.66.1.0/24}
-         * lets 10.66.1.7 in, keeps 10.66.2.7 out, and refuses everyone outside 10/8; the order of the networks does
-         * not matter.
-         *
-         * <p>The address checked is the connection's client: the socket's peer, or, on a service that
-         * {@linkplain #acceptProxyProtocol accepts PROXY protocol}, the source address of the header a trusted
-         * upstream sent (the upstream itself must be among the trusted networks, which the access lists do not
-         * apply to). A refused TCP client is reset before any real server is contacted; a refused UDP datagram is
-         * dropped. Both are counted ({@link ServiceDefenceStatus#denied()}).
+         * Allows only clients in these networks (IPv4 and IPv6 may be mixed); how it combines with {@link #deny}:
+         * {@link Defences#allow()} (the longest matching network decides, a deny wins a tie).
          *
          * @param networks at least one network
          * @throws IllegalArgumentException if {@code networks} is empty
-         * @throws IllegalStateException if the allow list was already set
+         * @throws IllegalStateException if the allow list (or the defences) was already set
          * @since 0.1
          */
         public Builder allow(Iterable<Cidr> networks) {
@@ -558,12 +543,11 @@ public final class VirtualService {
         }
 
         /**
-         * Refuses clients in these networks (IPv4 and IPv6 may be mixed); see {@link #allow} for how the two
-         * lists combine and what is counted.
+         * Refuses clients in these networks (IPv4 and IPv6 may be mixed; {@link Defences#deny()}).
          *
          * @param networks at least one network
          * @throws IllegalArgumentException if {@code networks} is empty
-         * @throws IllegalStateException if the deny list was already set
+         * @throws IllegalStateException if the deny list (or the defences) was already set
          * @since 0.1
          */
         public Builder deny(Iterable<Cidr> networks) {
@@ -588,11 +572,10 @@ public final class VirtualService {
         }
 
         /**
-         * Limits what one client source may open: connections at once and new connections per second (see
-         * {@link SourceLimit}). Connections over the limit are refused before any real server is contacted and
-         * counted.
+         * Limits what one client source may open: connections at once and new connections per second
+         * ({@link SourceLimit}, {@link Defences#sourceLimit()}).
          *
-         * @throws IllegalStateException if the limit was already set
+         * @throws IllegalStateException if the limit (or the defences) was already set
          * @since 0.1
          */
         public Builder sourceLimit(SourceLimit limit) {
@@ -623,13 +606,8 @@ public final class VirtualService {
         }
 
         /**
-         * Makes a TCP service wait for each client's first bytes before it contacts a real server, and close
-         * (reset) a client that sends nothing within {@code timeout}: idle and slowloris-style clients then never
-         * cost a real server a connection. Off by default, and <b>only for protocols in which the client speaks
-         * first</b> (HTTP, TLS, Redis, ...): with a protocol in which the server speaks first (MySQL, SMTP, FTP,
-         * SSH, POP3, IMAP) the client waits for the server's greeting, which never comes, and every connection
-         * is closed at the timeout. A connection waiting for its first bytes is already placed and counted in its
-         * real server's ActiveConn, as IPVS counts a connection whose SYN it forwarded. UDP services ignore it.
+         * Makes a TCP service wait up to {@code timeout} for each client's first bytes before it contacts a real
+         * server ({@link Defences#clientDataTimeout()}: <b>only for protocols in which the client speaks first</b>).
          *
          * @param timeout 1 ms to 1 hour
          * @throws IllegalArgumentException if the timeout is out of range

@@ -53,7 +53,7 @@ class SnippetsTest {
 
     @Test
     void regionsExist() throws IOException {
-        assertEquals(List.of("defences", "health", "keepalived", "metrics", "quickstart", "udp"),
+        assertEquals(List.of("cluster", "defences", "health", "keepalived", "metrics", "quickstart", "udp"),
                 regions().keySet().stream().sorted().toList());
         assertTrue(JAVA_BLOCK.matcher("```java\nint x;\n```\n").find());
     }

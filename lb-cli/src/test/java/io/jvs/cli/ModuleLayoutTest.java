@@ -56,9 +56,49 @@ class ModuleLayoutTest {
                 if (x.isQualified()) {
                     assertTrue(x.source().endsWith(".internal"), x.toString());
                     assertTrue(x.targets().stream().allMatch(t -> t.startsWith("io.jvs.")), x.toString());
+                    for (String target : x.targets()) {
+                        finder.find(target).ifPresent(t -> assertTrue(uses(t, x.source()), e.getKey() + " exports "
+                                + x.source() + " to " + target + ", which uses none of it: a stale export"));
+                    }
                 }
             }
         }
+    }
+
+    /** Whether a class of module {@code m} refers to package {@code pkg} (its name is in the constant pool). */
+    private static boolean uses(ModuleReference m, String pkg) {
+        byte[] name = (pkg.replace('.', '/') + "/").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (java.lang.module.ModuleReader r = m.open()) {
+            for (String entry : (Iterable<String>) r.list()::iterator) {
+                if (entry.endsWith(".class") && !entry.equals("module-info.class")) {
+                    byte[] bytes = r.read(entry).map(b -> {
+                        byte[] a = new byte[b.remaining()];
+                        b.get(a);
+                        r.release(b);
+                        return a;
+                    }).orElse(new byte[0]);
+                    if (indexOf(bytes, name) >= 0) {
+                        return true;
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return false;
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     @Test

@@ -344,7 +344,14 @@ public final class VirtualService {
         if (!defences.isEmpty()) {
             sb.append(' ').append(defences);
         }
-        return sb.append(' ').append(realServers).toString();
+        sb.append(' ');
+        if (realServers.size() <= 8) {
+            return sb.append(realServers).toString();
+        }
+        // A log line per change must not grow with a service of 100,000 servers: the first eight and a count.
+        String first = realServers.subList(0, 8).toString();
+        return sb.append(first, 0, first.length() - 1).append(", ... ").append(realServers.size() - 8)
+                .append(" more]").toString();
     }
 
     /**

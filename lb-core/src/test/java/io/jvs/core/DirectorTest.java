@@ -47,6 +47,17 @@ class DirectorTest {
         return VirtualService.tcp(VIP).scheduler(scheduler).realServers(List.of(servers)).build();
     }
 
+    /** The i-th address of 10.0.0.0/8 from 10.1.0.0. */
+    private static java.net.InetAddress ip10(int i) {
+        int v = 0x0A010000 + i;
+        try {
+            return java.net.InetAddress.getByAddress(new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8),
+                    (byte) v});
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     private static List<String> order(ServiceStatus s) {
         return s.realServers().stream().map(r -> r.server().address().getAddress().getHostAddress())
                 .collect(Collectors.toList());
@@ -264,6 +275,42 @@ class DirectorTest {
         assertTrue(s.service().isPersistent());
         assertEquals(List.of("192.168.1.3", "192.168.1.2"), order(s));
         assertEquals(5, s.realServers().get(1).server().weight());
+    }
+
+    /** One update is the ipvsadm changes one by one would be: deletions, edits, then additions in order, newest first. */
+    @Test
+    void update_sameOrderAsOneChangeAtATime() {
+        RealServer d = RealServer.of("192.168.1.4", 80);
+        RealServer e = RealServer.of("192.168.1.5", 80);
+        director.start(service("rr", A, B, C)).join(); // listed newest first: C, B, A
+        director.update(VirtualService.tcp(VIP).scheduler("rr").realServer(B).realServer(d).realServer(e)
+                .realServer(C.withWeight(7)).build());
+        ServiceStatus s = director.service(ID).orElseThrow();
+        assertEquals(List.of("192.168.1.5", "192.168.1.4", "192.168.1.3", "192.168.1.2"), order(s));
+        assertEquals(7, s.realServers().get(2).server().weight());
+        // the same through one change at a time, on a second service
+        ServiceId other = ServiceId.tcp(new java.net.InetSocketAddress("10.0.0.2", 80));
+        director.start(VirtualService.builder(other).scheduler("rr").realServer(A).realServer(B).realServer(C)
+                .build()).join();
+        director.removeRealServer(other, A.address());
+        director.editRealServer(other, C.withWeight(7));
+        director.addRealServer(other, d);
+        director.addRealServer(other, e);
+        assertEquals(order(s), order(director.service(other).orElseThrow()));
+    }
+
+    /** A hundred thousand real servers replaced in one update: one new list, the scheduler updated once. */
+    @Test
+    void update_ofAHundredThousandServers_appliesWhole() {
+        VirtualService.Builder big = VirtualService.tcp(VIP).scheduler("wlc");
+        for (int i = 0; i < 100_000; i++) {
+            big.realServer(RealServer.of(new java.net.InetSocketAddress(ip10(i), 80)));
+        }
+        director.start(service("wlc", A)).join();
+        director.update(big.build());
+        assertEquals(100_000, director.service(ID).orElseThrow().realServers().size());
+        director.update(VirtualService.tcp(VIP).scheduler("wlc").realServer(A).build());
+        assertEquals(List.of("192.168.1.1"), order(director.service(ID).orElseThrow()));
     }
 
     @Test

@@ -16,7 +16,9 @@ import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -44,6 +46,8 @@ public final class ServiceEntry implements RunningService {
     /** The settings; its real-server list is empty (the servers are {@link #destinations}). */
     private volatile VirtualService settings;
     private volatile DestinationEntry[] destinations;
+    /** The real servers by address (control thread only): a look-up of one of 100,000 is not a scan. */
+    private final Map<InetSocketAddress, DestinationEntry> byAddress = new HashMap<>();
     private volatile boolean running = true;
 
     /**
@@ -71,6 +75,7 @@ public final class ServiceEntry implements RunningService {
                 d = new DestinationEntry(this, rs);
             }
             list[list.length - 1 - i] = d; // newest first
+            byAddress.put(d.address(), d);
         }
         this.destinations = list;
         placement.update(list);
@@ -336,12 +341,7 @@ public final class ServiceEntry implements RunningService {
     }
 
     DestinationEntry find(InetSocketAddress address) {
-        for (DestinationEntry d : destinations) {
-            if (d.address().equals(address)) {
-                return d;
-            }
-        }
-        return null;
+        return byAddress.get(address);
     }
 
     /**
@@ -355,9 +355,69 @@ public final class ServiceEntry implements RunningService {
             revived.revive(this, server);
         }
         next[0] = revived != null ? revived : new DestinationEntry(this, server);
+        byAddress.put(next[0].address(), next[0]);
         System.arraycopy(old, 0, next, 1, old.length);
         destinations = next;
         placement.update(next);
+    }
+
+    /**
+     * Makes the real servers {@code wanted} (ipvsadm {@code -E} with a whole list, a configuration reload): servers no
+     * longer wanted are deleted, changed ones edited, new ones added at the head in order (revived from the trash by
+     * {@code trashed} when they were there), as one change each would, but with one new list and one scheduler
+     * update, so a service of 100,000 servers is not rebuilt 100,000 times.
+     *
+     * @return the deleted servers, already trashed
+     */
+    List<DestinationEntry> replaceDestinations(List<RealServer> wanted,
+            Function<InetSocketAddress, DestinationEntry> trashed) {
+        Map<InetSocketAddress, RealServer> byWanted = new HashMap<>();
+        for (RealServer rs : wanted) {
+            byWanted.put(rs.address(), rs);
+        }
+        DestinationEntry[] old = destinations;
+        List<DestinationEntry> kept = new ArrayList<>(old.length);
+        List<DestinationEntry> deleted = new ArrayList<>();
+        for (DestinationEntry d : old) {
+            RealServer next = byWanted.get(d.address());
+            if (next == null) {
+                d.trash();
+                byAddress.remove(d.address());
+                deleted.add(d);
+            } else {
+                if (!next.equals(d.server())) {
+                    d.edit(next);
+                }
+                kept.add(d);
+            }
+        }
+        List<DestinationEntry> added = new ArrayList<>();
+        for (RealServer rs : wanted) {
+            if (!byAddress.containsKey(rs.address())) {
+                DestinationEntry d = trashed.apply(rs.address());
+                if (d != null) {
+                    d.revive(this, rs);
+                } else {
+                    d = new DestinationEntry(this, rs);
+                }
+                byAddress.put(d.address(), d);
+                added.add(d);
+            }
+        }
+        if (deleted.isEmpty() && added.isEmpty() && kept.size() == old.length) {
+            placement.update(old); // edits only (weights): the scheduler sees them
+            return deleted;
+        }
+        DestinationEntry[] next = new DestinationEntry[added.size() + kept.size()];
+        for (int i = 0; i < added.size(); i++) {
+            next[added.size() - 1 - i] = added.get(i); // the last added is the newest: first
+        }
+        for (int i = 0; i < kept.size(); i++) {
+            next[added.size() + i] = kept.get(i);
+        }
+        destinations = next;
+        placement.update(next);
+        return deleted;
     }
 
     void editDestination(DestinationEntry d, RealServer server) {
@@ -374,6 +434,7 @@ public final class ServiceEntry implements RunningService {
             }
         }
         d.trash();
+        byAddress.remove(d.address());
         destinations = next;
         placement.update(next);
     }

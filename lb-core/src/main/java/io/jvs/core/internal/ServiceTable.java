@@ -335,30 +335,13 @@ public final class ServiceTable {
                 checkServer(service, rs);
             }
             dataPath.check(service);
-            // Everything is checked: apply. Deletions, then edits, then additions in order.
-            Map<InetSocketAddress, RealServer> wanted = new LinkedHashMap<>();
-            for (RealServer rs : service.realServers()) {
-                wanted.put(rs.address(), rs);
-            }
+            // Everything is checked: apply. Deletions, then edits, then additions in order, as one new list.
             unknownSchedulerRefused(() -> {
                 entry.setSettings(service);
                 return entry;
             });
-            List<DestinationEntry> deleted = new ArrayList<>();
-            for (DestinationEntry d : entry.destinations()) {
-                RealServer next = wanted.get(d.address());
-                if (next == null) {
-                    entry.removeDestination(d);
-                    deleted.add(d);
-                } else if (!next.equals(d.server())) {
-                    entry.editDestination(d, next);
-                }
-            }
-            for (RealServer rs : service.realServers()) {
-                if (entry.find(rs.address()) == null) {
-                    entry.addDestination(rs, revive(service.id(), rs.address()));
-                }
-            }
+            List<DestinationEntry> deleted = entry.replaceDestinations(service.realServers(),
+                    address -> revive(service.id(), address));
             trashed(service.id(), deleted.toArray(new DestinationEntry[0]));
             LOG.log(Level.INFO, "updated service " + service);
         }

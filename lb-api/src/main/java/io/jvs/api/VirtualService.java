@@ -42,28 +42,6 @@ public final class VirtualService {
     /** The scheduler a service gets when none is set, as in ipvsadm. */
     public static final String DEFAULT_SCHEDULER = "wlc";
 
-    /**
-     * The factory of a service built without a scheduler: named {@value #DEFAULT_SCHEDULER}, and resolved through
-     * {@link Scheduler.Factory#byName} only when a load balancer starts the service, so that building a service never
-     * depends on which schedulers are on the class path.
-     */
-    private static final Scheduler.Factory DEFAULT = new Scheduler.Factory() {
-        @Override
-        public String name() {
-            return DEFAULT_SCHEDULER;
-        }
-
-        @Override
-        public Scheduler create(Scheduler.Context context) {
-            return Scheduler.Factory.byName(DEFAULT_SCHEDULER).create(context);
-        }
-
-        @Override
-        public String toString() {
-            return DEFAULT_SCHEDULER + " (the default)";
-        }
-    };
-
     /** The longest persistence timeout ipvsadm accepts: 31 days. */
     public static final Duration MAX_PERSISTENCE = Duration.ofSeconds(2_678_400);
 
@@ -198,76 +176,6 @@ public final class VirtualService {
         return defences;
     }
 
-    /**
-     * The most connections the service carries at once, or 0 for no limit: {@link Defences#maxConnections()}.
-     *
-     * @since 0.1
-     */
-    public int maxConnections() {
-        return defences.maxConnections();
-    }
-
-    /**
-     * The networks of the upstream balancers the service accepts a PROXY protocol header from:
-     * {@link Defences#proxyProtocolSources()}.
-     *
-     * @since 0.1
-     */
-    public List<Cidr> proxyProtocolSources() {
-        return defences.proxyProtocolSources();
-    }
-
-    /** Whether the service reads a PROXY protocol header from its clients ({@link #proxyProtocolSources()}). */
-    public boolean acceptsProxyProtocol() {
-        return defences.acceptsProxyProtocol();
-    }
-
-    /**
-     * The client networks allowed to use the service: {@link Defences#allow()}.
-     *
-     * @since 0.1
-     */
-    public List<Cidr> allow() {
-        return defences.allow();
-    }
-
-    /**
-     * The client networks refused by the service: {@link Defences#deny()}.
-     *
-     * @since 0.1
-     */
-    public List<Cidr> deny() {
-        return defences.deny();
-    }
-
-    /**
-     * Whether a client at {@code address} passes the service's access lists ({@link Defences#admits}).
-     *
-     * @throws NullPointerException if {@code address} is null
-     * @since 0.1
-     */
-    public boolean admits(InetAddress address) {
-        return defences.admits(address);
-    }
-
-    /**
-     * The per-source limits: {@link Defences#sourceLimit()}.
-     *
-     * @since 0.1
-     */
-    public SourceLimit sourceLimit() {
-        return defences.sourceLimit();
-    }
-
-    /**
-     * How long a TCP client may take to send its first bytes: {@link Defences#clientDataTimeout()}.
-     *
-     * @since 0.1
-     */
-    public Duration clientDataTimeout() {
-        return defences.clientDataTimeout();
-    }
-
     /** The real servers, in the order they were added. A running service keeps them newest first, as IPVS does. */
     public List<RealServer> realServers() {
         return realServers;
@@ -291,7 +199,7 @@ public final class VirtualService {
     public Builder toBuilder() {
         Builder b = new Builder(id);
         b.endpoints.addAll(endpoints);
-        b.scheduler = scheduler == DEFAULT ? null : scheduler;
+        b.scheduler = scheduler instanceof DefaultScheduler ? null : scheduler;
         b.persistence = isPersistent() ? persistence : null;
         b.netmask = netmask;
         b.onePacket = onePacket;
@@ -696,36 +604,28 @@ public final class VirtualService {
                 throw new IllegalArgumentException("onePacket: true (expected: only for UDP virtual services, not "
                         + id + ")");
             }
-            Scheduler.Factory f = scheduler == null ? DEFAULT : scheduler;
+            Scheduler.Factory f = scheduler == null ? DefaultScheduler.INSTANCE : scheduler;
             return new VirtualService(this, f);
         }
 
+        /** The options set so far, for example {@code VirtualService.Builder[TCP 10.0.0.1:80, scheduler=wrr]}. */
         @Override
         public String toString() {
-            List<String> parts = new ArrayList<>();
-            parts.add(id.toString());
-            if (scheduler != null) {
-                parts.add("scheduler=" + scheduler.name());
-            }
-            if (persistence != null) {
-                parts.add("persistence=" + persistence);
-            }
-            if (set.contains(Option.NETMASK)) {
-                parts.add("persistenceNetmask=" + netmask.prefix());
-            }
-            if (onePacket) {
-                parts.add("onePacket");
-            }
-            if (!schedulerFlags.isEmpty()) {
-                parts.add("schedulerFlags=" + schedulerFlags);
-            }
-            if (!defences.isEmpty()) {
-                parts.add("defences=" + defences);
-            }
-            if (!realServers.isEmpty()) {
-                parts.add("realServers=" + realServers.values());
-            }
+            List<String> parts = new ArrayList<>(List.of(id.toString()));
+            add(parts, scheduler != null, "scheduler=" + (scheduler == null ? "" : scheduler.name()));
+            add(parts, persistence != null, "persistence=" + persistence);
+            add(parts, set.contains(Option.NETMASK), "persistenceNetmask=" + netmask.prefix());
+            add(parts, onePacket, "onePacket");
+            add(parts, !schedulerFlags.isEmpty(), "schedulerFlags=" + schedulerFlags);
+            add(parts, !defences.isEmpty(), "defences=" + defences);
+            add(parts, !realServers.isEmpty(), "realServers=" + realServers.values());
             return "VirtualService.Builder" + parts;
+        }
+
+        private static void add(List<String> parts, boolean set, String part) {
+            if (set) {
+                parts.add(part);
+            }
         }
     }
 }

@@ -42,13 +42,13 @@ class DataPathOptionsTest {
 
     @Test
     void maxConnections_defaultsToNoLimit() {
-        assertEquals(0, service().build().maxConnections());
+        assertEquals(0, service().build().defences().maxConnections());
     }
 
     @Test
     void maxConnections_set() {
         VirtualService vs = service().maxConnections(1000).build();
-        assertEquals(1000, vs.maxConnections());
+        assertEquals(1000, vs.defences().maxConnections());
         assertTrue(vs.toString().contains(" maxconn 1000"), vs.toString());
         assertEquals(vs, vs.toBuilder().build());
     }
@@ -69,16 +69,16 @@ class DataPathOptionsTest {
     @Test
     void acceptProxyProtocol_defaultsToOff() {
         VirtualService vs = service().build();
-        assertFalse(vs.acceptsProxyProtocol());
-        assertEquals(List.of(), vs.proxyProtocolSources());
+        assertFalse(vs.defences().acceptsProxyProtocol());
+        assertEquals(List.of(), vs.defences().proxyProtocolSources());
     }
 
     @Test
     void acceptProxyProtocol_set_dropsDuplicates() {
         VirtualService vs = service().acceptProxyProtocol(List.of(Cidr.parse("192.0.2.0/24"),
                 Cidr.parse("192.0.2.9/24"), Cidr.parse("2001:db8::/32"))).build();
-        assertTrue(vs.acceptsProxyProtocol());
-        assertEquals(List.of(Cidr.parse("192.0.2.0/24"), Cidr.parse("2001:db8::/32")), vs.proxyProtocolSources());
+        assertTrue(vs.defences().acceptsProxyProtocol());
+        assertEquals(List.of(Cidr.parse("192.0.2.0/24"), Cidr.parse("2001:db8::/32")), vs.defences().proxyProtocolSources());
         assertTrue(vs.toString().contains("accept-proxy [192.0.2.0/24, 2001:db8::/32]"), vs.toString());
         assertEquals(vs, vs.toBuilder().build());
         assertNotEquals(vs, service().build());

@@ -30,29 +30,29 @@ class DefenceOptionsTest {
     @Test
     void defaults_areOpen() {
         VirtualService vs = service().build();
-        assertEquals(List.of(), vs.allow());
-        assertEquals(List.of(), vs.deny());
-        assertEquals(SourceLimit.NONE, vs.sourceLimit());
-        assertFalse(vs.sourceLimit().isLimited());
-        assertEquals(Duration.ZERO, vs.clientDataTimeout());
-        assertTrue(vs.admits(ip("192.0.2.1")));
-        assertTrue(vs.admits(ip("2001:db8::1")));
+        assertEquals(List.of(), vs.defences().allow());
+        assertEquals(List.of(), vs.defences().deny());
+        assertEquals(SourceLimit.NONE, vs.defences().sourceLimit());
+        assertFalse(vs.defences().sourceLimit().isLimited());
+        assertEquals(Duration.ZERO, vs.defences().clientDataTimeout());
+        assertTrue(vs.defences().admits(ip("192.0.2.1")));
+        assertTrue(vs.defences().admits(ip("2001:db8::1")));
     }
 
     @Test
     void accessLists_set_keptByToBuilder_shownInToString() {
         VirtualService vs = service().allow(List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("10.0.0.0/8"),
                 Cidr.parse("2001:db8::/32"))).deny(List.of(Cidr.parse("10.66.0.0/16"))).build();
-        assertEquals(List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("2001:db8::/32")), vs.allow(), "duplicates dropped");
-        assertEquals(List.of(Cidr.parse("10.66.0.0/16")), vs.deny());
+        assertEquals(List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("2001:db8::/32")), vs.defences().allow(), "duplicates dropped");
+        assertEquals(List.of(Cidr.parse("10.66.0.0/16")), vs.defences().deny());
         assertEquals(vs, vs.toBuilder().build());
         assertNotEquals(vs, service().build());
         assertTrue(vs.toString().contains(" allow [10.0.0.0/8, 2001:db8::/32] deny [10.66.0.0/16]"), vs.toString());
-        assertTrue(vs.admits(ip("10.1.1.1")));
-        assertFalse(vs.admits(ip("10.66.1.1")));
-        assertTrue(vs.admits(ip("2001:db8::9")));
-        assertFalse(vs.admits(ip("192.0.2.1")), "outside the allow list");
-        assertTrue(vs.admits(ip("::ffff:10.1.1.1")), "an IPv4-mapped client is its IPv4 address");
+        assertTrue(vs.defences().admits(ip("10.1.1.1")));
+        assertFalse(vs.defences().admits(ip("10.66.1.1")));
+        assertTrue(vs.defences().admits(ip("2001:db8::9")));
+        assertFalse(vs.defences().admits(ip("192.0.2.1")), "outside the allow list");
+        assertTrue(vs.defences().admits(ip("::ffff:10.1.1.1")), "an IPv4-mapped client is its IPv4 address");
     }
 
     @Test
@@ -68,7 +68,7 @@ class DefenceOptionsTest {
         IllegalStateException s = assertThrows(IllegalStateException.class,
                 () -> b.deny(List.of(Cidr.parse("10.0.0.0/16"))));
         assertEquals("deny was already set to [10.0.0.0/8]", s.getMessage());
-        assertEquals(List.of(Cidr.parse("10.0.0.0/8")), b.build().deny(), "a rejected value changes nothing");
+        assertEquals(List.of(Cidr.parse("10.0.0.0/8")), b.build().defences().deny(), "a rejected value changes nothing");
     }
 
     @Test
@@ -87,7 +87,7 @@ class DefenceOptionsTest {
         assertEquals(l, SourceLimit.rate(20, 40).withMaxConnections(50).withMaxSources(1000).withPrefixLengths(24, 48));
         assertNotEquals(l, l.withMaxConnections(51));
         VirtualService vs = service().sourceLimit(l).build();
-        assertEquals(l, vs.sourceLimit());
+        assertEquals(l, vs.defences().sourceLimit());
         assertEquals(vs, vs.toBuilder().build());
         assertTrue(vs.toString().contains(" source-limit per /24 and /48: 50 connections"), vs.toString());
     }
@@ -114,7 +114,7 @@ class DefenceOptionsTest {
     @Test
     void awaitClientData_values() {
         VirtualService vs = service().awaitClientData(Duration.ofSeconds(5)).build();
-        assertEquals(Duration.ofSeconds(5), vs.clientDataTimeout());
+        assertEquals(Duration.ofSeconds(5), vs.defences().clientDataTimeout());
         assertEquals(vs, vs.toBuilder().build());
         assertTrue(vs.toString().contains(" await-data 5000ms"), vs.toString());
         assertEquals("awaitClientData: PT0S (expected: PT0.001S-PT1H)", assertThrows(IllegalArgumentException.class,
@@ -131,7 +131,7 @@ class DefenceOptionsTest {
         VirtualService vs = service().deny(List.of(Cidr.parse("10.0.0.0/8"))).maxConnections(7).build();
         ServiceDefenceStatus d = ServiceDefenceStatus.of(vs);
         assertEquals(vs.id(), d.service());
-        assertEquals(vs.deny(), d.deny());
+        assertEquals(vs.defences().deny(), d.deny());
         assertEquals(7, d.maxConnections());
         assertEquals(0, d.refused());
     }

@@ -70,8 +70,8 @@ class ClusterConfigTest {
                 assertEquals(expected, order(m, WEB), "member " + i);
                 assertEquals(Timeouts.ofSeconds(600, 60, 120), m.timeouts(), "member " + i);
                 VirtualService vs = m.service(WEB).orElseThrow().service();
-                assertEquals(List.of(Cidr.parse("10.0.0.0/8")), vs.allow(), "JVS options travel too");
-                assertEquals(SourceLimit.maxConnections(50), vs.sourceLimit());
+                assertEquals(List.of(Cidr.parse("10.0.0.0/8")), vs.defences().allow(), "JVS options travel too");
+                assertEquals(SourceLimit.maxConnections(50), vs.defences().sourceLimit());
                 assertEquals(m.configHash(), m.status().hash());
                 assertTrue(m.status().faults().isEmpty(), m.status().faults().toString());
             }
@@ -213,7 +213,7 @@ class ClusterConfigTest {
             cut.partition(false);
             Trio.await("the healed member to take the majority's configuration",
                     () -> cut.configHash().equals(majority));
-            assertEquals(99, localService(cut).service().maxConnections());
+            assertEquals(99, localService(cut).service().defences().maxConnections());
             assertEquals(2, localService(cut).realServers().size(), "the change refused while cut off never applied");
             t.awaitLeader();
         }

@@ -25,12 +25,12 @@ class EditKeepsJvsOptionsTest extends DirectorTestBase {
         VirtualService now = director.service(vs.id()).orElseThrow().service();
         assertEquals("rr", now.schedulerName());
         assertEquals(Duration.ZERO, now.persistence(), "an IPVS field not given takes its default");
-        assertEquals(vs.allow(), now.allow());
-        assertEquals(vs.deny(), now.deny());
-        assertEquals(vs.sourceLimit(), now.sourceLimit());
-        assertEquals(1000, now.maxConnections());
-        assertEquals(vs.proxyProtocolSources(), now.proxyProtocolSources());
-        assertEquals(Duration.ofSeconds(3), now.clientDataTimeout());
+        assertEquals(vs.defences().allow(), now.defences().allow());
+        assertEquals(vs.defences().deny(), now.defences().deny());
+        assertEquals(vs.defences().sourceLimit(), now.defences().sourceLimit());
+        assertEquals(1000, now.defences().maxConnections());
+        assertEquals(vs.defences().proxyProtocolSources(), now.defences().proxyProtocolSources());
+        assertEquals(Duration.ofSeconds(3), now.defences().clientDataTimeout());
         assertEquals(vs.realServers(), now.realServers());
     }
 }

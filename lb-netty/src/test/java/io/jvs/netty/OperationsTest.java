@@ -166,7 +166,7 @@ class OperationsTest {
             lb.update(before.toBuilder().scheduler("wlc").maxConnections(10).realServer(RealServer.of(b.address()))
                     .build());
             assertEquals("wlc", lb.services().get(0).service().schedulerName());
-            assertEquals(10, lb.services().get(0).service().maxConnections());
+            assertEquals(10, lb.services().get(0).service().defences().maxConnections());
             assertEchoes(s);
             assertEquals(table.get(0).client(), lb.connections().get(0).client());
             assertEquals(table.get(0).destination(), lb.connections().get(0).destination());

@@ -38,7 +38,7 @@ class ProxyArgumentsPropertyTest {
     @Test
     void validCommandLine_parses() {
         ProxyOptions o = ProxyCommand.parse(VALID.toArray(new String[0]));
-        assertEquals(50, o.service().sourceLimit().maxConnections());
+        assertEquals(50, o.service().defences().sourceLimit().maxConnections());
         assertNotNull(o.loadBalancer());
     }
 

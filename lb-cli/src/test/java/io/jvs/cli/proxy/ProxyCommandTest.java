@@ -49,7 +49,7 @@ class ProxyCommandTest {
                 "--udp-timeout", "30", "--max-connections", "500"});
         assertEquals(io.jvs.api.ServiceId.udp(new InetSocketAddress("127.0.0.1", 5353)), o.service().id());
         assertTrue(o.service().isOnePacket());
-        assertEquals(500, o.service().maxConnections());
+        assertEquals(500, o.service().defences().maxConnections());
         assertEquals(30, o.udpTimeout);
         assertEquals("NettyLoadBalancer.Builder[transport=AUTO, maxDatagramSize=1500, maxUdpFlows=1000]",
                 o.loadBalancer().toString());
@@ -85,15 +85,15 @@ class ProxyCommandTest {
                 "10.77.0.0/16", "--source-connections", "50", "--source-rate", "20:40", "--source-prefix", "24,48",
                 "--await-data", "5000", "--table-size", "4096", "--memory-threshold", "32m"});
         io.jvs.api.VirtualService vs = o.service();
-        assertEquals(List.of(io.jvs.api.Cidr.parse("10.0.0.0/8"), io.jvs.api.Cidr.parse("2001:db8::/32")), vs.allow());
-        assertEquals(List.of(io.jvs.api.Cidr.parse("10.66.0.0/16"), io.jvs.api.Cidr.parse("10.77.0.0/16")), vs.deny());
+        assertEquals(List.of(io.jvs.api.Cidr.parse("10.0.0.0/8"), io.jvs.api.Cidr.parse("2001:db8::/32")), vs.defences().allow());
+        assertEquals(List.of(io.jvs.api.Cidr.parse("10.66.0.0/16"), io.jvs.api.Cidr.parse("10.77.0.0/16")), vs.defences().deny());
         assertEquals(io.jvs.api.SourceLimit.maxConnections(50).withRate(20, 40).withPrefixLengths(24, 48),
-                vs.sourceLimit());
-        assertEquals(java.time.Duration.ofSeconds(5), vs.clientDataTimeout());
+                vs.defences().sourceLimit());
+        assertEquals(java.time.Duration.ofSeconds(5), vs.defences().clientDataTimeout());
         assertEquals(4096, o.tableSize);
         assertEquals(32L << 20, o.memoryThreshold);
         assertEquals(io.jvs.api.SourceLimit.rate(7, 7), ProxyCommand.parse(new String[] {"--listen", "127.0.0.1:1",
-                "--backend", "127.0.0.1:2", "--source-rate", "7"}).service().sourceLimit(), "burst = rate");
+                "--backend", "127.0.0.1:2", "--source-rate", "7"}).service().defences().sourceLimit(), "burst = rate");
         assertEquals("--deny: cidr: 10.0.0.0/33 (expected: ADDRESS/0-32)", parseError("--listen", "127.0.0.1:80",
                 "--deny", "10.0.0.0/33"));
         assertEquals("--source-rate burst: 0 (expected: 1-1000000)", parseError("--source-rate", "5:0"));

@@ -66,7 +66,9 @@ class ProxyHealthTest {
 
         Backend(String name, boolean answering) throws IOException {
             this.name = name;
-            this.socket = new ServerSocket(0, 1, LO);
+            // A blackholed server needs the smallest backlog to fill; an answering one a normal backlog, or a busy
+            // box's accept thread falls behind the health checks and a client's SYN is dropped.
+            this.socket = new ServerSocket(0, answering ? 64 : 1, LO);
             closing.add(this);
             if (answering) {
                 answer();

@@ -191,14 +191,14 @@ public final class ConfigCodec {
             flags |= 1 << f.ordinal();
         }
         w.u8(flags);
-        w.i32(s.maxConnections());
-        cidrs(w, s.proxyProtocolSources());
-        cidrs(w, s.allow());
-        cidrs(w, s.deny());
-        SourceLimit l = s.sourceLimit();
+        w.i32(s.defences().maxConnections());
+        cidrs(w, s.defences().proxyProtocolSources());
+        cidrs(w, s.defences().allow());
+        cidrs(w, s.defences().deny());
+        SourceLimit l = s.defences().sourceLimit();
         w.u8(l.ipv4PrefixLength()).u8(l.ipv6PrefixLength()).i32(l.maxConnections()).i32(l.ratePerSecond())
                 .i32(l.burst()).i32(l.maxSources());
-        w.i64(s.clientDataTimeout().toNanos());
+        w.i64(s.defences().clientDataTimeout().toNanos());
         if (s.id().isFwmark()) {
             w.u16(s.endpoints().size());
             for (Endpoint e : s.endpoints()) {

@@ -67,7 +67,7 @@ class DefencesTest {
             int refused = 0;
             for (String[] c : cases) {
                 boolean expected = Boolean.parseBoolean(c[1]);
-                assertEquals(expected, vs.admits(ip(c[0])), c[0]);
+                assertEquals(expected, vs.defences().admits(ip(c[0])), c[0]);
                 Connection conn = Opens.open(b, Protocol.TCP, addr(c[0], port++), VIP);
                 assertEquals(expected, conn != null, c[0]);
                 refused += expected ? 0 : 1;
@@ -79,12 +79,12 @@ class DefencesTest {
         // Ties: a deny beats an allow of the same network; deny alone lets everyone else in.
         VirtualService tie = VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).allow(cidrs("10.0.0.0/8"))
                 .deny(cidrs("10.0.0.0/8")).build();
-        assertFalse(tie.admits(ip("10.1.1.1")));
+        assertFalse(tie.defences().admits(ip("10.1.1.1")));
         VirtualService denyOnly = VirtualService.tcp(VIP).realServer(RealServer.of(RS1)).deny(cidrs("10.0.0.0/8",
                 "::/0")).build();
-        assertTrue(denyOnly.admits(ip("192.0.2.1")));
-        assertFalse(denyOnly.admits(ip("10.0.0.1")));
-        assertFalse(denyOnly.admits(ip("2001:db8::5")));
+        assertTrue(denyOnly.defences().admits(ip("192.0.2.1")));
+        assertFalse(denyOnly.defences().admits(ip("10.0.0.1")));
+        assertFalse(denyOnly.defences().admits(ip("2001:db8::5")));
     }
 
     @Test

@@ -336,25 +336,7 @@ public final class Engine {
      * an edit never drops a defence set through the API.
      */
     private static VirtualService keepJvsOptions(VirtualService edited, VirtualService now) {
-        VirtualService.Builder b = edited.toBuilder();
-        if (now.maxConnections() > 0) {
-            b.maxConnections(now.maxConnections());
-        }
-        if (now.acceptsProxyProtocol()) {
-            b.acceptProxyProtocol(now.proxyProtocolSources());
-        }
-        if (!now.allow().isEmpty()) {
-            b.allow(now.allow());
-        }
-        if (!now.deny().isEmpty()) {
-            b.deny(now.deny());
-        }
-        if (now.sourceLimit().isLimited()) {
-            b.sourceLimit(now.sourceLimit());
-        }
-        if (!now.clientDataTimeout().isZero()) {
-            b.awaitClientData(now.clientDataTimeout());
-        }
+        VirtualService.Builder b = edited.toBuilder().defences(now.defences()); // one value, carried over whole
         return b.build();
     }
 

@@ -106,7 +106,7 @@ final class AcceptGate {
             resetUnregistered(child);
             return;
         }
-        boolean proxy = svc.service.settings().acceptsProxyProtocol();
+        boolean proxy = svc.service.settings().defences().acceptsProxyProtocol();
         if (proxy) {
             InetSocketAddress peer = (InetSocketAddress) child.remoteAddress();
             Outcome o = svc.service.admitPeer(peer);
@@ -114,7 +114,7 @@ final class AcceptGate {
                 counters.count(o);
                 counters.proxyProtocolLog.log(() -> svc.service.id() + ": reset a client from "
                         + Addresses.toString(peer) + ", which is not among the networks trusted to send a PROXY "
-                        + "protocol header " + svc.service.settings().proxyProtocolSources());
+                        + "protocol header " + svc.service.settings().defences().proxyProtocolSources());
                 resetUnregistered(child);
                 return;
             }
@@ -173,7 +173,7 @@ final class AcceptGate {
                 return;
             }
             r.retryAfterHold(closed); // on its own loop; it may meet the limit again and be held again
-            if (svc.service.settings().maxConnections() > 0) {
+            if (svc.service.settings().defences().maxConnections() > 0) {
                 return; // one per freed place: the others wait for theirs
             }
         }

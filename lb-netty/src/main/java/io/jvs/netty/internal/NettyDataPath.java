@@ -127,7 +127,7 @@ public final class NettyDataPath implements DataPath {
                 throw new LoadBalancerException(Reason.UNSUPPORTED, "endpoint " + e + " of " + service.id()
                         + ": this data path carries TCP and UDP only");
             }
-            if (e.protocol() == Protocol.UDP && service.acceptsProxyProtocol()) {
+            if (e.protocol() == Protocol.UDP && service.defences().acceptsProxyProtocol()) {
                 throw new LoadBalancerException(Reason.UNSUPPORTED, "endpoint " + e + " of " + service.id()
                         + ": accepting PROXY protocol headers is for TCP endpoints only (a UDP endpoint cannot "
                         + "read one per client)");

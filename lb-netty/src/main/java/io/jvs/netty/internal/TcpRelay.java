@@ -122,7 +122,7 @@ final class TcpRelay implements Connection.Closer, ProxyHeaderHandler.Listener, 
         }
         conn = r.connection();
         conn.attach(this);
-        long wait = service.service.settings().clientDataTimeout().toMillis();
+        long wait = service.service.settings().defences().clientDataTimeout().toMillis();
         if (wait > 0 && early == null) {
             client.pipeline().addBefore(client.pipeline().context(clientLeg).name(), null,
                     new ClientDataHandler(this, wait));
@@ -183,7 +183,7 @@ final class TcpRelay implements Connection.Closer, ProxyHeaderHandler.Listener, 
         conn.onClientDataTimeout();
         context.counters().count(Refusal.CLIENT_DATA_TIMEOUT);
         LOG.log(Level.DEBUG, () -> conn + ": no data from the client within "
-                + service.service.settings().clientDataTimeout().toMillis() + " ms: reset");
+                + service.service.settings().defences().clientDataTimeout().toMillis() + " ms: reset");
         abortClient();
     }
 

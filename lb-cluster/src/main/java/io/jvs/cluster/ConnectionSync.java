@@ -1,5 +1,6 @@
 package io.jvs.cluster;
 
+import io.jvs.api.SyncRecord;
 import io.jvs.api.internal.Addresses;
 import io.jvs.api.internal.Checks;
 import io.jvs.cluster.internal.Options;
@@ -151,9 +152,9 @@ public final class ConnectionSync implements AutoCloseable {
      * @return whether the entry was queued
      * @throws IllegalArgumentException if the entry is longer than a message can hold
      */
-    public boolean publish(SyncEntry entry) {
+    public boolean publish(SyncRecord entry) {
         Checks.checkNotNull(entry, "entry");
-        if (!master || (entry.flags() & SyncEntry.F_ONE_PACKET) != 0) {
+        if (!master || (entry.flags() & SyncRecord.F_ONE_PACKET) != 0) {
             return false;
         }
         int len = SyncMessage.entryLength(entry);
@@ -286,8 +287,8 @@ public final class ConnectionSync implements AutoCloseable {
         if (!backup) {
             return;
         }
-        for (SyncEntry e : m.entries()) {
-            table.apply(e.withFlags((e.flags() & SyncEntry.F_BACKUP_MASK) | SyncEntry.F_SYNC), owner);
+        for (SyncRecord e : m.entries()) {
+            table.apply(e.withFlags((e.flags() & SyncRecord.F_BACKUP_MASK) | SyncRecord.F_SYNC), owner);
         }
         if (owner.equals("state-transfer")) {
             stateEntries.addAndGet(m.entries().size());
@@ -340,7 +341,7 @@ public final class ConnectionSync implements AutoCloseable {
         @Override
         public void getState(OutputStream output) throws Exception {
             DataOutputStream out = new DataOutputStream(output);
-            List<SyncEntry> all = new ArrayList<>();
+            List<SyncRecord> all = new ArrayList<>();
             table.snapshot(all::add);
             for (byte[] m : SyncMessage.encode(syncId, all, 65507)) {
                 out.writeInt(m.length);

@@ -1,5 +1,6 @@
 package io.jvs.cluster;
 
+import io.jvs.api.SyncRecord;
 import java.util.function.Consumer;
 
 /**
@@ -17,14 +18,14 @@ public interface LocalConnectionTable {
     /**
      * Applies an entry another director sent (IPVS {@code ip_vs_proc_conn}): create it, or update the one with the
      * same client, virtual address and protocol. The flags are already reduced to what a backup keeps, with
-     * {@link SyncEntry#F_SYNC} added.
+     * {@link SyncRecord#F_SYNC} added.
      *
      * @param entry the entry
      * @param owner the id of the director that sent it ({@code host:port}), or {@code "state-transfer"} for
      *     entries of a joiner's snapshot
      */
-    void apply(SyncEntry entry, String owner);
+    void apply(SyncRecord entry, String owner);
 
     /** Gives {@code sink} every entry and template a joining director should receive, this director's own first. */
-    void snapshot(Consumer<SyncEntry> sink);
+    void snapshot(Consumer<SyncRecord> sink);
 }

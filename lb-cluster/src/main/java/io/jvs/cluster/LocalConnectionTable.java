@@ -1,12 +1,14 @@
 package io.jvs.cluster;
 
 import io.jvs.api.SyncRecord;
+import io.jvs.api.internal.Checks;
+import io.jvs.core.SyncTarget;
 import java.util.function.Consumer;
 
 /**
  * The local connection table as {@link ConnectionSync} sees it: where entries received from other directors go, and
- * what a director that joins is given. A data path implements it over its own table (lb-core does in a later
- * phase); {@code ConnectionSync} never touches a table otherwise.
+ * what a director that joins is given. A director's table is one through {@link #of(SyncTarget)} (its
+ * {@link io.jvs.core.Director#syncTarget()}); {@code ConnectionSync} never touches a table otherwise.
  *
  * <p>Calls come from JGroups' receive threads: entries of one sender arrive in order, one at a time per sender;
  * entries of different senders may arrive concurrently.
@@ -28,4 +30,30 @@ public interface LocalConnectionTable {
 
     /** Gives {@code sink} every entry and template a joining director should receive, this director's own first. */
     void snapshot(Consumer<SyncRecord> sink);
+
+    /**
+     * A director's connection table ({@link io.jvs.core.Director#syncTarget()}): entries are bound to its real
+     * servers with IPVS's backup rules.
+     *
+     * @throws NullPointerException if {@code target} is null
+     */
+    static LocalConnectionTable of(SyncTarget target) {
+        Checks.checkNotNull(target, "target");
+        return new LocalConnectionTable() {
+            @Override
+            public void apply(SyncRecord entry, String owner) {
+                target.apply(entry, owner);
+            }
+
+            @Override
+            public void snapshot(Consumer<SyncRecord> sink) {
+                target.snapshot(sink);
+            }
+
+            @Override
+            public String toString() {
+                return "LocalConnectionTable.of(" + target + ")";
+            }
+        };
+    }
 }

@@ -3,6 +3,7 @@ package io.jvs.cluster;
 import io.jvs.api.SyncRecord;
 import io.jvs.api.internal.Checks;
 import io.jvs.cluster.internal.Wire;
+import io.jvs.core.StateSync;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -182,6 +183,41 @@ public record SyncMessage(int version, int syncId, List<SyncRecord> entries, Lis
             }
         }
         return p;
+    }
+
+    /**
+     * Writes one v1 entry of a connection-table entry at {@code pos}, without options (the caller pads to 4 bytes
+     * before it), and returns the position after it. Allocates nothing.
+     */
+    static int writeEntry(byte[] b, int pos, StateSync.Entry e) {
+        boolean v6 = e.isV6();
+        int len = v6 ? IPV6_ENTRY_LENGTH : IPV4_ENTRY_LENGTH;
+        b[pos] = (byte) (v6 ? 1 : 0);
+        b[pos + 1] = (byte) e.ipProtocol();
+        put16(b, pos + 2, len);
+        put32(b, pos + 4, e.syncFlags() & ~SyncRecord.F_HASHED);
+        put16(b, pos + 8, e.syncState());
+        put16(b, pos + 10, e.clientPort());
+        put16(b, pos + 12, e.virtualPort());
+        put16(b, pos + 14, e.destinationPort());
+        put32(b, pos + 16, e.fwmark());
+        put32(b, pos + 20, (int) Math.min(0xffffffffL, e.timeoutSeconds()));
+        int p = pos + 24;
+        p = putWords(b, p, v6, e.clientHigh(), e.clientLow());
+        p = putWords(b, p, v6, e.virtualHigh(), e.virtualLow());
+        return putWords(b, p, v6, e.destinationHigh(), e.destinationLow());
+    }
+
+    private static int putWords(byte[] b, int p, boolean v6, long hi, long lo) {
+        if (!v6) {
+            put32(b, p, (int) lo);
+            return p + 4;
+        }
+        put32(b, p, (int) (hi >>> 32));
+        put32(b, p + 4, (int) hi);
+        put32(b, p + 8, (int) (lo >>> 32));
+        put32(b, p + 12, (int) lo);
+        return p + 16;
     }
 
     private static int putAddress(byte[] b, int p, InetAddress a) {

@@ -47,8 +47,11 @@ public final class SyncHook implements StateSync {
         return target;
     }
 
-    /** The stream publications go to now (null: none). */
-    void stream(ConnectionSync s) {
+    /**
+     * Sends what the director publishes to {@code s} from now on ({@code null}: nowhere). The sync daemon of a
+     * {@link ClusteredLoadBalancer} does this itself; call it only with a {@link ConnectionSync} of your own.
+     */
+    public void stream(ConnectionSync s) {
         stream = s;
     }
 

@@ -6,7 +6,8 @@
  */
 module io.jvs.cluster {
     requires transitive io.jvs.api;
-    requires io.jvs.core;
+    requires transitive io.jvs.core;
+    requires transitive io.jvs.ipvsadm;
     requires org.jgroups;
     requires org.jgroups.raft;
 

@@ -88,7 +88,8 @@ public final class ClusteredLoadBalancer extends ForwardingLoadBalancer {
     private final JChannel channel;
     private final RaftHandle raft;
     private final ConfigStateMachine machine;
-    private final AtomicLong nonces = new AtomicLong(new SecureRandom().nextLong() | 1);
+    private final StreamDaemon daemon;
+    private final Proposer proposer;
     private volatile boolean closed;
 
     private ClusteredLoadBalancer(Builder b) throws Exception {
@@ -110,7 +111,61 @@ public final class ClusteredLoadBalancer extends ForwardingLoadBalancer {
         this.channel = new JChannel(Stacks.config(t, new Stacks.RaftLog(self, members, b.logDirectory)));
         channel.setName(self);
         this.raft = new RaftHandle(channel, machine);
+        this.proposer = new Proposer(this, raft, machine, cluster, commitTimeout, attemptTimeout);
         channel.connect("jvs-config-" + cluster);
+        this.daemon = b.hook == null ? null : new StreamDaemon(b.hook, cluster, b.syncBind(), b.syncPeers(),
+                b.failureDetection, b.reliability);
+    }
+
+    /** Starts the roles the builder asked for, once this member has the cluster's configuration. */
+    private void startRoles(Builder b) {
+        try {
+            sync(); // the services must be here before the snapshot's entries are bound to them
+        } catch (LoadBalancerException e) {
+            LOG.log(System.Logger.Level.WARNING, "starting the sync daemon before the configuration is known: "
+                    + e.getMessage());
+        }
+        String nif = SyncRoles.interfaceOf(b.bind);
+        if (b.syncMaster) {
+            daemon.start(new io.jvs.ipvsadm.SyncDaemon.Settings(io.jvs.ipvsadm.SyncDaemon.Role.MASTER, nif, 0, 0,
+                    null, 0, 0));
+        }
+        if (b.syncBackup) {
+            daemon.start(new io.jvs.ipvsadm.SyncDaemon.Settings(io.jvs.ipvsadm.SyncDaemon.Role.BACKUP, nif, 0, 0,
+                    null, 0, 0));
+        }
+    }
+
+    /**
+     * The connection sync daemon of this member, which jvsadm's {@code --start-daemon}, {@code --stop-daemon} and
+     * {@code -L --daemon} drive ({@code Ipvsadm.of(lb, lb.syncDaemon())}); empty unless the builder was given a
+     * {@link Builder#connectionSync SyncHook}.
+     */
+    public Optional<io.jvs.ipvsadm.SyncDaemon> syncDaemon() {
+        return Optional.ofNullable(daemon);
+    }
+
+    /**
+     * The connection-sync stream's state (view, roles, state transfer, lag, counters); empty while no sync role
+     * runs.
+     */
+    public Optional<SyncStatus> syncStatus() {
+        return daemon == null ? Optional.empty() : Optional.ofNullable(daemon.status());
+    }
+
+    /**
+     * This load balancer as a health checker should drive it: its verdicts (real-server changes) are committed only
+     * while this member is the leader, so one checker, the leader's, changes the table and every member changes it
+     * at the same log index. Run a checker on every member over its own view: whichever member leads commits.
+     * Closing the view does nothing.
+     */
+    public LoadBalancer leaderView() {
+        return new LeaderView(this);
+    }
+
+    /** Whether this member orders the cluster's changes now (the Raft leader). */
+    public boolean isLeader() {
+        return raft.isLeader();
     }
 
     /**
@@ -271,6 +326,9 @@ public final class ClusteredLoadBalancer extends ForwardingLoadBalancer {
         }
         closed = true;
         try {
+            if (daemon != null) {
+                daemon.close();
+            }
             channel.close();
         } finally {
             local.close();
@@ -287,108 +345,14 @@ public final class ClusteredLoadBalancer extends ForwardingLoadBalancer {
     }
 
     private CompletableFuture<Void> localFuture(Outcome o) {
-        CompletableFuture<Void> f = o.local() == null ? CompletableFuture.completedFuture(null) : o.local();
-        return f.handle((v, t) -> {
-            if (t == null) {
-                return null;
-            }
-            Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-            LoadBalancerException.Reason reason = cause instanceof LoadBalancerException
-                    ? ((LoadBalancerException) cause).reason() : LoadBalancerException.Reason.BIND_FAILED;
-            throw new CompletionException(new LoadBalancerException(reason, "committed to the cluster configuration"
-                    + " (epoch " + o.epoch() + "), but this member's data path could not apply it: "
-                    + cause.getMessage(), cause));
-        });
+        return proposer.localFuture(o);
     }
 
-    /**
-     * Proposes {@code c}, waits until it is committed and applied here, and returns what applying it did; a refusal
-     * throws as a single load balancer throws it.
-     */
     private Outcome commit(ConfigCommand c) {
         if (closed) {
             throw new LoadBalancerException(LoadBalancerException.Reason.CLOSED, "the clustered load balancer is closed");
         }
-        long nonce = nonces.getAndIncrement();
-        if (nonce == 0) {
-            nonce = nonces.getAndIncrement();
-        }
-        byte[] entry = ConfigCodec.encode(c, nonce);
-        long deadline = System.nanoTime() + commitTimeout.toNanos();
-        CompletableFuture<Outcome> applied = machine.expect(nonce);
-        byte[] response = null;
-        boolean submitted = false;
-        // A leader election (a member joined, left or was suspected) makes proposals fail for a moment; while this
-        // member sees a majority it tries again with the same nonce, which the log applies at most once.
-        while (response == null) {
-            long left = deadline - System.nanoTime();
-            try {
-                CompletableFuture<byte[]> f = raft.setAsync(entry, 0, entry.length);
-                submitted = true;
-                // One attempt waits at most attemptTimeout: a proposal forwarded to a leader that has just died
-                // is never answered, and the next attempt goes to the new leader.
-                response = f.get(Math.max(1, Math.min(left, attemptTimeout.toNanos())), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                if (deadline - System.nanoTime() > 0 && status().reachable().size() >= status().quorum()) {
-                    continue;
-                }
-                machine.forget(nonce);
-                throw noQuorum(c, "not committed within " + commitTimeout.toMillis() + " ms; it may still be "
-                        + "applied if the cluster recovers", null);
-            } catch (InterruptedException e) {
-                machine.forget(nonce);
-                Thread.currentThread().interrupt();
-                throw noQuorum(c, "interrupted; the change may still be applied", e);
-            } catch (Exception e) {
-                Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-                if (status().reachable().size() < status().quorum() || deadline - System.nanoTime() <= 0) {
-                    machine.forget(nonce);
-                    throw noQuorum(c, submitted ? "not committed; it may still be applied if the cluster recovers"
-                            : "nothing was changed", cause);
-                }
-                pause(Math.min(100, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
-            }
-        }
-        Outcome o = ConfigStateMachine.parseResponse(response);
-        if (o.code() != 0) {
-            // The refusal is the cluster's; this member refuses the entry too when it applies it.
-            throw o.reason() != null ? new LoadBalancerException(o.reason(), o.message())
-                    : new IllegalArgumentException(o.message());
-        }
-        try {
-            long left = Math.max(1, deadline - System.nanoTime());
-            Outcome mine = applied.get(left, TimeUnit.NANOSECONDS);
-            machine.awaitEpoch(o.epoch()).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            return mine;
-        } catch (TimeoutException e) {
-            LOG.log(System.Logger.Level.WARNING, "committed by the cluster (epoch " + o.epoch() + ") but not applied "
-                    + "on this member within " + commitTimeout.toMillis() + " ms: " + c);
-            return new Outcome(o.code(), o.epoch(), null, null, applied.thenCompose(x -> x.local()));
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LoadBalancerException(LoadBalancerException.Reason.NO_QUORUM, "interrupted while waiting for "
-                    + "this member to apply a committed change (epoch " + o.epoch() + ")", e);
-        }
-    }
-
-    private static void pause(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private LoadBalancerException noQuorum(ConfigCommand c, String outcome, Throwable cause) {
-        ClusterStatus s = status();
-        String why = cause == null ? "" : " (" + cause.getClass().getSimpleName() + ": " + cause.getMessage() + ")";
-        String what = c.changes() ? "change" : "read";
-        return new LoadBalancerException(LoadBalancerException.Reason.NO_QUORUM, "no quorum in cluster " + cluster
-                + ": " + s.reachable().size() + " of " + s.members().size() + " members reachable "
-                + s.reachable() + ", leader " + (s.leader() == null ? "none" : s.leader()) + "; a " + what
-                + " needs " + s.quorum() + why + "; " + outcome, cause);
+        return proposer.commit(c);
     }
 
     /**
@@ -405,6 +369,12 @@ public final class ClusteredLoadBalancer extends ForwardingLoadBalancer {
         private Duration failureDetection = Duration.ofSeconds(5);
         private boolean linearizableReads = true;
         private boolean partitionable;
+        private SyncHook hook;
+        private InetSocketAddress syncBind;
+        private List<InetSocketAddress> syncPeers;
+        private boolean syncMaster;
+        private boolean syncBackup;
+        private ConnectionSync.Reliability reliability = ConnectionSync.Reliability.RELIABLE;
 
         Builder(LoadBalancer local) {
             this.local = local;
@@ -502,6 +472,70 @@ public final class ClusteredLoadBalancer extends ForwardingLoadBalancer {
             return this;
         }
 
+        /**
+         * Runs the connection-sync stream beside the configuration: {@code hook} must be the director's
+         * {@link io.jvs.core.StateSync} (given to the local load balancer's director). The stream listens on the
+         * cluster port plus 1 of the same address, and finds the peers on theirs, unless {@link #syncAddresses}
+         * says otherwise. Roles start with {@link #syncRoles} or {@link ClusteredLoadBalancer#syncDaemon()}.
+         *
+         * @throws IllegalStateException if a hook was already set
+         */
+        public Builder connectionSync(SyncHook hook) {
+            Checks.checkNotNull(hook, "hook");
+            Checks.checkNotSet(this.hook, "connectionSync");
+            this.hook = hook;
+            return this;
+        }
+
+        /**
+         * The stream's own address and its peers', when they are not the cluster addresses' ports plus 1.
+         *
+         * @throws IllegalArgumentException if an address is unresolved, a wildcard or has port 0
+         */
+        public Builder syncAddresses(InetSocketAddress bind, List<InetSocketAddress> peers) {
+            syncBind = Options.address(bind, "syncBind");
+            syncPeers = Options.peers(peers);
+            return this;
+        }
+
+        /**
+         * The sync roles this member starts with once it has the cluster's configuration, with ipvsadm's defaults
+         * (the interface of the cluster address, sync id 0); both is active-active, as keepalived runs IPVS. None
+         * by default.
+         */
+        public Builder syncRoles(boolean master, boolean backup) {
+            syncMaster = master;
+            syncBackup = backup;
+            return this;
+        }
+
+        /** How sync messages travel; {@link ConnectionSync.Reliability#RELIABLE} by default. */
+        public Builder syncReliability(ConnectionSync.Reliability r) {
+            reliability = Checks.checkNotNull(r, "reliability");
+            return this;
+        }
+
+        InetSocketAddress syncBind() {
+            return syncBind != null ? syncBind : plusOne(bind);
+        }
+
+        List<InetSocketAddress> syncPeers() {
+            if (syncPeers != null) {
+                return syncPeers;
+            }
+            List<InetSocketAddress> l = new ArrayList<>();
+            for (InetSocketAddress p : peers) {
+                l.add(plusOne(p));
+            }
+            return l;
+        }
+
+        private static InetSocketAddress plusOne(InetSocketAddress a) {
+            Checks.checkArgument(a.getPort() < 65535, "port", a.getPort(), "1-65534 with connection sync (the "
+                    + "stream uses the next port)");
+            return new InetSocketAddress(a.getAddress(), a.getPort() + 1);
+        }
+
         /** For tests: a stack that can be cut off the network ({@link ClusteredLoadBalancer#partition}). */
         Builder partitionable() {
             partitionable = true;
@@ -526,11 +560,25 @@ public final class ClusteredLoadBalancer extends ForwardingLoadBalancer {
                 throw new IllegalStateException("local: " + services + " services (expected: an empty load balancer;"
                         + " the cluster's configuration is applied to it)");
             }
+            if ((syncMaster || syncBackup) && hook == null) {
+                throw new IllegalStateException("syncRoles: set (expected: connectionSync(hook) too)");
+            }
+            ClusteredLoadBalancer lb;
             try {
-                return new ClusteredLoadBalancer(this);
+                lb = new ClusteredLoadBalancer(this);
             } catch (Exception e) {
                 throw new IllegalStateException("cannot join cluster " + cluster + " at " + id(bind) + ": " + e, e);
             }
+            if (syncMaster || syncBackup) {
+                try {
+                    lb.startRoles(this);
+                } catch (RuntimeException e) {
+                    lb.close();
+                    throw new IllegalStateException("cannot start the sync daemon of " + id(bind) + ": "
+                            + e.getMessage(), e);
+                }
+            }
+            return lb;
         }
     }
 }

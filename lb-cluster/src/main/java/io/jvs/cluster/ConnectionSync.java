@@ -1,5 +1,6 @@
 package io.jvs.cluster;
 
+import io.jvs.api.SyncRecord;
 import io.jvs.api.internal.Addresses;
 import io.jvs.api.internal.Checks;
 import io.jvs.cluster.internal.Options;
@@ -46,9 +47,10 @@ import org.jgroups.View;
 public final class ConnectionSync implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(ConnectionSync.class.getName());
-    private static final int MAGIC = 0x53;
-    private static final int HEADER = 18;
+    private static final int MAGIC = Outbox.MAGIC;
+    private static final int HEADER = Outbox.HEADER;
     private static final int LAGS = 4096;
+    private static final String STATE_TRANSFER = "state-transfer";
 
     /** How sync messages travel. */
     public enum Reliability {
@@ -73,7 +75,7 @@ public final class ConnectionSync implements AutoCloseable {
     private final LocalConnectionTable table;
     private final String cluster;
     private final String self;
-    private final int syncId;
+    private volatile int syncId;
     private final int maxLength;
     private final Reliability reliability;
     private final JChannel channel;
@@ -82,14 +84,8 @@ public final class ConnectionSync implements AutoCloseable {
     private volatile boolean backup;
     private volatile StateTransfer stateTransfer = StateTransfer.IN_PROGRESS;
 
-    // The batch being filled: the stream header, then the IPVS message. Guarded by itself.
-    private final byte[] batch;
-    private int batchPos = HEADER + SyncMessage.HEADER_LENGTH;
-    private int batchCount;
-    private long sequence;
+    private final Outbox outbox;
 
-    private final AtomicLong sentMessages = new AtomicLong();
-    private final AtomicLong sentEntries = new AtomicLong();
     private final AtomicLong receivedMessages = new AtomicLong();
     private final AtomicLong receivedEntries = new AtomicLong();
     private final AtomicLong droppedEntries = new AtomicLong();
@@ -110,10 +106,10 @@ public final class ConnectionSync implements AutoCloseable {
         this.reliability = b.reliability;
         this.master = b.master;
         this.backup = b.backup;
-        this.batch = new byte[HEADER + maxLength];
         this.channel = new JChannel(Stacks.stream(new Stacks.Transport(b.bind, b.peers, b.failureDetection, false)));
         channel.setName(self);
         channel.setReceiver(new StreamReceiver());
+        this.outbox = new Outbox(maxLength, b.queueLength, syncId, this::send, "jvs-sync-send");
         channel.connect("jvs-sync-" + cluster);
         if (channel.getView().getCoord().equals(channel.getAddress())) {
             stateTransfer = StateTransfer.NONE;
@@ -151,65 +147,56 @@ public final class ConnectionSync implements AutoCloseable {
      * @return whether the entry was queued
      * @throws IllegalArgumentException if the entry is longer than a message can hold
      */
-    public boolean publish(SyncEntry entry) {
+    public boolean publish(SyncRecord entry) {
         Checks.checkNotNull(entry, "entry");
-        if (!master || (entry.flags() & SyncEntry.F_ONE_PACKET) != 0) {
+        if (!master || (entry.flags() & SyncRecord.F_ONE_PACKET) != 0) {
             return false;
         }
         int len = SyncMessage.entryLength(entry);
-        Checks.checkArgument(SyncMessage.HEADER_LENGTH + len <= maxLength, "entry", entry,
-                "at most " + (maxLength - SyncMessage.HEADER_LENGTH) + " bytes with its options");
-        synchronized (batch) {
-            int pad = (4 - (batchPos - HEADER)) & 3;
-            if (batchPos + pad + len > batch.length || batchCount == 255) {
-                sendBatch();
-                pad = 0;
-            }
-            for (int i = 0; i < pad; i++) {
-                batch[batchPos++] = 0;
-            }
-            batchPos = SyncMessage.writeEntry(batch, batchPos, entry);
-            batchCount++;
+        Checks.checkArgument(SyncMessage.HEADER_LENGTH + len <= outbox.limit(), "entry", entry,
+                "at most " + (outbox.limit() - SyncMessage.HEADER_LENGTH) + " bytes with its options");
+        return outbox.add(entry);
+    }
+
+    /**
+     * Queues a connection-table entry for the other directors, if this member is a master (what the director's
+     * {@link io.jvs.core.StateSync} hands over, on its data-path thread): copied into the message being filled
+     * under a short lock, nothing allocated. Never waits: when the sender has fallen behind and no buffer is free
+     * the entry is dropped and counted ({@link SyncStatus#queueDrops()}), as IPVS drops beyond
+     * {@code sync_qlen_max}.
+     *
+     * @return whether the entry was queued
+     */
+    public boolean publish(io.jvs.core.StateSync.Entry entry) {
+        if (!master || (entry.syncFlags() & SyncRecord.F_ONE_PACKET) != 0) {
+            return false;
         }
-        return true;
+        return outbox.add(entry);
     }
 
     /** Sends the entries queued so far now, rather than at the next flush. */
     public void flush() {
-        synchronized (batch) {
-            if (batchCount > 0) {
-                sendBatch();
-            }
-        }
+        outbox.flush();
     }
 
-    private void sendBatch() {
-        int size = batchPos - HEADER;
-        writeIpvsHeader(size);
-        long seq = ++sequence;
-        batch[0] = (byte) MAGIC;
-        batch[1] = 1;
-        putLong(batch, 2, seq);
-        putLong(batch, 10, nowMicros());
-        byte[] payload = Arrays.copyOf(batch, batchPos);
+    private void send(byte[] payload, int count) throws Exception {
         Message msg = new BytesMessage(null, payload).setFlag(Message.TransientFlag.DONT_LOOPBACK);
         if (reliability == Reliability.UNRELIABLE) {
             msg.setFlag(Message.Flag.NO_RELIABILITY, Message.Flag.OOB);
         }
-        int count = batchCount;
-        batchPos = HEADER + SyncMessage.HEADER_LENGTH;
-        batchCount = 0;
-        try {
-            channel.send(msg);
-            sentMessages.incrementAndGet();
-            sentEntries.addAndGet(count);
-        } catch (Exception e) {
-            LOG.log(Level.WARNING, "sync message of " + count + " entries not sent: " + e);
-        }
+        channel.send(msg);
     }
 
-    private void writeIpvsHeader(int size) {
-        SyncMessage.writeHeader(batch, HEADER, syncId, size, batchCount);
+    /** The sync id sent in every message and, unless 0, the only one accepted (ipvsadm {@code --syncid}). */
+    public void syncId(int id) {
+        syncId = Checks.checkInRange(id, 0, 255, "syncId");
+        outbox.syncId(id);
+    }
+
+    /** The largest IPVS message from now on (ipvsadm {@code --sync-maxlen}), at most the one it was built with. */
+    public void maxLength(int bytes) {
+        outbox.limit(Checks.checkInRange(bytes, SyncMessage.HEADER_LENGTH + SyncMessage.IPV6_ENTRY_LENGTH, maxLength,
+                "maxLength"));
     }
 
     /** Wall-clock microseconds: senders and receivers on different hosts compare it (keep their clocks in sync). */
@@ -218,19 +205,8 @@ public final class ConnectionSync implements AutoCloseable {
         return now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
     }
 
-    private static void putLong(byte[] b, int p, long v) {
-        for (int i = 7; i >= 0; i--) {
-            b[p + i] = (byte) v;
-            v >>>= 8;
-        }
-    }
-
     private static long getLong(byte[] b, int p) {
-        long v = 0;
-        for (int i = 0; i < 8; i++) {
-            v = v << 8 | b[p + i] & 0xff;
-        }
-        return v;
+        return Outbox.getLong(b, p);
     }
 
     /** Turns the master role (sending) on or off. */
@@ -260,9 +236,9 @@ public final class ConnectionSync implements AutoCloseable {
             max = n == 0 ? 0 : copy[n - 1] / 1000.0;
         }
         return new SyncStatus(cluster, self, members, master, backup, syncId, reliability, stateTransfer,
-                stateEntries.get(), sentMessages.get(), sentEntries.get(), receivedMessages.get(),
+                stateEntries.get(), outbox.sentMessages.get(), outbox.sentEntries.get(), receivedMessages.get(),
                 receivedEntries.get(), droppedEntries.get(), ignoredMessages.get(), lostMessages.get(), p99, max,
-                viewChanges.get());
+                viewChanges.get(), outbox.queueDrops.get());
     }
 
     /** Sends what is queued, then leaves the stream. Idempotent. */
@@ -271,8 +247,8 @@ public final class ConnectionSync implements AutoCloseable {
         if (flusher.isShutdown()) {
             return;
         }
-        flush();
         flusher.shutdownNow();
+        outbox.close();
         channel.close();
     }
 
@@ -283,13 +259,13 @@ public final class ConnectionSync implements AutoCloseable {
             return;
         }
         droppedEntries.addAndGet(m.dropped().size());
-        if (!backup) {
-            return;
+        if (!backup && !owner.equals(STATE_TRANSFER)) {
+            return; // a joiner applies the snapshot whatever its roles: it is what makes it ready
         }
-        for (SyncEntry e : m.entries()) {
-            table.apply(e.withFlags((e.flags() & SyncEntry.F_BACKUP_MASK) | SyncEntry.F_SYNC), owner);
+        for (SyncRecord e : m.entries()) {
+            table.apply(e.withFlags((e.flags() & SyncRecord.F_BACKUP_MASK) | SyncRecord.F_SYNC), owner);
         }
-        if (owner.equals("state-transfer")) {
+        if (owner.equals(STATE_TRANSFER)) {
             stateEntries.addAndGet(m.entries().size());
         } else {
             receivedEntries.addAndGet(m.entries().size());
@@ -340,7 +316,7 @@ public final class ConnectionSync implements AutoCloseable {
         @Override
         public void getState(OutputStream output) throws Exception {
             DataOutputStream out = new DataOutputStream(output);
-            List<SyncEntry> all = new ArrayList<>();
+            List<SyncRecord> all = new ArrayList<>();
             table.snapshot(all::add);
             for (byte[] m : SyncMessage.encode(syncId, all, 65507)) {
                 out.writeInt(m.length);
@@ -357,7 +333,7 @@ public final class ConnectionSync implements AutoCloseable {
                 for (int n = in.readInt(); n > 0; n = in.readInt()) {
                     byte[] m = new byte[n];
                     in.readFully(m);
-                    applyMessage(m, 0, n, "state-transfer");
+                    applyMessage(m, 0, n, STATE_TRANSFER);
                 }
                 stateTransfer = StateTransfer.DONE;
                 LOG.log(Level.INFO, "sync stream " + cluster + ": state transfer done, " + stateEntries.get()
@@ -383,6 +359,7 @@ public final class ConnectionSync implements AutoCloseable {
         private Duration stateTransferTimeout = Duration.ofSeconds(30);
         private boolean master = true;
         private boolean backup = true;
+        private int queueLength = 256;
 
         Builder(LocalConnectionTable table) {
             this.table = table;
@@ -464,6 +441,17 @@ public final class ConnectionSync implements AutoCloseable {
         public Builder failureDetection(Duration timeout) {
             failureDetection = Options.duration(timeout, Duration.ofMillis(300), Duration.ofMinutes(5),
                     "failureDetection");
+            return this;
+        }
+
+        /**
+         * How many full messages may wait for the sender before entries are dropped (IPVS {@code sync_qlen_max});
+         * 256 by default (about 10,000 IPv4 entries at the default length).
+         *
+         * @throws IllegalArgumentException unless 2-65536
+         */
+        public Builder queueLength(int messages) {
+            queueLength = Checks.checkInRange(messages, 2, 65536, "queueLength");
             return this;
         }
 

@@ -1,7 +1,9 @@
 package io.jvs.cluster;
 
+import io.jvs.api.SyncRecord;
 import io.jvs.api.internal.Checks;
 import io.jvs.cluster.internal.Wire;
+import io.jvs.core.StateSync;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -37,7 +39,7 @@ import java.util.List;
  * @param dropped why each skipped entry was skipped ({@code entries[2]: TCP state 11 (expected: 0-10)})
  * @since 0.1
  */
-public record SyncMessage(int version, int syncId, List<SyncEntry> entries, List<String> dropped) {
+public record SyncMessage(int version, int syncId, List<SyncRecord> entries, List<String> dropped) {
 
     /** The v1 header's length. */
     public static final int HEADER_LENGTH = 8;
@@ -63,7 +65,7 @@ public record SyncMessage(int version, int syncId, List<SyncEntry> entries, List
     }
 
     /** The bytes one entry takes in a v1 message, without the padding before the next one. */
-    public static int entryLength(SyncEntry e) {
+    public static int entryLength(SyncRecord e) {
         int len = e.isIpv6() ? IPV6_ENTRY_LENGTH : IPV4_ENTRY_LENGTH;
         if (e.seq() != null) {
             len += 26;
@@ -84,15 +86,15 @@ public record SyncMessage(int version, int syncId, List<SyncEntry> entries, List
      * @param maxLength the largest message, {@value #HEADER_LENGTH} plus the largest entry to 65507
      * @throws IllegalArgumentException if the sync id or length is out of range, or an entry does not fit
      */
-    public static List<byte[]> encode(int syncId, List<SyncEntry> entries, int maxLength) {
+    public static List<byte[]> encode(int syncId, List<SyncRecord> entries, int maxLength) {
         Checks.checkInRange(syncId, 0, 255, "syncId");
         Checks.checkInRange(maxLength, HEADER_LENGTH + IPV4_ENTRY_LENGTH, 65507, "maxLength");
         List<byte[]> out = new ArrayList<>();
         byte[] buf = new byte[maxLength];
         int pos = HEADER_LENGTH;
         int count = 0;
-        for (SyncEntry e : entries) {
-            if ((e.flags() & SyncEntry.F_ONE_PACKET) != 0) {
+        for (SyncRecord e : entries) {
+            if ((e.flags() & SyncRecord.F_ONE_PACKET) != 0) {
                 continue;
             }
             int len = entryLength(e);
@@ -138,12 +140,12 @@ public record SyncMessage(int version, int syncId, List<SyncEntry> entries, List
      * Writes one v1 entry at {@code pos} (the caller pads to 4 bytes before it) and returns the position after it.
      * IPv4 addresses are written without allocating.
      */
-    static int writeEntry(byte[] b, int pos, SyncEntry e) {
+    static int writeEntry(byte[] b, int pos, SyncRecord e) {
         int len = entryLength(e);
         b[pos] = (byte) (e.isIpv6() ? 1 : 0);
         b[pos + 1] = (byte) e.protocol();
         put16(b, pos + 2, len & 0x0fff);
-        put32(b, pos + 4, e.flags() & ~SyncEntry.F_HASHED);
+        put32(b, pos + 4, e.flags() & ~SyncRecord.F_HASHED);
         put16(b, pos + 8, e.state());
         put16(b, pos + 10, e.client().getPort());
         put16(b, pos + 12, e.virtual().getPort());
@@ -154,7 +156,7 @@ public record SyncMessage(int version, int syncId, List<SyncEntry> entries, List
         p = putAddress(b, p, e.client().getAddress());
         p = putAddress(b, p, e.virtual().getAddress());
         p = putAddress(b, p, e.destination().getAddress());
-        SyncEntry.SeqData s = e.seq();
+        SyncRecord.SeqData s = e.seq();
         if (s != null) {
             b[p++] = OPT_SEQ;
             b[p++] = 24;
@@ -181,6 +183,41 @@ public record SyncMessage(int version, int syncId, List<SyncEntry> entries, List
             }
         }
         return p;
+    }
+
+    /**
+     * Writes one v1 entry of a connection-table entry at {@code pos}, without options (the caller pads to 4 bytes
+     * before it), and returns the position after it. Allocates nothing.
+     */
+    static int writeEntry(byte[] b, int pos, StateSync.Entry e) {
+        boolean v6 = e.isV6();
+        int len = v6 ? IPV6_ENTRY_LENGTH : IPV4_ENTRY_LENGTH;
+        b[pos] = (byte) (v6 ? 1 : 0);
+        b[pos + 1] = (byte) e.ipProtocol();
+        put16(b, pos + 2, len);
+        put32(b, pos + 4, e.syncFlags() & ~SyncRecord.F_HASHED);
+        put16(b, pos + 8, e.syncState());
+        put16(b, pos + 10, e.clientPort());
+        put16(b, pos + 12, e.virtualPort());
+        put16(b, pos + 14, e.destinationPort());
+        put32(b, pos + 16, e.fwmark());
+        put32(b, pos + 20, (int) Math.min(0xffffffffL, e.timeoutSeconds()));
+        int p = pos + 24;
+        p = putWords(b, p, v6, e.clientHigh(), e.clientLow());
+        p = putWords(b, p, v6, e.virtualHigh(), e.virtualLow());
+        return putWords(b, p, v6, e.destinationHigh(), e.destinationLow());
+    }
+
+    private static int putWords(byte[] b, int p, boolean v6, long hi, long lo) {
+        if (!v6) {
+            put32(b, p, (int) lo);
+            return p + 4;
+        }
+        put32(b, p, (int) (hi >>> 32));
+        put32(b, p + 4, (int) hi);
+        put32(b, p + 8, (int) (lo >>> 32));
+        put32(b, p + 12, (int) lo);
+        return p + 16;
     }
 
     private static int putAddress(byte[] b, int p, InetAddress a) {
@@ -230,7 +267,7 @@ public record SyncMessage(int version, int syncId, List<SyncEntry> entries, List
         r.u16("size");
         int count = r.u8("count");
         r.skip(3, "version");
-        List<SyncEntry> entries = new ArrayList<>(count);
+        List<SyncRecord> entries = new ArrayList<>(count);
         List<String> dropped = new ArrayList<>();
         int end = offset + length;
         int p = offset + HEADER_LENGTH;
@@ -258,7 +295,7 @@ public record SyncMessage(int version, int syncId, List<SyncEntry> entries, List
     }
 
     /** Reads one v1 entry into {@code out}; returns why it was skipped, or null. */
-    private static String entry(Wire.Reader r, String f, List<SyncEntry> out) {
+    private static String entry(Wire.Reader r, String f, List<SyncRecord> out) {
         int type = r.u8(f + ".type");
         if (type > 1) {
             throw r.bad(f + ".type", type, "0 (IPv4) or 1 (IPv6)");
@@ -280,7 +317,7 @@ public record SyncMessage(int version, int syncId, List<SyncEntry> entries, List
         InetAddress caddr = address(r.bytes(alen, f + ".caddr"));
         InetAddress vaddr = address(r.bytes(alen, f + ".vaddr"));
         InetAddress daddr = address(r.bytes(alen, f + ".daddr"));
-        SyncEntry.SeqData seq = null;
+        SyncRecord.SeqData seq = null;
         byte[] peData = null;
         String peName = null;
         String skip = null;
@@ -298,7 +335,7 @@ public record SyncMessage(int version, int syncId, List<SyncEntry> entries, List
                     if (plen != 24 || seq != null) {
                         throw r.bad(f + ".seq", plen + " bytes" + (seq != null ? ", twice" : ""), "24 bytes, once");
                     }
-                    seq = new SyncEntry.SeqData(r.i32(f + ".seq"), r.i32(f + ".seq"), r.i32(f + ".seq"),
+                    seq = new SyncRecord.SeqData(r.i32(f + ".seq"), r.i32(f + ".seq"), r.i32(f + ".seq"),
                             r.i32(f + ".seq"), r.i32(f + ".seq"), r.i32(f + ".seq"));
                     break;
                 case OPT_PE_DATA:
@@ -330,7 +367,7 @@ public record SyncMessage(int version, int syncId, List<SyncEntry> entries, List
         if (skip != null) {
             return skip;
         }
-        out.add(new SyncEntry(protocol, flags, state, new InetSocketAddress(caddr, cport),
+        out.add(new SyncRecord(protocol, flags, state, new InetSocketAddress(caddr, cport),
                 new InetSocketAddress(vaddr, vport), new InetSocketAddress(daddr, dport), fwmark, timeout, seq,
                 peData == null ? null : peName, peData));
         return null;
@@ -338,7 +375,7 @@ public record SyncMessage(int version, int syncId, List<SyncEntry> entries, List
 
     /** Why the kernel would skip an entry with this protocol and state, or null. */
     static String checkState(int protocol, int flags, int state) {
-        if ((flags & SyncEntry.F_TEMPLATE) != 0) {
+        if ((flags & SyncRecord.F_TEMPLATE) != 0) {
             return state < TPL_STATES ? null : "template state " + state + " (expected: 0-" + (TPL_STATES - 1) + ")";
         }
         int states;
@@ -366,7 +403,7 @@ public record SyncMessage(int version, int syncId, List<SyncEntry> entries, List
         int count = r.u8("count");
         int syncId = r.u8("syncid");
         r.u16("size");
-        List<SyncEntry> entries = new ArrayList<>(count);
+        List<SyncRecord> entries = new ArrayList<>(count);
         List<String> dropped = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             String f = "entries[" + i + "]";
@@ -381,14 +418,14 @@ public record SyncMessage(int version, int syncId, List<SyncEntry> entries, List
             InetAddress caddr = address(r.bytes(4, f + ".caddr"));
             InetAddress vaddr = address(r.bytes(4, f + ".vaddr"));
             InetAddress daddr = address(r.bytes(4, f + ".daddr"));
-            int flags = r.u16(f + ".flags") & ~SyncEntry.F_HASHED;
+            int flags = r.u16(f + ".flags") & ~SyncRecord.F_HASHED;
             int state = r.u16(f + ".state");
-            SyncEntry.SeqData seq = null;
-            if ((flags & SyncEntry.F_SEQ_MASK) != 0) {
+            SyncRecord.SeqData seq = null;
+            if ((flags & SyncRecord.F_SEQ_MASK) != 0) {
                 if (r.remaining() < 24) {
                     throw r.bad(f + ".seq", "truncated, " + r.remaining() + " bytes left", "24 bytes");
                 }
-                seq = new SyncEntry.SeqData(r.i32(f + ".seq"), r.i32(f + ".seq"), r.i32(f + ".seq"),
+                seq = new SyncRecord.SeqData(r.i32(f + ".seq"), r.i32(f + ".seq"), r.i32(f + ".seq"),
                         r.i32(f + ".seq"), r.i32(f + ".seq"), r.i32(f + ".seq"));
             }
             String skip = checkState(protocol, flags, state);
@@ -396,7 +433,7 @@ public record SyncMessage(int version, int syncId, List<SyncEntry> entries, List
                 dropped.add(f + ": " + skip);
                 continue;
             }
-            entries.add(new SyncEntry(protocol, flags, state, new InetSocketAddress(caddr, cport),
+            entries.add(new SyncRecord(protocol, flags, state, new InetSocketAddress(caddr, cport),
                     new InetSocketAddress(vaddr, vport), new InetSocketAddress(daddr, dport), 0, 0, seq, null, null));
         }
         return new SyncMessage(0, syncId, entries, dropped);

@@ -24,16 +24,30 @@ import java.util.List;
  * @param lagP99Millis the 99th percentile of the time from sending to applying, over the last 4096 messages
  * @param lagMaxMillis the longest time from sending to applying, over the last 4096 messages
  * @param viewChanges how many times the view changed
+ * @param queueDrops entries this member did not send because no message buffer was free (the sender fell behind;
+ *     IPVS drops beyond {@code sync_qlen_max} too)
  * @since 0.1
  */
 public record SyncStatus(String cluster, String self, List<String> members, boolean master, boolean backup, int syncId,
         ConnectionSync.Reliability reliability, ConnectionSync.StateTransfer stateTransfer, long stateTransferEntries,
         long sentMessages, long sentEntries, long receivedMessages, long receivedEntries, long droppedEntries,
-        long ignoredMessages, long lostMessages, double lagP99Millis, double lagMaxMillis, long viewChanges) {
+        long ignoredMessages, long lostMessages, double lagP99Millis, double lagMaxMillis, long viewChanges,
+        long queueDrops) {
 
     /** Copies the list. */
     public SyncStatus {
         members = List.copyOf(members);
+    }
+
+    /** A status without queue drops (the phase-1 form). */
+    public SyncStatus(String cluster, String self, List<String> members, boolean master, boolean backup, int syncId,
+            ConnectionSync.Reliability reliability, ConnectionSync.StateTransfer stateTransfer,
+            long stateTransferEntries, long sentMessages, long sentEntries, long receivedMessages, long receivedEntries,
+            long droppedEntries, long ignoredMessages, long lostMessages, double lagP99Millis, double lagMaxMillis,
+            long viewChanges) {
+        this(cluster, self, members, master, backup, syncId, reliability, stateTransfer, stateTransferEntries,
+                sentMessages, sentEntries, receivedMessages, receivedEntries, droppedEntries, ignoredMessages,
+                lostMessages, lagP99Millis, lagMaxMillis, viewChanges, 0);
     }
 
     /**

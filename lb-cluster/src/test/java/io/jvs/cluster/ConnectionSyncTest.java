@@ -1,5 +1,6 @@
 package io.jvs.cluster;
 
+import io.jvs.api.SyncRecord;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -61,14 +62,14 @@ class ConnectionSyncTest {
         tables[1].observers.add(e -> order.add(e.client().getPort()));
         int n = 2000;
         for (int i = 0; i < n; i++) {
-            assertTrue(m.get(0).publish(SyncMessageTest.tcp(i).withFlags(SyncEntry.F_DROUTE | SyncEntry.F_INACTIVE
-                    | SyncEntry.F_HASHED | SyncEntry.F_OUT_SEQ | 0x10000)));
+            assertTrue(m.get(0).publish(SyncMessageTest.tcp(i).withFlags(SyncRecord.F_DROUTE | SyncRecord.F_INACTIVE
+                    | SyncRecord.F_HASHED | SyncRecord.F_OUT_SEQ | 0x10000)));
         }
         m.get(0).flush();
         Trio.await("every entry on both backups", () -> tables[1].entries.size() == n && tables[2].entries.size() == n);
         assertEquals(0, tables[0].entries.size(), "no loopback");
-        SyncEntry got = tables[2].entries.get(InMemoryTable.key(SyncMessageTest.tcp(5)));
-        assertEquals(SyncEntry.F_DROUTE | SyncEntry.F_INACTIVE | SyncEntry.F_OUT_SEQ | SyncEntry.F_SYNC, got.flags(),
+        SyncRecord got = tables[2].entries.get(InMemoryTable.key(SyncMessageTest.tcp(5)));
+        assertEquals(SyncRecord.F_DROUTE | SyncRecord.F_INACTIVE | SyncRecord.F_OUT_SEQ | SyncRecord.F_SYNC, got.flags(),
                 "the backup mask applied, SYNC added");
         assertEquals(m.get(0).status().self(), tables[2].owners.get(InMemoryTable.key(got)));
         List<Integer> expected = new ArrayList<>();
@@ -129,6 +130,6 @@ class ConnectionSyncTest {
         sender.flush();
         Trio.await("the message received", () -> any.status().receivedMessages() >= 2);
         assertEquals(100, t[2].entries.size(), "not a backup: nothing applied");
-        assertFalse(sender.publish(SyncMessageTest.tcp(2).withFlags(SyncEntry.F_ONE_PACKET)), "never one-packet");
+        assertFalse(sender.publish(SyncMessageTest.tcp(2).withFlags(SyncRecord.F_ONE_PACKET)), "never one-packet");
     }
 }

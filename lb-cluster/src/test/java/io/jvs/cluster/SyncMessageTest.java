@@ -1,5 +1,6 @@
 package io.jvs.cluster;
 
+import io.jvs.api.SyncRecord;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 class SyncMessageTest {
 
-    static SyncEntry tcp(int i) {
-        return new SyncEntry(6, SyncEntry.F_DROUTE | SyncEntry.F_INACTIVE, 1,
+    static SyncRecord tcp(int i) {
+        return new SyncRecord(6, SyncRecord.F_DROUTE | SyncRecord.F_INACTIVE, 1,
                 new InetSocketAddress("10.0.0.9", 40000 + i), new InetSocketAddress("10.0.0.1", 80),
                 new InetSocketAddress("192.168.1.2", 8080), 0, 900, null, null, null);
     }
@@ -37,11 +38,11 @@ class SyncMessageTest {
 
     @Test
     void ipv6OptionsAndPaddingRoundTrip() {
-        SyncEntry v6 = new SyncEntry(17, SyncEntry.F_MASQ | SyncEntry.F_IN_SEQ, 0,
+        SyncRecord v6 = new SyncRecord(17, SyncRecord.F_MASQ | SyncRecord.F_IN_SEQ, 0,
                 new InetSocketAddress("2001:db8::9", 5000), new InetSocketAddress("2001:db8::1", 53),
-                new InetSocketAddress("2001:db8::10", 53), 7, 300, new SyncEntry.SeqData(1, 2, 3, 4, 5, 6), "sip",
+                new InetSocketAddress("2001:db8::10", 53), 7, 300, new SyncRecord.SeqData(1, 2, 3, 4, 5, 6), "sip",
                 new byte[] {1, 2, 3});
-        SyncEntry template = new SyncEntry(6, SyncEntry.F_TEMPLATE, 1, new InetSocketAddress("10.1.0.0", 0),
+        SyncRecord template = new SyncRecord(6, SyncRecord.F_TEMPLATE, 1, new InetSocketAddress("10.1.0.0", 0),
                 new InetSocketAddress("10.0.0.1", 0), new InetSocketAddress("192.168.1.2", 0), 1, 360, null, null,
                 null);
         assertEquals(72 + 26 + 5 + 5, SyncMessage.entryLength(v6));
@@ -50,7 +51,7 @@ class SyncMessageTest {
         assertEquals(8 + 108 + 0 + 36 + 36, m.length, "108 is a multiple of 4: no padding");
         SyncMessage d = SyncMessage.decode(m, 0, m.length);
         assertEquals(List.of(v6, template, tcp(1)), d.entries());
-        SyncEntry odd = new SyncEntry(6, 0, 1, new InetSocketAddress("10.0.0.9", 1), new InetSocketAddress("10.0.0.1",
+        SyncRecord odd = new SyncRecord(6, 0, 1, new InetSocketAddress("10.0.0.9", 1), new InetSocketAddress("10.0.0.1",
                 80), new InetSocketAddress("192.168.1.2", 80), 0, 900, null, "x", new byte[] {9});
         byte[] padded = SyncMessage.encode(0, List.of(odd, tcp(2)), 1472).get(0);
         assertEquals(8 + 36 + 3 + 3 + 2 + 36, padded.length, "41-byte entry padded to 44");
@@ -59,14 +60,14 @@ class SyncMessageTest {
 
     @Test
     void messagesFillUpToMaxLengthAndOnePacketEntriesAreNeverSent() {
-        List<SyncEntry> many = new ArrayList<>();
+        List<SyncRecord> many = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
             many.add(tcp(i));
         }
-        many.add(tcp(999).withFlags(SyncEntry.F_ONE_PACKET));
+        many.add(tcp(999).withFlags(SyncRecord.F_ONE_PACKET));
         List<byte[]> out = SyncMessage.encode(0, many, 1472);
         assertEquals(List.of(1448, 1448, 728), out.stream().map(b -> b.length).toList(), "40 entries per 1472 bytes");
-        List<SyncEntry> back = new ArrayList<>();
+        List<SyncRecord> back = new ArrayList<>();
         for (byte[] b : out) {
             back.addAll(SyncMessage.decode(b, 0, b.length).entries());
         }
@@ -83,10 +84,10 @@ class SyncMessageTest {
         assertEquals(0, m.version());
         assertEquals(7, m.syncId());
         assertEquals(2, m.entries().size());
-        assertEquals(new SyncEntry(6, 0x103, 1, new InetSocketAddress("10.0.0.9", 40000),
+        assertEquals(new SyncRecord(6, 0x103, 1, new InetSocketAddress("10.0.0.9", 40000),
                 new InetSocketAddress("10.0.0.1", 80), new InetSocketAddress("192.168.1.2", 8080), 0, 0, null, null,
                 null), m.entries().get(0));
-        assertEquals(new SyncEntry.SeqData(1, 2, 3, 4, 5, 6), m.entries().get(1).seq());
+        assertEquals(new SyncRecord.SeqData(1, 2, 3, 4, 5, 6), m.entries().get(1).seq());
     }
 
     @Test
@@ -127,13 +128,13 @@ class SyncMessageTest {
 
     @Test
     void entriesTheKernelSkipsAloneAreListedAndTheRestApplied() {
-        SyncEntry badState = new SyncEntry(6, 0, 11, new InetSocketAddress("10.0.0.9", 1),
+        SyncRecord badState = new SyncRecord(6, 0, 11, new InetSocketAddress("10.0.0.9", 1),
                 new InetSocketAddress("10.0.0.1", 80), new InetSocketAddress("192.168.1.2", 80), 0, 9, null, null,
                 null);
-        SyncEntry badProto = new SyncEntry(47, 0, 0, new InetSocketAddress("10.0.0.9", 1),
+        SyncRecord badProto = new SyncRecord(47, 0, 0, new InetSocketAddress("10.0.0.9", 1),
                 new InetSocketAddress("10.0.0.1", 80), new InetSocketAddress("192.168.1.2", 80), 0, 9, null, null,
                 null);
-        SyncEntry udp = new SyncEntry(17, 0, 1, new InetSocketAddress("10.0.0.9", 1),
+        SyncRecord udp = new SyncRecord(17, 0, 1, new InetSocketAddress("10.0.0.9", 1),
                 new InetSocketAddress("10.0.0.1", 80), new InetSocketAddress("192.168.1.2", 80), 0, 9, null, null,
                 null);
         byte[] m = SyncMessage.encode(0, List.of(badState, tcp(0), badProto, udp), 1472).get(0);
@@ -146,11 +147,11 @@ class SyncMessageTest {
 
     @Test
     void entryValuesAreChecked() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SyncEntry(6, 0, 70000,
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SyncRecord(6, 0, 70000,
                 new InetSocketAddress("10.0.0.9", 1), new InetSocketAddress("10.0.0.1", 80),
                 new InetSocketAddress("192.168.1.2", 80), 0, 9, null, null, null));
         assertEquals("state: 70000 (expected: 0-65535)", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new SyncEntry(6, 0, 1,
+        e = assertThrows(IllegalArgumentException.class, () -> new SyncRecord(6, 0, 1,
                 new InetSocketAddress("10.0.0.9", 1), new InetSocketAddress("2001:db8::1", 80),
                 new InetSocketAddress("192.168.1.2", 80), 0, 9, null, null, null));
         assertTrue(e.getMessage().endsWith("(expected: client, virtual and destination addresses of one family)"));

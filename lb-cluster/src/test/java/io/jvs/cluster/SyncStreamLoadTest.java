@@ -1,5 +1,6 @@
 package io.jvs.cluster;
 
+import io.jvs.api.SyncRecord;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.jvs.testing.Ports;
@@ -51,10 +52,10 @@ class SyncStreamLoadTest {
                 AtomicLong count = new AtomicLong();
                 LocalConnectionTable table = new LocalConnectionTable() {
                     @Override
-                    public void snapshot(java.util.function.Consumer<SyncEntry> sink) {}
+                    public void snapshot(java.util.function.Consumer<SyncRecord> sink) {}
 
                     @Override
-                    public void apply(SyncEntry entry, String owner) {
+                    public void apply(SyncRecord entry, String owner) {
                         long now = System.nanoTime();
                         int seq = entry.fwmark();
                         if (seq >= 0 && seq < total) {
@@ -130,8 +131,8 @@ class SyncStreamLoadTest {
         return ProcessHandle.current().info().totalCpuDuration().orElse(Duration.ZERO).toNanos();
     }
 
-    private static SyncEntry entry(int i) {
-        return new SyncEntry(6, SyncEntry.F_MASQ, 1, new InetSocketAddress("10.0.0.9", 1024 + i % 60000),
+    private static SyncRecord entry(int i) {
+        return new SyncRecord(6, SyncRecord.F_MASQ, 1, new InetSocketAddress("10.0.0.9", 1024 + i % 60000),
                 new InetSocketAddress("10.0.0.1", 80), new InetSocketAddress("192.168.1.2", 8080), i, 900, null,
                 null, null);
     }

@@ -43,7 +43,22 @@ public final class Director implements LoadBalancer {
     private Director(Builder b) {
         this.table = new ServiceTable(b.dataPath, b.ticker, new ServiceTable.Config(b.estimatorPeriodMillis,
                 b.connectionTimer, b.maxConnections, b.secureTcp, b.expireNodestConn, b.expireQuiescentTemplate,
-                b.memoryThreshold, b.availableMemory));
+                b.memoryThreshold, b.availableMemory, b.stateSync, b.syncPolicy));
+    }
+
+    /**
+     * The receive side of connection synchronization: entries that other directors sent are applied here, bound to
+     * this director's services and real servers (see {@link SyncTarget}); the snapshot for a director that joins is
+     * taken here. The {@link Builder#stateSync StateSync} is given it when the director is built.
+     */
+    public SyncTarget syncTarget() {
+        return table.syncTarget();
+    }
+
+    /** How many received sync records ended with {@code result} since the director started. */
+    public long syncCount(SyncTarget.Result result) {
+        Checks.checkNotNull(result, "result");
+        return table.syncTarget().count(result);
     }
 
     /** Starts building a director. */
@@ -225,8 +240,38 @@ public final class Director implements LoadBalancer {
         private Boolean expireQuiescentTemplate;
         private Long memoryThreshold;
         private LongSupplier availableMemory;
+        private StateSync stateSync;
+        private SyncPolicy syncPolicy;
 
         Builder() {}
+
+        /**
+         * Where the director publishes its connections and templates for the other directors of a cluster (IPVS's
+         * master sync daemon); {@link StateSync#NONE} by default, which costs the data path nothing. It is given
+         * the director's {@linkplain Director#syncTarget() receive side} when the director is built.
+         *
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder stateSync(StateSync sync) {
+            Checks.checkNotNull(sync, "stateSync");
+            Checks.checkNotSet(stateSync, "stateSync");
+            stateSync = sync;
+            return this;
+        }
+
+        /**
+         * When connections are published to the {@link #stateSync StateSync}: IPVS's {@code sync_threshold},
+         * {@code sync_refresh_period}, {@code sync_retries} and {@code sync_persist_mode}; {@link SyncPolicy#DEFAULT}
+         * (the kernel's defaults) if not set.
+         *
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder syncPolicy(SyncPolicy policy) {
+            Checks.checkNotNull(policy, "syncPolicy");
+            Checks.checkNotSet(syncPolicy, "syncPolicy");
+            syncPolicy = policy;
+            return this;
+        }
 
         /**
          * The data path that carries the traffic (required).
@@ -396,7 +441,11 @@ public final class Director implements LoadBalancer {
             b.expireQuiescentTemplate = expireQuiescentTemplate != null && expireQuiescentTemplate;
             b.memoryThreshold = memoryThreshold != null ? memoryThreshold : MemoryDefence.defaultThreshold();
             b.availableMemory = availableMemory;
-            return new Director(b);
+            b.stateSync = stateSync == null ? StateSync.NONE : stateSync;
+            b.syncPolicy = syncPolicy == null ? SyncPolicy.DEFAULT : syncPolicy;
+            Director d = new Director(b);
+            b.stateSync.attached(d.syncTarget());
+            return d;
         }
     }
 }

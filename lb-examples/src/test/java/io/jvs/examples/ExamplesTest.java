@@ -52,12 +52,13 @@ class ExamplesTest {
     void clusteredService_aClusterOfOneServesThroughConsensus() throws Exception {
         try (Servers.Named s1 = new Servers.Named("server 1", false)) {
             int port = Ports.tcp();
-            int cluster = Ports.tcp();
+            int cluster = Ports.tcpPair(); // the stream listens on the next port
             try (ExampleProcess p = ExampleProcess.start(ClusteredService.class, port, s1.port(), cluster)) {
                 p.await(l -> l.startsWith("serving TCP 127.0.0.1:" + port + " in cluster example"), 60);
                 assertEquals("server 1", Servers.ask(port));
                 String rest = p.stop();
                 assertTrue(rest.startsWith("TCP 127.0.0.1:" + port + " Stats[connections=1, "), rest);
+                assertTrue(rest.contains("SyncStatus[cluster=example, "), "the stream's status: " + rest);
             }
         }
     }

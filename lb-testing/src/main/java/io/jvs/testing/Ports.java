@@ -35,6 +35,28 @@ public final class Ports {
         throw new IOException("no TCP port on " + LOOPBACK + " that was not handed out before, in " + ATTEMPTS + " tries");
     }
 
+    /**
+     * A TCP port free on 127.0.0.1 now whose next port is free too, neither returned before in this JVM: for a
+     * cluster member, whose connection stream listens on its cluster port plus 1.
+     */
+    public static int tcpPair() throws IOException {
+        for (int i = 0; i < ATTEMPTS; i++) {
+            int port = tcp();
+            if (port < 65535 && free(port + 1) && GIVEN.add(port + 1)) {
+                return port;
+            }
+        }
+        throw new IOException("no two neighbouring TCP ports free on " + LOOPBACK + " in " + ATTEMPTS + " tries");
+    }
+
+    private static boolean free(int port) {
+        try (ServerSocket s = new ServerSocket(port, 1, LOOPBACK)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** A UDP port free on 127.0.0.1 now, never returned before in this JVM (by this method or {@link #tcp()}). */
     public static int udp() throws IOException {
         for (int i = 0; i < ATTEMPTS; i++) {

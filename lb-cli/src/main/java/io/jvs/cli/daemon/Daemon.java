@@ -1,6 +1,9 @@
 package io.jvs.cli.daemon;
 
+import io.jvs.api.LoadBalancer;
 import io.jvs.cli.Closer;
+import io.jvs.cluster.ClusteredLoadBalancer;
+import io.jvs.cluster.SyncHook;
 import io.jvs.cli.status.ConfigLoad;
 import io.jvs.cli.status.StatusEndpoint;
 import io.jvs.cli.status.StatusPage;
@@ -53,6 +56,9 @@ final class Daemon implements AutoCloseable {
     }
 
     private final NettyLoadBalancer lb;
+    /** The table jvsadm and the status page see: the clustered load balancer with --cluster, else {@link #lb}. */
+    private final LoadBalancer table;
+    private final ClusteredLoadBalancer cluster;
     private final HealthChecker checker;
     private final KeepalivedFile config;
     private final Closer closeables = new Closer();
@@ -60,8 +66,10 @@ final class Daemon implements AutoCloseable {
     private Path adminTokenFile;
     private StatusEndpoint http;
 
-    private Daemon(NettyLoadBalancer lb, HealthChecker checker, KeepalivedFile config) {
+    private Daemon(NettyLoadBalancer lb, ClusteredLoadBalancer cluster, HealthChecker checker, KeepalivedFile config) {
         this.lb = lb;
+        this.cluster = cluster;
+        this.table = cluster != null ? cluster : lb;
         this.checker = checker;
         this.config = config;
     }
@@ -101,12 +109,20 @@ final class Daemon implements AutoCloseable {
                 throw new StartException(2, "jvs daemon: cannot read --rules " + o.rules + ": " + e);
             }
         }
-        NettyLoadBalancer lb = build(o);
+        SyncHook hook = o.cluster == null ? null : SyncHook.create();
+        NettyLoadBalancer lb = build(o, hook);
+        ClusteredLoadBalancer cluster;
+        try {
+            cluster = hook == null ? null : ClusterPart.join(o, lb, hook);
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            lb.close();
+            throw new StartException(1, "jvs daemon: --cluster: " + e.getMessage());
+        }
         HealthChecker checker = o.config == null ? null : HealthChecker.create(lb);
         CheckedLoadBalancer table = checker == null ? null : new CheckedLoadBalancer(lb, checker);
         KeepalivedFile config = checker == null ? null : new KeepalivedFile(o.config, lb, checker, table);
-        Daemon d = new Daemon(lb, checker, config);
-        d.closeables.add(lb);
+        Daemon d = new Daemon(lb, cluster, checker, config);
+        d.closeables.add(cluster != null ? cluster : lb); // the clustered one closes lb too
         if (checker != null) {
             d.closeables.add(checker);
         }
@@ -122,20 +138,26 @@ final class Daemon implements AutoCloseable {
         }
     }
 
-    private static NettyLoadBalancer build(DaemonCommand.Options o) throws StartException {
+    private static NettyLoadBalancer build(DaemonCommand.Options o, SyncHook hook) throws StartException {
         try {
-            return build(o, true);
+            return build(o, true, hook);
         } catch (IllegalStateException e) {
             if (!String.valueOf(e.getMessage()).startsWith("freeBind")) {
                 throw new StartException(2, "jvs daemon: " + e.getMessage());
             }
             LOG.log(Level.WARNING, e.getMessage() + ": services need their address to exist before they are added");
-            return build(o, false);
+            return build(o, false, hook);
         }
     }
 
-    private static NettyLoadBalancer build(DaemonCommand.Options o, boolean freeBind) {
+    private static NettyLoadBalancer build(DaemonCommand.Options o, boolean freeBind, SyncHook hook) {
         NettyLoadBalancer.Builder b = NettyLoadBalancer.builder().transport(o.transport).freeBind(freeBind);
+        if (hook != null) {
+            b.director(d -> d.stateSync(hook));
+        }
+        if (o.sharePorts) {
+            b.sharePorts(true);
+        }
         if (o.threads != null) {
             b.ioThreads(o.threads);
         }
@@ -156,7 +178,9 @@ final class Daemon implements AutoCloseable {
                         + e.getMessage() + "; not starting");
             }
         }
-        Ipvsadm ipvsadm = Ipvsadm.of(table != null ? table : lb);
+        Ipvsadm ipvsadm = cluster != null
+                ? cluster.syncDaemon().map(s -> Ipvsadm.of(cluster, s)).orElseGet(() -> Ipvsadm.of(cluster))
+                : Ipvsadm.of(table != null ? table : lb);
         if (rules != null) {
             try {
                 int n = RulesFile.restore(lb, rules);
@@ -229,8 +253,9 @@ final class Daemon implements AutoCloseable {
     }
 
     private void startHttp(InetSocketAddress address) throws StartException {
-        StatusPage page = new StatusPage(lb, checker, config == null ? () -> null : config::last,
-                lb.transport().name().toLowerCase(Locale.ROOT), hostName());
+        StatusPage page = new StatusPage(table, checker, config == null ? () -> null : config::last,
+                lb.transport().name().toLowerCase(Locale.ROOT), hostName(),
+                cluster == null ? List::of : () -> ClusterPart.lines(cluster));
         try {
             http = StatusEndpoint.start(address, lb, checker, page);
         } catch (IOException e) {
@@ -253,6 +278,16 @@ final class Daemon implements AutoCloseable {
 
     NettyLoadBalancer loadBalancer() {
         return lb;
+    }
+
+    /** The table jvsadm changes: the clustered load balancer with {@code --cluster}, else the director's own. */
+    LoadBalancer table() {
+        return table;
+    }
+
+    /** The cluster member, or null without {@code --cluster}. */
+    ClusteredLoadBalancer cluster() {
+        return cluster;
     }
 
     AdminServer admin() {

@@ -42,6 +42,8 @@ public final class DaemonCommand {
     static final String USAGE = String.join("\n",
             "usage: jvs daemon [--config FILE | --rules FILE] [--admin PATH|HOST:PORT] [--admin-token-file FILE]",
             "                  [--http [HOST:]PORT] [--transport auto|epoll|io_uring|nio] [--threads N]",
+            "                  [--cluster NAME --cluster-bind IP:PORT --cluster-peers IP:PORT,... [--cluster-log DIR]",
+            "                   [--sync-daemon both|master|backup|none]]",
             "       jvs daemon --reload [--allow-empty] [--admin PATH|HOST:PORT] [--admin-token-file FILE]",
             "  --config  a keepalived.conf: its virtual servers with their health checks; SIGHUP reloads it",
             "  --rules   ipvsadm -S rules to restore at start ('#' lines are comments); any error stops the start",
@@ -50,6 +52,9 @@ public final class DaemonCommand {
             "            $JVS_ADMIN_TOKEN, else " + AdminToken.defaultFile() + " (created if missing)",
             "  --http    serve the status page (/), /status.json and Prometheus /metrics, read-only; a bare PORT",
             "            binds 127.0.0.1",
+            "  --cluster one service table with the directors at --cluster-peers, through consensus (Raft); jvsadm",
+            "            works on any member; the connection-sync stream uses the next port; --cluster-log keeps the",
+            "            Raft log in DIR; --sync-daemon starts the sync roles (default both: active-active)",
             "  --reload  make the running daemon at --admin re-read its --config, as SIGHUP does (also where SIGHUP",
             "            is ignored, under nohup); a file without virtual servers is refused unless --allow-empty");
 
@@ -72,6 +77,13 @@ public final class DaemonCommand {
         boolean help;
         boolean reload;
         boolean allowEmpty;
+        String cluster;
+        InetSocketAddress clusterBind;
+        List<InetSocketAddress> clusterPeers;
+        Path clusterLog;
+        String syncDaemon = "both";
+        /** For tests that run several members in one JVM: listeners share their ports (SO_REUSEPORT). */
+        boolean sharePorts;
     }
 
     static Options parse(String[] args) {
@@ -91,6 +103,11 @@ public final class DaemonCommand {
                         : HostPort.parse(v, "--http");
                 case "--transport" -> o.transport = HostPort.parseTransport(v);
                 case "--threads" -> o.threads = HostPort.parseInt(v, 1, 1024, "--threads");
+                case "--cluster" -> o.cluster = v;
+                case "--cluster-bind" -> o.clusterBind = HostPort.parse(v, "--cluster-bind");
+                case "--cluster-peers" -> o.clusterPeers = peers(v);
+                case "--cluster-log" -> o.clusterLog = Path.of(v);
+                case "--sync-daemon" -> o.syncDaemon = syncRoles(v);
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");
             }
         });
@@ -103,6 +120,20 @@ public final class DaemonCommand {
             throw new IllegalArgumentException("--rules and --config both fill the table; use one (services added "
                     + "with jvsadm run beside the --config ones)");
         }
+        boolean clusterPart = o.clusterBind != null || o.clusterPeers != null || o.clusterLog != null;
+        if (o.cluster == null && clusterPart) {
+            throw new IllegalArgumentException("--cluster-bind, --cluster-peers and --cluster-log: only with --cluster");
+        }
+        if (o.cluster != null) {
+            if (o.clusterBind == null || o.clusterPeers == null) {
+                throw new IllegalArgumentException("--cluster: needs --cluster-bind IP:PORT and --cluster-peers "
+                        + "IP:PORT,...");
+            }
+            if (o.rules != null || o.config != null) {
+                throw new IllegalArgumentException("--cluster: the table comes from the cluster; --rules and --config "
+                        + "are not taken with it (restore rules with jvsadm -R on one member)");
+            }
+        }
         if (o.allowEmpty && !o.reload) {
             throw new IllegalArgumentException(Daemon.ALLOW_EMPTY + ": only with " + Daemon.RELOAD);
         }
@@ -111,6 +142,21 @@ public final class DaemonCommand {
                     + "--admin-token-file and --allow-empty");
         }
         return o;
+    }
+
+    private static List<InetSocketAddress> peers(String v) {
+        List<InetSocketAddress> l = new java.util.ArrayList<>();
+        for (String p : v.split(",", -1)) {
+            l.add(HostPort.parse(p.trim(), "--cluster-peers"));
+        }
+        return l;
+    }
+
+    private static String syncRoles(String v) {
+        if (!List.of("both", "master", "backup", "none").contains(v)) {
+            throw new IllegalArgumentException("--sync-daemon: " + v + " (expected: both, master, backup or none)");
+        }
+        return v;
     }
 
     /** Runs the daemon until SIGINT/SIGTERM, or {@code --reload}; returns the exit status. */
@@ -150,11 +196,13 @@ public final class DaemonCommand {
                     : "SIGHUP cannot be caught in this JVM") + ", so kill -HUP will not reload " + o.config
                     + "; reload with: jvs daemon --reload --admin " + daemon.admin().address());
         }
-        LoadBalancer lb = daemon.loadBalancer();
+        LoadBalancer lb = daemon.table();
         out.println("jvs daemon: admin socket " + daemon.admin().address() + (daemon.adminTokenFile() != null
                 ? " (token in " + daemon.adminTokenFile() + ")" : daemon.admin().requiresToken() ? " (token required)"
                 : "") + ", " + lb.services().size()
-                + " services (" + daemon.loadBalancer().transport().name().toLowerCase(Locale.ROOT) + " transport)");
+                + " services (" + daemon.loadBalancer().transport().name().toLowerCase(Locale.ROOT) + " transport)"
+                + (o.cluster == null ? "" : ", cluster " + o.cluster + " at "
+                        + Addresses.toString(o.clusterBind)));
         if (daemon.httpAddress() != null) {
             out.println("jvs daemon: status page http://" + Addresses.toString(daemon.httpAddress())
                     + "/ (metrics at /metrics)");

@@ -86,6 +86,9 @@ final class StatusHtml {
         }
         sb.append("</p>\n");
         configLine(sb, v.config(), v.time());
+        for (String line : v.cluster()) {
+            sb.append("<p class=\"cluster\">").append(esc(line)).append("</p>\n");
+        }
         if (v.services().isEmpty()) {
             sb.append("<p class=\"empty\">No virtual services. Add some with jvsadm or in the configuration file.</p>\n");
         }

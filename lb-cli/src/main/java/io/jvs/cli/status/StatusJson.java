@@ -36,6 +36,11 @@ final class StatusJson {
                 .value(m.thresholdBytes()).field("availableBytes").value(m.availableBytes()).field("underPressure")
                 .value(m.underPressure()).field("entriesDropped").value(m.entriesDropped())
                 .field("connectionsRefused").value(m.connectionsRefused()).end();
+        if (!v.cluster().isEmpty()) {
+            j.field("cluster").array();
+            v.cluster().forEach(j::value);
+            j.end();
+        }
         ConfigLoad o = v.config();
         if (o != null) {
             j.field("config").object().field("file").value(o.file().toString()).field("ok").value(o.ok())

@@ -3,6 +3,7 @@ package io.jvs.cli.status;
 import io.jvs.api.LoadBalancer;
 import io.jvs.health.HealthChecker;
 import java.time.Instant;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -18,6 +19,7 @@ public final class StatusPage {
     private final String transport;
     private final String host;
     private final Instant started = Instant.now();
+    private final Supplier<List<String>> cluster;
 
     /**
      * @param checker the health checker, or null
@@ -27,6 +29,15 @@ public final class StatusPage {
      */
     public StatusPage(LoadBalancer lb, HealthChecker checker, Supplier<ConfigLoad> config, String transport,
             String host) {
+        this(lb, checker, config, transport, host, List::of);
+    }
+
+    /**
+     * A page that also shows {@code cluster}'s lines (the cluster member and its sync stream), taken at each request.
+     */
+    public StatusPage(LoadBalancer lb, HealthChecker checker, Supplier<ConfigLoad> config, String transport,
+            String host, Supplier<List<String>> cluster) {
+        this.cluster = cluster;
         this.lb = lb;
         this.checker = checker;
         this.config = config;
@@ -36,7 +47,7 @@ public final class StatusPage {
 
     /** Takes one snapshot of the table and the checker. */
     StatusView view() {
-        return StatusView.take(lb, checker, started, config.get());
+        return StatusView.take(lb, checker, started, config.get(), cluster.get());
     }
 
     /** The HTML page of a new snapshot. */

@@ -39,7 +39,7 @@ import java.util.Map;
  * @param config the latest load of the configuration file, or null without one
  */
 record StatusView(Instant time, Duration uptime, ConnectionTableStatus table, MemoryDefenceStatus memory,
-        List<ServiceView> services, ConfigLoad config) {
+        List<ServiceView> services, ConfigLoad config, List<String> cluster) {
 
     /**
      * A service.
@@ -74,6 +74,12 @@ record StatusView(Instant time, Duration uptime, ConnectionTableStatus table, Me
      * @param config the latest configuration load, or null
      */
     static StatusView take(LoadBalancer lb, HealthChecker checker, Instant started, ConfigLoad config) {
+        return take(lb, checker, started, config, List.of());
+    }
+
+    /** As {@link #take(LoadBalancer, HealthChecker, Instant, ConfigLoad)}, with the cluster's lines. */
+    static StatusView take(LoadBalancer lb, HealthChecker checker, Instant started, ConfigLoad config,
+            List<String> cluster) {
         Instant now = Instant.now();
         Map<ServiceId, ServiceHealth> health = new HashMap<>();
         if (checker != null) {
@@ -91,7 +97,7 @@ record StatusView(Instant time, Duration uptime, ConnectionTableStatus table, Me
                     byService.getOrDefault(st.id(), ServiceDefenceStatus.of(st.service()))));
         }
         return new StatusView(now, Duration.between(started, now), defences.connectionTable(), defences.memory(),
-                services, config);
+                services, config, List.copyOf(cluster));
     }
 
     /** The checked servers first (also those out of the table), then the sorry server, then unchecked ones. */

@@ -7,6 +7,7 @@ import io.jvs.api.Protocol;
 import io.jvs.api.ServiceId;
 import io.jvs.api.internal.Addresses;
 import io.jvs.core.Connection;
+import io.jvs.core.StateSync;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
@@ -21,7 +22,7 @@ import java.util.List;
  * its controlling template, the sockets attached to it ({@link Closer}), what it holds under its service's limits,
  * and the {@link Connection} a data path reports to.
  */
-final class ConnectionEntry extends TableEntry implements Connection, ConnectionKey {
+final class ConnectionEntry extends TableEntry implements Connection, ConnectionKey, StateSync.Entry {
 
     private static final VarHandle CONTROLLED;
     private static final VarHandle SOURCES;
@@ -98,6 +99,15 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
             segment(TcpStates.INPUT, TcpStates.SYN);
         } else {
             datagram(TcpStates.INPUT);
+        }
+    }
+
+    /** An inbound packet or connection event went through: the sync rules run, if connection sync is on. */
+    void synced() {
+        ConnectionTable t = service.table;
+        SyncRules r = t.sync;
+        if (r != null) {
+            r.input(this, t.now());
         }
     }
 
@@ -272,9 +282,6 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
         return AddressWords.fold(isV6(), hi, lo);
     }
 
-    boolean isV6() {
-        return (flags() & V6) != 0;
-    }
 
     // ---- Connection
 
@@ -379,6 +386,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
         if (protocol == TCP && (s == TcpStates.SYN_RECV || s == TcpStates.SYNACK || s == TcpStates.NONE)) {
             segment(TcpStates.OUTPUT, TcpStates.SYN); // the server's SYN+ACK
             segment(TcpStates.INPUT, TcpStates.ACK); // the client's ACK
+            synced();
         }
     }
 
@@ -387,6 +395,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
         if (protocol == TCP) {
             segment(TcpStates.INPUT, TcpStates.FIN);
             segment(TcpStates.OUTPUT, TcpStates.ACK);
+            synced();
         }
     }
 
@@ -395,6 +404,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
         if (protocol == TCP) {
             segment(TcpStates.OUTPUT, TcpStates.FIN);
             segment(TcpStates.INPUT, TcpStates.ACK);
+            synced();
         }
     }
 
@@ -407,6 +417,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
     public void onClientReset() {
         if (protocol == TCP) {
             segment(TcpStates.INPUT, TcpStates.RST);
+            synced();
         }
     }
 
@@ -414,6 +425,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
     public void onServerReset() {
         if (protocol == TCP) {
             segment(TcpStates.OUTPUT, TcpStates.RST);
+            synced(); // the connection ends: nothing else would tell the other directors
         }
     }
 
@@ -441,6 +453,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
             int s = state();
             if (s == TcpStates.NONE || s == TcpStates.LISTEN || TcpStates.isActive(s)) {
                 forceState(TcpStates.CLOSE);
+                synced();
             }
         }
     }
@@ -463,6 +476,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
         } else if (bytes >= 0) {
             datagram(TcpStates.INPUT);
         }
+        synced();
     }
 
     /** Counts one inbound packet of {@code bytes} in the statistics only. */
@@ -478,6 +492,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
     public void countInbound(int bytes) {
         countStats(bytes);
         packet(TcpStates.INPUT);
+        synced();
     }
 
     @Override
@@ -506,6 +521,44 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
         } else {
             expireIn(t.now(), t.timeoutNanos[s]);
         }
+    }
+
+    // ---- StateSync.Entry: the entry as the sync daemon sends it, read without allocating
+
+    @Override
+    public int syncFlags() {
+        return SyncFlags.of(flags(), dest.server().forwardingMethod());
+    }
+
+    @Override
+    public long destinationHigh() {
+        return dest.addressHigh;
+    }
+
+    @Override
+    public long destinationLow() {
+        return dest.addressLow;
+    }
+
+    @Override
+    public int destinationPort() {
+        return dport;
+    }
+
+    @Override
+    public int fwmark() {
+        ServiceId id = service.id();
+        return id.isFwmark() ? id.fwmark() : 0;
+    }
+
+    @Override
+    public long timeoutSeconds() {
+        int f = flags();
+        if ((f & TEMPLATE) != 0) {
+            return templateSeconds;
+        }
+        long[] t = service.table.timeoutNanos;
+        return (protocol == TCP ? t[f & STATE_MASK] : t[ConnectionTable.UDP_TIMEOUT]) / 1_000_000_000L;
     }
 
     // ---- listing

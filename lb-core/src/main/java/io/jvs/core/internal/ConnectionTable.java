@@ -5,6 +5,8 @@ import io.jvs.api.ConnectionTableStatus;
 import io.jvs.api.Ticker;
 import io.jvs.api.Timeouts;
 import io.jvs.core.Connection.Closer;
+import io.jvs.core.StateSync;
+import io.jvs.core.SyncPolicy;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.lang.invoke.MethodHandles;
@@ -83,6 +85,8 @@ public final class ConnectionTable {
     final boolean expireQuiescentTemplate;
     /** The memory defence: refuses new flows while memory is short. */
     final MemoryDefence memory;
+    /** The connection-sync rules, or null when nothing is published ({@code StateSync.NONE}). */
+    final SyncRules sync;
 
     /** One lock with its timer wheel. */
     private static final class Stripe {
@@ -99,6 +103,17 @@ public final class ConnectionTable {
      */
     public ConnectionTable(Ticker ticker, int capacity, boolean secureTcp, boolean expireNodestConn,
             boolean expireQuiescentTemplate, MemoryDefence memory) {
+        this(ticker, capacity, secureTcp, expireNodestConn, expireQuiescentTemplate, memory, StateSync.NONE,
+                SyncPolicy.DEFAULT);
+    }
+
+    /**
+     * A table whose entries are published to {@code sync} by {@code policy}'s rules (nothing is published, and no
+     * rule runs, with {@link StateSync#NONE}).
+     */
+    public ConnectionTable(Ticker ticker, int capacity, boolean secureTcp, boolean expireNodestConn,
+            boolean expireQuiescentTemplate, MemoryDefence memory, StateSync sync, SyncPolicy policy) {
+        this.sync = sync == StateSync.NONE ? null : new SyncRules(sync, policy, ticker);
         this.ticker = ticker;
         this.origin = ticker.nanoTime();
         this.capacity = capacity;
@@ -504,6 +519,17 @@ public final class ConnectionTable {
                 }
             }
             closeCollected(s);
+        }
+    }
+
+    /** Gives {@code action} every live entry, in hash order, without locks (a weakly consistent walk). */
+    void forEachLive(java.util.function.Consumer<ConnectionEntry> action) {
+        for (int i = 0; i < buckets.length; i++) {
+            for (ConnectionEntry e = (ConnectionEntry) BUCKETS.getAcquire(buckets, i); e != null; e = e.next) {
+                if (!e.isDead()) {
+                    action.accept(e);
+                }
+            }
         }
     }
 

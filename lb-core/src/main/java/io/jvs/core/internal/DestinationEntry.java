@@ -41,6 +41,9 @@ public final class DestinationEntry implements Destination {
 
     private volatile ServiceEntry service;
     private final InetSocketAddress address;
+    /** The address as the connection table's two words, for the sync stream (read without allocating). */
+    final long addressHigh;
+    final long addressLow;
     private final Counters stats = new Counters();
     private final LongAdder connectFailures = new LongAdder();
     private volatile RealServer server;
@@ -59,6 +62,8 @@ public final class DestinationEntry implements Destination {
         this.server = server;
         this.weight = server.weight();
         this.lastWeight = server.weight();
+        this.addressHigh = AddressWords.high(address.getAddress());
+        this.addressLow = AddressWords.low(address.getAddress());
     }
 
     /** The service this server belongs to. */

@@ -201,6 +201,7 @@ final class Placement {
                 t.insertLocked(template);
                 d.bindTemplate();
             }
+            template.adopt();
             if (link) {
                 template.link(now);
             } else {

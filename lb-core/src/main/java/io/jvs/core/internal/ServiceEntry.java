@@ -143,6 +143,7 @@ public final class ServiceEntry implements RunningService {
                         return o;
                     }
                 }
+                found.adopt(); // a synced entry meets its first local packet: this director's own now
                 found.inbound(event, r.packetBytes());
                 r.connection(found);
                 return Outcome.FOUND;
@@ -224,6 +225,7 @@ public final class ServiceEntry implements RunningService {
         if (r.packetBytes() >= 0) {
             c.countStats(r.packetBytes());
         }
+        c.synced(); // SYN_RECV, or a new UDP flow: the sync rules decide
         r.connection(c);
         return Outcome.PLACED;
     }
@@ -245,6 +247,7 @@ public final class ServiceEntry implements RunningService {
         if (r.packetBytes() >= 0) {
             c.countStats(r.packetBytes());
         }
+        c.synced(); // never published itself; its template is
         r.connection(c);
         return Outcome.PLACED;
     }

@@ -17,6 +17,8 @@ import io.jvs.api.VirtualService;
 import io.jvs.api.internal.Addresses;
 import io.jvs.core.DataPath;
 import io.jvs.core.RunningService;
+import io.jvs.core.StateSync;
+import io.jvs.core.SyncPolicy;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -66,6 +68,7 @@ public final class ServiceTable {
     /** The one timer thread: connection expiry every tick, the rate estimator every 2 s. */
     private final ScheduledExecutorService timer;
     private final Listeners listeners = new Listeners();
+    private final SyncApplier syncTarget;
     private boolean closed;
 
     private record TrashKey(ServiceId service, InetSocketAddress server) {}
@@ -82,10 +85,21 @@ public final class ServiceTable {
      * @param expireQuiescentTemplate the sysctl {@code expire_quiescent_template}
      * @param memoryThreshold the memory defence's threshold in bytes ({@code amemthresh}); 0 disables it
      * @param availableMemory measures the memory left; null for the default (heap and direct memory)
+     * @param stateSync where entries are published for the other directors ({@link StateSync#NONE}: nowhere)
+     * @param syncPolicy when they are published
      */
     public record Config(long estimatorPeriodMillis, boolean connectionTimer, int maxConnections, boolean secureTcp,
             boolean expireNodestConn, boolean expireQuiescentTemplate, long memoryThreshold,
-            LongSupplier availableMemory) {}
+            LongSupplier availableMemory, StateSync stateSync, SyncPolicy syncPolicy) {
+
+        /** A configuration without connection sync. */
+        public Config(long estimatorPeriodMillis, boolean connectionTimer, int maxConnections, boolean secureTcp,
+                boolean expireNodestConn, boolean expireQuiescentTemplate, long memoryThreshold,
+                LongSupplier availableMemory) {
+            this(estimatorPeriodMillis, connectionTimer, maxConnections, secureTcp, expireNodestConn,
+                    expireQuiescentTemplate, memoryThreshold, availableMemory, StateSync.NONE, SyncPolicy.DEFAULT);
+        }
+    }
 
     /** How often the memory defence measures (IPVS {@code DEFENSE_TIMER_PERIOD}: 1 s). */
     private static final long DEFENCE_PERIOD_MILLIS = 1000;
@@ -97,7 +111,9 @@ public final class ServiceTable {
         this.methods = Collections.unmodifiableSet(m.isEmpty() ? EnumSet.noneOf(ForwardingMethod.class) : EnumSet.copyOf(m));
         this.memory = new MemoryDefence(config.memoryThreshold(), config.availableMemory());
         this.table = new ConnectionTable(ticker, config.maxConnections(), config.secureTcp(),
-                config.expireNodestConn(), config.expireQuiescentTemplate(), memory);
+                config.expireNodestConn(), config.expireQuiescentTemplate(), memory, config.stateSync(),
+                config.syncPolicy());
+        this.syncTarget = new SyncApplier(table, id -> services.get(id));
         this.lastTrashSweep = ticker.nanoTime();
         long estimatorPeriodMillis = config.estimatorPeriodMillis();
         if (estimatorPeriodMillis > 0 || config.connectionTimer()) {
@@ -126,6 +142,11 @@ public final class ServiceTable {
     /** The connection table. */
     public ConnectionTable connectionTable() {
         return table;
+    }
+
+    /** The receive side of connection sync: entries of the other directors go here. */
+    public SyncApplier syncTarget() {
+        return syncTarget;
     }
 
     /** Expires the connections whose time is up, and sweeps the trash once a minute. */

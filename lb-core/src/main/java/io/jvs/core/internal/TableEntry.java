@@ -34,12 +34,16 @@ abstract class TableEntry {
 
     private static final VarHandle FLAGS;
     private static final VarHandle EXPIRES;
+    private static final VarHandle IN_PKTS;
+    private static final VarHandle SYNC_END;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             FLAGS = l.findVarHandle(TableEntry.class, "flags", int.class);
             EXPIRES = l.findVarHandle(TableEntry.class, "expiresAt", long.class);
+            IN_PKTS = l.findVarHandle(TableEntry.class, "inPkts", int.class);
+            SYNC_END = l.findVarHandle(TableEntry.class, "syncEnd", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -63,6 +67,16 @@ abstract class TableEntry {
     ConnectionEntry timerPrev;
     /** The tick of the slot the entry is in; -1 when in no slot. Written under the stripe lock. */
     volatile int slotTick = -1;
+    /** Connection sync ({@link SyncRules}): inbound packets counted (IPVS {@code in_pkts}). */
+    @SuppressWarnings("unused") // through IN_PKTS
+    private int inPkts;
+    /** The director that sent this entry through connection sync, or null for this director's own. */
+    private volatile String owner;
+    /** Connection sync: the state last published (IPVS {@code old_state}). */
+    int syncedState;
+    /** Connection sync: the expiry last published, with the retries in its low 2 bits (IPVS {@code sync_endtime}). */
+    @SuppressWarnings("unused") // through SYNC_END
+    private long syncEnd;
 
     TableEntry(ConnectionTable table, int protocol, int flags, long caHi, long caLo, int cport, long vaHi, long vaLo,
             int vport) {
@@ -88,6 +102,59 @@ abstract class TableEntry {
         return this.caLo == caLo && ports == (cport << 16 | vport) && this.vaLo == vaLo && this.caHi == caHi
                 && this.vaHi == vaHi && this.protocol == protocol && ((f & TEMPLATE) != 0) == template
                 && (f & (DEAD | INVALID)) == 0;
+    }
+
+    // ---- connection sync
+
+    /** The director that sent this entry, or null for this director's own. */
+    String owner() {
+        return owner;
+    }
+
+    void owner(String director) {
+        owner = director;
+    }
+
+    /** A local packet met this entry: it is this director's own from now on. */
+    void adopt() {
+        if (owner != null) {
+            owner = null;
+        }
+    }
+
+    /** Counts one inbound packet; returns the count (IPVS {@code atomic_add_return(1, &cp->in_pkts)}). */
+    int countInPacket() {
+        return (int) IN_PKTS.getAndAdd(this, 1) + 1;
+    }
+
+    /** Sets the packet count (a synced entry starts at the threshold, as in IPVS). */
+    void inPackets(int n) {
+        IN_PKTS.setOpaque(this, n);
+    }
+
+    long syncEnd() {
+        return (long) SYNC_END.getVolatile(this);
+    }
+
+    boolean casSyncEnd(long expected, long next) {
+        return SYNC_END.compareAndSet(this, expected, next);
+    }
+
+    /**
+     * Replaces the bits of {@code mask} with {@code bits} (compare-and-set); returns the flags before, or -1 if the
+     * entry has expired.
+     */
+    int replaceFlags(int mask, int bits) {
+        int f;
+        int nf;
+        do {
+            f = flags;
+            if ((f & DEAD) != 0) {
+                return -1;
+            }
+            nf = (f & ~mask) | (bits & mask);
+        } while (nf != f && !FLAGS.compareAndSet(this, f, nf));
+        return f;
     }
 
     // ---- state
@@ -239,4 +306,34 @@ abstract class TableEntry {
         }
     }
 
+    // ---- the key and state as the sync daemon sends them (StateSync.Entry, implemented by ConnectionEntry)
+
+    public boolean isV6() {
+        return (flags & V6) != 0;
+    }
+
+    public int ipProtocol() {
+        return protocol & 0xFF;
+    }
+
+    public int syncState() {
+        int f = flags();
+        return (f & TEMPLATE) != 0 ? ((f & ASSURED) != 0 ? 1 : 0) : protocol == TCP ? f & STATE_MASK : 0;
+    }
+
+    public long clientHigh() {
+        return caHi;
+    }
+
+    public long clientLow() {
+        return caLo;
+    }
+
+    public long virtualHigh() {
+        return vaHi;
+    }
+
+    public long virtualLow() {
+        return vaLo;
+    }
 }

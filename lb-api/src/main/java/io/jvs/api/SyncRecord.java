@@ -1,4 +1,4 @@
-package io.jvs.cluster;
+package io.jvs.api;
 
 import io.jvs.api.internal.Addresses;
 import io.jvs.api.internal.Checks;
@@ -28,7 +28,7 @@ import java.util.Objects;
  * @param peData the persistence engine's data (for example a SIP Call-ID), or {@code null}
  * @since 0.1
  */
-public record SyncEntry(int protocol, int flags, int state, InetSocketAddress client, InetSocketAddress virtual,
+public record SyncRecord(int protocol, int flags, int state, InetSocketAddress client, InetSocketAddress virtual,
         InetSocketAddress destination, int fwmark, long timeoutSeconds, SeqData seq, String peName, byte[] peData) {
 
     /** Forwarding method mask: 0 NAT (masquerading), 1 local node, 2 tunnel, 3 direct routing, 4 bypass. */
@@ -83,7 +83,7 @@ public record SyncEntry(int protocol, int flags, int state, InetSocketAddress cl
      *
      * @throws IllegalArgumentException naming the value out of range
      */
-    public SyncEntry {
+    public SyncRecord {
         Checks.checkInRange(protocol, 0, 255, "protocol");
         Checks.checkInRange(state, 0, 65535, "state");
         Checks.checkNotNull(client, "client");
@@ -120,17 +120,17 @@ public record SyncEntry(int protocol, int flags, int state, InetSocketAddress cl
     }
 
     /** This entry with other flags. */
-    public SyncEntry withFlags(int newFlags) {
-        return new SyncEntry(protocol, newFlags, state, client, virtual, destination, fwmark, timeoutSeconds, seq,
+    public SyncRecord withFlags(int newFlags) {
+        return new SyncRecord(protocol, newFlags, state, client, virtual, destination, fwmark, timeoutSeconds, seq,
                 peName, peData);
     }
 
     @Override
     public boolean equals(Object o) {
-        if (!(o instanceof SyncEntry)) {
+        if (!(o instanceof SyncRecord)) {
             return false;
         }
-        SyncEntry e = (SyncEntry) o;
+        SyncRecord e = (SyncRecord) o;
         return protocol == e.protocol && flags == e.flags && state == e.state && fwmark == e.fwmark
                 && timeoutSeconds == e.timeoutSeconds && client.equals(e.client) && virtual.equals(e.virtual)
                 && destination.equals(e.destination) && Objects.equals(seq, e.seq) && Objects.equals(peName, e.peName)

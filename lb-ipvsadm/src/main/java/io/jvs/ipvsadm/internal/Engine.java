@@ -1,14 +1,14 @@
 package io.jvs.ipvsadm.internal;
 
-import static io.jvs.ipvsadm.internal.CommandLine.AF_INET6;
-import static io.jvs.ipvsadm.internal.CommandLine.FMT_RULE;
-import static io.jvs.ipvsadm.internal.CommandLine.IPPROTO_TCP;
-import static io.jvs.ipvsadm.internal.CommandLine.IPPROTO_UDP;
-import static io.jvs.ipvsadm.internal.CommandLine.SERVICE;
-import static io.jvs.ipvsadm.internal.CommandLine.SVC_F_ONEPACKET;
-import static io.jvs.ipvsadm.internal.CommandLine.SVC_F_SCHED1;
-import static io.jvs.ipvsadm.internal.CommandLine.SVC_F_SCHED2;
-import static io.jvs.ipvsadm.internal.CommandLine.SVC_F_SCHED3;
+import static io.jvs.ipvsadm.internal.CommandEntry.AF_INET6;
+import static io.jvs.ipvsadm.internal.CommandEntry.FMT_RULE;
+import static io.jvs.ipvsadm.internal.CommandEntry.IPPROTO_TCP;
+import static io.jvs.ipvsadm.internal.CommandEntry.IPPROTO_UDP;
+import static io.jvs.ipvsadm.internal.CommandEntry.SVC_F_ONEPACKET;
+import static io.jvs.ipvsadm.internal.CommandEntry.SVC_F_SCHED1;
+import static io.jvs.ipvsadm.internal.CommandEntry.SVC_F_SCHED2;
+import static io.jvs.ipvsadm.internal.CommandEntry.SVC_F_SCHED3;
+import static io.jvs.ipvsadm.internal.OptionTable.SERVICE;
 
 import io.jvs.api.Endpoint;
 import io.jvs.api.ForwardingMethod;
@@ -24,8 +24,6 @@ import io.jvs.api.ServiceStatus;
 import io.jvs.api.Timeouts;
 import io.jvs.api.VirtualService;
 import io.jvs.ipvsadm.SyncDaemon;
-import io.jvs.ipvsadm.internal.CommandLine.Cmd;
-import io.jvs.ipvsadm.internal.CommandLine.Command;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.Inet4Address;
@@ -129,7 +127,7 @@ public final class Engine {
 
     /** ipvsadm's {@code process_options}: 0, or -1 after a printed error; throws {@link Exit} where ipvsadm exits. */
     private int process(String[] argv, boolean readingStdin, String stdin) {
-        Command ce = new CommandLine(names, out).parse(argv);
+        CommandEntry ce = new CommandLine(names, out).parse(argv);
         if (ce == null) {
             return -1;
         }
@@ -146,7 +144,7 @@ public final class Engine {
             case STOPDAEMON:
                 if (daemon == null) {
                     throw out.fail(2, "Connection sync daemon not supported: JVS has no state synchronisation ("
-                            + (ce.cmd == Cmd.STARTDAEMON ? "--start-daemon" : "--stop-daemon") + ")");
+                            + (ce.cmd == Command.STARTDAEMON ? "--start-daemon" : "--stop-daemon") + ")");
                 }
                 return daemonCommand(ce);
             case ADDDEST:
@@ -179,9 +177,9 @@ public final class Engine {
         }
     }
 
-    private void list(Command ce) {
+    private void list(CommandEntry ce) {
         Render render = new Render(names, out.stdout);
-        if (ce.has(CommandLine.CONNECTION)) {
+        if (ce.has(OptionTable.CONNECTION)) {
             render.listConnections(lb.connections(), ce.format);
         } else if (ce.has(SERVICE)) {
             Optional<ServiceStatus> s = serviceId(ce).flatMap(lb::service);
@@ -189,9 +187,9 @@ public final class Engine {
                 throw out.fail(1, "No such service");
             }
             render.listService(s.get(), ce.format);
-        } else if (ce.has(CommandLine.TIMEOUT)) {
+        } else if (ce.has(OptionTable.TIMEOUT)) {
             render.listTimeout(lb.timeouts());
-        } else if (ce.has(CommandLine.DAEMON)) {
+        } else if (ce.has(OptionTable.DAEMON)) {
             if (daemon != null) {
                 for (SyncDaemon.Settings s : daemon.running()) {
                     out.stdout.append(s.listingLine()).append('\n');
@@ -203,10 +201,10 @@ public final class Engine {
     }
 
     /** ipvsadm's {@code ipvs_start_daemon} / {@code ipvs_stop_daemon} and the messages of {@code ipvs_strerror}. */
-    private int daemonCommand(Command ce) {
+    private int daemonCommand(CommandEntry ce) {
         SyncDaemon.Role role = ce.daemonMaster ? SyncDaemon.Role.MASTER : SyncDaemon.Role.BACKUP;
         try {
-            if (ce.cmd == Cmd.STARTDAEMON) {
+            if (ce.cmd == Command.STARTDAEMON) {
                 daemon.start(new SyncDaemon.Settings(role, ce.mcastInterface, ce.syncId, ce.syncMaxlen, ce.mcastGroup,
                         ce.mcastPort, ce.mcastTtl));
             } else {
@@ -251,7 +249,7 @@ public final class Engine {
     }
 
     /** The forwarding method must be one the load balancer carries out; checked like an argument. */
-    private void checkMethod(Command ce) {
+    private void checkMethod(CommandEntry ce) {
         Set<ForwardingMethod> supported = lb.supportedForwardingMethods();
         ForwardingMethod m = method(ce);
         if (m == null || !supported.contains(m)) {
@@ -263,7 +261,7 @@ public final class Engine {
     }
 
     /** The method asked for, or the director's default: full NAT where supported, else its first method. */
-    private ForwardingMethod method(Command ce) {
+    private ForwardingMethod method(CommandEntry ce) {
         if (ce.fwd != null) {
             return ce.fwd;
         }
@@ -274,7 +272,7 @@ public final class Engine {
         return EnumSet.copyOf(supported).iterator().next();
     }
 
-    private void apply(Command ce) {
+    private void apply(CommandEntry ce) {
         switch (ce.cmd) {
             case FLUSH:
                 await(lb.clear());
@@ -312,7 +310,7 @@ public final class Engine {
         return a == null || a.isAnyLocalAddress();
     }
 
-    private void addService(Command ce) {
+    private void addService(CommandEntry ce) {
         ServiceId id = serviceId(ce).orElseThrow(() -> new Refusal("Protocol not available"));
         if (lb.service(id).isPresent()) {
             throw new Refusal("Service already exists");
@@ -321,7 +319,7 @@ public final class Engine {
         await(lb.start(vs));
     }
 
-    private void editService(Command ce) {
+    private void editService(CommandEntry ce) {
         ServiceId id = serviceId(ce).orElseThrow(() -> new Refusal("No such service"));
         ServiceStatus current = lb.service(id).orElseThrow(() -> new Refusal("No such service"));
         VirtualService now = current.service();
@@ -341,14 +339,14 @@ public final class Engine {
     }
 
     /** The service ipvsadm's options describe: every field from the command, defaults for the rest. */
-    private VirtualService build(Command ce, ServiceId id, List<RealServer> servers, List<Endpoint> endpoints) {
+    private VirtualService build(CommandEntry ce, ServiceId id, List<RealServer> servers, List<Endpoint> endpoints) {
         Scheduler.Factory factory = Scheduler.Factory.find(ce.sched).filter(f -> f.name().equals(ce.sched))
                 .orElseThrow(() -> new Refusal(ENOENT_SCHED));
         if (!ce.pe.isEmpty()) {
             throw new Refusal(ENOENT_SCHED); // JVS has no persistence engines (IPVS: sip)
         }
         VirtualService.Builder b = VirtualService.builder(id).scheduler(factory);
-        if ((ce.flags & CommandLine.SVC_F_PERSISTENT) != 0) {
+        if ((ce.flags & CommandEntry.SVC_F_PERSISTENT) != 0) {
             b.persistence(Duration.ofSeconds(ce.timeout));
         }
         if (id.family() == StandardProtocolFamily.INET) {
@@ -382,7 +380,7 @@ public final class Engine {
         return b.realServers(servers).build();
     }
 
-    private void server(Command ce) {
+    private void server(CommandEntry ce) {
         ServiceId id = serviceId(ce).orElseThrow(() -> new Refusal("Service not defined"));
         ServiceStatus status = lb.service(id).orElseThrow(() -> new Refusal("Service not defined"));
         InetSocketAddress address = new InetSocketAddress(ce.destAddr, ce.destPort);
@@ -390,7 +388,7 @@ public final class Engine {
         for (RealServerStatus r : status.realServers()) {
             exists |= r.server().address().equals(address);
         }
-        if (ce.cmd == Cmd.DELDEST) {
+        if (ce.cmd == Command.DELDEST) {
             if (!exists) {
                 throw new Refusal("No such destination");
             }
@@ -400,7 +398,7 @@ public final class Engine {
         if (ce.lThreshold > ce.uThreshold) {
             throw new Refusal(ERANGE);
         }
-        if (ce.cmd == Cmd.ADDDEST) {
+        if (ce.cmd == Command.ADDDEST) {
             if (exists) {
                 throw new Refusal("Destination already exists");
             }
@@ -412,7 +410,7 @@ public final class Engine {
         }
         RealServer rs = RealServer.of(address).withWeight(ce.weight).withForwardingMethod(method(ce))
                 .withThresholds(ce.uThreshold, ce.lThreshold);
-        if (ce.cmd == Cmd.ADDDEST) {
+        if (ce.cmd == Command.ADDDEST) {
             lb.addRealServer(id, rs);
         } else {
             lb.editRealServer(id, rs);
@@ -431,7 +429,7 @@ public final class Engine {
     }
 
     /** The id the options name; empty for a protocol JVS does not have (SCTP). */
-    static Optional<ServiceId> serviceId(Command ce) {
+    static Optional<ServiceId> serviceId(CommandEntry ce) {
         if (ce.isFwmark()) {
             return Optional.of(ServiceId.fwmark((int) ce.fwmark,
                     ce.af == AF_INET6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET));
@@ -468,8 +466,8 @@ public final class Engine {
     }
 
     /** The line ipvsadm prints for the kernel's refusal of {@code cmd}. */
-    static String message(LoadBalancerException e, Cmd cmd) {
-        boolean dest = cmd == Cmd.ADDDEST || cmd == Cmd.EDITDEST || cmd == Cmd.DELDEST;
+    static String message(LoadBalancerException e, Command cmd) {
+        boolean dest = cmd == Command.ADDDEST || cmd == Command.EDITDEST || cmd == Command.DELDEST;
         switch (e.reason()) {
             case SERVICE_EXISTS:
                 return "Service already exists";
@@ -495,7 +493,7 @@ public final class Engine {
     /** For tests: the current listing of {@code ipvsadm -S -n}. */
     List<String> saveLines() {
         StringBuilder sb = new StringBuilder();
-        new Render(names, sb).listAll(lb.services(), lb.connectionTableSize(), FMT_RULE | CommandLine.FMT_NUMERIC);
+        new Render(names, sb).listAll(lb.services(), lb.connectionTableSize(), FMT_RULE | CommandEntry.FMT_NUMERIC);
         return new ArrayList<>(List.of(sb.toString().split("\n")));
     }
 

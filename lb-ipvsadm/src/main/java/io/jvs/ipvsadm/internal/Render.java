@@ -1,14 +1,14 @@
 package io.jvs.ipvsadm.internal;
 
-import static io.jvs.ipvsadm.internal.CommandLine.FMT_EXACT;
-import static io.jvs.ipvsadm.internal.CommandLine.FMT_NOSORT;
-import static io.jvs.ipvsadm.internal.CommandLine.FMT_NUMERIC;
-import static io.jvs.ipvsadm.internal.CommandLine.FMT_PERSISTENTCONN;
-import static io.jvs.ipvsadm.internal.CommandLine.FMT_RATE;
-import static io.jvs.ipvsadm.internal.CommandLine.FMT_RULE;
-import static io.jvs.ipvsadm.internal.CommandLine.FMT_STATS;
-import static io.jvs.ipvsadm.internal.CommandLine.FMT_THRESHOLDS;
-import static io.jvs.ipvsadm.internal.CommandLine.FMT_TUN_INFO;
+import static io.jvs.ipvsadm.internal.CommandEntry.FMT_EXACT;
+import static io.jvs.ipvsadm.internal.CommandEntry.FMT_NOSORT;
+import static io.jvs.ipvsadm.internal.CommandEntry.FMT_NUMERIC;
+import static io.jvs.ipvsadm.internal.CommandEntry.FMT_PERSISTENTCONN;
+import static io.jvs.ipvsadm.internal.CommandEntry.FMT_RATE;
+import static io.jvs.ipvsadm.internal.CommandEntry.FMT_RULE;
+import static io.jvs.ipvsadm.internal.CommandEntry.FMT_STATS;
+import static io.jvs.ipvsadm.internal.CommandEntry.FMT_THRESHOLDS;
+import static io.jvs.ipvsadm.internal.CommandEntry.FMT_TUN_INFO;
 
 import io.jvs.api.ConnectionStatus;
 import io.jvs.api.ForwardingMethod;
@@ -55,7 +55,7 @@ public final class Render {
         out.append(String.format(Locale.ROOT, format, args));
     }
 
-    /** {@code ipvsadm -L} (and {@code -S} with {@link CommandLine#FMT_RULE}): every service. */
+    /** {@code ipvsadm -L} (and {@code -S} with {@link CommandEntry#FMT_RULE}): every service. */
     public void listAll(List<ServiceStatus> services, int connectionTableSize, int format) {
         if ((format & FMT_RULE) == 0) {
             printf("IP Virtual Server version %s (size=%d)\n", VERSION, connectionTableSize);
@@ -162,7 +162,7 @@ public final class Render {
             }
             if (id.isFwmark() && !se.endpoints().isEmpty()) {
                 // Always numeric: a name in brackets would not restore (ipvsadm resolves names as IPv4 only).
-                out.append(" --endpoints ").append(se.endpoints().stream().map(CommandLine::endpointText)
+                out.append(" --endpoints ").append(se.endpoints().stream().map(Operands::endpointText)
                         .collect(Collectors.joining(",")));
             }
         } else if ((format & FMT_STATS) != 0) {
@@ -397,11 +397,11 @@ public final class Render {
     };
 
     private static int af(StandardProtocolFamily f) {
-        return f == StandardProtocolFamily.INET6 ? CommandLine.AF_INET6 : CommandLine.AF_INET;
+        return f == StandardProtocolFamily.INET6 ? CommandEntry.AF_INET6 : CommandEntry.AF_INET;
     }
 
     private static int protocol(ServiceId id) {
-        return id.isFwmark() ? CommandLine.IPPROTO_TCP : id.protocol().number();
+        return id.isFwmark() ? CommandEntry.IPPROTO_TCP : id.protocol().number();
     }
 
     /** Addresses compare as 32-bit words, each difference cut to a C int (not a total order: as ipvsadm sorts). */

@@ -173,6 +173,8 @@ public final class CommandLine {
         int uThreshold;
         int lThreshold;
         int tunType;
+        /** --tun-port; 0 when not given. */
+        int tunPort;
         // --set
         int tcp;
         int tcpFin;
@@ -551,7 +553,7 @@ public final class CommandLine {
             }
             case TUN_PORT:
                 set(ce, TUN_PORT);
-                number(arg, 1, 65535, "illegal tunnel port specified");
+                ce.tunPort = (int) number(arg, 1, 65535, "illegal tunnel port specified");
                 break;
             case TUN_NOCSUM:
                 set(ce, TUN_NOCSUM);

@@ -123,6 +123,8 @@ final class Daemon implements AutoCloseable {
     }
 
     private static NettyLoadBalancer build(DaemonCommand.Options o) throws StartException {
+        LOG.log(Level.INFO, "jvs daemon on Java " + Runtime.version() + " (" + System.getProperty("java.home") + ")"
+                + (o.interfaces.isEmpty() ? "" : ", packet data path on " + String.join(", ", o.interfaces)));
         try {
             return build(o, true);
         } catch (IllegalStateException e) {
@@ -134,12 +136,24 @@ final class Daemon implements AutoCloseable {
         }
     }
 
-    private static NettyLoadBalancer build(DaemonCommand.Options o, boolean freeBind) {
+    private static NettyLoadBalancer build(DaemonCommand.Options o, boolean freeBind) throws StartException {
         NettyLoadBalancer.Builder b = NettyLoadBalancer.builder().transport(o.transport).freeBind(freeBind);
         if (o.threads != null) {
             b.ioThreads(o.threads);
         }
-        return b.build();
+        io.jvs.core.DataPath packets = null;
+        if (!o.interfaces.isEmpty()) {
+            packets = PacketPath.open(o.interfaces);
+            b.additionalDataPath(packets);
+        }
+        try {
+            return b.build();
+        } catch (RuntimeException e) {
+            if (packets != null) {
+                packets.close();
+            }
+            throw e;
+        }
     }
 
     private void startParts(DaemonCommand.Options o, String rules, CheckedLoadBalancer table) throws StartException {

@@ -34,15 +34,15 @@ final class PacketLab implements AutoCloseable {
     static final String R1_6 = "fd99::11";
     static final String R2_6 = "fd99::12";
 
-    final String prefix = "jvsp" + ProcessHandle.current().pid();
-    final String lan = prefix + "lan";
-    final String client = prefix + "c";
-    final String director = prefix + "d";
-    final String r1 = prefix + "r1";
-    final String r2 = prefix + "r2";
+    final String prefix;
+    final String lan;
+    final String client;
+    final String director;
+    final String r1;
+    final String r2;
     private final List<String> namespaces = new ArrayList<>();
     private final List<Process> processes = new ArrayList<>();
-    private final File logDir = new File("target/netns-logs", prefix);
+    private final File logDir;
 
     /** Why the lab cannot be made here, or null: root, iproute2, ethtool and nftables are needed. */
     static String unavailable() {
@@ -66,8 +66,23 @@ final class PacketLab implements AutoCloseable {
         return null;
     }
 
-    /** Builds the topology; real servers get the VIP on lo with arp_ignore=1, arp_announce=2 (lvs_rs.sh). */
+    /** Builds the topology with names starting {@code jvsp} (phase 1's tests). */
     PacketLab() throws IOException {
+        this("jvsp");
+    }
+
+    /**
+     * Builds the topology, names starting with {@code tag} and the JVM's PID; real servers get the VIP on lo with
+     * arp_ignore=1, arp_announce=2 (lvs_rs.sh).
+     */
+    PacketLab(String tag) throws IOException {
+        prefix = tag + ProcessHandle.current().pid();
+        lan = prefix + "lan";
+        client = prefix + "c";
+        director = prefix + "d";
+        r1 = prefix + "r1";
+        r2 = prefix + "r2";
+        logDir = new File("target/netns-logs", prefix);
         try {
             add(lan);
             run(lan, "ip", "link", "add", "br0", "type", "bridge");

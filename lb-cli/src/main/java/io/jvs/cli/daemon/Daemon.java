@@ -123,6 +123,10 @@ final class Daemon implements AutoCloseable {
     }
 
     private static NettyLoadBalancer build(DaemonCommand.Options o) throws StartException {
+        String packetsUnavailable = o.interfaces.isEmpty() ? null : PacketPath.unavailable();
+        if (packetsUnavailable != null) {
+            throw new StartException(2, "jvs daemon: " + packetsUnavailable);
+        }
         LOG.log(Level.INFO, "jvs daemon on Java " + Runtime.version() + " (" + System.getProperty("java.home") + ")"
                 + (o.interfaces.isEmpty() ? "" : ", packet data path on " + String.join(", ", o.interfaces)));
         try {

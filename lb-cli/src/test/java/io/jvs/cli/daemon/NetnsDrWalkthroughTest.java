@@ -170,9 +170,12 @@ class NetnsDrWalkthroughTest {
     }
 
     /** Starts {@code jvs daemon --interface eth0} in the director's namespace; returns once it is ready. */
-    private Process daemon(String admin, String name) throws Exception {
-        Process p = java(d, name, List.of("--enable-native-access=ALL-UNNAMED"), "io.jvs.cli.Jvs", "daemon",
-                "--interface", "eth0", "--admin", admin, "--threads", "1");
+    private Process daemon(String admin, String name, String... more) throws Exception {
+        List<String> args = new ArrayList<>(List.of("daemon", "--interface", "eth0", "--admin", admin, "--threads",
+                "1"));
+        args.addAll(List.of(more));
+        Process p = java(d, name, List.of("--enable-native-access=ALL-UNNAMED"), "io.jvs.cli.Jvs",
+                args.toArray(new String[0]));
         BufferedReader out = Netns.stdout(p);
         String ready = Netns.readLine(p, out, 60);
         assertTrue(ready.startsWith("jvs daemon: admin socket " + admin), () -> ready + "\n" + log(name));
@@ -255,6 +258,44 @@ class NetnsDrWalkthroughTest {
         again.destroy();
         assertTrue(again.waitFor(30, TimeUnit.SECONDS));
         assertFalse(run(d, "nft", "list", "tables").contains("jvs_"), "no table after a stop");
+    }
+
+    @Test
+    void keepalivedDr_serverKilled_trafficMoves_andComesBack() throws Exception {
+        lab(true);
+        Path conf = dir.resolve("keepalived.conf");
+        Files.writeString(conf, "virtual_server " + VIP + " 80 {\n  delay_loop 1\n  lb_algo rr\n  lb_kind DR\n"
+                + "  protocol TCP\n"
+                + "  real_server " + R1 + " 80 {\n    TCP_CHECK {\n      connect_timeout 1\n    }\n  }\n"
+                + "  real_server " + R2 + " 80 {\n    TCP_CHECK {\n      connect_timeout 1\n    }\n  }\n}\n");
+        String admin = dir.resolve("admin.sock").toString();
+        daemon(admin, "daemon", "--config", conf.toString());
+        List<String> seen = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            seen.add(get(46000 + i));
+        }
+        assertEquals(2, seen.stream().map(s -> s.split(" ")[0]).distinct().count(), seen::toString);
+
+        Process r1Web = processes.get(0); // the WhoServer of r1, started first
+        r1Web.destroyForcibly();
+        assertTrue(r1Web.waitFor(10, TimeUnit.SECONDS));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (jvsadm(admin, "-L", "-n")[0].contains(R1 + ":80") && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertFalse(jvsadm(admin, "-L", "-n")[0].contains(R1 + ":80"), () -> "r1 is taken out: " + log("daemon"));
+        for (int i = 0; i < 4; i++) {
+            assertEquals("r2 " + CLIENT, get(46100 + i), "every new connection goes to r2");
+        }
+
+        Process back = java(r1, "WhoServer-r1-again", List.of(), WhoServer.class.getName(), "r1", "80");
+        assertEquals("ready", Netns.readLine(back, Netns.stdout(back), 30));
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!jvsadm(admin, "-L", "-n")[0].contains(R1 + ":80") && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        String listing = jvsadm(admin, "-L", "-n")[0];
+        assertTrue(listing.contains("  -> 10.98.0.11:80                Route   1"), listing);
     }
 
     @Test

@@ -45,6 +45,7 @@ OUT_DIR=${OUT_DIR:-$HERE/results/$(date +%Y%m%d-%H%M%S)-$RUN_TAG}
 P=jvsqb$$
 VIP=10.97.0.100 CLIENT=10.97.0.1 DIRECTOR=10.97.0.2 R1=10.97.0.11 R2=10.97.0.12
 TMP=$(mktemp -d /tmp/$P.XXXX)
+chmod 755 "$TMP"                                          # nginx's workers (nobody) read the pages under it
 ADMIN=$TMP/admin.sock
 PIDS=()
 
@@ -96,7 +97,8 @@ http {
   server { listen 80 reuseport backlog=4096; root $TMP/$r/www; keepalive_timeout 0; }
 }
 NGINX
-  in_ns "$r" nginx -c "$TMP/$r/nginx.conf" -g 'daemon off;' & PIDS+=($!)
+  # started by ip netns exec itself (no shell function in between), so $! is the server's own PID
+  ip netns exec "$P$r" nginx -c "$TMP/$r/nginx.conf" -g 'daemon off;' & PIDS+=($!)
 done
 sleep 1
 for c in c; do in_ns "$c" curl -s --max-time 5 "http://$R1/" >/dev/null || { echo "packet-dr.sh: r1 does not answer" >&2; exit 1; }; done
@@ -114,7 +116,7 @@ start_lb() {
     haproxy)
       cat > "$TMP/haproxy.cfg" <<HAP
 global
-  maxconn 20000
+  maxconn 8000
   nbthread 2
 defaults
   mode tcp
@@ -127,11 +129,13 @@ listen web
   server r1 $R1:80
   server r2 $R2:80
 HAP
-      in_ns d haproxy -f "$TMP/haproxy.cfg" -db >"$TMP/haproxy.log" 2>&1 & LB_PID=$!; PIDS+=("$LB_PID")
-      TARGET=$DIRECTOR:8080; sleep 1 ;;
+      ip netns exec "${P}d" haproxy -f "$TMP/haproxy.cfg" -db >"$TMP/haproxy.log" 2>&1 & LB_PID=$!
+      PIDS+=("$LB_PID"); TARGET=$DIRECTOR:8080; sleep 1
+      kill -0 "$LB_PID" 2>/dev/null || { echo "packet-dr.sh: haproxy did not start:" >&2; cat "$TMP/haproxy.log" >&2; } ;;
     jvs)
-      in_ns d env JVS_JAVA_OPTS="-Xms256m -Xmx256m" "$ROOT/bin/jvs" daemon --interface eth0 --admin "$ADMIN" \
-          --threads 1 >"$TMP/jvs.out" 2>"$TMP/jvs.log" & LB_PID=$!; PIDS+=("$LB_PID")
+      # ip netns exec, env, bin/jvs and java exec each other: $! is the JVM's PID
+      ip netns exec "${P}d" env JVS_JAVA_OPTS="-Xms256m -Xmx256m" "$ROOT/bin/jvs" daemon --interface eth0 \
+          --admin "$ADMIN" --threads 1 >"$TMP/jvs.out" 2>"$TMP/jvs.log" & LB_PID=$!; PIDS+=("$LB_PID")
       for _ in $(seq 1 120); do grep -q "admin socket" "$TMP/jvs.out" 2>/dev/null && break; sleep 0.5; done
       JVS_ADMIN=$ADMIN "$ROOT/bin/jvsadm" -A -t "$VIP:80" -s rr
       JVS_ADMIN=$ADMIN "$ROOT/bin/jvsadm" -a -t "$VIP:80" -r "$R1:80" -g -w 1
@@ -140,7 +144,7 @@ HAP
   esac
 }
 stop_lb() { [ -n "$LB_PID" ] && { kill "$LB_PID"; wait "$LB_PID" 2>/dev/null; }; LB_PID=""; }
-forwarded() { [ "$1" = jvs ] && JVS_ADMIN=$ADMIN "$ROOT/bin/jvsadm" -L -n --stats --exact -t "$VIP:80" | awk 'NR==3 { print $3 }' || echo 0; }
+forwarded() { [ "$1" = jvs ] && JVS_ADMIN=$ADMIN "$ROOT/bin/jvsadm" -L -n --stats --exact -t "$VIP:80" | awk 'NR==3 { print $4 }' || echo 0; }
 
 mkdir -p "$OUT_DIR"
 printf 'round\tlb\ttest\tvalue\tunit\tdirector_cpu_s\tforwarded_packets\tother_cpu_pct\n' > "$OUT_DIR/results.tsv"
@@ -154,9 +158,12 @@ for round in $(seq 1 "$ROUNDS"); do
       case $test in
         conn)
           out=$(in_ns c timeout $((DUR + 20)) wrk -t2 -c"$CONNS" -d"${DUR}s" -H 'Connection: close' "http://$TARGET/")
-          value=$(awk '/Requests\/sec/ { print $2 }' <<<"$out"); unit=req/s ;;
+          value=$(awk '/Requests\/sec/ { print $2 }' <<<"$out"); unit=req/s
+          if grep -q "Non-2xx" <<<"$out"; then echo "packet-dr.sh: $lb answered errors: $out" >&2; value=0; fi ;;
         bulk)
-          bps=$(in_ns c timeout 120 curl -s -o /dev/null -w '%{speed_download}' "http://$TARGET/big")
+          read -r bps size < <(in_ns c timeout 120 curl -sf -o /dev/null -w '%{speed_download} %{size_download}\n' \
+              "http://$TARGET/big")
+          [ "${size:-0}" = "$((BULK_MB << 20))" ] || { echo "packet-dr.sh: bulk via $lb got ${size:-0} bytes" >&2; bps=0; }
           value=$(echo "$bps / 1048576" | bc -l); unit=MB/s ;;
       esac
       cpu1=$([ -n "$LB_PID" ] && tree_cpu "$LB_PID" || echo 0); fwd1=$(forwarded "$lb"); read -r b1 t1 < <(box_busy)

@@ -12,6 +12,7 @@ import io.jvs.api.internal.Addresses;
 import io.jvs.api.internal.Checks;
 import io.jvs.core.DataPath;
 import io.jvs.core.RunningService;
+import io.jvs.packet.internal.frame.Bytes;
 import io.jvs.packet.internal.path.NextHops;
 import io.jvs.packet.internal.path.PacketRouter;
 import io.jvs.packet.internal.path.RouteTable;
@@ -359,25 +360,16 @@ public final class PacketDataPath implements DataPath {
         return "PacketDataPath" + interfaces();
     }
 
-    static int ipv4(InetAddress a) {
-        byte[] b = a.getAddress();
-        return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
+    private static int ipv4(InetAddress a) {
+        return Bytes.ipv4(a.getAddress());
     }
 
-    static long hi(InetAddress a) {
-        return word(a.getAddress(), 0);
+    private static long hi(InetAddress a) {
+        return Bytes.word(a.getAddress(), 0);
     }
 
-    static long lo(InetAddress a) {
-        return word(a.getAddress(), 8);
-    }
-
-    private static long word(byte[] b, int from) {
-        long v = 0;
-        for (int i = from; i < from + 8; i++) {
-            v = v << 8 | (b[i] & 0xff);
-        }
-        return v;
+    private static long lo(InetAddress a) {
+        return Bytes.word(a.getAddress(), 8);
     }
 
     /** Builds a {@link PacketDataPath}; {@link #interfaces} is required, every other option has a default. */

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jvs.packet.PacketSupport;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -17,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -37,15 +35,9 @@ class NetnsJvsadmTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        String why = PacketLab.unavailable();
-        Assumptions.assumeTrue(why == null, () -> "packet path namespace test skipped: " + why);
-        String support = PacketSupport.unavailableReason();
-        Assumptions.assumeTrue(support == null, () -> "packet path namespace test skipped: " + support);
+        PacketLab.assumeAvailable();
         lab = new PacketLab("jvsq");
-        for (String[] r : new String[][] {{lab.r1, "r1"}, {lab.r2, "r2"}}) {
-            Process p = lab.java(r[0], NameServer.class, r[1], "80");
-            assertEquals("ready", PacketLab.readLine(p, PacketLab.stdout(p), 30));
-        }
+        lab.startWebServers();
     }
 
     @AfterAll
@@ -105,8 +97,8 @@ class NetnsJvsadmTest {
 
     @Test
     void tunnels_ipipThenGue_throughJvsadm() throws Exception {
-        List<Process> ipip = decapsulators("jtunq0", "ipip");
-        List<Process> gue = decapsulators("jtunq1", "gue", "6080");
+        List<Process> ipip = lab.decapsulators("jtunq0", "ipip");
+        List<Process> gue = lab.decapsulators("jtunq1", "gue", "6080");
         try {
             Director d = director();
             d.ok("-A -t " + VIP + ":80 -s rr");
@@ -133,8 +125,8 @@ class NetnsJvsadmTest {
             assertTrue(d.line("counters").contains("forwarded="), "counters");
             d.stop();
         } finally {
-            stopAll(ipip);
-            stopAll(gue);
+            PacketLab.stopAll(ipip);
+            PacketLab.stopAll(gue);
         }
     }
 
@@ -160,27 +152,4 @@ class NetnsJvsadmTest {
         d.stop();
     }
 
-    private static List<Process> decapsulators(String tun, String... args) throws Exception {
-        String[] full = new String[args.length + 1];
-        full[0] = args[0];
-        full[1] = tun;
-        System.arraycopy(args, 1, full, 2, args.length - 1);
-        Process p1 = lab.java(lab.r1, Decapsulator.class, full);
-        Process p2 = lab.java(lab.r2, Decapsulator.class, full);
-        for (Process p : List.of(p1, p2)) {
-            assertEquals("ready", PacketLab.readLine(p, PacketLab.stdout(p), 30), lab.logs());
-        }
-        for (String r : List.of(lab.r1, lab.r2)) {
-            lab.run(r, "ip", "link", "set", tun, "up");
-            lab.run(r, "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf." + tun + ".rp_filter=0");
-        }
-        return List.of(p1, p2);
-    }
-
-    private static void stopAll(List<Process> processes) throws InterruptedException {
-        for (Process p : processes) {
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-        }
-    }
 }

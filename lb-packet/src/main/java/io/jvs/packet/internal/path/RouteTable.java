@@ -4,6 +4,7 @@ import io.jvs.api.ForwardingMethod;
 import io.jvs.api.RealServer;
 import io.jvs.api.TunnelChecksum;
 import io.jvs.api.TunnelType;
+import io.jvs.packet.internal.frame.Bytes;
 import io.jvs.packet.internal.xmit.Route;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -71,17 +72,10 @@ public final class RouteTable {
             return null; // IPv6 tunnels are not supported (PacketDataPath.check refuses them)
         }
         byte[] b = a.getAddress();
-        long hi = 0;
-        long lo = 0;
-        for (int i = 0; i < 8; i++) {
-            hi = hi << 8 | (b[i] & 0xff);
-            lo = lo << 8 | (b[8 + i] & 0xff);
-        }
-        return Route.direct6(hi, lo);
+        return Route.direct6(Bytes.word(b, 0), Bytes.word(b, 8));
     }
 
     static int ipv4(InetAddress a) {
-        byte[] b = a.getAddress();
-        return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
+        return Bytes.ipv4(a.getAddress());
     }
 }

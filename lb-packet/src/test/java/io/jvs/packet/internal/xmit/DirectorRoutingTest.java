@@ -189,4 +189,72 @@ class DirectorRoutingTest {
         // Less than one byte in ten packets: what is left is the measurement's own noise, not a per-packet object.
         assertTrue(bytes < 1024, "10,000 packets of a known flow allocated " + bytes + " bytes");
     }
+
+    @Test
+    void upperThreshold_overloadedServerSkipped() {
+        director.start(VirtualService.tcp(VIP80).scheduler("rr").realServer(dr("10.99.0.11").withThresholds(1, 0))
+                .realServer(dr("10.99.0.12")).build()).join();
+        for (int port = 40000; port < 40004; port++) {
+            assertTrue(send(TestFrames.tcp(CLIENT, port, VIP, 80, 0x02, 0, 64, true)) >= 0, "forwarded");
+        }
+        int onFirst = status().realServers().stream().filter(r -> r.server().address().getPort() == 80
+                && r.server().address().getAddress().getHostAddress().equals("10.99.0.11"))
+                .mapToInt(r -> r.activeConnections() + r.inactiveConnections()).sum();
+        assertEquals(1, onFirst, "-x 1: no second connection for the overloaded server");
+    }
+
+    @Test
+    void memoryDefence_refusesNewFlows_keepsKnownOnes() {
+        director.close();
+        director = Director.builder().dataPath(path).rateEstimator(false).connectionTimer(false)
+                .memoryThreshold(1 << 20).availableMemory(() -> 0).build();
+        director.start(VirtualService.tcp(VIP80).realServer(dr("10.99.0.11")).build()).join();
+        assertEquals(SERVER_MAC, send(TestFrames.tcp(CLIENT, 40000, VIP, 80, 0x02, 0, 64, true)));
+        director.runDefences(); // no memory left: every new connection refused
+        assertEquals(-1, send(TestFrames.tcp(CLIENT, 40001, VIP, 80, 0x02, 0, 64, true)));
+        assertEquals(SERVER_MAC, send(TestFrames.tcp(CLIENT, 40000, VIP, 80, 0x10, 10, 64, true)),
+                "an established flow goes on");
+        assertTrue(director.defences().services().get(0).refusals().get(io.jvs.api.Refusal.MEMORY_SHORT) >= 1);
+    }
+
+    /**
+     * Malformed, truncated and random frames through the running path (parser, router, director): nothing throws,
+     * every frame is counted, nothing written exceeds a TX frame, and the path still forwards afterwards.
+     */
+    @Test
+    void fuzzedFrames_throughTheDirector() {
+        director.start(VirtualService.tcp(VIP80).scheduler("rr").realServer(dr("10.99.0.11"))
+                .realServer(dr("10.99.0.12")).build()).join();
+        director.start(VirtualService.udp(new InetSocketAddress("10.99.0.100", 53)).realServer(
+                RealServer.of("10.99.0.11", 53).withForwardingMethod(ForwardingMethod.DR)).build()).join();
+        java.util.Random random = new java.util.Random(14);
+        byte[][] seeds = {TestFrames.tcp(CLIENT, 40000, VIP, 80, 0x02, 0, 64, true),
+            TestFrames.tcp(CLIENT, 40000, VIP, 80, 0x10, 200, 64, false),
+            TestFrames.udp(CLIENT, 5353, VIP, 53, 60),
+            TestFrames.icmpError(CLIENT, VIP, 3, 4, TestFrames.tcp(VIP, 80, CLIENT, 40000, 0x12, 0, 64, true))};
+        int frames = 20_000;
+        for (int n = 0; n < frames; n++) {
+            byte[] f;
+            if (n % 10 == 0) {
+                f = new byte[random.nextInt(120)];
+                random.nextBytes(f);
+            } else {
+                byte[] seed = seeds[random.nextInt(seeds.length)];
+                f = java.util.Arrays.copyOf(seed, random.nextInt(4) == 0 ? random.nextInt(seed.length + 1) : seed.length);
+                for (int flips = random.nextInt(4); flips > 0 && f.length > 0; flips--) {
+                    f[random.nextInt(f.length)] = (byte) random.nextInt(256);
+                }
+            }
+            tx.count = 0;
+            MemorySegment.copy(MemorySegment.ofArray(f), 0, ring, 0, f.length);
+            processor.handle(ring, 0, f.length, 0, AfPacketPort.PACKET_HOST, tx);
+            for (int i = 0; i < tx.count; i++) {
+                assertTrue(tx.frame(i).length <= 2048, "a written frame fits its TX slot");
+            }
+        }
+        assertEquals(frames, processor.counters().get(Counter.RX_FRAMES));
+        assertTrue(director.connections().size() <= frames);
+        long mac = send(TestFrames.tcp(CLIENT, 50000, VIP, 80, 0x02, 0, 64, true));
+        assertTrue(mac == SERVER_MAC || mac == SERVER2_MAC, "a SYN after the fuzz is still forwarded: " + mac);
+    }
 }

@@ -1,9 +1,11 @@
 package io.jvs.netty;
 
+import io.jvs.api.ForwardingMethod;
 import io.jvs.api.LoadBalancer;
 import io.jvs.api.Ticker;
 import io.jvs.api.internal.Addresses;
 import io.jvs.api.internal.Checks;
+import io.jvs.core.DataPath;
 import io.jvs.core.Director;
 import io.jvs.core.ForwardingLoadBalancer;
 import io.jvs.netty.internal.DataPathConfig;
@@ -128,6 +130,7 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
         private Integer maxDatagramSize;
         private Integer maxUdpFlows;
         private Boolean sharePorts;
+        private DataPath additionalDataPath;
 
         Builder() {}
 
@@ -359,6 +362,27 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
         }
 
         /**
+         * A second data path for the forwarding methods Netty does not carry, such as the packet data path of
+         * {@code io.jvs.packet} (direct routing and tunnelling), so that socket and packet services run side by side
+         * in this load balancer ({@link DataPath#byForwardingMethod}: each service on the path of its real servers'
+         * method, a mix refused, a service with no real server yet on the path of DR when there is one). The load
+         * balancer closes it.
+         *
+         * @throws IllegalArgumentException if it carries a method Netty carries (FULLNAT or NAT)
+         * @throws IllegalStateException if it was already set
+         * @since 0.1
+         */
+        public Builder additionalDataPath(DataPath path) {
+            Checks.checkNotNull(path, "additionalDataPath");
+            Checks.checkArgument(!path.supportedForwardingMethods().contains(ForwardingMethod.FULLNAT)
+                    && !path.supportedForwardingMethods().contains(ForwardingMethod.NAT), "additionalDataPath",
+                    path.supportedForwardingMethods(), "methods other than FULLNAT and NAT");
+            Checks.checkNotSet(this.additionalDataPath, "additionalDataPath");
+            this.additionalDataPath = path;
+            return this;
+        }
+
+        /**
          * Starts the event loops and returns the load balancer, with no services yet. The transport, the number
          * of loops and whether NAT forwarding is available are logged.
          *
@@ -386,7 +410,8 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
                             ? DEFAULT_MAX_UDP_FLOWS_IO_URING : DEFAULT_MAX_UDP_FLOWS,
                     sharePorts != null && sharePorts);
             NettyDataPath dataPath = new NettyDataPath(config);
-            Director.Builder d = Director.builder().dataPath(dataPath);
+            Director.Builder d = Director.builder().dataPath(additionalDataPath == null ? dataPath
+                    : DataPath.byForwardingMethod(dataPath, additionalDataPath));
             if (ticker != null) {
                 d.ticker(ticker);
             }
@@ -437,6 +462,9 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
             }
             if (sharePorts != null) {
                 parts.add("sharePorts=" + sharePorts);
+            }
+            if (additionalDataPath != null) {
+                parts.add("additionalDataPath=" + additionalDataPath);
             }
             if (directorOptions != null) {
                 parts.add("director=...");

@@ -65,6 +65,8 @@ final class CommandEntry {
     int uThreshold;
     int lThreshold;
     int tunType;
+    /** --tun-port; 0 when not given. */
+    int tunPort;
     // --set
     int tcp;
     int tcpFin;

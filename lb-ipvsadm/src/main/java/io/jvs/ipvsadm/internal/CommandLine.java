@@ -398,7 +398,7 @@ public final class CommandLine {
             }
             case TUN_PORT:
                 set(ce, TUN_PORT);
-                operands.number(arg, 1, 65535, "illegal tunnel port specified");
+                ce.tunPort = (int) operands.number(arg, 1, 65535, "illegal tunnel port specified");
                 break;
             case TUN_NOCSUM:
                 set(ce, TUN_NOCSUM);

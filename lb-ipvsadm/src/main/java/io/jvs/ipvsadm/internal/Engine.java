@@ -22,6 +22,8 @@ import io.jvs.api.SchedulerFlag;
 import io.jvs.api.ServiceId;
 import io.jvs.api.ServiceStatus;
 import io.jvs.api.Timeouts;
+import io.jvs.api.TunnelChecksum;
+import io.jvs.api.TunnelType;
 import io.jvs.api.VirtualService;
 import io.jvs.ipvsadm.SyncDaemon;
 import java.lang.System.Logger;
@@ -258,14 +260,42 @@ public final class Engine {
                     + supported.stream().sorted().map(s -> Render.saveSwitch(s) + " (" + s.listingName() + ")")
                             .collect(Collectors.joining(", ")));
         }
+        if (m == ForwardingMethod.TUN) {
+            if (ce.tunType == TUN_GRE) {
+                throw out.fail(2, "Tunnel type gre is not supported by this director (expected: ipip or gue)");
+            }
+            if (ce.has(OptionTable.TUN_REMCSUM)) {
+                throw out.fail(2, "The 'tun-remcsum' option is not supported by this director (expected: tun-nocsum "
+                        + "or tun-csum)");
+            }
+        }
     }
 
-    /** The method asked for, or the director's default: full NAT where supported, else its first method. */
+    /** ipvsadm's tunnel type numbers (kernel {@code IP_VS_CONN_F_TUNNEL_TYPE_*}). */
+    private static final int TUN_GUE = 1;
+    private static final int TUN_GRE = 2;
+
+    /** {@code rs} with the command's tunnel settings when its method is TUN. */
+    private static RealServer tunnel(RealServer rs, CommandEntry ce) {
+        if (rs.forwardingMethod() != ForwardingMethod.TUN || ce.tunType != TUN_GUE) {
+            return rs;
+        }
+        return rs.withTunnel(TunnelType.GUE, ce.tunPort, ce.has(OptionTable.TUN_CSUM) ? TunnelChecksum.CHECKSUM
+                : TunnelChecksum.NONE);
+    }
+
+    /**
+     * The method asked for, or the director's default: direct routing where supported (ipvsadm's default, {@code -g}),
+     * else full NAT where supported, else its first method.
+     */
     private ForwardingMethod method(CommandEntry ce) {
         if (ce.fwd != null) {
             return ce.fwd;
         }
         Set<ForwardingMethod> supported = lb.supportedForwardingMethods();
+        if (supported.contains(ForwardingMethod.DR)) {
+            return ForwardingMethod.DR;
+        }
         if (supported.contains(ForwardingMethod.FULLNAT) || supported.isEmpty()) {
             return ForwardingMethod.FULLNAT;
         }
@@ -383,6 +413,10 @@ public final class Engine {
     private void server(CommandEntry ce) {
         ServiceId id = serviceId(ce).orElseThrow(() -> new Refusal("Service not defined"));
         ServiceStatus status = lb.service(id).orElseThrow(() -> new Refusal("Service not defined"));
+        ForwardingMethod m = ce.cmd == Command.DELDEST ? null : method(ce);
+        if (!ce.isFwmark() && (m == ForwardingMethod.DR || m == ForwardingMethod.TUN)) {
+            ce.destPort = ce.port; // as ipvsadm forces for -g (its default) and -i
+        }
         InetSocketAddress address = new InetSocketAddress(ce.destAddr, ce.destPort);
         boolean exists = false;
         for (RealServerStatus r : status.realServers()) {
@@ -408,8 +442,8 @@ public final class Engine {
         } else if (!exists) {
             throw new Refusal("No such destination");
         }
-        RealServer rs = RealServer.of(address).withWeight(ce.weight).withForwardingMethod(method(ce))
-                .withThresholds(ce.uThreshold, ce.lThreshold);
+        RealServer rs = tunnel(RealServer.of(address).withWeight(ce.weight).withForwardingMethod(method(ce))
+                .withThresholds(ce.uThreshold, ce.lThreshold), ce);
         if (ce.cmd == Command.ADDDEST) {
             lb.addRealServer(id, rs);
         } else {

@@ -14,12 +14,15 @@ import io.jvs.api.ConnectionStatus;
 import io.jvs.api.ForwardingMethod;
 import io.jvs.api.Protocol;
 import io.jvs.api.Rates;
+import io.jvs.api.RealServer;
 import io.jvs.api.RealServerStatus;
 import io.jvs.api.SchedulerFlag;
 import io.jvs.api.ServiceId;
 import io.jvs.api.ServiceStatus;
 import io.jvs.api.Stats;
 import io.jvs.api.Timeouts;
+import io.jvs.api.TunnelChecksum;
+import io.jvs.api.TunnelType;
 import io.jvs.api.VirtualService;
 import io.jvs.api.internal.Addresses;
 import java.net.Inet4Address;
@@ -204,7 +207,7 @@ public final class Render {
             ForwardingMethod fwd = e.server().forwardingMethod();
             if ((format & FMT_RULE) != 0) {
                 printf("-a %s -r %s %s -w %d%s\n", svcName, dname, saveSwitch(fwd), e.server().weight(),
-                        fwd == ForwardingMethod.TUN ? " --tun-type ipip" : "");
+                        saveTunnel(e.server()));
             } else if ((format & FMT_STATS) != 0) {
                 printf("  -> %-28s", dname);
                 stats(e.stats(), format);
@@ -224,13 +227,25 @@ public final class Render {
                         u(e.persistentConnections()), u(e.activeConnections()), u(e.inactiveConnections()));
             } else if ((format & FMT_TUN_INFO) != 0) {
                 printf("  -> %-28s %-7s %-13s %-6d %-10s %-10s\n", dname, fwd.listingName(),
-                        fwd == ForwardingMethod.TUN ? "ipip" : "n/a", e.server().weight(), u(e.activeConnections()),
+                        e.server().tunnelInfo(), e.server().weight(), u(e.activeConnections()),
                         u(e.inactiveConnections()));
             } else {
                 printf("  -> %-28s %-7s %-6d %-10s %-10s\n", dname, fwd.listingName(), e.server().weight(),
                         u(e.activeConnections()), u(e.inactiveConnections()));
             }
         }
+    }
+
+    /** What {@code -S} appends for a tunnel server (ipvsadm 1.31), or nothing. */
+    private static String saveTunnel(RealServer rs) {
+        if (rs.forwardingMethod() != ForwardingMethod.TUN) {
+            return "";
+        }
+        if (rs.tunnelType() == TunnelType.IPIP) {
+            return " --tun-type ipip";
+        }
+        return " --tun-type gue --tun-port " + rs.tunnelPort()
+                + (rs.tunnelChecksum() == TunnelChecksum.CHECKSUM ? " --tun-csum" : " --tun-nocsum");
     }
 
     /** C {@code %u} of an int. */

@@ -6,7 +6,8 @@
 # wrk-close row): every request is a new client connection and a new connection to a real server.
 #
 # Per LB and round: start it, warm up (WARMUP s of the same load), then
-#   1. CPU: a DUR-second wrk run, the LB's process CPU before and after -> CPU us per connection, connections/s;
+#   1. CPU: a DUR-second wrk run, the LB's process CPU before and after -> CPU us per connection, connections/s,
+#      and the process's peak resident memory (VmHWM) after it;
 #   2. system calls: a STRACE_DUR-second wrk run under `strace -c`, once on the threads whose name starts with
 #      THREADS_<lb> (the event loops; empty: the whole process) and once on the whole process -> calls per connection
 #      by name. strace slows the LB down; the counts per connection are what it is for, not the rate.
@@ -17,11 +18,11 @@
 #   LBS="haproxy jvs base" CMD_base='java -jar /tmp/old-jvs.jar proxy --listen 127.0.0.1:%PORT% %BACKEND_ARGS%' \
 #     THREADS_base=jvs-io benchmarks/conn-cost.sh
 #   CMD_<name>: the command of LB <name> (placeholders %PORT% and %BACKEND_ARGS% as in peers.sh); jvs has one.
-# Environment: ROUNDS [3], WARMUP [4], DUR [5], STRACE_DUR [3], BASE_PORT [24700], OUT [benchmarks/results/<date>-conn]
+# Environment: ROUNDS [3], WARMUP [4], DUR [5], STRACE_DUR [3], STRACE [1] (0: CPU and memory only), BASE_PORT [24700], OUT [benchmarks/results/<date>-conn]
 # Everything listens on 127.0.0.1; every client runs under timeout; everything started is stopped by PID on exit.
 set -u -o pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-ROUNDS=${ROUNDS:-3}; WARMUP=${WARMUP:-4}; DUR=${DUR:-5}; STRACE_DUR=${STRACE_DUR:-3}; BASE_PORT=${BASE_PORT:-24700}
+STRACE=${STRACE:-1}; ROUNDS=${ROUNDS:-3}; WARMUP=${WARMUP:-4}; DUR=${DUR:-5}; STRACE_DUR=${STRACE_DUR:-3}; BASE_PORT=${BASE_PORT:-24700}
 LBS=${LBS:-"haproxy jvs"}
 OUT=${OUT:-$ROOT/benchmarks/results/$(date +%Y%m%d-%H%M%S)-conn}
 CMD_jvs=${CMD_jvs:-"$ROOT/bin/jvs proxy --listen 127.0.0.1:%PORT% %BACKEND_ARGS%"}
@@ -97,7 +98,7 @@ strace_run() {
     END { printf "%.2f", t / r; for (k in c) printf " %s=%.2f", k, c[k] / r; printf "\n" }' "$TMP/strace" >"$out"
 }
 
-printf 'round\tlb\tconn_per_s\tcpu_us_per_conn\tp99_ms\tloop_syscalls_per_conn\tprocess_syscalls_per_conn\tother_cpu_pct\tloop_syscalls_by_name\n' >"$OUT/results.tsv"
+printf 'round\tlb\tconn_per_s\tcpu_us_per_conn\tp99_ms\tpeak_rss_mb\tloop_syscalls_per_conn\tprocess_syscalls_per_conn\tother_cpu_pct\tloop_syscalls_by_name\n' >"$OUT/results.tsv"
 for ((r = 1; r <= ROUNDS; r++)); do
   for lb in $LBS; do
     log "round $r: $lb"
@@ -113,9 +114,14 @@ for ((r = 1; r <= ROUNDS; r++)); do
     # other load: the box's busy ticks minus those of this script's tree, in % of the box
     other=$(awk -v t0="$t0" -v t1="$t1" -v i0="$i0" -v i1="$i1" -v m0="$m0" -v m1="$m1" 'BEGIN { d = t1 - t0;
       o = 100 * ((d - (i1 - i0)) - (m1 - m0)) / d; printf "%.0f", o < 0 ? 0 : o }')
-    strace_run "$lb" "$(v="THREADS_$lb"; echo "${!v:-}")" "$TMP/loop"
-    strace_run "$lb" "" "$TMP/all"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$lb" "$rate" "$cpu" "$p99" "$(cut -d' ' -f1 "$TMP/loop")" \
+    hwm=$(awk '$1 == "VmHWM:" { printf "%.1f", $2 / 1024 }' "/proc/$LB_PID/status")
+    if ((STRACE)); then
+      strace_run "$lb" "$(v="THREADS_$lb"; echo "${!v:-}")" "$TMP/loop"
+      strace_run "$lb" "" "$TMP/all"
+    else
+      echo "- -" >"$TMP/loop"; echo "-" >"$TMP/all"
+    fi
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$lb" "$rate" "$cpu" "$p99" "$hwm" "$(cut -d' ' -f1 "$TMP/loop")" \
       "$(cut -d' ' -f1 "$TMP/all")" "$other" "$(cut -d' ' -f2- "$TMP/loop")" >>"$OUT/results.tsv"
     log "$(tail -n 1 "$OUT/results.tsv")"
     stop_lb

@@ -149,7 +149,12 @@ final class LeanLeg implements EpollIoHandle {
                     asked = Math.min(room, LeanLoop.READ_SIZE);
                     if (o.writableBytes() < asked) {
                         o.discardReadBytes();
-                        o.ensureWritable(asked);
+                        try {
+                            o.ensureWritable(asked);
+                        } catch (OutOfMemoryError e) { // (the direct memory limit is reached)
+                            relay.failed(dst, e);
+                            return;
+                        }
                     }
                     n = LeanSockets.read(fd, o, o.writerIndex(), asked);
                     if (n > 0) {
@@ -198,21 +203,29 @@ final class LeanLeg implements EpollIoHandle {
             return false;
         }
         if (w < length) {
-            queue(buf, index + w, length - w);
-            return waitWritable();
+            return queue(buf, index + w, length - w) && waitWritable();
         }
         return true;
     }
 
-    /** Keeps {@code length} bytes of {@code buf} for this socket, after what it keeps already. */
-    void queue(ByteBuf buf, int index, int length) {
-        if (out == null) {
-            out = relay.context.setup().allocator().directBuffer(Math.max(length, 4096),
-                    relay.relayBuffer + LeanLoop.READ_SIZE);
-        } else if (out.writableBytes() < length) {
-            out.discardReadBytes();
+    /**
+     * Keeps {@code length} bytes of {@code buf} for this socket, after what it keeps already; false if no memory is
+     * left for them (the relay is told, and resets the connection: the data path's other connections go on).
+     */
+    boolean queue(ByteBuf buf, int index, int length) {
+        try {
+            if (out == null) {
+                out = relay.context.setup().allocator().directBuffer(Math.max(length, 4096),
+                        relay.relayBuffer + LeanLoop.READ_SIZE);
+            } else if (out.writableBytes() < length) {
+                out.discardReadBytes();
+            }
+            out.writeBytes(buf, index, length);
+            return true;
+        } catch (OutOfMemoryError e) { // (Netty's OutOfDirectMemoryError: the direct memory limit is reached)
+            relay.failed(this, e);
+            return false;
         }
-        out.writeBytes(buf, index, length);
     }
 
     /** Waits for room to write, if it does not already; false if the socket failed. */

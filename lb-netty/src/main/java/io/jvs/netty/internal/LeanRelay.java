@@ -180,7 +180,12 @@ final class LeanRelay extends Relay {
             client.close(false);
             return;
         }
-        early = context.setup().allocator().directBuffer(n);
+        try {
+            early = context.setup().allocator().directBuffer(n);
+        } catch (OutOfMemoryError e) { // (the direct memory limit is reached)
+            failed(client, e);
+            return;
+        }
         early.writeBytes(s, 0, n);
         client.readable = n == LeanLoop.READ_SIZE;
         clientFinPending = n < LeanLoop.READ_SIZE && client.rdhup;
@@ -219,14 +224,18 @@ final class LeanRelay extends Relay {
         if (pp != ProxyProtocol.NONE) {
             byte[] h = pp == ProxyProtocol.V1 ? ProxyV2.tcpV1(clientAddress(), virtualAddress())
                     : ProxyV2.tcp(clientAddress(), virtualAddress());
-            ByteBuf b = io.netty.buffer.Unpooled.wrappedBuffer(h);
-            server.queue(b, 0, h.length);
+            if (!server.queue(io.netty.buffer.Unpooled.wrappedBuffer(h), 0, h.length)) {
+                return;
+            }
         }
         if (early != null) {
             conn.countInbound(early.readableBytes());
-            server.queue(early, early.readerIndex(), early.readableBytes());
+            boolean kept = server.queue(early, early.readerIndex(), early.readableBytes());
             early.release();
             early = null;
+            if (!kept) {
+                return;
+            }
         }
         if (clientFinPending) {
             clientFinPending = false;

@@ -105,7 +105,7 @@ final class AcceptGate {
      * or, for a service that reads PROXY protocol headers, handed to a channel relay.
      */
     void acceptLean(ServiceState svc, LeanListener listener, int fd, byte[] accepted, InetSocketAddress virtual) {
-        if (svc.service.settings().acceptsProxyProtocol()) {
+        if (svc.service.settings().defences().acceptsProxyProtocol()) {
             Channel child;
             try {
                 child = new io.netty.channel.epoll.EpollSocketChannel(fd);

@@ -144,7 +144,7 @@ final class LeanRelay extends Relay {
             abortClient();
             return;
         }
-        long wait = service.service.settings().clientDataTimeout().toMillis();
+        long wait = service.service.settings().defences().clientDataTimeout().toMillis();
         if (wait > 0) {
             dataWait = true;
             dataTimer = lean.loop.schedule(this::dataTimedOut, wait, TimeUnit.MILLISECONDS);
@@ -200,7 +200,7 @@ final class LeanRelay extends Relay {
         conn.onClientDataTimeout();
         context.counters().count(Refusal.CLIENT_DATA_TIMEOUT);
         LOG.log(Level.DEBUG, () -> conn + ": no data from the client within "
-                + service.service.settings().clientDataTimeout().toMillis() + " ms: reset");
+                + service.service.settings().defences().clientDataTimeout().toMillis() + " ms: reset");
         abortClient();
     }
 

@@ -125,7 +125,7 @@ final class Connector {
     /** Writes the PROXY protocol header {@code pp} to the connected server (not flushed). */
     void writeProxyHeader(Channel ch, ProxyProtocol pp) {
         ch.pipeline().addFirst(PROXY_ENCODER, HAProxyMessageEncoder.INSTANCE);
-        ch.write(proxyHeader(pp, relay.clientAddress(), relay.virtualAddress()), ch.voidPromise());
+        ch.write(proxyHeader(pp, relay.clientAddress(), relay.proxiedDestination()), ch.voidPromise());
         ch.pipeline().remove(PROXY_ENCODER);
     }
 

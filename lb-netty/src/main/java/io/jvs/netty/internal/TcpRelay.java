@@ -50,6 +50,8 @@ final class TcpRelay extends Relay implements ProxyHeaderHandler.Listener, Clien
     /** The client and the address it reached, from the socket or from an accepted PROXY header. */
     private InetSocketAddress clientAddress;
     private InetSocketAddress virtualAddress;
+    /** The destination an upstream's PROXY header named, passed on in the header to the server; else null. */
+    private InetSocketAddress proxiedDestination;
     /** Client bytes read before the real server was connected. */
     private ByteBuf early;
     boolean backendUp;
@@ -85,12 +87,17 @@ final class TcpRelay extends Relay implements ProxyHeaderHandler.Listener, Clien
         return virtualAddress;
     }
 
+    /** The destination to name in a PROXY header to the server: the upstream's, else the virtual address. */
+    InetSocketAddress proxiedDestination() {
+        return proxiedDestination != null ? proxiedDestination : virtualAddress;
+    }
+
     /** The client channel is registered and active: ask the director, or wait for the PROXY header first. */
     void activated() {
         loop.link(this);
+        virtualAddress = (InetSocketAddress) client.localAddress();
         if (!acceptProxy) {
             clientAddress = (InetSocketAddress) client.remoteAddress();
-            virtualAddress = (InetSocketAddress) client.localAddress();
             open();
         }
     }
@@ -116,8 +123,8 @@ final class TcpRelay extends Relay implements ProxyHeaderHandler.Listener, Clien
     @Override
     public void headerReceived(InetSocketAddress from, InetSocketAddress to) {
         if (!finished && !aborted) {
-            clientAddress = from;
-            virtualAddress = to;
+            clientAddress = from; // the client is the header's; the service is the one it reached here
+            proxiedDestination = to;
             open();
         }
     }

@@ -122,7 +122,7 @@ public interface LoadBalancer extends AutoCloseable {
     default ConnectionTableStatus connectionTable() {
         List<ConnectionStatus> all = connections();
         int templates = (int) all.stream().filter(ConnectionStatus::template).count();
-        return new ConnectionTableStatus(all.size(), templates, Integer.MAX_VALUE, connectionTableSize(), 0);
+        return new ConnectionTableStatus(all.size(), templates, Integer.MAX_VALUE, connectionTableSize(), 0, 0);
     }
 
     /**

@@ -326,7 +326,9 @@ public final class Director implements LoadBalancer {
         /**
          * The most entries the connection table holds, connections and persistence templates together; the
          * default is {@value #DEFAULT_MAX_CONNECTIONS}. At the limit a new flow is refused ({@link Outcome#TABLE_FULL}:
-         * the client is refused) and counted in {@link ConnectionTableStatus#refused()}. The hash
+         * the client is refused) and counted in {@link ConnectionTableStatus#refused()}, unless entries of ended TCP
+         * connections (TIME_WAIT, CLOSE) make room: they are expired early ({@link ConnectionTableStatus#reclaimed()}),
+         * live connections and templates never. The hash
          * table gets this many buckets, rounded up to a power of two (4 bytes each).
          *
          * @throws IllegalArgumentException if it is not in 1-{@value #MAX_MAX_CONNECTIONS}

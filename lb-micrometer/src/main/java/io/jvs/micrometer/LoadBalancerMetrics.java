@@ -141,6 +141,10 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
                 FunctionCounter.builder("lb.connection.table.refused.connections", this, m -> m.table().refused())
                         .tags(tags).description("new flows refused because the connection table was full")
                         .baseUnit("connections").register(r),
+                FunctionCounter.builder("lb.connection.table.reclaimed.connections", this,
+                                m -> m.table().reclaimed()).tags(tags)
+                        .description("entries of ended TCP connections expired early to make room for new ones")
+                        .baseUnit("connections").register(r),
                 Gauge.builder("lb.defence.memory.available", () -> memory().availableBytes()).tags(tags)
                         .description("memory left at the memory defence's last measurement (-1: off)")
                         .baseUnit("bytes").register(r),

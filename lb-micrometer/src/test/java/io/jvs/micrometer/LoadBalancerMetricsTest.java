@@ -81,17 +81,19 @@ class LoadBalancerMetricsTest {
         assertEquals(100, registry.get("lb.connection.table.capacity.entries").gauge().value());
         assertEquals(0, registry.get("lb.connection.table.refused.connections").functionCounter().count());
 
-        for (int port = 41000; port < 41200; port++) { // 98 more fit in the table of 100, 102 are refused
+        // the table of 100 holds 2: 99 more fit, as the ended connection of port 40001 makes room; 101 are refused
+        for (int port = 41000; port < 41200; port++) {
             Connection more = open(b, Protocol.TCP, new InetSocketAddress(InetAddress.getLoopbackAddress(), port), VIP);
             if (more != null) {
-                more.onClosed();
+                more.onBackendConnected();
             }
         }
         director.estimateRates();
         metrics.refresh();
-        assertEquals(102, registry.get("lb.connection.table.refused.connections").functionCounter().count());
-        // 100 connections in one 2-s step: (100 << 9) / 4 = 12800, (12800 + 0x1FF) >> 10 = 12
-        assertEquals(12, registry.get("lb.service.scheduled.connections.per.second").gauge().value());
+        assertEquals(101, registry.get("lb.connection.table.refused.connections").functionCounter().count());
+        assertEquals(1, registry.get("lb.connection.table.reclaimed.connections").functionCounter().count());
+        // 101 connections in one 2-s step: (101 << 9) / 4 = 12928, (12928 + 0x1FF) >> 10 = 13
+        assertEquals(13, registry.get("lb.service.scheduled.connections.per.second").gauge().value());
         assertEquals(2, registry.get("lb.scheduled.connections.per.second").gauges().size());
     }
 

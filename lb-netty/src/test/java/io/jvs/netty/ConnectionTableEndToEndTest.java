@@ -172,6 +172,33 @@ class ConnectionTableEndToEndTest {
         return st.realServers().stream().mapToInt(f).sum();
     }
 
+    /**
+     * Closed clients' entries (TIME_WAIT for two minutes) make room in a full table for new clients: the director
+     * expires them early instead of refusing everyone until they time out.
+     */
+    @Test
+    void fullTableOfClosedConnections_admitsNewClients() throws Exception {
+        try (NettyLoadBalancer small = NettyLoadBalancer.builder().ioThreads(1).director(d -> d.maxConnections(2))
+                .build()) {
+            InetSocketAddress smallVip = new InetSocketAddress(LOOPBACK, freePort());
+            small.start(VirtualService.tcp(smallVip).realServer(RealServer.of(servers.get(0).address())).build())
+                    .get(10, TimeUnit.SECONDS);
+            for (int i = 0; i < 6; i++) { // one after the other, each once the table has room
+                int client = i;
+                await(() -> small.connectionTable().entries() < 2, "room for client " + client + ": "
+                        + small.connections().stream().map(ConnectionStatus::state).collect(Collectors.toList()));
+                try (Socket s = new Socket()) {
+                    s.connect(smallVip, 5000);
+                    s.setSoTimeout(5000);
+                    assertEquals("ok", echo(s, "ok"), "client " + i);
+                }
+            }
+            assertEquals(0, small.connectionTable().refused(), "no client refused");
+            assertTrue(small.connectionTable().reclaimed() >= 4, "the table filled at the second client, then each one "
+                    + "after it needed one ended entry to go: " + small.connectionTable());
+        }
+    }
+
     private void await(BooleanSupplier condition, String what) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!condition.getAsBoolean()) {

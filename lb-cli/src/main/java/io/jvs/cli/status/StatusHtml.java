@@ -70,6 +70,9 @@ final class StatusHtml {
                         : " services")
                 .append(" · connection table ").append(count(v.table().entries())).append(" of ")
                 .append(count(v.table().capacity()));
+        if (v.table().reclaimed() > 0) {
+            sb.append(" · ").append(count(v.table().reclaimed())).append(" ended connections reclaimed");
+        }
         if (v.table().refused() > 0) {
             sb.append(" · <span class=\"bad\">").append(count(v.table().refused())).append(" refused (table full)</span>");
         }

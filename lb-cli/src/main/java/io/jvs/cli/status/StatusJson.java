@@ -30,7 +30,7 @@ final class StatusJson {
                 .field("transport").value(transport);
         j.field("connectionTable").object().field("entries").value(v.table().entries()).field("templates")
                 .value(v.table().templates()).field("capacity").value(v.table().capacity()).field("refused")
-                .value(v.table().refused()).end();
+                .value(v.table().refused()).field("reclaimed").value(v.table().reclaimed()).end();
         MemoryDefenceStatus m = v.memory();
         j.field("memoryDefence").object().field("enabled").value(m.enabled()).field("thresholdBytes")
                 .value(m.thresholdBytes()).field("availableBytes").value(m.availableBytes()).field("underPressure")

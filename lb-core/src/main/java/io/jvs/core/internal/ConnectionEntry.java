@@ -195,6 +195,17 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
     }
 
     /**
+     * Whether this entry only remembers a TCP connection that ended: no sockets, and TIME_WAIT or CLOSE (a half-closed
+     * connection in FIN_WAIT or CLOSE_WAIT may still carry data on the packet path, so it is not ended).
+     */
+    boolean ended() {
+        int f = flags();
+        int s = f & STATE_MASK;
+        return protocol == TCP && (f & (DEAD | TEMPLATE)) == 0 && closer == null
+                && (s == TcpStates.TIME_WAIT || s == TcpStates.CLOSE);
+    }
+
+    /**
      * Whether the memory defence may drop this entry early: it holds no open connection. A template that controls
      * no connection; a TCP connection whose sockets are closed and whose state is past the handshake and not
      * active (FIN_WAIT, TIME_WAIT, CLOSE, CLOSE_WAIT, LAST_ACK); a UDP flow idle for 60 s or more.

@@ -58,6 +58,9 @@ public final class ConnectionTable {
     static final int WHEEL_SLOTS = 1024;
     private static final int WHEEL_MASK = WHEEL_SLOTS - 1;
     private static final int MAX_STRIPES = 64;
+    /** How many closed connections a full table expires at once to make room, and how many entries it looks at. */
+    static final int RECLAIM_BATCH = 64;
+    static final int RECLAIM_VISITS = 1024;
     /** A template that expires while it still controls connections lives 60 s more (IPVS). */
     static final long CONTROL_REARM_NANOS = TimeUnit.SECONDS.toNanos(60);
     /** Index of the UDP timeout in {@link #timeoutNanos}. */
@@ -76,6 +79,7 @@ public final class ConnectionTable {
     private final AtomicInteger size = new AtomicInteger();
     private final AtomicInteger templates = new AtomicInteger();
     private final LongAdder refused = new LongAdder();
+    private final LongAdder reclaimed = new LongAdder();
     /** The last tick {@link #runTimers()} processed (guarded by this table's monitor). */
     private long processedTick;
     final byte[][] tcpTable;
@@ -181,7 +185,7 @@ public final class ConnectionTable {
 
     /** The fill, capacity and refusals, as the API reports them. */
     public ConnectionTableStatus status() {
-        return new ConnectionTableStatus(size(), templates(), capacity(), buckets(), refused());
+        return new ConnectionTableStatus(size(), templates(), capacity(), buckets(), refused(), reclaimed());
     }
 
     // ---- hashing and lookup (any thread, no lock)
@@ -222,17 +226,68 @@ public final class ConnectionTable {
 
     // ---- changes (the stripe lock of the entry's hash is held)
 
-    /** Reserves room for one entry; false (and counted as refused) when the table is full. */
-    boolean reserve() {
+    /**
+     * Reserves room for one entry whose hash is {@code hash} (the lock of its stripe is held). When the table is full,
+     * closed TCP connections (TIME_WAIT and CLOSE: entries that only remember a connection that ended) yield to the
+     * new one: a few of the stripe's, those due first, are expired to make room. A full socket data path would
+     * otherwise refuse new clients for two minutes after each busy minute (the timer also makes room ahead,
+     * {@link #runTimers}). False (counted as refused) when there is still no room: the table is full of live
+     * connections, half-closed ones and templates.
+     */
+    boolean reserve(int hash) {
+        if (tryReserve()) {
+            return true;
+        }
+        if (reclaimLocked(stripes[hash & stripeMask]) > 0 && tryReserve()) {
+            return true;
+        }
+        refused.increment();
+        return false;
+    }
+
+    private boolean tryReserve() {
         int n;
         do {
             n = size.get();
             if (n >= capacity) {
-                refused.increment();
                 return false;
             }
         } while (!size.compareAndSet(n, n + 1));
         return true;
+    }
+
+    /**
+     * Expires up to {@value #RECLAIM_BATCH} closed TCP connections of stripe {@code s} (its lock held), in expiry
+     * order, looking at no more than {@value #RECLAIM_VISITS} entries, so a table full of live connections costs a
+     * refused client only a bounded walk.
+     *
+     * @return the number expired
+     */
+    private int reclaimLocked(Stripe s) {
+        long now = now();
+        int visited = 0;
+        int expired = 0;
+        for (long t = s.processedTick + 1; t <= s.processedTick + WHEEL_SLOTS; t++) {
+            for (ConnectionEntry e = s.wheel[(int) t & WHEEL_MASK]; e != null; ) {
+                ConnectionEntry after = e.timerNext;
+                if (e.ended() && expireLocked(s, e, now, true)) {
+                    reclaimed.increment();
+                    if (++expired == RECLAIM_BATCH) {
+                        return expired;
+                    }
+                }
+                if (++visited == RECLAIM_VISITS) {
+                    return expired;
+                }
+                e = after;
+            }
+        }
+        return expired;
+    }
+
+    /** Closed connections expired early to make room for new ones ({@link #reserve}). */
+    public long reclaimed() {
+        return reclaimed.sum();
     }
 
     /** Gives back a reservation that was not used. */
@@ -419,6 +474,27 @@ public final class ConnectionTable {
         }
         if (tick > processedTick) {
             processedTick = tick;
+        }
+        reclaimNearlyFull();
+    }
+
+    /**
+     * A table within 1/64 of its capacity expires closed TCP connections early, soonest due first, until it is 1/32
+     * below it (or has none left to expire), so that new clients find room: {@link #reserve} makes room only in its
+     * own stripe.
+     */
+    private void reclaimNearlyFull() {
+        int margin = Math.max(1, capacity >>> 6);
+        if (size.get() <= capacity - margin) {
+            return;
+        }
+        for (Stripe s : stripes) {
+            if (size.get() <= capacity - 2 * margin) {
+                return;
+            }
+            synchronized (s) {
+                reclaimLocked(s);
+            }
         }
     }
 

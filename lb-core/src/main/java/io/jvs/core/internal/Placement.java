@@ -190,7 +190,7 @@ final class Placement {
                 if (d == null) {
                     return Outcome.NO_DESTINATION;
                 }
-                if (!t.reserve()) {
+                if (!t.reserve(h)) {
                     return Outcome.TABLE_FULL;
                 }
                 template = new ConnectionEntry(service, tproto,

@@ -193,7 +193,7 @@ public final class ServiceEntry implements RunningService {
             raced = alongside ? null : t.find(h, r.protocol(), false, r.clientHigh(), r.clientLow(), r.clientPort(),
                     r.virtualHigh(), r.virtualLow(), r.virtualPort());
             if (raced == null) {
-                if (t.reserve()) {
+                if (t.reserve(h)) {
                     c.expireIn(t.now(), INITIAL_TIMEOUT_NANOS);
                     t.insertLocked(c);
                     d.bindInactive();

@@ -109,7 +109,7 @@ public final class SyncApplier implements SyncTarget {
         synchronized (t.lock(h)) {
             raced = t.find(h, proto, template, caHi, caLo, cport, vaHi, vaLo, vport);
             if (raced == null) {
-                if (!t.reserve()) {
+                if (!t.reserve(h)) {
                     return Result.TABLE_FULL;
                 }
                 c.expireIn(t.now(), timeout);

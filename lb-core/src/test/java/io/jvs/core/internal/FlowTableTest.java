@@ -238,16 +238,26 @@ class FlowTableTest {
     void boundedTable_refusesAndCounts() {
         try (Fixture f = new Fixture(o -> o.maxConnections(10))) {
             RunningService b = f.start(VirtualService.tcp(VIP).realServer(RealServer.of("192.168.1.2", 80)).build());
+            Connection[] live = new Connection[10];
             for (int i = 0; i < 10; i++) {
-                tcp(b, "10.1.1.7", 1000 + i, VIP).onClosed();
+                live[i] = tcp(b, "10.1.1.7", 1000 + i, VIP);
+                live[i].onBackendConnected();
             }
             assertNull(Opens.open(b, Protocol.TCP, addr("10.1.1.7", 2000), VIP));
             assertNull(Opens.open(b, Protocol.TCP, addr("10.1.1.8", 2000), VIP));
             ConnectionTableStatus st = f.director.connectionTable();
-            assertEquals(new ConnectionTableStatus(10, 0, 10, 256, 2), st);
+            assertEquals(new ConnectionTableStatus(10, 0, 10, 256, 2, 0), st);
             assertEquals(10, f.status(b.id()).stats().connections());
-            f.advanceSeconds(10); // CLOSE entries expire
+            f.advanceSeconds(1);
+            assertNull(Opens.open(b, Protocol.TCP, addr("10.1.1.7", 2000), VIP), "live connections are never taken");
+            for (Connection c : live) {
+                c.onClosed(); // CLOSE for 10 s: the timer makes room ahead of time, before they expire
+            }
+            f.advanceSeconds(1);
             assertNotNull(Opens.open(b, Protocol.TCP, addr("10.1.1.7", 2000), VIP));
+            st = f.director.connectionTable();
+            assertTrue(st.reclaimed() >= 1 && st.entries() == 11 - st.reclaimed(), st.toString());
+            assertEquals(3, st.refused());
         }
     }
 

@@ -128,6 +128,43 @@ class PipelineTest {
         }
     }
 
+    /**
+     * A full table: entries of closed connections (TIME_WAIT for two minutes, as IPVS keeps them) yield to new
+     * connections, at once or at the next tick, while live connections and their places are never taken.
+     */
+    @Test
+    void tableFull_closedConnectionsYieldToNewOnes_liveOnesNever() {
+        try (Fixture f = new Fixture(d -> d.maxConnections(4))) {
+            RunningService s = f.start(tcp().build());
+            FlowRequest r = new FlowRequest();
+            Connection[] live = new Connection[4];
+            for (int i = 0; i < 4; i++) {
+                assertEquals(Outcome.PLACED, s.open(r.set(Protocol.TCP, addr("10.8.1." + (i + 1), 1), VIP)));
+                live[i] = r.connection();
+                live[i].onBackendConnected();
+            }
+            assertEquals(Outcome.TABLE_FULL, open(s, Protocol.TCP, "10.8.2.1", 1, VIP), "four live connections");
+            f.advance(Duration.ofMillis(200));
+            assertEquals(Outcome.TABLE_FULL, open(s, Protocol.TCP, "10.8.2.1", 1, VIP), "the timer takes none either");
+            for (int i = 0; i < 2; i++) { // two end: their entries stay (TIME_WAIT), holding no socket
+                live[i].onClientFin();
+                live[i].onServerFin();
+                live[i].onClosed();
+            }
+            assertEquals(4, f.director.connections().size());
+            f.advance(Duration.ofMillis(200)); // the timer makes room ahead of new clients, or the insert does
+            assertEquals(Outcome.PLACED, open(s, Protocol.TCP, "10.8.2.1", 1, VIP), "a closed entry made room");
+            assertEquals(Outcome.PLACED, open(s, Protocol.TCP, "10.8.2.2", 1, VIP), "the other one too");
+            assertEquals(Outcome.TABLE_FULL, open(s, Protocol.TCP, "10.8.2.3", 1, VIP), "never a live one");
+            assertEquals(3, defences(f).refused(Refusal.TABLE_FULL), "the refusals, counted: " + defences(f));
+            assertEquals(2, f.director.connectionTable().reclaimed(), "ended entries reclaimed");
+            for (int i = 2; i < 4; i++) {
+                InetSocketAddress client = live[i].client();
+                assertTrue(f.director.connections().stream().anyMatch(c -> c.client().equals(client)), "kept");
+            }
+        }
+    }
+
     @Test
     void serverDeleted_flowDatagramsRefused_serviceStopped_tableFull() {
         try (Fixture f = new Fixture(d -> d.maxConnections(2))) {

@@ -56,11 +56,8 @@ public final class ConnectionTable {
     static final int TICK_MILLIS = 100;
     static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS);
     static final int WHEEL_SLOTS = 1024;
-    private static final int WHEEL_MASK = WHEEL_SLOTS - 1;
+    static final int WHEEL_MASK = WHEEL_SLOTS - 1;
     private static final int MAX_STRIPES = 64;
-    /** How many closed connections a full table expires at once to make room, and how many entries it looks at. */
-    static final int RECLAIM_BATCH = 64;
-    static final int RECLAIM_VISITS = 1024;
     /** A template that expires while it still controls connections lives 60 s more (IPVS). */
     static final long CONTROL_REARM_NANOS = TimeUnit.SECONDS.toNanos(60);
     /** Index of the UDP timeout in {@link #timeoutNanos}. */
@@ -72,16 +69,17 @@ public final class ConnectionTable {
     private final long origin;
     private final ConnectionEntry[] buckets;
     private final int bucketMask;
-    private final Stripe[] stripes;
+    final Stripe[] stripes;
     private final int stripeMask;
     private final int seed;
-    private final int capacity;
-    private final AtomicInteger size = new AtomicInteger();
+    final int capacity;
+    final AtomicInteger size = new AtomicInteger();
     private final AtomicInteger templates = new AtomicInteger();
     private final LongAdder refused = new LongAdder();
-    private final LongAdder reclaimed = new LongAdder();
     /** The last tick {@link #runTimers()} processed (guarded by this table's monitor). */
-    private long processedTick;
+    long processedTick;
+    /** Making room early: the memory defence's drops and a full table's reclaim. */
+    private final EarlyExpiry early = new EarlyExpiry(this);
     final byte[][] tcpTable;
     /** Timeout per TCP state, then UDP; replaced whole by {@link #setTimeouts}. */
     volatile long[] timeoutNanos;
@@ -93,7 +91,7 @@ public final class ConnectionTable {
     final SyncRules sync;
 
     /** One lock with its timer wheel. */
-    private static final class Stripe {
+    static final class Stripe {
         final ConnectionEntry[] wheel = new ConnectionEntry[WHEEL_SLOTS];
         /** The last tick whose slot was processed. */
         long processedTick;
@@ -238,7 +236,7 @@ public final class ConnectionTable {
         if (tryReserve()) {
             return true;
         }
-        if (reclaimLocked(stripes[hash & stripeMask]) > 0 && tryReserve()) {
+        if (early.reclaimLocked(stripes[hash & stripeMask]) > 0 && tryReserve()) {
             return true;
         }
         refused.increment();
@@ -256,38 +254,9 @@ public final class ConnectionTable {
         return true;
     }
 
-    /**
-     * Expires up to {@value #RECLAIM_BATCH} closed TCP connections of stripe {@code s} (its lock held), in expiry
-     * order, looking at no more than {@value #RECLAIM_VISITS} entries, so a table full of live connections costs a
-     * refused client only a bounded walk.
-     *
-     * @return the number expired
-     */
-    private int reclaimLocked(Stripe s) {
-        long now = now();
-        int visited = 0;
-        int expired = 0;
-        for (long t = s.processedTick + 1; t <= s.processedTick + WHEEL_SLOTS; t++) {
-            for (ConnectionEntry e = s.wheel[(int) t & WHEEL_MASK]; e != null; ) {
-                ConnectionEntry after = e.timerNext;
-                if (e.ended() && expireLocked(s, e, now, true)) {
-                    reclaimed.increment();
-                    if (++expired == RECLAIM_BATCH) {
-                        return expired;
-                    }
-                }
-                if (++visited == RECLAIM_VISITS) {
-                    return expired;
-                }
-                e = after;
-            }
-        }
-        return expired;
-    }
-
-    /** Closed connections expired early to make room for new ones ({@link #reserve}). */
+    /** Entries of ended connections expired early to make room for new ones ({@link #reserve}). */
     public long reclaimed() {
-        return reclaimed.sum();
+        return early.reclaimed();
     }
 
     /** Gives back a reservation that was not used. */
@@ -408,7 +377,7 @@ public final class ConnectionTable {
      * Ends an entry whose time is up (lock held). A template that still controls connections is kept 60 s more
      * and false returned, as in IPVS; with {@code force} it goes anyway.
      */
-    private boolean expireLocked(Stripe s, ConnectionEntry e, long now, boolean force) {
+    boolean expireLocked(Stripe s, ConnectionEntry e, long now, boolean force) {
         if (!force && e.isTemplate() && e.controlled() > 0) {
             e.rearmControlling(now);
             return false;
@@ -430,7 +399,7 @@ public final class ConnectionTable {
         return true;
     }
 
-    private void closeCollected(Stripe s) {
+    void closeCollected(Stripe s) {
         List<Closer> list;
         synchronized (s) {
             if (s.closers.isEmpty()) {
@@ -475,27 +444,7 @@ public final class ConnectionTable {
         if (tick > processedTick) {
             processedTick = tick;
         }
-        reclaimNearlyFull();
-    }
-
-    /**
-     * A table within 1/64 of its capacity expires closed TCP connections early, soonest due first, until it is 1/32
-     * below it (or has none left to expire), so that new clients find room: {@link #reserve} makes room only in its
-     * own stripe.
-     */
-    private void reclaimNearlyFull() {
-        int margin = Math.max(1, capacity >>> 6);
-        if (size.get() <= capacity - margin) {
-            return;
-        }
-        for (Stripe s : stripes) {
-            if (size.get() <= capacity - 2 * margin) {
-                return;
-            }
-            synchronized (s) {
-                reclaimLocked(s);
-            }
-        }
+        early.reclaimNearlyFull();
     }
 
     /** Processes one slot of a wheel (lock held): expires what is due, moves the rest to their slots. */
@@ -516,52 +465,9 @@ public final class ConnectionTable {
         }
     }
 
-    /**
-     * IPVS {@code drop_entry} for a short memory: drops up to {@code budget} entries that hold no open connection
-     * ({@link ConnectionEntry#droppable}), those due to expire first first. Entries are visited in expiry order one
-     * turn of the timer wheel at a time (an entry's slot may lag behind a later expiry, so each pass takes only
-     * entries due within its horizon); a UDP flow dropped here has its socket released through its closer.
-     *
-     * @return the number of entries dropped
-     */
-    public synchronized int dropIdle(int budget) {
-        long now = now();
-        long udpTimeout = timeoutNanos[UDP_TIMEOUT];
-        long turn = WHEEL_SLOTS * TICK_NANOS;
-        int dropped = 0;
-        long horizon = now + turn;
-        for (int pass = 0; dropped < budget; pass++) {
-            long next = Long.MAX_VALUE; // the earliest expiry beyond this pass's horizon
-            for (long t = processedTick + 1; t <= processedTick + WHEEL_SLOTS && dropped < budget; t++) {
-                int i = (int) t & WHEEL_MASK;
-                for (Stripe s : stripes) {
-                    if (s.wheel[i] == null) {
-                        continue; // (a racy peek: an entry slotted meanwhile waits for the next sweep)
-                    }
-                    synchronized (s) {
-                        for (ConnectionEntry e = s.wheel[i]; e != null && dropped < budget; ) {
-                            ConnectionEntry after = e.timerNext;
-                            long at = e.expiresAt();
-                            if (horizon != Long.MAX_VALUE && at - horizon > 0) {
-                                next = Math.min(next, at);
-                            } else if (e.droppable(now, udpTimeout) && expireLocked(s, e, now, true)) {
-                                dropped++;
-                            }
-                            e = after;
-                        }
-                    }
-                    if (!s.closers.isEmpty()) {
-                        closeCollected(s);
-                    }
-                }
-            }
-            if (next == Long.MAX_VALUE || horizon == Long.MAX_VALUE) {
-                break;
-            }
-            // The next pass reaches the next entry due; after a few passes, everything (long persistence timeouts).
-            horizon = pass >= 6 ? Long.MAX_VALUE : next + turn;
-        }
-        return dropped;
+    /** IPVS {@code drop_entry} for a short memory ({@link EarlyExpiry#dropIdle}). */
+    public int dropIdle(int budget) {
+        return early.dropIdle(budget);
     }
 
     /**

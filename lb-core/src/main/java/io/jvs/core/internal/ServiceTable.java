@@ -25,8 +25,6 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,10 +47,6 @@ public final class ServiceTable {
 
     private static final Logger LOG = System.getLogger("io.jvs.core.Director");
 
-    /** How often the trash is swept, and how long an unreferenced server stays in it (IPVS: 60 s, 120 s). */
-    private static final long TRASH_SWEEP_NANOS = TimeUnit.SECONDS.toNanos(60);
-    private static final long TRASH_IDLE_NANOS = TimeUnit.SECONDS.toNanos(120);
-
     private final DataPath dataPath;
     private final Ticker ticker;
     private final Set<ForwardingMethod> methods;
@@ -62,11 +56,10 @@ public final class ServiceTable {
     /** Services in the order they were added; replaced, never mutated. */
     private volatile Map<ServiceId, ServiceEntry> services = Map.of();
     private volatile Timeouts timeouts = Timeouts.DEFAULT;
-    /** Deleted real servers, kept so that adding one back revives it with its counters (IPVS dest trash). */
-    private final Map<TrashKey, DestinationEntry> trash = new HashMap<>();
-    private long lastTrashSweep;
     /** The one timer thread: connection expiry every tick, the rate estimator every 2 s. */
     private final ScheduledExecutorService timer;
+    /** Deleted real servers, kept so that adding one back revives it with its counters (guarded by lock). */
+    private final DestinationTrash trash;
     private final Listeners listeners = new Listeners();
     private final SyncApplier syncTarget;
     private boolean closed;
@@ -114,7 +107,7 @@ public final class ServiceTable {
                 config.expireNodestConn(), config.expireQuiescentTemplate(), memory, config.stateSync(),
                 config.syncPolicy());
         this.syncTarget = new SyncApplier(table, id -> services.get(id));
-        this.lastTrashSweep = ticker.nanoTime();
+        this.trash = new DestinationTrash(ticker.nanoTime());
         long estimatorPeriodMillis = config.estimatorPeriodMillis();
         if (estimatorPeriodMillis > 0 || config.connectionTimer()) {
             timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -154,9 +147,10 @@ public final class ServiceTable {
         try {
             table.runTimers();
             long now = ticker.nanoTime();
-            if (now - lastTrashSweep >= TRASH_SWEEP_NANOS) {
-                lastTrashSweep = now;
-                sweepTrash(now);
+            if (trash.sweepDue(now)) {
+                synchronized (lock) {
+                    trash.sweep(now);
+                }
             }
         } catch (RuntimeException ex) {
             LOG.log(Level.ERROR, "connection timer failed", ex);
@@ -188,29 +182,9 @@ public final class ServiceTable {
                 services.values().stream().map(ServiceEntry::defenceStatus).toList());
     }
 
-    /** IPVS {@code ip_vs_dest_trash_expire}: frees servers nothing refers to once they have been idle 120 s. */
-    private void sweepTrash(long now) {
-        synchronized (lock) {
-            Iterator<DestinationEntry> it = trash.values().iterator();
-            while (it.hasNext()) {
-                DestinationEntry d = it.next();
-                if (!d.isUnreferenced()) {
-                    continue;
-                }
-                if (d.idleSinceNanos == 0) {
-                    d.idleSinceNanos = now | 1;
-                } else if (now - d.idleSinceNanos >= TRASH_IDLE_NANOS) {
-                    it.remove();
-                }
-            }
-        }
-    }
-
     /** Moves deleted servers to the trash; with {@code expire_nodest_conn}, sweeps their connections away. Lock held. */
     private void trashed(ServiceId id, DestinationEntry... deleted) {
-        for (DestinationEntry d : deleted) {
-            trash.put(new TrashKey(id, d.address()), d);
-        }
+        trash.add(id, deleted);
         if (table.expireNodestConn && deleted.length > 0) {
             Runnable sweep = () -> table.expireAll(e -> !e.dest().isAvailable());
             if (timer != null) {
@@ -219,11 +193,6 @@ public final class ServiceTable {
                 sweep.run();
             }
         }
-    }
-
-    /** The trashed server with this address, taken out of the trash, or null. Lock held. */
-    private DestinationEntry revive(ServiceId id, InetSocketAddress address) {
-        return trash.remove(new TrashKey(id, address));
     }
 
     /** One 2-second step of every rate estimator. */
@@ -281,7 +250,7 @@ public final class ServiceTable {
             }
             dataPath.check(service);
             entry = unknownSchedulerRefused(() -> new ServiceEntry(service, ticker, listeners, table,
-                    address -> revive(service.id(), address)));
+                    address -> trash.revive(service.id(), address)));
             publish(service.id(), entry);
             LOG.log(Level.INFO, "added service " + service);
         }
@@ -363,7 +332,7 @@ public final class ServiceTable {
                 return entry;
             });
             List<DestinationEntry> deleted = entry.replaceDestinations(service.realServers(),
-                    address -> revive(service.id(), address));
+                    address -> trash.revive(service.id(), address));
             trashed(service.id(), deleted.toArray(new DestinationEntry[0]));
             LOG.log(Level.INFO, "updated service " + service);
         }
@@ -406,7 +375,7 @@ public final class ServiceTable {
             VirtualService next = withServers(entry, server, null);
             dataPath.check(next);
             dataPath.serversChanging(entry, next);
-            entry.addDestination(server, revive(id, server.address()));
+            entry.addDestination(server, trash.revive(id, server.address()));
             LOG.log(Level.INFO, "added real server " + server + " to " + id);
         }
     }

@@ -117,4 +117,20 @@ public final class Lbs {
             }
         }
     }
+
+    /** Builds with the lean relay on or off (off: the channel relay, as {@code -Dio.jvs.netty.leanRelay=false}). */
+    public static NettyLoadBalancer build(NettyLoadBalancer.Builder b, boolean leanRelay) {
+        String key = "io.jvs.netty.leanRelay";
+        String before = System.getProperty(key);
+        System.setProperty(key, Boolean.toString(leanRelay));
+        try {
+            return b.build();
+        } finally {
+            if (before == null) {
+                System.clearProperty(key);
+            } else {
+                System.setProperty(key, before);
+            }
+        }
+    }
 }

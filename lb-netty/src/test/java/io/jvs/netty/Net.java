@@ -134,4 +134,25 @@ public final class Net {
         }
     }
 
+
+    /**
+     * Starts a daemon thread that writes 32 MiB to {@code s} in 64 KiB writes, for a test that fills every buffer on
+     * the way to a reader that does not read; the thread ends when the socket is closed or reset.
+     */
+    public static Thread flood(Socket s) {
+        Thread w = new Thread(() -> {
+            try {
+                OutputStream out = s.getOutputStream();
+                byte[] b = new byte[64 * 1024];
+                for (int i = 0; i < 512; i++) {
+                    out.write(b);
+                }
+            } catch (IOException e) {
+                // blocked, then closed or reset
+            }
+        }, "flood");
+        w.setDaemon(true);
+        w.start();
+        return w;
+    }
 }

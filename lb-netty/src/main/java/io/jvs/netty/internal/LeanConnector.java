@@ -88,8 +88,11 @@ final class LeanConnector {
     void ready(int ops) {
         LeanLeg leg = relay.server;
         if ((ops & (LeanSockets.ERR | LeanSockets.HUP)) != 0) {
-            failed(leg.error("connect"));
-            return;
+            java.io.IOException pending = leg.pendingError();
+            if (pending != null) {
+                failed(pending);
+                return;
+            } // none pending: a stale event of a reused descriptor number; the connect's own event comes
         }
         if ((ops & LeanSockets.OUT) == 0) {
             return;

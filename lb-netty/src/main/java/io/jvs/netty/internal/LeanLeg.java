@@ -171,10 +171,17 @@ final class LeanLeg implements EpollIoHandle {
                 return;
             }
             if (n < asked) { // read dry (0: nothing at all)
-                readable = false;
                 if (rdhup) {
-                    relay.inputEnded(this); // the FIN came with the edge: no further edge will say so
+                    if (n == 0) {
+                        // Nothing to read, no end either: the FIN reported was not this socket's (a stale event of
+                        // a descriptor number closed and reused within one batch, by a channel on this loop).
+                        rdhup = false;
+                        readable = false;
+                        return;
+                    }
+                    continue; // the FIN came with the edge: the next read ends the input (-1)
                 }
+                readable = false;
                 return;
             }
             if (--turns == 0) {
@@ -346,6 +353,17 @@ final class LeanLeg implements EpollIoHandle {
     /** Whether the descriptor is closed. */
     boolean released() {
         return released;
+    }
+
+    /** The pending socket error ({@code SO_ERROR}) as an exception, or null if there is none. */
+    IOException pendingError() {
+        int err;
+        try {
+            err = socket().getSoError();
+        } catch (IOException e) {
+            return e;
+        }
+        return err == 0 ? null : io.netty.channel.unix.Errors.newIOException("read", -Math.abs(err));
     }
 
     /** The pending socket error ({@code SO_ERROR}), as an exception: how a connect or a reset failed. */

@@ -12,7 +12,10 @@ import java.util.concurrent.TimeUnit;
  * <p>Closes are deferred to a task that runs after the loop's current batch of epoll events: Netty hands each event
  * to the handle registered for its descriptor number, so a descriptor closed and reused within one batch (a client
  * accepted, or a socket opened, after another was closed) would receive events meant for its predecessor. A
- * descriptor stays open, and its number taken, until the batch is done.
+ * descriptor stays open, and its number taken, until the batch is done. That holds between lean sockets only: Netty's
+ * channels on the same loop (UDP, the channel relay of services that read PROXY headers) close at once, so a lean
+ * socket may still be handed a channel's last event. The relay therefore takes a reported end of input or error as a
+ * hint that a read (end of input) or {@code SO_ERROR} must confirm.
  *
  * <p>Connect timeouts: every connect of the loop has the same timeout, so the connects in flight form a queue
  * ordered by deadline, and one scheduled task (at the head's deadline) serves them all, instead of a scheduled task

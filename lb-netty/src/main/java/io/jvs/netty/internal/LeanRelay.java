@@ -188,8 +188,37 @@ final class LeanRelay extends Relay {
         }
         early.writeBytes(s, 0, n);
         client.readable = n == LeanLoop.READ_SIZE;
-        clientFinPending = n < LeanLoop.READ_SIZE && client.rdhup;
+        if (n < LeanLoop.READ_SIZE && client.rdhup && !finConfirmed()) {
+            client.readable = true; // more came meanwhile: the relay reads it once the server is connected
+        }
         connector.connect();
+    }
+
+    /**
+     * The client's reported FIN after its first bytes, confirmed by a read: -1 says it ended (the FIN is forwarded
+     * once the server is connected); nothing to read says the report was stale (an event of a descriptor number that a
+     * channel on this loop closed and the listener reused within one batch), and data says it is not over yet.
+     *
+     * @return whether the FIN is real; false leaves the client to the relay's reads
+     */
+    private boolean finConfirmed() {
+        int n;
+        try {
+            n = LeanSockets.read(client.fd(), lean.scratch(), 0, 1);
+        } catch (IOException e) {
+            return false; // the relay's next read meets the error again
+        }
+        if (n < 0) {
+            clientFinPending = true;
+            return true;
+        }
+        if (n == 0) {
+            client.rdhup = false;
+            return true; // nothing pending either way
+        }
+        // one byte more came with the stale or real FIN: keep it ahead of what the relay reads next
+        early.writeBytes(lean.scratch(), 0, 1);
+        return false;
     }
 
     private void dataTimedOut() {
@@ -264,8 +293,21 @@ final class LeanRelay extends Relay {
             return;
         }
         if ((ops & LeanSockets.ERR) != 0 && leg.inputEnded) {
-            failed(leg, leg.error("read")); // a reset after its FIN, which a read would not tell
-            return;
+            IOException pending = leg.pendingError(); // none: a stale event of a reused descriptor number
+            if (pending != null) {
+                failed(leg, pending); // a reset after its FIN, which a read would not tell
+                return;
+            }
+        }
+        if ((ops & LeanSockets.ERR) != 0 && !takes(peer(leg))) {
+            // a reset while nothing reads this socket (its peer is still connecting, or full): a read may not come
+            // for the connect timeout, or ever; only a pending SO_ERROR counts (a stale event of a reused
+            // descriptor number reports ERR with none)
+            IOException pending = leg.pendingError();
+            if (pending != null) {
+                failed(leg, pending);
+                return;
+            }
         }
         if ((ops & LeanSockets.OUT) != 0 && (leg.out != null || leg.finToSend || leg.closing)) {
             leg.writable();
@@ -281,6 +323,12 @@ final class LeanRelay extends Relay {
         if ((ops & (LeanSockets.IN | LeanSockets.OUT)) == (LeanSockets.IN | LeanSockets.OUT)) {
             leg.stopWaitingWritable();
         }
+    }
+
+    /** Whether {@code dst} takes bytes now (so that a read of its peer happens at once). */
+    private boolean takes(LeanLeg dst) {
+        return dst != null && !dst.connecting && !dst.closed && !dst.outputShut && !dst.closing
+                && (dst.out == null || dst.out.readableBytes() < relayBuffer);
     }
 
     LeanLeg peer(LeanLeg leg) {

@@ -66,9 +66,10 @@ public interface RunningService {
     Outcome open(FlowRequest request);
 
     /**
-     * Finds the live entry of {@code request}'s key and nothing more: no state runs, nothing is counted, nothing is
+     * Finds the live entry of {@code request}'s key and nothing more: no state runs, no timer restarts, nothing is
      * placed ({@link Outcome#FOUND} or {@link Outcome#NO_ENTRY}). For packets that belong to a flow but do not move
-     * it, such as an ICMP error about it that is relayed to its real server.
+     * it, such as an ICMP error about it that is relayed to its real server; with {@link FlowRequest#packetBytes} set
+     * the packet counts in the statistics (InPkts, InBytes), as IPVS counts a relayed ICMP error.
      */
     Outcome lookup(FlowRequest request);
 

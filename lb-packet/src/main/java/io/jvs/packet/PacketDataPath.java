@@ -49,10 +49,10 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p><b>VIP modes</b>, chosen per virtual address when its first service is bound, and logged:
  * {@link VipMode#KERNEL_HOLDS_VIP} when the address is configured on the director (as {@code lvs_dr.sh} does: an
- * nftables netdev ingress rule keeps the kernel off it while it is served), else {@link VipMode#ANSWER_ARP} (the
+ * nftables netdev ingress rule keeps the kernel off its virtual services' packets while they are served), else {@link VipMode#ANSWER_ARP} (the
  * director answers ARP and neighbour solicitations for it, and refuses the address while the kernel forwards on the
- * interface). Nothing stays behind: the rule goes with the last VIP's service or {@link #close()}, and a rule left by
- * a crash is removed at the next start.
+ * interface). Nothing stays behind: a service's rule goes with it, the table with {@link #close()}, and a table left
+ * by a crash is removed at the next start.
  *
  * <p>Packets leave by the interface they came in on: the real servers (DR) or the tunnels' next hops must be reached
  * there. Build one with {@link #builder()}, use it alone through {@link PacketLoadBalancer}, or next to a socket data
@@ -190,6 +190,17 @@ public final class PacketDataPath implements DataPath {
                 return CompletableFuture.failedFuture(new LoadBalancerException(Reason.BIND_FAILED, "cannot serve "
                         + endpoint + " for " + service.id() + " on " + interfaces() + ": " + e.getMessage(), e));
             }
+            try {
+                guard(true, vip, protocol, port);
+            } catch (IOException | RuntimeException e) {
+                try {
+                    releaseVip(vip);
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                return CompletableFuture.failedFuture(new LoadBalancerException(Reason.BIND_FAILED, "cannot keep the "
+                        + "kernel off " + endpoint + " for " + service.id() + ": " + e.getMessage(), e));
+            }
             if (vip instanceof Inet4Address) {
                 services.put(protocol, ipv4(vip), port, service);
             } else {
@@ -242,6 +253,41 @@ public final class PacketDataPath implements DataPath {
         vips.put(vip, v);
     }
 
+    /** Counts one use of {@code vip} less; its last use takes it off every interface. */
+    private void releaseVip(InetAddress vip) throws IOException {
+        Vip v = vips.get(vip);
+        if (v == null || --v.uses > 0) {
+            return;
+        }
+        vips.remove(vip);
+        IOException failure = null;
+        for (Port p : ports) {
+            try {
+                removeVip(p, vip);
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** In mode B, starts or stops keeping the kernel off one service of {@code vip} on every interface. */
+    private void guard(boolean on, InetAddress vip, int protocol, int port) throws IOException {
+        Vip v = vips.get(vip);
+        if (v == null || v.mode != VipMode.KERNEL_HOLDS_VIP) {
+            return;
+        }
+        for (Port p : ports) {
+            if (vip instanceof Inet4Address) {
+                p.engine().guardService(on, ipv4(vip), protocol, port);
+            } else {
+                p.engine().guardService(on, hi(vip), lo(vip), protocol, port);
+            }
+        }
+    }
+
     private static boolean configuredHere(InetAddress vip) {
         try {
             return NetworkInterface.getByInetAddress(vip) != null;
@@ -266,18 +312,19 @@ public final class PacketDataPath implements DataPath {
         synchronized (this) {
             boolean removed = vip instanceof Inet4Address ? services.remove(protocol, ipv4(vip), port, service)
                     : services.remove6(protocol, hi(vip), lo(vip), port, service);
-            Vip v = vips.get(vip);
-            if (!removed || v == null || --v.uses > 0) {
+            if (!removed || !vips.containsKey(vip)) {
                 return CompletableFuture.completedFuture(null);
             }
-            vips.remove(vip);
             IOException failure = null;
-            for (Port p : ports) {
-                try {
-                    removeVip(p, vip);
-                } catch (IOException e) {
-                    failure = e;
-                }
+            try {
+                guard(false, vip, protocol, port);
+            } catch (IOException e) {
+                failure = e;
+            }
+            try {
+                releaseVip(vip);
+            } catch (IOException e) {
+                failure = e;
             }
             if (failure != null) {
                 return CompletableFuture.failedFuture(new LoadBalancerException(Reason.BIND_FAILED, "cannot release "

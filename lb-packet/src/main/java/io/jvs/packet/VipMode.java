@@ -14,8 +14,9 @@ public enum VipMode {
     ANSWER_ARP,
     /**
      * Mode B: the VIP is configured on the director's interface, as {@code lvs_dr.sh} does. The kernel answers ARP;
-     * JVS installs an nftables netdev ingress rule (table {@code jvs_<interface>}) that keeps the VIP's IPv4 packets
-     * from the kernel while serving, and removes it on stop (or on the next start after a crash).
+     * JVS installs nftables netdev ingress rules (table {@code jvs_<interface>}) that keep the packets of the VIP's
+     * virtual services from the kernel while serving (its other packets, ping or other ports, stay the kernel's, as
+     * with IPVS), and removes them on stop (or on the next start after a crash).
      */
     KERNEL_HOLDS_VIP
 }

@@ -237,6 +237,11 @@ class NetnsDrWalkthroughTest {
                 conns);
         assertTrue(log("daemon").contains("mode B"), log("daemon"));
         assertEquals(0, tryRun(d, "nft", "list", "table", "netdev", "jvs_eth0").code(), "the guard is in place");
+        // the guard keeps only the virtual service's packets from the kernel, as IPVS takes only those: another port
+        // of the VIP is the director's own, whose kernel refuses a connect where nothing listens (not a silent drop)
+        Netns.Result other = tryRun(c, "timeout", "5", "bash", "-c", "exec 3<>/dev/tcp/" + VIP + "/8080");
+        assertTrue(other.code() == 1 && other.output().contains("refused"), "VIP:8080 is the director kernel's: exit "
+                + other.code() + " " + other.output() + "\n" + run(d, "nft", "list", "ruleset"));
 
         // persistence across connections: every connection of the client to one server
         ok(admin, "-E", "-t", VIP + ":80", "-s", "wrr", "-p", "60");

@@ -283,6 +283,9 @@ public final class ServiceEntry implements RunningService {
         if (found == null) {
             return Outcome.NO_ENTRY;
         }
+        if (r.packetBytes() >= 0) {
+            found.countStats(r.packetBytes()); // a relayed ICMP error counts in InPkts (IPVS ip_vs_in_icmp)
+        }
         r.connection(found);
         return Outcome.FOUND;
     }

@@ -84,6 +84,7 @@ final class LeanListener implements EpollIoHandle, ListenSocket {
                 l.registration.submit(l.accepting ? LeanSockets.ACCEPT : LeanSockets.PAUSED);
                 done.complete(l);
             } catch (Exception e) {
+                service.removeListener(l); // not in the caller's list of this endpoint's sockets: it would stay
                 l.closeNow();
                 done.completeExceptionally(e instanceof UncheckedIOException ? e.getCause() : e);
             }

@@ -13,12 +13,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Mode B: keeps the director's own kernel off the VIPs it holds (configured on the interface as {@code lvs_dr.sh}
- * does) with an nftables netdev ingress rule that drops every IPv4 packet to a VIP. The rule runs after the
- * AF_PACKET taps, so the packet data path still sees each packet, but the kernel never gets it and sends no RST.
- * ARP passes, so the kernel keeps answering ARP for the VIP.
+ * Mode B: keeps the director's own kernel off the virtual services of the VIPs it holds (configured on the interface
+ * as {@code lvs_dr.sh} does) with nftables netdev ingress rules that drop the packets of those services: a VIP,
+ * protocol and port (sets {@code services}, {@code services6}), or a VIP and protocol for a service of every port
+ * (sets {@code anyport}, {@code anyport6}). The rules run after the AF_PACKET taps, so the packet data path still sees
+ * each packet, but the kernel never gets it and sends no RST. Everything else to the VIP stays the kernel's, as with
+ * IPVS, which takes only its virtual services' packets: ARP and neighbour discovery, ping, the director's own
+ * sockets on other ports. Sets {@code vips} and {@code vips6} drop everything to a VIP (the engine's whole-VIP mode,
+ * used by its own tests).
  *
- * <p>The table is JVS's own, {@code netdev jvs_<interface>}, holding a set {@code vips} and one chain. {@link
+ * <p>The table is JVS's own, {@code netdev jvs_<interface>}, holding those sets and one chain. {@link
  * #install} first deletes any table of that name (left by a crash), {@link #remove} deletes it; nothing else is
  * touched.
  */
@@ -54,6 +58,10 @@ public final class NftIngressGuard implements AutoCloseable {
         script.append("table netdev ").append(g.table).append(" {\n");
         script.append("  set vips { type ipv4_addr; }\n");
         script.append("  set vips6 { type ipv6_addr; }\n");
+        script.append("  set services { type ipv4_addr . inet_proto . inet_service; }\n");
+        script.append("  set anyport { type ipv4_addr . inet_proto; }\n");
+        script.append("  set services6 { type ipv6_addr . inet_proto . inet_service; }\n");
+        script.append("  set anyport6 { type ipv6_addr . inet_proto; }\n");
         script.append("  chain ingress {\n");
         script.append("    type filter hook ingress device \"").append(interfaceName)
                 .append("\" priority 0; policy accept;\n");
@@ -61,6 +69,10 @@ public final class NftIngressGuard implements AutoCloseable {
         // neighbour discovery for an IPv6 VIP stays the kernel's (unicast solicitations of unreachability checks)
         script.append("    ip6 daddr @vips6 icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n");
         script.append("    ip6 daddr @vips6 counter drop\n");
+        script.append("    ip daddr . meta l4proto . th dport @services counter drop\n");
+        script.append("    ip daddr . meta l4proto @anyport counter drop\n");
+        script.append("    ip6 daddr . meta l4proto . th dport @services6 counter drop\n");
+        script.append("    ip6 daddr . meta l4proto @anyport6 counter drop\n");
         script.append("  }\n}\n");
         nft(script.toString(), "-f", "-");
         g.installed = true;
@@ -93,6 +105,24 @@ public final class NftIngressGuard implements AutoCloseable {
     /** Stops dropping packets to {@code vip}. */
     public void delete(int vip) throws IOException {
         nft(null, "delete", "element", "netdev", table, "vips", "{ " + Bytes.ipv4(vip) + " }");
+    }
+
+    /**
+     * Starts or stops dropping the packets of one virtual service: {@code protocol} (an IP protocol number) to
+     * {@code vip} (IPv4) on {@code port}, or on every port when {@code port} is 0.
+     */
+    public void service(boolean add, int vip, int protocol, int port) throws IOException {
+        element(add, port == 0 ? "anyport" : "services", Bytes.ipv4(vip), protocol, port);
+    }
+
+    /** {@link #service} for the IPv6 VIP {@code hi:lo}. */
+    public void service6(boolean add, long hi, long lo, int protocol, int port) throws IOException {
+        element(add, port == 0 ? "anyport6" : "services6", Bytes.ipv6(hi, lo), protocol, port);
+    }
+
+    private void element(boolean add, String set, String vip, int protocol, int port) throws IOException {
+        String key = vip + " . " + protocol + (port == 0 ? "" : " . " + port);
+        nft(null, add ? "add" : "delete", "element", "netdev", table, set, "{ " + key + " }");
     }
 
     /** Starts dropping packets to the IPv6 VIP {@code hi:lo} (neighbour discovery passes). */

@@ -41,6 +41,8 @@ public final class PacketEngine implements AutoCloseable {
     private final int address;
     private final int mtu;
     private NftIngressGuard guard;
+    /** Mode B by whole VIPs (the engine started with mode B VIPs); else the guard drops only the services' packets. */
+    private boolean wholeVips;
     private boolean modeAChecked;
     private boolean allMulticast;
     private boolean closed;
@@ -161,6 +163,7 @@ public final class PacketEngine implements AutoCloseable {
         PacketEngine engine = new PacketEngine(name, vips, arpVips, neighbours, answerArp, workers, address,
                 workers.get(0).port().mtu(), guard);
         engine.modeAChecked = answerArp;
+        engine.wholeVips = guard != null;
         engine.allMulticast = answerArp;
         for (int i = 0; i < workers.size(); i++) {
             Thread t = new Thread(workers.get(i), "jvs-packet-" + name + "-" + i);
@@ -211,7 +214,10 @@ public final class PacketEngine implements AutoCloseable {
                 announce(vip);
             }
         } else {
-            guard().add(vip);
+            NftIngressGuard g = guard();
+            if (wholeVips) {
+                g.add(vip);
+            }
             vips.add(vip);
         }
     }
@@ -238,8 +244,33 @@ public final class PacketEngine implements AutoCloseable {
                 workers.get(0).announce6(hi, lo);
             }
         } else {
-            guard().add6(hi, lo);
+            NftIngressGuard g = guard();
+            if (wholeVips) {
+                g.add6(hi, lo);
+            }
             vips.add(hi, lo);
+        }
+    }
+
+    /**
+     * Starts or stops keeping the kernel off one virtual service of a mode B VIP ({@link #addVip(int, boolean)}
+     * first): {@code protocol} to {@code vip} on {@code port} (0: every port). The kernel keeps the VIP's other
+     * packets, as IPVS leaves them to it.
+     */
+    public synchronized void guardService(boolean on, int vip, int protocol, int port) throws IOException {
+        if (on) {
+            guard().service(true, vip, protocol, port);
+        } else if (guard != null) {
+            guard.service(false, vip, protocol, port);
+        }
+    }
+
+    /** {@link #guardService(boolean, int, int, int)} for the IPv6 VIP {@code hi:lo}. */
+    public synchronized void guardService(boolean on, long hi, long lo, int protocol, int port) throws IOException {
+        if (on) {
+            guard().service6(true, hi, lo, protocol, port);
+        } else if (guard != null) {
+            guard.service6(false, hi, lo, protocol, port);
         }
     }
 
@@ -260,7 +291,7 @@ public final class PacketEngine implements AutoCloseable {
     /** Stops serving the IPv6 VIP {@code hi:lo}. */
     public synchronized void removeVip(long hi, long lo) throws IOException {
         boolean arp = arpVips.remove(hi, lo);
-        if (vips.remove(hi, lo) && !arp && guard != null) {
+        if (vips.remove(hi, lo) && !arp && guard != null && wholeVips) {
             guard.delete6(hi, lo);
         }
     }
@@ -273,7 +304,7 @@ public final class PacketEngine implements AutoCloseable {
     /** Stops serving {@code vip} (mode B: the kernel gets its packets again). */
     public synchronized void removeVip(int vip) throws IOException {
         boolean arp = arpVips.remove(vip);
-        if (vips.remove(vip) && !arp && guard != null) {
+        if (vips.remove(vip) && !arp && guard != null && wholeVips) {
             guard.delete(vip);
         }
     }
@@ -342,13 +373,19 @@ public final class PacketEngine implements AutoCloseable {
             return;
         }
         closed = true;
+        boolean interrupted = false;
         for (PacketWorker w : workers) {
-            try {
-                w.stop();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while stopping the packet workers of " + interfaceName, e);
+            while (true) { // the rings are unmapped below: every worker must have left them first
+                try {
+                    w.stop();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         NativeException failure = null;
         for (PacketWorker w : workers) {

@@ -173,6 +173,25 @@ class DirectorRoutingTest {
         assertEquals(SERVER2_MAC, send(TestFrames.tcp(CLIENT, 40001, VIP, 80, 0x02, 0, 64, true)));
     }
 
+    /** An ICMP error quoting a known flow: relayed to its server without allocation, counted in InPkts as IPVS does. */
+    @Test
+    void icmpErrorOfAKnownFlow_relayed_countedIn_allocatesNothing() {
+        director.start(VirtualService.tcp(VIP80).realServer(dr("10.99.0.11")).build()).join();
+        send(TestFrames.tcp(CLIENT, 40000, VIP, 80, 0x02, 0, 64, true));
+        byte[] icmp = TestFrames.icmpError(CLIENT, VIP, 3, 4, TestFrames.tcp(VIP, 80, CLIENT, 40000, 0x12, 0, 64, true));
+        long before = status().stats().inPackets();
+        assertEquals(SERVER_MAC, send(icmp), "relayed to the flow's server");
+        assertEquals(before + 1, status().stats().inPackets(), "IPVS counts a relayed ICMP error in InPkts");
+        MemorySegment.copy(MemorySegment.ofArray(icmp), 0, ring, 0, icmp.length);
+        long bytes = Allocations.leastOf(20, () -> {
+            for (int i = 0; i < 10_000; i++) {
+                tx.count = 0;
+                processor.handle(ring, 0, icmp.length, 0, AfPacketPort.PACKET_HOST, tx);
+            }
+        });
+        assertTrue(bytes < 1024, "10,000 ICMP errors of a known flow allocated " + bytes + " bytes");
+    }
+
     @Test
     void knownFlow_allocatesNothing() {
         director.start(VirtualService.tcp(VIP80).realServer(dr("10.99.0.11")).build()).join();

@@ -97,9 +97,10 @@ public interface Connection {
     /**
      * The connection to the real server could not be made (refused, unreachable, timed out). Counts a failure
      * against that server and places the connection on another one: the scheduler's pick if it was not tried
-     * yet, else the next usable untried server in list order. The connection stays in SYN_RECV. A persistent
-     * client's template keeps pointing at its server (the kernel has no such retry; the next connection tries that
-     * server again unless it is deleted or, with {@code expireQuiescentTemplate}, quiesced).
+     * yet, else the next usable untried server in list order. The connection stays in SYN_RECV, and connects to the
+     * port a new connection to that server would get (the real server's port, or for persistent firewall-mark and
+     * port-0 services the port the client reached). A persistent client's template moves with it (the kernel has no
+     * such retry): the client's next connection goes to the server this one now has.
      *
      * <p>UDP: call it when the flow's server answered with an ICMP port unreachable (connection refused on the
      * data path's connected socket). The flow moves the same way and stays in state UDP, re-armed; its next

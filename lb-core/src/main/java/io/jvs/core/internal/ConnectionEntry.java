@@ -85,6 +85,42 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
         this.control = template;
     }
 
+    /**
+     * Moves the connection to {@code next}, connecting to {@code port} there (a reschedule; the stripe lock of this
+     * entry is held): the servers' counters follow. False, and nothing changed, if the entry has expired.
+     */
+    boolean moveTo(DestinationEntry next, int port) {
+        if (isDead()) {
+            return false;
+        }
+        DestinationEntry failed = dest;
+        boolean active = (flags() & INACTIVE) == 0;
+        failed.unbind(active);
+        next.bind(active);
+        dest = next;
+        dport = (char) port;
+        return true;
+    }
+
+    /**
+     * A template whose connection was rescheduled from {@code failed} to {@code next} points at {@code next} from now
+     * on, with {@code port} (the stripe lock of this template is held): its PersistConn count moves. Nothing changes
+     * if the template has expired or already points elsewhere (another of its connections moved it first).
+     */
+    void repoint(DestinationEntry failed, DestinationEntry next, int port) {
+        if (!isDead() && dest == failed) {
+            failed.unbindTemplate();
+            next.bindTemplate();
+            dest = next;
+            dport = (char) port;
+        }
+    }
+
+    /** The port connections of this template go to (the server's port, or 0). */
+    int templatePort() {
+        return dport;
+    }
+
     /** Replies will not pass the director (DR, TUN): client segments use the INPUT-ONLY table. */
     void markNoOutput() {
         setFlag(NOOUTPUT);
@@ -331,17 +367,6 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
         // service was deleted and added again (which is running, and has the other servers).
         DestinationEntry next = failed.serviceEntry().reschedule(this, failed, tried);
         if (next != null) {
-            synchronized (service.table.lock(hash)) {
-                if (isDead()) {
-                    return false;
-                }
-                boolean active = (flags() & INACTIVE) == 0;
-                failed.unbind(active);
-                next.bind(active);
-                dest = next;
-                InetSocketAddress a = next.address();
-                dport = (char) (a.getPort() != 0 ? a.getPort() : virtualPort());
-            }
             next.stats().connection();
             if (protocol == TCP) {
                 segment(TcpStates.INPUT, TcpStates.SYN); // the retried SYN re-arms SYN_RECV

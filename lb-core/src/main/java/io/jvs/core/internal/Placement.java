@@ -28,6 +28,7 @@ final class Placement {
     private static final int FTP_PORT = 21;
 
     private final ServiceEntry service;
+    private final ConnectionTable table;
     private final ServiceId id;
     private final Ticker ticker;
     private final ServiceLog log;
@@ -65,8 +66,9 @@ final class Placement {
      * @throws IllegalArgumentException if the service's scheduler is not registered (its default, {@code wlc}, is
      *     resolved only now)
      */
-    Placement(ServiceEntry service, VirtualService settings, Ticker ticker, ServiceLog log) {
+    Placement(ServiceEntry service, ConnectionTable table, VirtualService settings, Ticker ticker, ServiceLog log) {
         this.service = service;
+        this.table = table;
         this.id = settings.id();
         this.ticker = ticker;
         this.log = log;
@@ -176,7 +178,7 @@ final class Placement {
             tLo = c.vaLo;
             tport = servicePortHit ? vport : 0;
         }
-        ConnectionTable t = service.table;
+        ConnectionTable t = table;
         int h = t.hash(tproto, sHi, sLo, 0, tHi, tLo, tport);
         long now = t.now();
         synchronized (t.lock(h)) {
@@ -218,7 +220,7 @@ final class Placement {
      * {@code expire_quiescent_template} is on. Overload is not checked: persistent clients pass thresholds.
      */
     private boolean isValid(DestinationEntry d) {
-        return d.isAvailable() && !(service.table.expireQuiescentTemplate && d.weight() == 0);
+        return d.isAvailable() && !(table.expireQuiescentTemplate && d.weight() == 0);
     }
 
     /** Asks the scheduler; null (logged, rate-limited) when it has no server or misbehaves. */
@@ -244,10 +246,38 @@ final class Placement {
     }
 
     /**
-     * Picks another server for a connection whose server failed: the scheduler's pick if it is usable and untried,
-     * else the first usable untried server after the failed one in list order (wrapping).
+     * Moves a connection whose server {@code failed} did not accept it to another server: the scheduler's pick if it
+     * is usable and untried, else the first usable untried server after the failed one in list order (wrapping). The
+     * connection port follows the rule of a new connection ({@link #connectionPort}), and the connection's template,
+     * if it still points at the failed server, points at the new one: a persistent client's next connection goes
+     * where this one went.
+     *
+     * @return the new server, or null when none is left or the connection has expired
      */
     DestinationEntry reschedule(ConnectionEntry c, DestinationEntry failed, List<DestinationEntry> tried,
+            DestinationEntry[] list) {
+        DestinationEntry next = pickAnother(c, failed, tried, list);
+        if (next == null) {
+            return null;
+        }
+        ConnectionTable t = table;
+        int port = connectionPort(next, c.virtualPort(), persistence.persistent);
+        synchronized (t.lock(c.hash)) {
+            if (!c.moveTo(next, port)) {
+                return null;
+            }
+        }
+        ConnectionEntry template = c.control();
+        if (template != null) {
+            int templatePort = template.templatePort() != 0 ? next.address().getPort() : 0;
+            synchronized (t.lock(template.hash)) {
+                template.repoint(failed, next, templatePort);
+            }
+        }
+        return next;
+    }
+
+    private DestinationEntry pickAnother(ConnectionEntry c, DestinationEntry failed, List<DestinationEntry> tried,
             DestinationEntry[] list) {
         Destination picked;
         try {

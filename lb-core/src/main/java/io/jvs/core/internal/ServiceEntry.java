@@ -62,7 +62,7 @@ public final class ServiceEntry implements RunningService {
         this.table = table;
         this.log = new ServiceLog(ticker);
         this.settings = service.withRealServers(List.of());
-        this.placement = new Placement(this, service, ticker, log);
+        this.placement = new Placement(this, table, service, ticker, log);
         this.admission = new Admission(service, ticker, table.memory, log);
         List<RealServer> servers = service.realServers();
         DestinationEntry[] list = new DestinationEntry[servers.size()];

@@ -160,8 +160,9 @@ final class Admission {
     }
 
     /**
-     * A new TCP connection that reuses an existing entry (its old connection's sockets are gone): the access lists,
-     * and the source count and place the entry no longer holds (at the limit it waits, uncounted, as in
+     * A new TCP connection that reuses a finished entry ({@link ConnectionEntry#finished}: its old connection's
+     * sockets are gone, or it is in TIME_WAIT or CLOSE): the access lists, the source's rate (a new connection takes a
+     * token), and the source count and place the entry no longer holds (at the limit it waits, uncounted, as in
      * {@link #admitNew}).
      */
     Outcome admitAgain(ConnectionEntry c, boolean v6, long hi, long lo) {
@@ -170,7 +171,7 @@ final class Admission {
             return count(Outcome.ACCESS_DENIED);
         }
         boolean countSource = r.sources != null && r.sourceMaxOpen > 0 && !c.sourceCounted();
-        if (r.sources != null && !c.sourceCounted()) {
+        if (r.sources != null && (countSource || r.sourceInterval > 0)) {
             Outcome o = admitSource(r, v6, hi, lo, countSource);
             if (o != Outcome.ADMITTED) {
                 return o;

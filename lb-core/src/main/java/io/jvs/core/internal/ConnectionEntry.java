@@ -231,6 +231,22 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
     }
 
     /**
+     * Whether a TCP SYN with this entry's key starts a new connection on it (the key reused) rather than being sent
+     * again for the connection the entry has: the entry's sockets closed, or it is in TIME_WAIT or CLOSE. A SYN that
+     * meets an entry in SYN_RECV is the client's retransmission (its SYN-ACK was lost), not a new connection.
+     */
+    boolean finished() {
+        int f = flags();
+        int s = f & STATE_MASK;
+        return (f & CLOSED) != 0 || s == TcpStates.TIME_WAIT || s == TcpStates.CLOSE;
+    }
+
+    /** A new connection reuses this finished entry ({@link #finished}): its sockets are open again. */
+    void reused() {
+        clearFlag(CLOSED);
+    }
+
+    /**
      * Whether the memory defence may drop this entry early: it holds no open connection. A template that controls
      * no connection; a TCP connection whose sockets are closed and whose state is past the handshake and not
      * active (FIN_WAIT, TIME_WAIT, CLOSE, CLOSE_WAIT, LAST_ACK); a UDP flow idle for 60 s or more.
@@ -474,6 +490,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
 
     private void closed() {
         if (protocol == TCP) {
+            setFlag(CLOSED);
             releaseHolds();
             int s = state();
             if (s == TcpStates.NONE || s == TcpStates.LISTEN || TcpStates.isActive(s)) {

@@ -137,12 +137,13 @@ public final class ServiceEntry implements RunningService {
                 if (!found.dest().isAvailable()) {
                     return admission.count(Outcome.SERVER_DELETED); // dropped until it expires, as in IPVS
                 }
-                if (syn) { // a new connection on an old entry: admitted again
+                if (syn && found.finished()) { // a new connection on a finished entry: admitted again
                     Outcome o = admission.admitAgain(found, r.isV6(), r.clientHigh(), r.clientLow());
                     if (o != Outcome.ADMITTED) {
                         return o;
                     }
-                }
+                    found.reused();
+                } // (any other SYN is sent again for the entry's connection: not a new connection)
                 found.adopt(); // a synced entry meets its first local packet: this director's own now
                 found.inbound(event, r.packetBytes());
                 r.connection(found);

@@ -26,6 +26,8 @@ abstract class TableEntry {
     static final int V6 = 1 << 11;
     /** The entry holds a place under its service's connection limit ({@link Admission}). */
     static final int PLACE = 1 << 12;
+    /** The data path's sockets of the connection closed ({@code Connection.onClosed}): its key may be reused. */
+    static final int CLOSED = 1 << 13;
 
     /** IP protocol numbers; 0 (IP) is the protocol of firewall-mark templates. */
     static final int IP = 0;

@@ -212,6 +212,54 @@ class PipelineTest {
         }
     }
 
+    /**
+     * Issue 13 review, bug 3: a SYN sent again for a flow still in SYN_RECV (its SYN-ACK was lost) finds the flow; it
+     * is not a new connection, so no source limit, rate or count, applies to it.
+     */
+    @Test
+    void packetPath_retransmittedSyn_isFound_notAdmittedAgain() {
+        try (Fixture f = new Fixture()) {
+            RunningService s = f.start(tcp().sourceLimit(SourceLimit.rate(1, 1)).build());
+            FlowRequest r = new FlowRequest();
+            assertEquals(Outcome.PLACED, s.open(r.setV4(6, 0x01010101, 5555, VIP_V4, 80).packetBytes(60)));
+            for (int i = 0; i < 3; i++) {
+                assertEquals(Outcome.FOUND, s.open(r.setV4(6, 0x01010101, 5555, VIP_V4, 80).packetBytes(60)),
+                        "retransmission " + i);
+            }
+            assertEquals("SYN_RECV", f.connections().get(0).state());
+            assertEquals(0, defences(f).sourceRateRefused());
+            RunningService c = f.start(VirtualService.tcp(addr("10.0.0.2", 80)).scheduler("rr")
+                    .realServer(RealServer.of("192.168.1.2", 80)).sourceLimit(SourceLimit.maxConnections(1)).build());
+            assertEquals(Outcome.PLACED, c.open(r.setV4(6, 0x01010101, 5555, 0x0A000002, 80)));
+            assertEquals(Outcome.FOUND, c.open(r.setV4(6, 0x01010101, 5555, 0x0A000002, 80)));
+            assertEquals(1, ((ServiceEntry) c).openFromSource(Fixture.ip("1.1.1.1")), "counted once");
+        }
+    }
+
+    /**
+     * The same key reused by a new connection once the old one is finished (TIME_WAIT, kept because a template
+     * controls it) is a new connection: the source rate applies to it again.
+     */
+    @Test
+    void packetPath_synOnAFinishedEntry_isANewConnection() {
+        try (Fixture f = new Fixture()) {
+            RunningService s = f.start(tcp().persistence(Duration.ofSeconds(300))
+                    .sourceLimit(SourceLimit.rate(1, 1)).build());
+            FlowRequest r = new FlowRequest();
+            assertEquals(Outcome.PLACED, s.open(r.setV4(6, 0x01010101, 5555, VIP_V4, 80)));
+            s.open(r.setV4(6, 0x01010101, 5555, VIP_V4, 80).tcpFlags(FlowRequest.ACK));
+            s.open(r.setV4(6, 0x01010101, 5555, VIP_V4, 80).tcpFlags(FlowRequest.FIN | FlowRequest.ACK));
+            s.open(r.setV4(6, 0x01010101, 5555, VIP_V4, 80).tcpFlags(FlowRequest.RST));
+            assertEquals("CLOSE", f.connections().get(0).state());
+            assertEquals(Outcome.SOURCE_RATE, s.open(r.setV4(6, 0x01010101, 5555, VIP_V4, 80)),
+                    "a new connection within the same second");
+            f.ticker.advance(Duration.ofSeconds(1));
+            assertEquals(Outcome.FOUND, s.open(r.setV4(6, 0x01010101, 5555, VIP_V4, 80)));
+            assertEquals("SYN_RECV", f.connections().get(0).state());
+            assertEquals(1, defences(f).sourceRateRefused());
+        }
+    }
+
     @Test
     void everyRefusalHasADistinctReason() {
         Set<Refusal> seen = EnumSet.noneOf(Refusal.class);

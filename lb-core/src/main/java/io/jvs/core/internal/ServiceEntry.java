@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -46,8 +47,12 @@ public final class ServiceEntry implements RunningService {
     /** The settings; its real-server list is empty (the servers are {@link #destinations}). */
     private volatile VirtualService settings;
     private volatile DestinationEntry[] destinations;
-    /** The real servers by address (control thread only): a look-up of one of 100,000 is not a scan. */
-    private final Map<InetSocketAddress, DestinationEntry> byAddress = new HashMap<>();
+    /**
+     * The real servers by address, so that a look-up of one of 100,000 is not a scan: changed by the control thread,
+     * read by it and by the sync stream's receive threads ({@link SyncApplier}), so a concurrent map (reads take no
+     * lock and always see every server that stays).
+     */
+    private final Map<InetSocketAddress, DestinationEntry> byAddress = new ConcurrentHashMap<>();
     private volatile boolean running = true;
 
     /**
@@ -344,6 +349,7 @@ public final class ServiceEntry implements RunningService {
         return destinations;
     }
 
+    /** The real server with {@code address}, or null: the control thread, and the sync stream's threads. */
     DestinationEntry find(InetSocketAddress address) {
         return byAddress.get(address);
     }

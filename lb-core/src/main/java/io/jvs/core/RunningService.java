@@ -41,7 +41,9 @@ import java.util.List;
  * Each refusal is counted under its {@link Refusal} before {@code open} returns. A one-packet service ({@code -o})
  * places every UDP datagram on its own and keeps no entry (see {@link Connection#isOnePacket()}).
  *
- * <p>{@code open} allocates nothing when it finds a live entry; a new entry is one object of about 100 bytes.
+ * <p>{@code open} allocates nothing when it finds a live entry or refuses a new flow (admission and placement run on
+ * the calling thread's reused state): only a placed connection allocates, its entry (one object of about 100 bytes,
+ * and a persistence template when the client has none yet; one per datagram on a one-packet service).
  *
  * @since 0.1
  */

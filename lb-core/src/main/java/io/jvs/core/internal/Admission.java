@@ -201,7 +201,7 @@ final class Admission {
         }
     }
 
-    /** Gives back what {@link #admitNew} acquired, when no entry took it. */
+    /** Gives back what {@link #admitNew} acquired, when no entry took it (the flow was not placed). */
     void unhold(boolean v6, long hi, long lo) {
         Rules r = rules;
         releasePlace();

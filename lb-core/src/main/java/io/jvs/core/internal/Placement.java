@@ -1,5 +1,6 @@
 package io.jvs.core.internal;
 
+import io.jvs.api.ConnectionKey;
 import io.jvs.api.Destination;
 import io.jvs.api.Scheduler;
 import io.jvs.api.ServiceId;
@@ -116,23 +117,23 @@ final class Placement {
     }
 
     /**
-     * Places {@code c} on a real server, setting its server, port and controlling template: through its persistence
-     * template ({@code link}: counted in it and controlled by it; a one-packet datagram only refreshes it), or with
-     * the scheduler.
+     * Places the new flow {@code k} on a real server, answering in {@code k} its server, port and controlling
+     * template: through its persistence template ({@code link}: the flow is counted in it and controlled by it; a
+     * one-packet datagram only refreshes it), or with the scheduler. Allocates nothing but a new template.
      *
      * @return {@link Outcome#PLACED}, {@link Outcome#NO_DESTINATION}, or {@link Outcome#TABLE_FULL} when a new
      *     template found no room (not counted here)
      */
-    Outcome place(ConnectionEntry c, boolean link) {
+    Outcome place(FlowKey k, boolean link) {
         Persistence p = persistence;
         if (p.persistent) {
-            return persist(c, p, link);
+            return persist(k, p, link);
         }
-        DestinationEntry d = select(c);
+        DestinationEntry d = select(k);
         if (d == null) {
             return Outcome.NO_DESTINATION;
         }
-        c.place(d, connectionPort(d, c.virtualPort(), false), null);
+        k.placed(d, connectionPort(d, k.vport, false), null);
         return Outcome.PLACED;
     }
 
@@ -155,12 +156,12 @@ final class Placement {
      * schedules and creates a new one; then links the connection to it, restarts its timer, and places the
      * connection on the template's server.
      */
-    private Outcome persist(ConnectionEntry c, Persistence p, boolean link) {
-        boolean v6 = c.isV6();
+    private Outcome persist(FlowKey k, Persistence p, boolean link) {
+        boolean v6 = k.v6;
         boolean sameFamily = v6 == (id.family() == StandardProtocolFamily.INET6);
-        long sHi = sameFamily ? c.caHi & p.maskHi : c.caHi;
-        long sLo = sameFamily ? c.caLo & p.maskLo : c.caLo;
-        int vport = c.virtualPort();
+        long sHi = sameFamily ? k.caHi & p.maskHi : k.caHi;
+        long sLo = sameFamily ? k.caLo & p.maskLo : k.caLo;
+        int vport = k.vport;
         int tproto;
         long tHi;
         long tLo;
@@ -173,9 +174,9 @@ final class Placement {
             tLo = v6 ? 0 : mark;
             tport = 0;
         } else {
-            tproto = c.protocol;
-            tHi = c.vaHi;
-            tLo = c.vaLo;
+            tproto = k.protocol;
+            tHi = k.vaHi;
+            tLo = k.vaLo;
             tport = servicePortHit ? vport : 0;
         }
         ConnectionTable t = table;
@@ -188,7 +189,7 @@ final class Placement {
                 template = null;
             }
             if (template == null) {
-                DestinationEntry d = select(c);
+                DestinationEntry d = select(k);
                 if (d == null) {
                     return Outcome.NO_DESTINATION;
                 }
@@ -210,7 +211,7 @@ final class Placement {
                 template.refresh(now);
             }
             DestinationEntry d = template.dest();
-            c.place(d, connectionPort(d, vport, true), link ? template : null);
+            k.placed(d, connectionPort(d, vport, true), link ? template : null);
             return Outcome.PLACED;
         }
     }
@@ -224,7 +225,7 @@ final class Placement {
     }
 
     /** Asks the scheduler; null (logged, rate-limited) when it has no server or misbehaves. */
-    private DestinationEntry select(ConnectionEntry key) {
+    private DestinationEntry select(ConnectionKey key) {
         Destination picked;
         try {
             picked = scheduler.select(key);

@@ -171,17 +171,19 @@ public final class ServiceEntry implements RunningService {
         if (o != Outcome.ADMITTED) {
             return o;
         }
-        ConnectionEntry c = new ConnectionEntry(this, proto, flags, r.clientHigh(), r.clientLow(), r.clientPort(),
-                r.virtualHigh(), r.virtualLow(), r.virtualPort());
-        admission.hold(c);
-        // 3. placement
-        o = placement.place(c, true);
+        // 3. placement, on this thread's key: a refused flow allocates nothing
+        FlowKey k = FlowKey.of(r);
+        o = placement.place(k, true);
         if (o != Outcome.PLACED) {
-            c.releaseHolds();
+            admission.unhold(r.isV6(), r.clientHigh(), r.clientLow());
             return admission.count(o);
         }
-        DestinationEntry d = c.dest();
-        ForwardingMethod method = d.server().forwardingMethod();
+        ConnectionEntry c = new ConnectionEntry(this, proto, flags, r.clientHigh(), r.clientLow(), r.clientPort(),
+                r.virtualHigh(), r.virtualLow(), r.virtualPort());
+        c.place(k.dest, k.dport, k.template);
+        k.clear();
+        admission.hold(c);
+        ForwardingMethod method = c.dest().server().forwardingMethod();
         if (method == ForwardingMethod.DR || method == ForwardingMethod.TUN) {
             c.markNoOutput(); // replies bypass the director
         }
@@ -236,18 +238,24 @@ public final class ServiceEntry implements RunningService {
         return Outcome.PLACED;
     }
 
-    /** One-packet scheduling: a connection for one datagram, never in the table, counted as scheduled. */
+    /**
+     * One-packet scheduling: a connection for one datagram, never in the table, counted as scheduled. Placed on this
+     * thread's key first: a refused datagram allocates nothing, a placed one its connection.
+     */
     private Outcome onePacket(FlowRequest r, int flags) {
         Outcome o = admission.admitNew(r.isV6(), r.clientHigh(), r.clientLow(), false, false);
         if (o != Outcome.ADMITTED) {
             return o;
         }
-        ConnectionEntry c = new ConnectionEntry(this, r.protocol(), flags | ConnectionEntry.ONE_PACKET, r.clientHigh(),
-                r.clientLow(), r.clientPort(), r.virtualHigh(), r.virtualLow(), r.virtualPort());
-        o = placement.place(c, false);
+        FlowKey k = FlowKey.of(r);
+        o = placement.place(k, false);
         if (o != Outcome.PLACED) {
             return admission.count(o);
         }
+        ConnectionEntry c = new ConnectionEntry(this, r.protocol(), flags | ConnectionEntry.ONE_PACKET, r.clientHigh(),
+                r.clientLow(), r.clientPort(), r.virtualHigh(), r.virtualLow(), r.virtualPort());
+        c.place(k.dest, k.dport, null);
+        k.clear();
         stats.connection();
         c.dest().stats().connection();
         if (r.packetBytes() >= 0) {

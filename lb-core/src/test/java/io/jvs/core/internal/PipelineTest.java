@@ -260,6 +260,36 @@ class PipelineTest {
         }
     }
 
+    /**
+     * Issue 13 review, bug 9: a refused new flow allocates nothing, so a SYN flood to a service without a usable
+     * server, or datagrams to a one-packet service without one, cost no garbage; only a placed flow's entry is new.
+     */
+    @Test
+    void refusedNewFlows_allocateNothing() {
+        Allocations.assumeCounted();
+        try (Fixture f = new Fixture()) {
+            RunningService tcp = f.start(VirtualService.tcp(VIP).scheduler("wlc")
+                    .realServer(RealServer.of("192.168.1.2", 80).withWeight(0)).build());
+            RunningService persistent = f.start(VirtualService.tcp(addr("10.0.0.2", 80)).scheduler("rr")
+                    .persistence(Duration.ofSeconds(60)).realServer(RealServer.of("192.168.1.2", 80).withWeight(0))
+                    .build());
+            RunningService onePacket = f.start(VirtualService.udp(DNS).scheduler("rr").onePacket()
+                    .realServer(RealServer.of("192.168.1.2", 53).withWeight(0)).build());
+            FlowRequest r = new FlowRequest();
+            long bytes = Allocations.leastOf(10, () -> {
+                for (int i = 0; i < 10_000; i++) {
+                    int client = 0x0B000000 + i;
+                    assertEquals(Outcome.NO_DESTINATION, tcp.open(r.setV4(6, client, 1000 + i, VIP_V4, 80)));
+                    assertEquals(Outcome.NO_DESTINATION, persistent.open(r.setV4(6, client, 1000 + i, 0x0A000002, 80)));
+                    assertEquals(Outcome.NO_DESTINATION, onePacket.open(r.setV4(17, client, 1000 + i, VIP_V4, 53)
+                            .packetBytes(60)));
+                }
+            });
+            assertTrue(bytes < 1024, "30,000 refused new flows allocated " + bytes + " bytes");
+            assertEquals(0, f.director.connections().size());
+        }
+    }
+
     @Test
     void everyRefusalHasADistinctReason() {
         Set<Refusal> seen = EnumSet.noneOf(Refusal.class);

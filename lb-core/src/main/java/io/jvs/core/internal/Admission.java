@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>What a new connection is given here, it holds until it ends: a place under the connection limit and, with a
  * per-source connection limit, a count in the per-source table. {@link #hold} hands both to the connection's entry,
  * which gives them back once ({@link ConnectionEntry#releaseHolds}): when its sockets close, or when it leaves the
- * table. Nothing on the admitting path allocates.
+ * table; a flow that was not placed gives them back at once ({@link #giveBack}). Nothing on the admitting path
+ * allocates.
  */
 final class Admission {
 
@@ -42,8 +43,12 @@ final class Admission {
     private final AtomicInteger open = new AtomicInteger();
     private volatile Rules rules;
 
-    /** The settings admission reads, compiled to primitives. */
-    private static final class Rules {
+    /**
+     * The settings admission reads, compiled to primitives; replaced whole by an edit. A new connection is admitted
+     * and held under one snapshot ({@link #rules()}), so what it acquired it holds, and gives back, where it acquired
+     * it, even when an edit replaces the per-source table meanwhile.
+     */
+    static final class Rules {
         final Defences defences;
         final String logPrefix;
         final AccessList access;
@@ -93,6 +98,11 @@ final class Admission {
         rules = new Rules(service, rules);
     }
 
+    /** The current rules: the snapshot a new connection is admitted and held under. */
+    Rules rules() {
+        return rules;
+    }
+
     /** Counts {@code outcome} if it is a refusal; returns it. */
     Outcome count(Outcome outcome) {
         Refusal r = outcome.refusal();
@@ -125,15 +135,15 @@ final class Admission {
     }
 
     /**
-     * A new connection or flow of the client at ({@code hi}, {@code lo}): access lists, memory defence, per-source
-     * limits, then a place under the service's connection limit. On {@link Outcome#ADMITTED} with
-     * {@code hold} true the caller owes the acquired place and source count to the new entry ({@link #hold}) or gives
-     * them back ({@link #unhold}); a one-packet datagram ({@code hold} false) takes neither. A TCP client at the
-     * service's limit ({@code tcp}) waits rather than being refused (a socket data path holds it, a packet data
-     * path drops its SYN, which the client sends again): {@link Outcome#SERVICE_LIMIT} is not counted for it.
+     * A new connection or flow of the client at ({@code hi}, {@code lo}) under the rules {@code r}: access lists,
+     * memory defence, per-source limits, then a place under the service's connection limit. On
+     * {@link Outcome#ADMITTED} with {@code hold} true the caller owes the acquired place and source count to the new
+     * entry ({@link #hold}) or gives them back ({@link #giveBack}), under the same {@code r}; a one-packet datagram
+     * ({@code hold} false) takes neither. A TCP client at the service's limit ({@code tcp}) waits rather than being
+     * refused (a socket data path holds it, a packet data path drops its SYN, which the client sends again):
+     * {@link Outcome#SERVICE_LIMIT} is not counted for it.
      */
-    Outcome admitNew(boolean v6, long hi, long lo, boolean hold, boolean tcp) {
-        Rules r = rules;
+    Outcome admitNew(Rules r, boolean v6, long hi, long lo, boolean hold, boolean tcp) {
         if (!r.access.admits(v6, hi, lo)) {
             return count(Outcome.ACCESS_DENIED);
         }
@@ -192,18 +202,16 @@ final class Admission {
         return Outcome.ADMITTED;
     }
 
-    /** Hands what {@link #admitNew} acquired to the new entry {@code c} (before it is published). */
-    void hold(ConnectionEntry c) {
-        Rules r = rules;
+    /** Hands what {@link #admitNew} acquired under {@code r} to the new entry {@code c} (before it is published). */
+    void hold(Rules r, ConnectionEntry c) {
         c.holdPlace();
         if (r.sources != null && r.sourceMaxOpen > 0) {
             c.countSource(r.sources);
         }
     }
 
-    /** Gives back what {@link #admitNew} acquired, when no entry took it (the flow was not placed). */
-    void unhold(boolean v6, long hi, long lo) {
-        Rules r = rules;
+    /** Gives back what {@link #admitNew} acquired under {@code r} when no entry took it (the flow was not placed). */
+    void giveBack(Rules r, boolean v6, long hi, long lo) {
         releasePlace();
         if (r.sources != null && r.sourceMaxOpen > 0) {
             r.sources.release(v6, hi, lo);

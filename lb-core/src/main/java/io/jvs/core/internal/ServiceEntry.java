@@ -166,8 +166,9 @@ public final class ServiceEntry implements RunningService {
         if (!tcp && placement.isOnePacket()) {
             return onePacket(r, flags);
         }
-        // 2. admission
-        Outcome o = admission.admitNew(r.isV6(), r.clientHigh(), r.clientLow(), true, tcp);
+        // 2. admission, under one snapshot of its rules until the entry holds what it acquired
+        Admission.Rules rules = admission.rules();
+        Outcome o = admission.admitNew(rules, r.isV6(), r.clientHigh(), r.clientLow(), true, tcp);
         if (o != Outcome.ADMITTED) {
             return o;
         }
@@ -175,14 +176,14 @@ public final class ServiceEntry implements RunningService {
         FlowKey k = FlowKey.of(r);
         o = placement.place(k, true);
         if (o != Outcome.PLACED) {
-            admission.unhold(r.isV6(), r.clientHigh(), r.clientLow());
+            admission.giveBack(rules, r.isV6(), r.clientHigh(), r.clientLow());
             return admission.count(o);
         }
         ConnectionEntry c = new ConnectionEntry(this, proto, flags, r.clientHigh(), r.clientLow(), r.clientPort(),
                 r.virtualHigh(), r.virtualLow(), r.virtualPort());
         c.place(k.dest, k.dport, k.template);
         k.clear();
-        admission.hold(c);
+        admission.hold(rules, c);
         ForwardingMethod method = c.dest().server().forwardingMethod();
         if (method == ForwardingMethod.DR || method == ForwardingMethod.TUN) {
             c.markNoOutput(); // replies bypass the director
@@ -243,7 +244,7 @@ public final class ServiceEntry implements RunningService {
      * thread's key first: a refused datagram allocates nothing, a placed one its connection.
      */
     private Outcome onePacket(FlowRequest r, int flags) {
-        Outcome o = admission.admitNew(r.isV6(), r.clientHigh(), r.clientLow(), false, false);
+        Outcome o = admission.admitNew(admission.rules(), r.isV6(), r.clientHigh(), r.clientLow(), false, false);
         if (o != Outcome.ADMITTED) {
             return o;
         }

@@ -194,7 +194,9 @@ final class Admission {
                 }
                 return Outcome.SERVICE_LIMIT;
             }
-            c.holdPlace();
+            if (!c.holdPlace()) { // the entry expired meanwhile
+                releasePlace();
+            }
         }
         if (countSource) {
             c.countSource(r.sources);
@@ -202,9 +204,42 @@ final class Admission {
         return Outcome.ADMITTED;
     }
 
+    /**
+     * An entry another director sent (connection sync) met its first local packet ({@link ConnectionEntry#adopt}):
+     * it takes a place under the service's connection limit and a count in the per-source table, as a connection
+     * admitted here would, so that the connections taken over after a failover count toward the limits. It is never
+     * refused ("nothing is lost"): over a limit it is counted all the same (the service's open connections, or its
+     * source's, exceed the limit, and new connections wait or are refused until they are below it), and logged.
+     */
+    void adopt(ConnectionEntry c, boolean v6, long hi, long lo) {
+        Rules r = rules;
+        if (!c.holdsPlace()) {
+            int n = open.incrementAndGet();
+            if (!c.holdPlace()) {
+                releasePlace(); // the entry expired meanwhile
+                return;
+            }
+            if (r.maxConnections > 0 && n > r.maxConnections && log.due()) {
+                log.write(Level.WARNING, r.logPrefix + " - a connection taken over from another director is over the "
+                        + "connection limit (" + n + " open, " + r.maxConnections + " allowed): kept");
+            }
+        }
+        if (r.sources != null && r.sourceMaxOpen > 0 && !c.sourceCounted()) {
+            int result = r.sources.adopt(v6, hi, lo, ticker.nanoTime(), r.sourceMaxOpen);
+            if (result != SourceTable.TABLE_FULL) {
+                c.countSource(r.sources);
+            }
+            if (result != SourceTable.ADMITTED && log.due()) {
+                log.write(Level.WARNING, r.logPrefix + " - a connection taken over from another director "
+                        + (result == SourceTable.TABLE_FULL ? "found the per-source table full: not counted there"
+                        : "is over its source's connection limit (" + r.sourceMaxOpen + "): kept"));
+            }
+        }
+    }
+
     /** Hands what {@link #admitNew} acquired under {@code r} to the new entry {@code c} (before it is published). */
     void hold(Rules r, ConnectionEntry c) {
-        c.holdPlace();
+        c.holdPlace(); // (not published yet: it cannot have expired)
         if (r.sources != null && r.sourceMaxOpen > 0) {
             c.countSource(r.sources);
         }

@@ -196,9 +196,18 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
 
     // ---- per-source accounting
 
-    /** Counts this connection in {@code table} until it ends (before the entry is published, or on reuse). */
+    /**
+     * Counts this connection in {@code table} until it ends (before the entry is published, on reuse, or when it is
+     * adopted). If the entry expired meanwhile, the count is given back at once.
+     */
     void countSource(SourceTable table) {
         sources = table;
+        if (isDead()) { // released() may have run before the write: whoever takes the table gives the count back
+            SourceTable t = (SourceTable) SOURCES.getAndSet(this, (SourceTable) null);
+            if (t != null) {
+                t.release((flags() & V6) != 0, caHi, caLo);
+            }
+        }
     }
 
     /** Whether the connection is counted in a per-source table now. */
@@ -206,9 +215,12 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
         return sources != null;
     }
 
-    /** Gives this connection's place under its service's connection limit to it (before publishing, or on reuse). */
-    void holdPlace() {
-        setFlag(PLACE);
+    /**
+     * Gives this connection's place under its service's connection limit to it (before publishing, on reuse, or when
+     * it is adopted); false if the entry has expired meanwhile, and the caller gives the place back.
+     */
+    boolean holdPlace() {
+        return setFlagIfLive(PLACE);
     }
 
     /** Whether the connection holds a place under its service's connection limit. */

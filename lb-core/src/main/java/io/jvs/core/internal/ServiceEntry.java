@@ -149,7 +149,9 @@ public final class ServiceEntry implements RunningService {
                     }
                     found.reused();
                 } // (any other SYN is sent again for the entry's connection: not a new connection)
-                found.adopt(); // a synced entry meets its first local packet: this director's own now
+                if (found.adopt()) { // a synced entry meets its first local packet: this director's own now
+                    admission.adopt(found, r.isV6(), r.clientHigh(), r.clientLow());
+                }
                 found.inbound(event, r.packetBytes());
                 r.connection(found);
                 return Outcome.FOUND;

@@ -41,7 +41,10 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
         }
     }
 
-    final ServiceEntry service;
+    private final ConnectionTable table;
+    private final ServiceId serviceId;
+    /** The admission of the service this connection was admitted in, where its place goes back; null for templates. */
+    private final Admission admission;
     /** The port connections go to on the real server (a template: the real server's port, or 0). */
     private char dport;
     private volatile DestinationEntry dest;
@@ -57,15 +60,26 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
     private volatile SourceTable sources;
     /** Servers that failed to accept this connection, when it was rescheduled. */
     private List<DestinationEntry> tried;
-    ConnectionEntry(ServiceEntry service, int protocol, int flags, long caHi, long caLo, int cport, long vaHi,
-            long vaLo, int vport) {
-        super(service.table, protocol, flags, caHi, caLo, cport, vaHi, vaLo, vport);
-        this.service = service;
+    /**
+     * @param admission the admission of the service the connection is admitted in (where a place it holds goes
+     *     back); null for a template, which holds none
+     */
+    ConnectionEntry(ConnectionTable table, ServiceId serviceId, Admission admission, int protocol, int flags,
+            long caHi, long caLo, int cport, long vaHi, long vaLo, int vport) {
+        super(table, protocol, flags, caHi, caLo, cport, vaHi, vaLo, vport);
+        this.table = table;
+        this.serviceId = serviceId;
+        this.admission = admission;
     }
 
     @Override
     ConnectionTable table() {
-        return service.table;
+        return table;
+    }
+
+    /** The admission this connection's place and source count belong to (null for a template). */
+    Admission admission() {
+        return admission;
     }
 
     // ---- state
@@ -140,7 +154,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
 
     /** An inbound packet or connection event went through: the sync rules run, if connection sync is on. */
     void synced() {
-        ConnectionTable t = service.table;
+        ConnectionTable t = table;
         SyncRules r = t.sync;
         if (r != null) {
             r.input(this, t.now());
@@ -181,7 +195,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
      * the flow's server answers, so servers that failed before may be tried again by a later {@link #reschedule}.
      */
     private void datagram(int direction) {
-        ConnectionTable t = service.table;
+        ConnectionTable t = table;
         expireIn(t.now(), t.timeoutNanos[ConnectionTable.UDP_TIMEOUT]);
         if (direction == TcpStates.OUTPUT) {
             ConnectionEntry c = control;
@@ -238,7 +252,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
             t.release((flags() & V6) != 0, caHi, caLo);
         }
         if (clearFlag(PLACE)) {
-            service.admission().releasePlace();
+            admission.releasePlace();
         }
     }
 
@@ -351,7 +365,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
 
     @Override
     public ServiceId service() {
-        return service.id();
+        return serviceId;
     }
 
     @Override
@@ -484,7 +498,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
 
     @Override
     public void onClientDataTimeout() {
-        service.admission().count(io.jvs.api.Refusal.CLIENT_DATA_TIMEOUT);
+        admission.count(io.jvs.api.Refusal.CLIENT_DATA_TIMEOUT);
     }
 
     @Override
@@ -565,7 +579,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
             datagram(direction);
             return;
         }
-        ConnectionTable t = service.table;
+        ConnectionTable t = table;
         int f = flags();
         int s = f & STATE_MASK;
         boolean noOutput = (f & NOOUTPUT) != 0;
@@ -601,7 +615,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
 
     @Override
     public int fwmark() {
-        ServiceId id = service.id();
+        ServiceId id = serviceId;
         return id.isFwmark() ? id.fwmark() : 0;
     }
 
@@ -611,7 +625,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
         if ((f & TEMPLATE) != 0) {
             return templateSeconds;
         }
-        long[] t = service.table.timeoutNanos;
+        long[] t = table.timeoutNanos;
         return (protocol == TCP ? t[f & STATE_MASK] : t[ConnectionTable.UDP_TIMEOUT]) / 1_000_000_000L;
     }
 
@@ -629,7 +643,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
         InetSocketAddress virtual = new InetSocketAddress(AddressWords.address(isV6(), vaHi, vaLo),
                 invalid ? 0xFFFF : virtualPort());
         InetSocketAddress destination = new InetSocketAddress(dest.address().getAddress(), invalid ? 0xFFFF : dport);
-        return new ConnectionStatus(service.id(), protocol(), left, state, client, virtual, destination, template);
+        return new ConnectionStatus(serviceId, protocol(), left, state, client, virtual, destination, template);
     }
 
     @Override

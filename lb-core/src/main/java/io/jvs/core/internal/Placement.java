@@ -28,7 +28,6 @@ final class Placement {
     /** ipvsadm's FTP port: a persistent service on it keeps no port in its templates (IPVS). */
     private static final int FTP_PORT = 21;
 
-    private final ServiceEntry service;
     private final ConnectionTable table;
     private final ServiceId id;
     private final Ticker ticker;
@@ -67,8 +66,7 @@ final class Placement {
      * @throws IllegalArgumentException if the service's scheduler is not registered (its default, {@code wlc}, is
      *     resolved only now)
      */
-    Placement(ServiceEntry service, ConnectionTable table, VirtualService settings, Ticker ticker, ServiceLog log) {
-        this.service = service;
+    Placement(ConnectionTable table, VirtualService settings, Ticker ticker, ServiceLog log) {
         this.table = table;
         this.id = settings.id();
         this.ticker = ticker;
@@ -196,7 +194,7 @@ final class Placement {
                 if (!t.reserve()) {
                     return Outcome.TABLE_FULL;
                 }
-                template = new ConnectionEntry(service, tproto,
+                template = new ConnectionEntry(t, id, null, tproto,
                         ConnectionEntry.TEMPLATE | (v6 ? ConnectionEntry.V6 : 0), sHi, sLo, 0, tHi, tLo, tport);
                 template.place(d, servicePortHit ? d.address().getPort() : 0, null);
                 template.setTemplateSeconds(p.seconds);
@@ -224,6 +222,11 @@ final class Placement {
         return d.isAvailable() && !(table.expireQuiescentTemplate && d.weight() == 0);
     }
 
+    /** Whether {@code d} is a real server of the service this placement serves (a scheduler may misbehave). */
+    boolean owns(Destination d) {
+        return d instanceof DestinationEntry && ((DestinationEntry) d).serviceEntry().placement() == this;
+    }
+
     /** Asks the scheduler; null (logged, rate-limited) when it has no server or misbehaves. */
     private DestinationEntry select(ConnectionKey key) {
         Destination picked;
@@ -235,7 +238,7 @@ final class Placement {
             }
             return null;
         }
-        if (!(picked instanceof DestinationEntry) || ((DestinationEntry) picked).serviceEntry() != service) {
+        if (!owns(picked)) {
             if (log.due()) {
                 log.write(picked != null ? Level.ERROR : Level.WARNING, persistence.logPrefix + (picked != null
                         ? " - scheduler returned a server of another service: " + picked
@@ -286,8 +289,7 @@ final class Placement {
         } catch (RuntimeException | LinkageError e) {
             picked = null;
         }
-        if (picked instanceof DestinationEntry && ((DestinationEntry) picked).serviceEntry() == service
-                && !tried.contains(picked)) {
+        if (owns(picked) && !tried.contains(picked)) {
             return (DestinationEntry) picked;
         }
         int start = 0;

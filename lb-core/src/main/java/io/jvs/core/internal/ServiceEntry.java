@@ -67,7 +67,7 @@ public final class ServiceEntry implements RunningService {
         this.table = table;
         this.log = new ServiceLog(ticker);
         this.settings = service.withRealServers(List.of());
-        this.placement = new Placement(this, table, service, ticker, log);
+        this.placement = new Placement(table, service, ticker, log);
         this.admission = new Admission(service, ticker, table.memory, log);
         List<RealServer> servers = service.realServers();
         DestinationEntry[] list = new DestinationEntry[servers.size()];
@@ -115,6 +115,11 @@ public final class ServiceEntry implements RunningService {
         return admission;
     }
 
+    /** The placement step: tells a server of this service from another's ({@link Placement#owns}). */
+    Placement placement() {
+        return placement;
+    }
+
     // ---- the pipeline
 
     @Override
@@ -142,15 +147,16 @@ public final class ServiceEntry implements RunningService {
                 if (!found.dest().isAvailable()) {
                     return admission.count(Outcome.SERVER_DELETED); // dropped until it expires, as in IPVS
                 }
+                // (a place is taken, and given back, in the admission the entry was admitted in)
                 if (syn && found.finished()) { // a new connection on a finished entry: admitted again
-                    Outcome o = admission.admitAgain(found, r.isV6(), r.clientHigh(), r.clientLow());
+                    Outcome o = found.admission().admitAgain(found, r.isV6(), r.clientHigh(), r.clientLow());
                     if (o != Outcome.ADMITTED) {
                         return o;
                     }
                     found.reused();
                 } // (any other SYN is sent again for the entry's connection: not a new connection)
                 if (found.adopt()) { // a synced entry meets its first local packet: this director's own now
-                    admission.adopt(found, r.isV6(), r.clientHigh(), r.clientLow());
+                    found.admission().adopt(found, r.isV6(), r.clientHigh(), r.clientLow());
                 }
                 found.inbound(event, r.packetBytes());
                 r.connection(found);
@@ -181,7 +187,7 @@ public final class ServiceEntry implements RunningService {
             admission.giveBack(rules, r.isV6(), r.clientHigh(), r.clientLow());
             return admission.count(o);
         }
-        ConnectionEntry c = new ConnectionEntry(this, proto, flags, r.clientHigh(), r.clientLow(), r.clientPort(),
+        ConnectionEntry c = new ConnectionEntry(table, id, admission, proto, flags, r.clientHigh(), r.clientLow(), r.clientPort(),
                 r.virtualHigh(), r.virtualLow(), r.virtualPort());
         c.place(k.dest, k.dport, k.template);
         k.clear();
@@ -255,7 +261,7 @@ public final class ServiceEntry implements RunningService {
         if (o != Outcome.PLACED) {
             return admission.count(o);
         }
-        ConnectionEntry c = new ConnectionEntry(this, r.protocol(), flags | ConnectionEntry.ONE_PACKET, r.clientHigh(),
+        ConnectionEntry c = new ConnectionEntry(table, id, admission, r.protocol(), flags | ConnectionEntry.ONE_PACKET, r.clientHigh(),
                 r.clientLow(), r.clientPort(), r.virtualHigh(), r.virtualLow(), r.virtualPort());
         c.place(k.dest, k.dport, null);
         k.clear();

@@ -5,6 +5,7 @@ import io.jvs.api.internal.Checks;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.concurrent.Semaphore;
 
 /**
  * What a data path asks the director about: a new client connection, or one packet or datagram, given by its key
@@ -40,6 +41,7 @@ public final class FlowRequest {
     private int tcpFlags;
     private int packetBytes;
     private Connection connection;
+    private Semaphore flowLimit;
 
     /** An empty request; set it before use. */
     public FlowRequest() {}
@@ -82,6 +84,7 @@ public final class FlowRequest {
         tcpFlags = SYN;
         packetBytes = -1;
         connection = null;
+        flowLimit = null;
         return this;
     }
 
@@ -107,6 +110,7 @@ public final class FlowRequest {
         this.tcpFlags = SYN;
         this.packetBytes = -1;
         this.connection = null;
+        this.flowLimit = null;
         return this;
     }
 
@@ -128,6 +132,7 @@ public final class FlowRequest {
         this.tcpFlags = SYN;
         this.packetBytes = -1;
         this.connection = null;
+        this.flowLimit = null;
         return this;
     }
 
@@ -148,6 +153,25 @@ public final class FlowRequest {
     public FlowRequest packetBytes(int bytes) {
         this.packetBytes = bytes;
         return this;
+    }
+
+    /**
+     * The data path's own limit on the flows it keeps (the Netty data path's {@code maxUdpFlows}), one permit a flow:
+     * a new flow takes a permit ({@link Semaphore#tryAcquire()}) as admission's last check, after the access lists,
+     * the memory defence, the source limits, the service's limit and placement, so a client refused for another
+     * reason is counted under that reason; with none left it is refused with {@link Outcome#FLOW_LIMIT} (counted). A
+     * permit the director took is the data path's to {@linkplain Semaphore#release() give back} when the flow ends;
+     * the director gives it back itself only when the table refuses the flow after all. A flow found in the table
+     * takes none. Null (the default, and after every {@code set}) for no limit.
+     */
+    public FlowRequest flowLimit(Semaphore flows) {
+        this.flowLimit = flows;
+        return this;
+    }
+
+    /** The data path's flow limit a new flow takes a permit of, or null ({@link #flowLimit(Semaphore)}). */
+    public Semaphore flowLimit() {
+        return flowLimit;
     }
 
     /** The connection the director found or placed, after an admitted {@link RunningService#open}; else null. */

@@ -46,7 +46,12 @@ public enum Outcome {
     /** Refused: {@link Refusal#SERVICE_STOPPED}. */
     SERVICE_STOPPED(Refusal.SERVICE_STOPPED),
     /** Refused: {@link Refusal#TABLE_FULL}. */
-    TABLE_FULL(Refusal.TABLE_FULL);
+    TABLE_FULL(Refusal.TABLE_FULL),
+    /**
+     * Refused: {@link Refusal#FLOW_LIMIT}, the data path holds its most flows ({@link FlowRequest#flowLimit(java.util.concurrent.Semaphore)}), the
+     * last check of a new flow.
+     */
+    FLOW_LIMIT(Refusal.FLOW_LIMIT);
 
     private final Refusal refusal;
 

@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -183,12 +184,20 @@ public final class ServiceEntry implements RunningService {
         // 3. placement, on this thread's key: a refused flow allocates nothing
         FlowKey k = FlowKey.of(r);
         o = placement.place(k, true);
+        Semaphore flows = r.flowLimit();
+        if (o == Outcome.PLACED && flows != null && !flows.tryAcquire()) {
+            o = Outcome.FLOW_LIMIT; // the data path's own limit: the last check
+            if (k.template != null) {
+                k.template.unlink();
+            }
+        }
         if (o != Outcome.PLACED) {
+            k.clear();
             admission.giveBack(rules, r.isV6(), r.clientHigh(), r.clientLow());
             return admission.count(o);
         }
-        ConnectionEntry c = new ConnectionEntry(table, id, admission, proto, flags, r.clientHigh(), r.clientLow(), r.clientPort(),
-                r.virtualHigh(), r.virtualLow(), r.virtualPort());
+        ConnectionEntry c = new ConnectionEntry(table, id, admission, proto, flags, r.clientHigh(), r.clientLow(),
+                r.clientPort(), r.virtualHigh(), r.virtualLow(), r.virtualPort());
         c.place(k.dest, k.dport, k.template);
         k.clear();
         admission.hold(rules, c);
@@ -225,6 +234,9 @@ public final class ServiceEntry implements RunningService {
                 template.unlink();
             }
             c.releaseHolds();
+            if (r.flowLimit() != null) {
+                r.flowLimit().release(); // no new flow after all
+            }
             if (full) {
                 if (log.due()) {
                     log.write(Level.WARNING, settings.schedulerName() + ": " + id + " - connection table full ("
@@ -258,7 +270,12 @@ public final class ServiceEntry implements RunningService {
         }
         FlowKey k = FlowKey.of(r);
         o = placement.place(k, false);
+        Semaphore flows = r.flowLimit();
+        if (o == Outcome.PLACED && flows != null && !flows.tryAcquire()) {
+            o = Outcome.FLOW_LIMIT; // the data path's own limit: the last check
+        }
         if (o != Outcome.PLACED) {
+            k.clear();
             return admission.count(o);
         }
         ConnectionEntry c = new ConnectionEntry(table, id, admission, r.protocol(), flags | ConnectionEntry.ONE_PACKET, r.clientHigh(),

@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -287,6 +288,35 @@ class PipelineTest {
             });
             assertTrue(bytes < 1024, "30,000 refused new flows allocated " + bytes + " bytes");
             assertEquals(0, f.director.connections().size());
+        }
+    }
+
+    /**
+     * Issue 13 review, bug 6: a data path's flow limit ({@link FlowRequest#flowLimit(Semaphore)}) is admission's last
+     * check: a permit is taken only for a flow that passed every other check and has a server, and given back when
+     * the table refuses the flow.
+     */
+    @Test
+    void flowLimit_isTheLastCheck_andGivenBackWhenTheTableIsFull() {
+        try (Fixture f = new Fixture(b -> b.maxConnections(2))) {
+            RunningService s = f.start(VirtualService.udp(DNS).scheduler("rr").deny(List.of(Cidr.parse("10.9.0.0/16")))
+                    .realServer(RealServer.of("192.168.1.2", 53)).build());
+            Semaphore flows = new Semaphore(0);
+            FlowRequest r = new FlowRequest();
+            assertEquals(Outcome.ACCESS_DENIED, s.open(r.set(Protocol.UDP, addr("10.9.1.1", 1), DNS).flowLimit(flows)));
+            assertEquals(0, defences(f).refused(Refusal.FLOW_LIMIT), "a denied client never meets the flow limit");
+            assertEquals(Outcome.FLOW_LIMIT, s.open(r.set(Protocol.UDP, addr("10.8.1.1", 1), DNS).flowLimit(flows)));
+            assertEquals(1, defences(f).refused(Refusal.FLOW_LIMIT));
+            assertEquals(0, f.director.connections().size(), "no entry for a flow over the limit");
+            flows.release(3);
+            assertEquals(Outcome.PLACED, s.open(r.set(Protocol.UDP, addr("10.8.1.1", 1), DNS).flowLimit(flows)));
+            assertEquals(2, flows.availablePermits(), "a placed flow holds a permit");
+            assertEquals(Outcome.FOUND, s.open(r.set(Protocol.UDP, addr("10.8.1.1", 1), DNS).flowLimit(flows)));
+            assertEquals(2, flows.availablePermits(), "a flow found takes none");
+            assertEquals(Outcome.PLACED, s.open(r.set(Protocol.UDP, addr("10.8.1.2", 1), DNS).flowLimit(flows)));
+            assertEquals(Outcome.TABLE_FULL, s.open(r.set(Protocol.UDP, addr("10.8.1.3", 1), DNS).flowLimit(flows)));
+            assertEquals(1, flows.availablePermits(), "the permit of a flow the table refused goes back");
+            assertEquals(Outcome.NO_ENTRY, s.lookup(r.set(Protocol.UDP, addr("10.8.1.3", 1), DNS)));
         }
     }
 

@@ -214,6 +214,33 @@ class PipelineTest {
     }
 
     /**
+     * Issue 13 review, bug 10: a socket data path's questions about IPv6 flows allocate nothing: a flow's own request,
+     * set once, asked for each datagram, and the listener's request set for a client with the listener's own endpoint
+     * (the virtual address's words are read once, not copied per datagram).
+     */
+    @Test
+    void socketPath_ipv6Datagrams_allocateNothing() {
+        Allocations.assumeCounted();
+        InetSocketAddress vip6 = addr("2001:db8::1", 53);
+        try (Fixture f = new Fixture()) {
+            RunningService s = f.start(VirtualService.udp(vip6).scheduler("rr")
+                    .realServer(RealServer.of("2001:db8::2", 53)).build());
+            FlowRequest flow = new FlowRequest().set(Protocol.UDP, addr("2001:db8:1::7", 5353), vip6);
+            InetSocketAddress v4client = addr("10.8.1.1", 5353); // an IPv4 client of a dual-stack listener
+            FlowRequest listener = new FlowRequest();
+            assertEquals(Outcome.PLACED, s.open(flow));
+            assertEquals(Outcome.PLACED, s.open(listener.set(Protocol.UDP, v4client, vip6)));
+            long bytes = Allocations.leastOf(10, () -> {
+                for (int i = 0; i < 10_000; i++) {
+                    assertEquals(Outcome.FOUND, s.open(flow));
+                    assertEquals(Outcome.FOUND, s.open(listener.set(Protocol.UDP, v4client, vip6)));
+                }
+            });
+            assertTrue(bytes < 1024, "20,000 datagrams of two live flows allocated " + bytes + " bytes");
+        }
+    }
+
+    /**
      * Issue 13 review, bug 3: a SYN sent again for a flow still in SYN_RECV (its SYN-ACK was lost) finds the flow; it
      * is not a new connection, so no source limit, rate or count, applies to it.
      */

@@ -1,7 +1,9 @@
 package io.jvs.netty.internal;
 
+import io.jvs.api.Protocol;
 import io.jvs.api.ProxyProtocol;
 import io.jvs.core.Connection;
+import io.jvs.core.FlowRequest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
@@ -29,6 +31,11 @@ final class UdpFlow implements Connection.Closer {
 
     final UdpListener listener;
     final InetSocketAddress client;
+    /**
+     * The question the listener asks the director for each of this flow's datagrams: set once, so that a datagram
+     * reads no address again (an IPv6 address is read as a copy of its bytes).
+     */
+    final FlowRequest request = new FlowRequest();
     /** The flow's entry in the connection table; null for a one-packet client (each datagram has its own). */
     private final Connection conn;
     /** The socket to {@link #conn}'s server; null before the first datagram and after a server failed. */
@@ -47,6 +54,7 @@ final class UdpFlow implements Connection.Closer {
         this.listener = listener;
         this.client = client;
         this.conn = conn;
+        request.set(Protocol.UDP, client, listener.virtual);
         listener.counters.udpFlows.incrementAndGet();
         if (conn != null) {
             conn.attach(this);

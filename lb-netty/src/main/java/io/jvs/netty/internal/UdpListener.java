@@ -110,7 +110,7 @@ final class UdpListener extends ChannelInboundHandlerAdapter {
             place(client, data, false, null);
             return;
         }
-        FlowRequest r = request.set(Protocol.UDP, client, virtual);
+        FlowRequest r = f.request; // the flow's own, set once: no address is read per datagram
         Outcome o = service.service.open(r);
         if (!o.admitted()) {
             counters.count(o); // (a flow whose server was deleted: dropped until it expires, as in IPVS)

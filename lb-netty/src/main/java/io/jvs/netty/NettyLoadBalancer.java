@@ -420,6 +420,7 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
             }
             Director director = d.build();
             dataPath.timeouts(director::timeouts);
+            dataPath.ticker(ticker != null ? ticker : Ticker.system());
             return new NettyLoadBalancer(director, dataPath, t.transport());
         }
 

@@ -187,6 +187,29 @@ class UdpTest {
         }
     }
 
+    /**
+     * Issue 13 review, item 19: a one-packet client's idle time is measured on the director's ticker, as the entries'
+     * timeouts are: while a fake clock stands still the client's flow is not idle however long it waits; once the
+     * clock moves past the {@code udp} timeout the flow ends.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(TRANSPORTS)
+    void onePacket_idleExpiryRunsOnTheDirectorsTicker(Transport t) throws Exception {
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+        try (UdpBackend a = new UdpBackend("a"); NettyLoadBalancer lb = Lbs.builder(t).ticker(clock::get).build();
+                UdpClient cl = new UdpClient()) {
+            lb.setTimeouts(Timeouts.ofSeconds(0, 0, 1));
+            InetSocketAddress vip = startUdp(lb, udp("rr", a).onePacket());
+            assertEquals("a|one", cl.ask(vip, "one").text());
+            assertEquals(1, lb.stats().udpFlows());
+            Thread.sleep(2500); // more than twice the udp timeout of real time, none of the director's
+            assertEquals(1, lb.stats().udpFlows(), "the director's clock stood still: the client is not idle");
+            clock.addAndGet(Duration.ofSeconds(2).toNanos());
+            Lbs.await(() -> lb.stats().udpFlows() == 0, Duration.ofSeconds(5),
+                    () -> "the director's clock moved past the udp timeout: " + lb.stats());
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource(TRANSPORTS)
     void serverGoingAway_itsFlowsMoveOnTheirNextDatagram(Transport t) throws Exception {

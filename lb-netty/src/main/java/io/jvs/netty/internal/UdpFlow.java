@@ -45,7 +45,7 @@ final class UdpFlow implements Connection.Closer {
     private int legCount;
     /** The PROXY protocol v2 header of this flow's datagrams, made when first needed. */
     private byte[] proxyHeader;
-    /** One-packet clients: when a datagram last passed, either way (System.nanoTime()). */
+    /** One-packet clients: when a datagram last passed, either way (the director's ticker). */
     private long lastActive;
     private ScheduledFuture<?> idleTimer;
     private volatile boolean closed;
@@ -60,7 +60,7 @@ final class UdpFlow implements Connection.Closer {
             conn.attach(this);
         } else {
             legs = new UdpLeg[2];
-            lastActive = System.nanoTime();
+            lastActive = listener.context.setup().nanoTime();
             armIdleTimer(listener.context.setup().udpTimeoutNanos());
         }
     }
@@ -128,7 +128,7 @@ final class UdpFlow implements Connection.Closer {
         c.countInbound(n);
         if (conn == null) {
             l.last = c;
-            lastActive = System.nanoTime();
+            lastActive = listener.context.setup().nanoTime();
         }
         l.channel.write(out, l.channel.voidPromise());
         return l;
@@ -181,7 +181,7 @@ final class UdpFlow implements Connection.Closer {
         Connection c = conn != null ? conn : l.last;
         c.countOutbound(n);
         if (conn == null) {
-            lastActive = System.nanoTime();
+            lastActive = listener.context.setup().nanoTime();
         }
         listener.reply(client, data);
     }
@@ -283,7 +283,7 @@ final class UdpFlow implements Connection.Closer {
             return;
         }
         long timeout = listener.context.setup().udpTimeoutNanos();
-        long idle = System.nanoTime() - lastActive;
+        long idle = listener.context.setup().nanoTime() - lastActive;
         if (idle >= timeout) {
             closeNow(true);
         } else {

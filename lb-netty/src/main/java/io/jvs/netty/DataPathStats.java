@@ -19,7 +19,7 @@ import java.util.Map;
  *     them until the flow's entry expires ({@link Refusal#SERVER_DELETED}); every {@link Refusal} is present (0 when
  *     none happened)
  * @param serviceLimitHeld clients accepted while their service carried its
- *     {@link io.jvs.api.VirtualService#maxConnections() connection limit}: they were held, accepted but not relayed,
+ *     {@link io.jvs.api.Defences#maxConnections() connection limit}: they were held, accepted but not relayed,
  *     until a place was free (other clients wait in the kernel's listen backlog). Not refusals.
  * @param connectFailures connections to real servers that failed (refused, unreachable, timed out), and ICMP errors
  *     (port or host unreachable) on UDP flows' sockets; each counts against its server and the client is moved to

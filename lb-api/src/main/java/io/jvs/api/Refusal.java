@@ -29,7 +29,7 @@ public enum Refusal {
     /** The per-source table had no room for a new source (every slot of its set has connections open). */
     SOURCE_TABLE_FULL("per-source table full"),
     /**
-     * The service carried its {@link VirtualService#maxConnections() most connections} at once: the datagram of a new
+     * The service carried its {@link Defences#maxConnections() most connections} at once: the datagram of a new
      * UDP flow was dropped. (A TCP client at the limit waits instead, and is not counted here.)
      */
     SERVICE_LIMIT("service connection limit"),
@@ -43,7 +43,7 @@ public enum Refusal {
     SERVICE_STOPPED("the service was deleted"),
     /** The connection table held its most entries. */
     TABLE_FULL("connection table full"),
-    /** A TCP client sent nothing within its service's client data timeout ({@link VirtualService#clientDataTimeout()}). */
+    /** A TCP client sent nothing within its service's client data timeout ({@link Defences#clientDataTimeout()}). */
     CLIENT_DATA_TIMEOUT("no data from the client in time");
 
     private final String description;

@@ -24,7 +24,7 @@ import java.net.InetSocketAddress;
  * <table>
  *   <caption>Socket events and the segments they stand for</caption>
  *   <tr><th>event</th><th>segments</th><th>usual state after it</th></tr>
- *   <tr><td>{@link ServiceBinding#open} (client accepted)</td><td>INPUT syn</td><td>SYN_RECV (active)</td></tr>
+ *   <tr><td>{@link RunningService#open} (client accepted)</td><td>INPUT syn</td><td>SYN_RECV (active)</td></tr>
  *   <tr><td>{@link #onBackendConnected()}</td><td>OUTPUT syn (the server's SYN+ACK), INPUT ack; nothing if
  *       client data or a client FIN reported before it already moved the entry past SYN_RECV</td>
  *       <td>ESTABLISHED</td></tr>
@@ -52,7 +52,7 @@ import java.net.InetSocketAddress;
  *
  * <h2>UDP</h2>
  *
- * Call {@link ServiceBinding#open} for every datagram from a client: it returns the client's live flow (the same
+ * Call {@link RunningService#open} for every datagram from a client: it returns the client's live flow (the same
  * object as before) or places a new one (state UDP, always counted in InActConn). Then {@link #countInbound}
  * counts the datagram and re-arms the flow for the UDP timeout (300 s); {@link #countOutbound} does the same for
  * each reply. {@link #attached()} tells whether the flow already has the data path's state (its socket to the
@@ -97,9 +97,10 @@ public interface Connection {
     /**
      * The connection to the real server could not be made (refused, unreachable, timed out). Counts a failure
      * against that server and places the connection on another one: the scheduler's pick if it was not tried
-     * yet, else the next usable untried server in list order. The connection stays in SYN_RECV. A persistent
-     * client's template keeps pointing at its server (the kernel has no such retry; the next connection tries that
-     * server again unless it is deleted or, with {@code expireQuiescentTemplate}, quiesced).
+     * yet, else the next usable untried server in list order. The connection stays in SYN_RECV, and connects to the
+     * port a new connection to that server would get (the real server's port, or for persistent firewall-mark and
+     * port-0 services the port the client reached). A persistent client's template moves with it (the kernel has no
+     * such retry): the client's next connection goes to the server this one now has.
      *
      * <p>UDP: call it when the flow's server answered with an ICMP port unreachable (connection refused on the
      * data path's connected socket). The flow moves the same way and stays in state UDP, re-armed; its next
@@ -115,7 +116,7 @@ public interface Connection {
 
     /**
      * Gives the director a way to close this connection's sockets, for closes it decides on (idle timeout,
-     * {@code expire_nodest_conn}). Call right after {@link ServiceBinding#open} for a new connection; a
+     * {@code expire_nodest_conn}). Call right after {@link RunningService#open} for a new connection; a
      * later call replaces the closer.
      */
     void attach(Closer closer);
@@ -132,7 +133,7 @@ public interface Connection {
 
     /**
      * Whether this connection stands for one datagram of a one-packet service ({@code -o}): it is not in the table,
-     * needs no closer, and {@link ServiceBinding#open} returns a new one, scheduled on its own, for the client's
+     * needs no closer, and {@link RunningService#open} returns a new one, scheduled on its own, for the client's
      * next datagram. A data path that keeps per-client state (the socket replies come back on) keeps it itself.
      *
      * @since 0.1
@@ -187,7 +188,7 @@ public interface Connection {
 
     /**
      * The data path closed the client because it sent nothing within its service's
-     * {@linkplain io.jvs.api.VirtualService#clientDataTimeout() client data timeout}, before any real server was
+     * {@linkplain io.jvs.api.Defences#clientDataTimeout() client data timeout}, before any real server was
      * contacted; counted in the service's defences. Report it before {@link #onClosed()}. The default does nothing.
      *
      * @since 0.1

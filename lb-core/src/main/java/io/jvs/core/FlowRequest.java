@@ -5,6 +5,7 @@ import io.jvs.api.internal.Checks;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.concurrent.Semaphore;
 
 /**
  * What a data path asks the director about: a new client connection, or one packet or datagram, given by its key
@@ -40,6 +41,12 @@ public final class FlowRequest {
     private int tcpFlags;
     private int packetBytes;
     private Connection connection;
+    private Semaphore flowLimit;
+    /** The virtual address {@link #set} was last given (an immutable object), and its words. */
+    private InetSocketAddress lastVirtual;
+    private boolean lastVirtualV6;
+    private long lastVirtualHi;
+    private long lastVirtualLo;
 
     /** An empty request; set it before use. */
     public FlowRequest() {}
@@ -52,15 +59,17 @@ public final class FlowRequest {
      * <p>The client's family decides {@link #isV6()}: an IPv4 client of a dual-stack IPv6 listener keeps its IPv4
      * address, as the socket reports it.
      *
+     * <p>Set again with the same {@code virtual} object (a listener's own endpoint), the virtual address is not read
+     * again; an IPv6 client's address is read as a copy of its 16 bytes, so a data path that asks about every datagram
+     * of a flow keeps a request per flow, set once, and asks with it again without setting it.
+     *
      * @throws IllegalArgumentException if the protocol is neither TCP nor UDP
      */
     public FlowRequest set(Protocol protocol, InetSocketAddress client, InetSocketAddress virtual) {
         Checks.checkArgument(protocol == Protocol.TCP || protocol == Protocol.UDP, "protocol", protocol, "TCP or UDP");
         InetAddress ca = client.getAddress();
-        InetAddress va = virtual.getAddress();
         this.protocol = protocol.number();
         this.v6 = !(ca instanceof Inet4Address);
-        this.virtualV6 = !(va instanceof Inet4Address);
         if (ca instanceof Inet4Address) {
             clientHi = 0;
             clientLo = ca.hashCode() & 0xFFFFFFFFL; // Inet4Address.hashCode() is the address, without a copy
@@ -69,19 +78,28 @@ public final class FlowRequest {
             clientHi = word(b, 0);
             clientLo = word(b, 8);
         }
-        if (va instanceof Inet4Address) {
-            virtualHi = 0;
-            virtualLo = va.hashCode() & 0xFFFFFFFFL;
-        } else {
-            byte[] b = va.getAddress();
-            virtualHi = word(b, 0);
-            virtualLo = word(b, 8);
+        if (virtual != lastVirtual) { // a listener asks with its own endpoint: its words are read once
+            InetAddress va = virtual.getAddress();
+            lastVirtualV6 = !(va instanceof Inet4Address);
+            if (va instanceof Inet4Address) {
+                lastVirtualHi = 0;
+                lastVirtualLo = va.hashCode() & 0xFFFFFFFFL;
+            } else {
+                byte[] b = va.getAddress(); // a copy
+                lastVirtualHi = word(b, 0);
+                lastVirtualLo = word(b, 8);
+            }
+            lastVirtual = virtual;
         }
+        this.virtualV6 = lastVirtualV6;
+        this.virtualHi = lastVirtualHi;
+        this.virtualLo = lastVirtualLo;
         clientPort = client.getPort();
         virtualPort = virtual.getPort();
         tcpFlags = SYN;
         packetBytes = -1;
         connection = null;
+        flowLimit = null;
         return this;
     }
 
@@ -107,6 +125,7 @@ public final class FlowRequest {
         this.tcpFlags = SYN;
         this.packetBytes = -1;
         this.connection = null;
+        this.flowLimit = null;
         return this;
     }
 
@@ -128,6 +147,7 @@ public final class FlowRequest {
         this.tcpFlags = SYN;
         this.packetBytes = -1;
         this.connection = null;
+        this.flowLimit = null;
         return this;
     }
 
@@ -148,6 +168,25 @@ public final class FlowRequest {
     public FlowRequest packetBytes(int bytes) {
         this.packetBytes = bytes;
         return this;
+    }
+
+    /**
+     * The data path's own limit on the flows it keeps (the Netty data path's {@code maxUdpFlows}), one permit a flow:
+     * a new flow takes a permit ({@link Semaphore#tryAcquire()}) as admission's last check, after the access lists,
+     * the memory defence, the source limits, the service's limit and placement, so a client refused for another
+     * reason is counted under that reason; with none left it is refused with {@link Outcome#FLOW_LIMIT} (counted). A
+     * permit the director took is the data path's to {@linkplain Semaphore#release() give back} when the flow ends;
+     * the director gives it back itself only when the table refuses the flow after all. A flow found in the table
+     * takes none. Null (the default, and after every {@code set}) for no limit.
+     */
+    public FlowRequest flowLimit(Semaphore flows) {
+        this.flowLimit = flows;
+        return this;
+    }
+
+    /** The data path's flow limit a new flow takes a permit of, or null ({@link #flowLimit(Semaphore)}). */
+    public Semaphore flowLimit() {
+        return flowLimit;
     }
 
     /** The connection the director found or placed, after an admitted {@link RunningService#open}; else null. */

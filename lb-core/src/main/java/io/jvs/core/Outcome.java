@@ -35,8 +35,9 @@ public enum Outcome {
     SOURCE_TABLE_FULL(Refusal.SOURCE_TABLE_FULL),
     /**
      * The service carries its most connections: a UDP datagram of a new flow is refused ({@link Refusal#SERVICE_LIMIT},
-     * counted); a TCP client waits, uncounted (a socket data path holds it until a place is free, a packet data path
-     * drops its SYN, which the client sends again).
+     * counted); a TCP client is not counted by the director: a socket data path holds it until a place is free (not a
+     * refusal), a packet data path drops its SYN, which the client sends again, and counts that refusal itself
+     * ({@link RunningService#refused}).
      */
     SERVICE_LIMIT(Refusal.SERVICE_LIMIT),
     /** Refused: {@link Refusal#NO_DESTINATION}. */
@@ -46,7 +47,12 @@ public enum Outcome {
     /** Refused: {@link Refusal#SERVICE_STOPPED}. */
     SERVICE_STOPPED(Refusal.SERVICE_STOPPED),
     /** Refused: {@link Refusal#TABLE_FULL}. */
-    TABLE_FULL(Refusal.TABLE_FULL);
+    TABLE_FULL(Refusal.TABLE_FULL),
+    /**
+     * Refused: {@link Refusal#FLOW_LIMIT}, the data path holds its most flows
+     * ({@link FlowRequest#flowLimit(java.util.concurrent.Semaphore)}), the last check of a new flow.
+     */
+    FLOW_LIMIT(Refusal.FLOW_LIMIT);
 
     private final Refusal refusal;
 

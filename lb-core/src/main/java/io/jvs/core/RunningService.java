@@ -23,8 +23,10 @@ import java.util.List;
  *       persistence template ({@code conn_reuse_mode}), or one whose server is deleted or (with
  *       {@code expireNodestConn}) quiesced, expires it and goes on as a new connection; one that meets an entry whose
  *       sockets are still attached leaves it alone and goes on as a new connection beside it (two upstream
- *       connections whose PROXY headers name one client both live). A flow whose server was deleted is refused
- *       ({@link Outcome#SERVER_DELETED}) until it expires.</li>
+ *       connections whose PROXY headers name one client both live). A SYN that meets any other finished entry (its
+ *       sockets closed, or TIME_WAIT or CLOSE under a template) is a new connection on it and is admitted again; a SYN
+ *       that meets an entry in SYN_RECV is the client's retransmission and only finds it. A flow whose server was
+ *       deleted is refused ({@link Outcome#SERVER_DELETED}) until it expires.</li>
  *   <li><b>Admission</b>, for a new connection (a TCP SYN, or a UDP datagram with no entry): the service's access
  *       lists, the memory defence, the per-source limits, the service's connection limit. A TCP segment without SYN
  *       is refused ({@link Outcome#NOT_SYN}).</li>
@@ -39,7 +41,9 @@ import java.util.List;
  * Each refusal is counted under its {@link Refusal} before {@code open} returns. A one-packet service ({@code -o})
  * places every UDP datagram on its own and keeps no entry (see {@link Connection#isOnePacket()}).
  *
- * <p>{@code open} allocates nothing when it finds a live entry; a new entry is one object of about 100 bytes.
+ * <p>{@code open} allocates nothing when it finds a live entry or refuses a new flow (admission and placement run on
+ * the calling thread's reused state): only a placed connection allocates, its entry (one object of about 100 bytes,
+ * and a persistence template when the client has none yet; one per datagram on a one-packet service).
  *
  * @since 0.1
  */

@@ -14,10 +14,12 @@ import java.util.Map;
  *
  * @param openConnections client connections currently relayed, being connected, or held at their service's limit
  * @param accepted client connections accepted
- * @param refusals the clients the data path refused (TCP clients reset, datagrams of new UDP clients dropped), by
- *     reason; every {@link Refusal} is present (0 when none happened)
+ * @param refusals the clients the data path refused, by reason: TCP clients reset, datagrams of new UDP clients
+ *     dropped (each datagram counts), and datagrams of UDP flows whose real server was deleted, each one, as IPVS drops
+ *     them until the flow's entry expires ({@link Refusal#SERVER_DELETED}); every {@link Refusal} is present (0 when
+ *     none happened)
  * @param serviceLimitHeld clients accepted while their service carried its
- *     {@link io.jvs.api.VirtualService#maxConnections() connection limit}: they were held, accepted but not relayed,
+ *     {@link io.jvs.api.Defences#maxConnections() connection limit}: they were held, accepted but not relayed,
  *     until a place was free (other clients wait in the kernel's listen backlog). Not refusals.
  * @param connectFailures connections to real servers that failed (refused, unreachable, timed out), and ICMP errors
  *     (port or host unreachable) on UDP flows' sockets; each counts against its server and the client is moved to
@@ -62,8 +64,9 @@ public record DataPathStats(long openConnections, long accepted, Map<Refusal, Lo
     }
 
     /**
-     * Clients reset, or datagrams of new UDP clients dropped, because no real server was available, or a UDP flow's
-     * server was deleted ({@link Refusal#NO_DESTINATION} and {@link Refusal#SERVER_DELETED}).
+     * Clients reset, or datagrams of new UDP clients dropped, because no real server was available
+     * ({@link Refusal#NO_DESTINATION}), and datagrams of UDP flows dropped because their server was deleted, every one
+     * until the flow expires ({@link Refusal#SERVER_DELETED}).
      */
     public long noDestination() {
         return refused(Refusal.NO_DESTINATION) + refused(Refusal.SERVER_DELETED);

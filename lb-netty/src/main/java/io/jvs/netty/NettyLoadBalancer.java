@@ -341,7 +341,7 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
          * {@value NettyLoadBalancer#DEFAULT_MAX_UDP_FLOWS} ({@value NettyLoadBalancer#DEFAULT_MAX_UDP_FLOWS_IO_URING}
          * on io_uring, whose UDP sockets cost a hundred times more memory in Netty 4.2.18). A flow is a UDP client with its own socket to its real
          * server (a one-packet client has one per real server it used), so this bounds the sockets and the memory
-         * a flood of new source addresses can take; a service's {@link io.jvs.api.VirtualService#maxConnections()}
+         * a flood of new source addresses can take; a service's {@link io.jvs.api.Defences#maxConnections()}
          * bounds its own. At the limit the datagrams of new clients are dropped and counted
          * ({@link DataPathStats#udpFlowLimitDrops()}); existing flows carry on. Each flow also takes a connection
          * table entry ({@link #director}'s {@code maxConnections}) and a file descriptor ({@code ulimit -n}).
@@ -432,6 +432,7 @@ public final class NettyLoadBalancer extends ForwardingLoadBalancer {
             }
             Director director = d.build();
             dataPath.timeouts(director::timeouts);
+            dataPath.ticker(ticker != null ? ticker : Ticker.system());
             return new NettyLoadBalancer(director, dataPath, t.transport());
         }
 

@@ -9,6 +9,7 @@ import io.jvs.api.Cidr;
 import io.jvs.api.ConnectionStatus;
 import io.jvs.api.RealServer;
 import io.jvs.api.RealServerStatus;
+import io.jvs.api.Refusal;
 import io.jvs.api.ServiceDefenceStatus;
 import io.jvs.api.ServiceId;
 import io.jvs.api.ServiceStatus;
@@ -186,6 +187,29 @@ class UdpTest {
         }
     }
 
+    /**
+     * Issue 13 review, item 19: a one-packet client's idle time is measured on the director's ticker, as the entries'
+     * timeouts are: while a fake clock stands still the client's flow is not idle however long it waits; once the
+     * clock moves past the {@code udp} timeout the flow ends.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(TRANSPORTS)
+    void onePacket_idleExpiryRunsOnTheDirectorsTicker(Transport t) throws Exception {
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+        try (UdpBackend a = new UdpBackend("a"); NettyLoadBalancer lb = Lbs.builder(t).ticker(clock::get).build();
+                UdpClient cl = new UdpClient()) {
+            lb.setTimeouts(Timeouts.ofSeconds(0, 0, 1));
+            InetSocketAddress vip = startUdp(lb, udp("rr", a).onePacket());
+            assertEquals("a|one", cl.ask(vip, "one").text());
+            assertEquals(1, lb.stats().udpFlows());
+            Thread.sleep(2500); // more than twice the udp timeout of real time, none of the director's
+            assertEquals(1, lb.stats().udpFlows(), "the director's clock stood still: the client is not idle");
+            clock.addAndGet(Duration.ofSeconds(2).toNanos());
+            Lbs.await(() -> lb.stats().udpFlows() == 0, Duration.ofSeconds(5),
+                    () -> "the director's clock moved past the udp timeout: " + lb.stats());
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource(TRANSPORTS)
     void serverGoingAway_itsFlowsMoveOnTheirNextDatagram(Transport t) throws Exception {
@@ -310,13 +334,18 @@ class UdpTest {
                 long dropsBefore = lb.stats().noDestination();
                 for (UdpClient cl : clients) {
                     if (placed.get(cl).equals("a")) {
-                        cl.send(vip, "a is deleted");
-                        assertNull(cl.receive(300), "IPVS drops a deleted server's flows' datagrams until they expire");
+                        for (int i = 0; i < 2; i++) {
+                            cl.send(vip, "a is deleted " + i);
+                            assertNull(cl.receive(300), "IPVS drops a deleted server's flows' datagrams until they "
+                                    + "expire");
+                        }
                     } else {
                         assertEquals("b", cl.ask(vip, "b is quiesced, its flows go on").server());
                     }
                 }
-                assertEquals(dropsBefore + 2, lb.stats().noDestination());
+                // Issue 13 review, item 21: every datagram dropped counts, as DataPathStats and Refusal say
+                assertEquals(dropsBefore + 4, lb.stats().noDestination(), lb.stats().toString());
+                assertEquals(4, lb.stats().refused(Refusal.SERVER_DELETED), lb.stats().toString());
             } finally {
                 clients.forEach(UdpClient::close);
             }
@@ -410,6 +439,44 @@ class UdpTest {
                 assertEquals("a|again", clients.get(0).ask(vip, "again").text(), "existing flows go on");
             } finally {
                 clients.forEach(UdpClient::close);
+            }
+        }
+    }
+
+    /**
+     * Issue 13 review, bug 6: the data path's flow limit is admission's last check. Once it is reached, a denied
+     * client is still counted as denied and a client of a service without a usable server as having no destination;
+     * only a client that would get a flow is counted under FLOW_LIMIT.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(TRANSPORTS)
+    void dataPathFlowLimit_isTheLastCheck_otherRefusalsKeepTheirReason(Transport t) throws Exception {
+        try (UdpBackend a = new UdpBackend("a"); NettyLoadBalancer lb = Lbs.builder(t).maxUdpFlows(1).build()) {
+            InetSocketAddress vip = startUdp(lb, udp("rr", a).allow(List.of(Cidr.parse("127.0.0.0/8")))
+                    .deny(List.of(Cidr.parse("127.0.0.3/32"))));
+            InetSocketAddress none = startUdp(lb, VirtualService.udp("127.0.0.1", UdpBackend.freePort())
+                    .scheduler("rr").realServer(RealServer.of(a.address()).withWeight(0)));
+            try (UdpClient first = new UdpClient(InetAddress.getByName("127.0.0.2"));
+                    UdpClient denied = new UdpClient(InetAddress.getByName("127.0.0.3"));
+                    UdpClient noServer = new UdpClient(InetAddress.getByName("127.0.0.4"));
+                    UdpClient over = new UdpClient(InetAddress.getByName("127.0.0.5"))) {
+                assertEquals("a|hello", first.ask(vip, "hello").text(), "the one flow the data path may keep");
+                for (int i = 0; i < 3; i++) {
+                    denied.send(vip, "denied " + i);
+                    noServer.send(none, "none " + i);
+                }
+                over.send(vip, "over");
+                Lbs.await(() -> lb.stats().refused() == 7, Duration.ofSeconds(5), () -> lb.stats().toString());
+                assertEquals(3, lb.stats().refused(Refusal.ACCESS_DENIED));
+                assertEquals(3, lb.stats().refused(Refusal.NO_DESTINATION));
+                assertEquals(1, lb.stats().refused(Refusal.FLOW_LIMIT), "only the client that would get a flow");
+                long flowLimit = 0;
+                for (ServiceDefenceStatus d : lb.defences().services()) {
+                    flowLimit += d.refused(Refusal.FLOW_LIMIT);
+                }
+                assertEquals(1, flowLimit, "counted once, under the service");
+                assertEquals(1, lb.connections().size(), "no entry for a refused client");
+                assertEquals("a|again", first.ask(vip, "again").text());
             }
         }
     }

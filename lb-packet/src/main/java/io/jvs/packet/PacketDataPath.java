@@ -7,6 +7,7 @@ import io.jvs.api.LoadBalancerException.Reason;
 import io.jvs.api.Protocol;
 import io.jvs.api.ProxyProtocol;
 import io.jvs.api.RealServer;
+import io.jvs.api.Refusal;
 import io.jvs.api.VirtualService;
 import io.jvs.api.internal.Addresses;
 import io.jvs.api.internal.Checks;
@@ -31,11 +32,13 @@ import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -67,7 +70,7 @@ public final class PacketDataPath implements DataPath {
 
     private static final Logger LOG = System.getLogger("io.jvs.packet.PacketDataPath");
 
-    private record Port(String name, PacketEngine engine, RouteTable routes) {}
+    private record Port(String name, PacketEngine engine, RouteTable routes, List<PacketRouter> routers) {}
 
     private static final class Vip {
         final VipMode mode;
@@ -108,7 +111,10 @@ public final class PacketDataPath implements DataPath {
     /**
      * What the workers counted, summed over interfaces and workers, by name in lower case: {@code rx_frames},
      * {@code forwarded}, {@code icmp_relayed}, {@code refused}, {@code no_neighbour}, {@code frag_needed},
-     * {@code ttl_expired}, {@code malformed}, {@code truncated}, ... A snapshot; any thread.
+     * {@code ttl_expired}, {@code malformed}, {@code truncated}, ..., then the director's refusals by reason
+     * ({@link #refusals()}) as {@code refused_<reason>}: {@code refused_not_syn}, {@code refused_service_limit}, ...
+     * ({@code refused} also counts packets to a VIP's port no service has and ICMP errors that quote no flow, which
+     * have no reason). A snapshot; any thread.
      */
     public Map<String, Long> counters() {
         Map<String, Long> sum = new LinkedHashMap<>();
@@ -117,7 +123,32 @@ public final class PacketDataPath implements DataPath {
             for (Port p : ports) {
                 n += p.engine().counter(c);
             }
-            sum.put(c.name().toLowerCase(java.util.Locale.ROOT), n);
+            sum.put(c.name().toLowerCase(Locale.ROOT), n);
+        }
+        for (Map.Entry<Refusal, Long> e : refusals().entrySet()) {
+            sum.put("refused_" + e.getKey().name().toLowerCase(Locale.ROOT), e.getValue());
+        }
+        return Collections.unmodifiableMap(sum);
+    }
+
+    /**
+     * The packets the director refused, by reason, summed over interfaces and workers, as the socket data path's
+     * {@code DataPathStats.refusals()}: every {@link Refusal} is present (0 when none happened). A TCP SYN dropped at
+     * its service's connection limit counts under {@link Refusal#SERVICE_LIMIT} (a socket data path holds such a
+     * client instead). A snapshot; any thread.
+     */
+    public Map<Refusal, Long> refusals() {
+        Map<Refusal, Long> sum = new EnumMap<>(Refusal.class);
+        for (Refusal r : Refusal.values()) {
+            long n = 0;
+            for (Port p : ports) {
+                for (PacketRouter router : p.routers()) {
+                    if (router != null) {
+                        n += router.refused(r);
+                    }
+                }
+            }
+            sum.put(r, n);
         }
         return Collections.unmodifiableMap(sum);
     }
@@ -498,8 +529,10 @@ public final class PacketDataPath implements DataPath {
                     RouteTable routes = new RouteTable(ip -> NextHops.nextHop(name, ip));
                     PortOptions options = PortOptions.defaults(name)
                             .withQdiscBypass(qdiscBypass == null || qdiscBypass);
-                    PacketEngine engine = PacketEngine.start(options, n, i -> new PacketRouter(services, routes));
-                    ports.add(new Port(name, engine, routes));
+                    PacketRouter[] routers = new PacketRouter[n];
+                    PacketEngine engine = PacketEngine.start(options, n,
+                            i -> routers[i] = new PacketRouter(services, routes));
+                    ports.add(new Port(name, engine, routes, java.util.Arrays.asList(routers)));
                 }
             } catch (IOException | RuntimeException e) {
                 for (Port p : ports) {

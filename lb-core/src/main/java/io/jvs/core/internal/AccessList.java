@@ -69,7 +69,10 @@ final class AccessList {
         return new AccessList(rules, v6, allow, service.allow().isEmpty());
     }
 
-    /** Whether a client address (as {@link ConnectionEntry#high}/{@link ConnectionEntry#low} words) may connect. */
+    /**
+     * Whether a client address, as the words {@link io.jvs.core.FlowRequest#clientHigh()} and
+     * {@link io.jvs.core.FlowRequest#clientLow()}, may connect.
+     */
     boolean admits(boolean clientV6, long hi, long lo) {
         long[] r = rules;
         for (int i = 0, n = v6.length; i < n; i++) {

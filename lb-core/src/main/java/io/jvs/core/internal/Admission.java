@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>What a new connection is given here, it holds until it ends: a place under the connection limit and, with a
  * per-source connection limit, a count in the per-source table. {@link #hold} hands both to the connection's entry,
  * which gives them back once ({@link ConnectionEntry#releaseHolds}): when its sockets close, or when it leaves the
- * table. Nothing on the admitting path allocates.
+ * table; a flow that was not placed gives them back at once ({@link #giveBack}). Nothing on the admitting path
+ * allocates.
  */
 final class Admission {
 
@@ -42,8 +43,12 @@ final class Admission {
     private final AtomicInteger open = new AtomicInteger();
     private volatile Rules rules;
 
-    /** The settings admission reads, compiled to primitives. */
-    private static final class Rules {
+    /**
+     * The settings admission reads, compiled to primitives; replaced whole by an edit. A new connection is admitted
+     * and held under one snapshot ({@link #rules()}), so what it acquired it holds, and gives back, where it acquired
+     * it, even when an edit replaces the per-source table meanwhile.
+     */
+    static final class Rules {
         final Defences defences;
         final String logPrefix;
         final AccessList access;
@@ -93,6 +98,11 @@ final class Admission {
         rules = new Rules(service, rules);
     }
 
+    /** The current rules: the snapshot a new connection is admitted and held under. */
+    Rules rules() {
+        return rules;
+    }
+
     /** Counts {@code outcome} if it is a refusal; returns it. */
     Outcome count(Outcome outcome) {
         Refusal r = outcome.refusal();
@@ -125,15 +135,15 @@ final class Admission {
     }
 
     /**
-     * A new connection or flow of the client at ({@code hi}, {@code lo}): access lists, memory defence, per-source
-     * limits, then a place under the service's connection limit. On {@link Outcome#ADMITTED} with
-     * {@code hold} true the caller owes the acquired place and source count to the new entry ({@link #hold}) or gives
-     * them back ({@link #unhold}); a one-packet datagram ({@code hold} false) takes neither. A TCP client at the
-     * service's limit ({@code tcp}) waits rather than being refused (a socket data path holds it, a packet data
-     * path drops its SYN, which the client sends again): {@link Outcome#SERVICE_LIMIT} is not counted for it.
+     * A new connection or flow of the client at ({@code hi}, {@code lo}) under the rules {@code r}: access lists,
+     * memory defence, per-source limits, then a place under the service's connection limit. On
+     * {@link Outcome#ADMITTED} with {@code hold} true the caller owes the acquired place and source count to the new
+     * entry ({@link #hold}) or gives them back ({@link #giveBack}), under the same {@code r}; a one-packet datagram
+     * ({@code hold} false) takes neither. A TCP client at the service's limit ({@code tcp}) waits rather than being
+     * refused (a socket data path holds it, a packet data path drops its SYN, which the client sends again):
+     * {@link Outcome#SERVICE_LIMIT} is not counted for it.
      */
-    Outcome admitNew(boolean v6, long hi, long lo, boolean hold, boolean tcp) {
-        Rules r = rules;
+    Outcome admitNew(Rules r, boolean v6, long hi, long lo, boolean hold, boolean tcp) {
         if (!r.access.admits(v6, hi, lo)) {
             return count(Outcome.ACCESS_DENIED);
         }
@@ -160,8 +170,9 @@ final class Admission {
     }
 
     /**
-     * A new TCP connection that reuses an existing entry (its old connection's sockets are gone): the access lists,
-     * and the source count and place the entry no longer holds (at the limit it waits, uncounted, as in
+     * A new TCP connection that reuses a finished entry ({@link ConnectionEntry#finished}: its old connection's
+     * sockets are gone, or it is in TIME_WAIT or CLOSE): the access lists, the source's rate (a new connection takes a
+     * token), and the source count and place the entry no longer holds (at the limit it waits, uncounted, as in
      * {@link #admitNew}).
      */
     Outcome admitAgain(ConnectionEntry c, boolean v6, long hi, long lo) {
@@ -170,7 +181,7 @@ final class Admission {
             return count(Outcome.ACCESS_DENIED);
         }
         boolean countSource = r.sources != null && r.sourceMaxOpen > 0 && !c.sourceCounted();
-        if (r.sources != null && !c.sourceCounted()) {
+        if (r.sources != null && (countSource || r.sourceInterval > 0)) {
             Outcome o = admitSource(r, v6, hi, lo, countSource);
             if (o != Outcome.ADMITTED) {
                 return o;
@@ -183,7 +194,9 @@ final class Admission {
                 }
                 return Outcome.SERVICE_LIMIT;
             }
-            c.holdPlace();
+            if (!c.holdPlace()) { // the entry expired meanwhile
+                releasePlace();
+            }
         }
         if (countSource) {
             c.countSource(r.sources);
@@ -191,18 +204,49 @@ final class Admission {
         return Outcome.ADMITTED;
     }
 
-    /** Hands what {@link #admitNew} acquired to the new entry {@code c} (before it is published). */
-    void hold(ConnectionEntry c) {
+    /**
+     * An entry another director sent (connection sync) met its first local packet ({@link ConnectionEntry#adopt}):
+     * it takes a place under the service's connection limit and a count in the per-source table, as a connection
+     * admitted here would, so that the connections taken over after a failover count toward the limits. It is never
+     * refused ("nothing is lost"): over a limit it is counted all the same (the service's open connections, or its
+     * source's, exceed the limit, and new connections wait or are refused until they are below it), and logged.
+     */
+    void adopt(ConnectionEntry c, boolean v6, long hi, long lo) {
         Rules r = rules;
-        c.holdPlace();
+        if (!c.holdsPlace()) {
+            int n = open.incrementAndGet();
+            if (!c.holdPlace()) {
+                releasePlace(); // the entry expired meanwhile
+                return;
+            }
+            if (r.maxConnections > 0 && n > r.maxConnections && log.due()) {
+                log.write(Level.WARNING, r.logPrefix + " - a connection taken over from another director is over the "
+                        + "connection limit (" + n + " open, " + r.maxConnections + " allowed): kept");
+            }
+        }
+        if (r.sources != null && r.sourceMaxOpen > 0 && !c.sourceCounted()) {
+            int result = r.sources.adopt(v6, hi, lo, ticker.nanoTime(), r.sourceMaxOpen);
+            if (result != SourceTable.TABLE_FULL) {
+                c.countSource(r.sources);
+            }
+            if (result != SourceTable.ADMITTED && log.due()) {
+                log.write(Level.WARNING, r.logPrefix + " - a connection taken over from another director "
+                        + (result == SourceTable.TABLE_FULL ? "found the per-source table full: not counted there"
+                        : "is over its source's connection limit (" + r.sourceMaxOpen + "): kept"));
+            }
+        }
+    }
+
+    /** Hands what {@link #admitNew} acquired under {@code r} to the new entry {@code c} (before it is published). */
+    void hold(Rules r, ConnectionEntry c) {
+        c.holdPlace(); // (not published yet: it cannot have expired)
         if (r.sources != null && r.sourceMaxOpen > 0) {
             c.countSource(r.sources);
         }
     }
 
-    /** Gives back what {@link #admitNew} acquired, when no entry took it. */
-    void unhold(boolean v6, long hi, long lo) {
-        Rules r = rules;
+    /** Gives back what {@link #admitNew} acquired under {@code r} when no entry took it (the flow was not placed). */
+    void giveBack(Rules r, boolean v6, long hi, long lo) {
         releasePlace();
         if (r.sources != null && r.sourceMaxOpen > 0) {
             r.sources.release(v6, hi, lo);

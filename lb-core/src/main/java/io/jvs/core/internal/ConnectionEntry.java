@@ -41,7 +41,10 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
         }
     }
 
-    final ServiceEntry service;
+    private final ConnectionTable table;
+    private final ServiceId serviceId;
+    /** The admission of the service this connection was admitted in, where its place goes back; null for templates. */
+    private final Admission admission;
     /** The port connections go to on the real server (a template: the real server's port, or 0). */
     private char dport;
     private volatile DestinationEntry dest;
@@ -57,15 +60,26 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
     private volatile SourceTable sources;
     /** Servers that failed to accept this connection, when it was rescheduled. */
     private List<DestinationEntry> tried;
-    ConnectionEntry(ServiceEntry service, int protocol, int flags, long caHi, long caLo, int cport, long vaHi,
-            long vaLo, int vport) {
-        super(service.table, protocol, flags, caHi, caLo, cport, vaHi, vaLo, vport);
-        this.service = service;
+    /**
+     * @param admission the admission of the service the connection is admitted in (where a place it holds goes
+     *     back); null for a template, which holds none
+     */
+    ConnectionEntry(ConnectionTable table, ServiceId serviceId, Admission admission, int protocol, int flags,
+            long caHi, long caLo, int cport, long vaHi, long vaLo, int vport) {
+        super(table, protocol, flags, caHi, caLo, cport, vaHi, vaLo, vport);
+        this.table = table;
+        this.serviceId = serviceId;
+        this.admission = admission;
     }
 
     @Override
     ConnectionTable table() {
-        return service.table;
+        return table;
+    }
+
+    /** The admission this connection's place and source count belong to (null for a template). */
+    Admission admission() {
+        return admission;
     }
 
     // ---- state
@@ -83,6 +97,42 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
         this.dest = d;
         this.dport = (char) dport;
         this.control = template;
+    }
+
+    /**
+     * Moves the connection to {@code next}, connecting to {@code port} there (a reschedule; the stripe lock of this
+     * entry is held): the servers' counters follow. False, and nothing changed, if the entry has expired.
+     */
+    boolean moveTo(DestinationEntry next, int port) {
+        if (isDead()) {
+            return false;
+        }
+        DestinationEntry failed = dest;
+        boolean active = (flags() & INACTIVE) == 0;
+        failed.unbind(active);
+        next.bind(active);
+        dest = next;
+        dport = (char) port;
+        return true;
+    }
+
+    /**
+     * A template whose connection was rescheduled from {@code failed} to {@code next} points at {@code next} from now
+     * on, with {@code port} (the stripe lock of this template is held): its PersistConn count moves. Nothing changes
+     * if the template has expired or already points elsewhere (another of its connections moved it first).
+     */
+    void repoint(DestinationEntry failed, DestinationEntry next, int port) {
+        if (!isDead() && dest == failed) {
+            failed.unbindTemplate();
+            next.bindTemplate();
+            dest = next;
+            dport = (char) port;
+        }
+    }
+
+    /** The port connections of this template go to (the server's port, or 0). */
+    int templatePort() {
+        return dport;
     }
 
     /** Replies will not pass the director (DR, TUN): client segments use the INPUT-ONLY table. */
@@ -104,7 +154,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
 
     /** An inbound packet or connection event went through: the sync rules run, if connection sync is on. */
     void synced() {
-        ConnectionTable t = service.table;
+        ConnectionTable t = table;
         SyncRules r = t.sync;
         if (r != null) {
             r.input(this, t.now());
@@ -145,7 +195,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
      * the flow's server answers, so servers that failed before may be tried again by a later {@link #reschedule}.
      */
     private void datagram(int direction) {
-        ConnectionTable t = service.table;
+        ConnectionTable t = table;
         expireIn(t.now(), t.timeoutNanos[ConnectionTable.UDP_TIMEOUT]);
         if (direction == TcpStates.OUTPUT) {
             ConnectionEntry c = control;
@@ -160,9 +210,18 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
 
     // ---- per-source accounting
 
-    /** Counts this connection in {@code table} until it ends (before the entry is published, or on reuse). */
+    /**
+     * Counts this connection in {@code table} until it ends (before the entry is published, on reuse, or when it is
+     * adopted). If the entry expired meanwhile, the count is given back at once.
+     */
     void countSource(SourceTable table) {
         sources = table;
+        if (isDead()) { // released() may have run before the write: whoever takes the table gives the count back
+            SourceTable t = (SourceTable) SOURCES.getAndSet(this, (SourceTable) null);
+            if (t != null) {
+                t.release((flags() & V6) != 0, caHi, caLo);
+            }
+        }
     }
 
     /** Whether the connection is counted in a per-source table now. */
@@ -170,9 +229,12 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
         return sources != null;
     }
 
-    /** Gives this connection's place under its service's connection limit to it (before publishing, or on reuse). */
-    void holdPlace() {
-        setFlag(PLACE);
+    /**
+     * Gives this connection's place under its service's connection limit to it (before publishing, on reuse, or when
+     * it is adopted); false if the entry has expired meanwhile, and the caller gives the place back.
+     */
+    boolean holdPlace() {
+        return setFlagIfLive(PLACE);
     }
 
     /** Whether the connection holds a place under its service's connection limit. */
@@ -190,7 +252,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
             t.release((flags() & V6) != 0, caHi, caLo);
         }
         if (clearFlag(PLACE)) {
-            service.admission().releasePlace();
+            admission.releasePlace();
         }
     }
 
@@ -203,6 +265,22 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
         int s = f & STATE_MASK;
         return protocol == TCP && (f & (DEAD | TEMPLATE)) == 0 && closer == null
                 && (s == TcpStates.TIME_WAIT || s == TcpStates.CLOSE);
+    }
+
+    /**
+     * Whether a TCP SYN with this entry's key starts a new connection on it (the key reused) rather than being sent
+     * again for the connection the entry has: the entry's sockets closed, or it is in TIME_WAIT or CLOSE. A SYN that
+     * meets an entry in SYN_RECV is the client's retransmission (its SYN-ACK was lost), not a new connection.
+     */
+    boolean finished() {
+        int f = flags();
+        int s = f & STATE_MASK;
+        return (f & CLOSED) != 0 || s == TcpStates.TIME_WAIT || s == TcpStates.CLOSE;
+    }
+
+    /** A new connection reuses this finished entry ({@link #finished}): its sockets are open again. */
+    void reused() {
+        clearFlag(CLOSED);
     }
 
     /**
@@ -298,7 +376,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
 
     @Override
     public ServiceId service() {
-        return service.id();
+        return serviceId;
     }
 
     @Override
@@ -342,17 +420,6 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
         // service was deleted and added again (which is running, and has the other servers).
         DestinationEntry next = failed.serviceEntry().reschedule(this, failed, tried);
         if (next != null) {
-            synchronized (service.table.lock(hash)) {
-                if (isDead()) {
-                    return false;
-                }
-                boolean active = (flags() & INACTIVE) == 0;
-                failed.unbind(active);
-                next.bind(active);
-                dest = next;
-                InetSocketAddress a = next.address();
-                dport = (char) (a.getPort() != 0 ? a.getPort() : virtualPort());
-            }
             next.stats().connection();
             if (protocol == TCP) {
                 segment(TcpStates.INPUT, TcpStates.SYN); // the retried SYN re-arms SYN_RECV
@@ -442,7 +509,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
 
     @Override
     public void onClientDataTimeout() {
-        service.admission().count(io.jvs.api.Refusal.CLIENT_DATA_TIMEOUT);
+        admission.count(io.jvs.api.Refusal.CLIENT_DATA_TIMEOUT);
     }
 
     @Override
@@ -460,6 +527,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
 
     private void closed() {
         if (protocol == TCP) {
+            setFlag(CLOSED);
             releaseHolds();
             int s = state();
             if (s == TcpStates.NONE || s == TcpStates.LISTEN || TcpStates.isActive(s)) {
@@ -522,7 +590,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
             datagram(direction);
             return;
         }
-        ConnectionTable t = service.table;
+        ConnectionTable t = table;
         int f = flags();
         int s = f & STATE_MASK;
         boolean noOutput = (f & NOOUTPUT) != 0;
@@ -558,7 +626,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
 
     @Override
     public int fwmark() {
-        ServiceId id = service.id();
+        ServiceId id = serviceId;
         return id.isFwmark() ? id.fwmark() : 0;
     }
 
@@ -568,7 +636,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
         if ((f & TEMPLATE) != 0) {
             return templateSeconds;
         }
-        long[] t = service.table.timeoutNanos;
+        long[] t = table.timeoutNanos;
         return (protocol == TCP ? t[f & STATE_MASK] : t[ConnectionTable.UDP_TIMEOUT]) / 1_000_000_000L;
     }
 
@@ -586,7 +654,7 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
         InetSocketAddress virtual = new InetSocketAddress(AddressWords.address(isV6(), vaHi, vaLo),
                 invalid ? 0xFFFF : virtualPort());
         InetSocketAddress destination = new InetSocketAddress(dest.address().getAddress(), invalid ? 0xFFFF : dport);
-        return new ConnectionStatus(service.id(), protocol(), left, state, client, virtual, destination, template);
+        return new ConnectionStatus(serviceId, protocol(), left, state, client, virtual, destination, template);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.jvs.core.internal;
 
+import io.jvs.api.ConnectionKey;
 import io.jvs.api.Destination;
 import io.jvs.api.Scheduler;
 import io.jvs.api.ServiceId;
@@ -27,7 +28,7 @@ final class Placement {
     /** ipvsadm's FTP port: a persistent service on it keeps no port in its templates (IPVS). */
     private static final int FTP_PORT = 21;
 
-    private final ServiceEntry service;
+    private final ConnectionTable table;
     private final ServiceId id;
     private final Ticker ticker;
     private final ServiceLog log;
@@ -65,8 +66,8 @@ final class Placement {
      * @throws IllegalArgumentException if the service's scheduler is not registered (its default, {@code wlc}, is
      *     resolved only now)
      */
-    Placement(ServiceEntry service, VirtualService settings, Ticker ticker, ServiceLog log) {
-        this.service = service;
+    Placement(ConnectionTable table, VirtualService settings, Ticker ticker, ServiceLog log) {
+        this.table = table;
         this.id = settings.id();
         this.ticker = ticker;
         this.log = log;
@@ -114,23 +115,23 @@ final class Placement {
     }
 
     /**
-     * Places {@code c} on a real server, setting its server, port and controlling template: through its persistence
-     * template ({@code link}: counted in it and controlled by it; a one-packet datagram only refreshes it), or with
-     * the scheduler.
+     * Places the new flow {@code k} on a real server, answering in {@code k} its server, port and controlling
+     * template: through its persistence template ({@code link}: the flow is counted in it and controlled by it; a
+     * one-packet datagram only refreshes it), or with the scheduler. Allocates nothing but a new template.
      *
      * @return {@link Outcome#PLACED}, {@link Outcome#NO_DESTINATION}, or {@link Outcome#TABLE_FULL} when a new
      *     template found no room (not counted here)
      */
-    Outcome place(ConnectionEntry c, boolean link) {
+    Outcome place(FlowKey k, boolean link) {
         Persistence p = persistence;
         if (p.persistent) {
-            return persist(c, p, link);
+            return persist(k, p, link);
         }
-        DestinationEntry d = select(c);
+        DestinationEntry d = select(k);
         if (d == null) {
             return Outcome.NO_DESTINATION;
         }
-        c.place(d, connectionPort(d, c.virtualPort(), false), null);
+        k.placed(d, connectionPort(d, k.vport, false), null);
         return Outcome.PLACED;
     }
 
@@ -153,12 +154,12 @@ final class Placement {
      * schedules and creates a new one; then links the connection to it, restarts its timer, and places the
      * connection on the template's server.
      */
-    private Outcome persist(ConnectionEntry c, Persistence p, boolean link) {
-        boolean v6 = c.isV6();
+    private Outcome persist(FlowKey k, Persistence p, boolean link) {
+        boolean v6 = k.v6;
         boolean sameFamily = v6 == (id.family() == StandardProtocolFamily.INET6);
-        long sHi = sameFamily ? c.caHi & p.maskHi : c.caHi;
-        long sLo = sameFamily ? c.caLo & p.maskLo : c.caLo;
-        int vport = c.virtualPort();
+        long sHi = sameFamily ? k.caHi & p.maskHi : k.caHi;
+        long sLo = sameFamily ? k.caLo & p.maskLo : k.caLo;
+        int vport = k.vport;
         int tproto;
         long tHi;
         long tLo;
@@ -171,12 +172,12 @@ final class Placement {
             tLo = v6 ? 0 : mark;
             tport = 0;
         } else {
-            tproto = c.protocol;
-            tHi = c.vaHi;
-            tLo = c.vaLo;
+            tproto = k.protocol;
+            tHi = k.vaHi;
+            tLo = k.vaLo;
             tport = servicePortHit ? vport : 0;
         }
-        ConnectionTable t = service.table;
+        ConnectionTable t = table;
         int h = t.hash(tproto, sHi, sLo, 0, tHi, tLo, tport);
         long now = t.now();
         synchronized (t.lock(h)) {
@@ -186,14 +187,14 @@ final class Placement {
                 template = null;
             }
             if (template == null) {
-                DestinationEntry d = select(c);
+                DestinationEntry d = select(k);
                 if (d == null) {
                     return Outcome.NO_DESTINATION;
                 }
                 if (!t.reserve(h)) {
                     return Outcome.TABLE_FULL;
                 }
-                template = new ConnectionEntry(service, tproto,
+                template = new ConnectionEntry(t, id, null, tproto,
                         ConnectionEntry.TEMPLATE | (v6 ? ConnectionEntry.V6 : 0), sHi, sLo, 0, tHi, tLo, tport);
                 template.place(d, servicePortHit ? d.address().getPort() : 0, null);
                 template.setTemplateSeconds(p.seconds);
@@ -208,7 +209,7 @@ final class Placement {
                 template.refresh(now);
             }
             DestinationEntry d = template.dest();
-            c.place(d, connectionPort(d, vport, true), link ? template : null);
+            k.placed(d, connectionPort(d, vport, true), link ? template : null);
             return Outcome.PLACED;
         }
     }
@@ -218,11 +219,16 @@ final class Placement {
      * {@code expire_quiescent_template} is on. Overload is not checked: persistent clients pass thresholds.
      */
     private boolean isValid(DestinationEntry d) {
-        return d.isAvailable() && !(service.table.expireQuiescentTemplate && d.weight() == 0);
+        return d.isAvailable() && !(table.expireQuiescentTemplate && d.weight() == 0);
+    }
+
+    /** Whether {@code d} is a real server of the service this placement serves (a scheduler may misbehave). */
+    boolean owns(Destination d) {
+        return d instanceof DestinationEntry && ((DestinationEntry) d).serviceEntry().placement() == this;
     }
 
     /** Asks the scheduler; null (logged, rate-limited) when it has no server or misbehaves. */
-    private DestinationEntry select(ConnectionEntry key) {
+    private DestinationEntry select(ConnectionKey key) {
         Destination picked;
         try {
             picked = scheduler.select(key);
@@ -232,7 +238,7 @@ final class Placement {
             }
             return null;
         }
-        if (!(picked instanceof DestinationEntry) || ((DestinationEntry) picked).serviceEntry() != service) {
+        if (!owns(picked)) {
             if (log.due()) {
                 log.write(picked != null ? Level.ERROR : Level.WARNING, persistence.logPrefix + (picked != null
                         ? " - scheduler returned a server of another service: " + picked
@@ -244,10 +250,38 @@ final class Placement {
     }
 
     /**
-     * Picks another server for a connection whose server failed: the scheduler's pick if it is usable and untried,
-     * else the first usable untried server after the failed one in list order (wrapping).
+     * Moves a connection whose server {@code failed} did not accept it to another server: the scheduler's pick if it
+     * is usable and untried, else the first usable untried server after the failed one in list order (wrapping). The
+     * connection port follows the rule of a new connection ({@link #connectionPort}), and the connection's template,
+     * if it still points at the failed server, points at the new one: a persistent client's next connection goes
+     * where this one went.
+     *
+     * @return the new server, or null when none is left or the connection has expired
      */
     DestinationEntry reschedule(ConnectionEntry c, DestinationEntry failed, List<DestinationEntry> tried,
+            DestinationEntry[] list) {
+        DestinationEntry next = pickAnother(c, failed, tried, list);
+        if (next == null) {
+            return null;
+        }
+        ConnectionTable t = table;
+        int port = connectionPort(next, c.virtualPort(), persistence.persistent);
+        synchronized (t.lock(c.hash)) {
+            if (!c.moveTo(next, port)) {
+                return null;
+            }
+        }
+        ConnectionEntry template = c.control();
+        if (template != null) {
+            int templatePort = template.templatePort() != 0 ? next.address().getPort() : 0;
+            synchronized (t.lock(template.hash)) {
+                template.repoint(failed, next, templatePort);
+            }
+        }
+        return next;
+    }
+
+    private DestinationEntry pickAnother(ConnectionEntry c, DestinationEntry failed, List<DestinationEntry> tried,
             DestinationEntry[] list) {
         Destination picked;
         try {
@@ -255,8 +289,7 @@ final class Placement {
         } catch (RuntimeException | LinkageError e) {
             picked = null;
         }
-        if (picked instanceof DestinationEntry && ((DestinationEntry) picked).serviceEntry() == service
-                && !tried.contains(picked)) {
+        if (owns(picked) && !tried.contains(picked)) {
             return (DestinationEntry) picked;
         }
         int start = 0;

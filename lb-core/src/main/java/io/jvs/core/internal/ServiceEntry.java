@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -46,8 +48,12 @@ public final class ServiceEntry implements RunningService {
     /** The settings; its real-server list is empty (the servers are {@link #destinations}). */
     private volatile VirtualService settings;
     private volatile DestinationEntry[] destinations;
-    /** The real servers by address (control thread only): a look-up of one of 100,000 is not a scan. */
-    private final Map<InetSocketAddress, DestinationEntry> byAddress = new HashMap<>();
+    /**
+     * The real servers by address, so that a look-up of one of 100,000 is not a scan: changed by the control thread,
+     * read by it and by the sync stream's receive threads ({@link SyncApplier}), so a concurrent map (reads take no
+     * lock and always see every server that stays).
+     */
+    private final Map<InetSocketAddress, DestinationEntry> byAddress = new ConcurrentHashMap<>();
     private volatile boolean running = true;
 
     /**
@@ -62,7 +68,7 @@ public final class ServiceEntry implements RunningService {
         this.table = table;
         this.log = new ServiceLog(ticker);
         this.settings = service.withRealServers(List.of());
-        this.placement = new Placement(this, service, ticker, log);
+        this.placement = new Placement(table, service, ticker, log);
         this.admission = new Admission(service, ticker, table.memory, log);
         List<RealServer> servers = service.realServers();
         DestinationEntry[] list = new DestinationEntry[servers.size()];
@@ -110,6 +116,11 @@ public final class ServiceEntry implements RunningService {
         return admission;
     }
 
+    /** The placement step: tells a server of this service from another's ({@link Placement#owns}). */
+    Placement placement() {
+        return placement;
+    }
+
     // ---- the pipeline
 
     @Override
@@ -137,13 +148,17 @@ public final class ServiceEntry implements RunningService {
                 if (!found.dest().isAvailable()) {
                     return admission.count(Outcome.SERVER_DELETED); // dropped until it expires, as in IPVS
                 }
-                if (syn) { // a new connection on an old entry: admitted again
-                    Outcome o = admission.admitAgain(found, r.isV6(), r.clientHigh(), r.clientLow());
+                // (a place is taken, and given back, in the admission the entry was admitted in)
+                if (syn && found.finished()) { // a new connection on a finished entry: admitted again
+                    Outcome o = found.admission().admitAgain(found, r.isV6(), r.clientHigh(), r.clientLow());
                     if (o != Outcome.ADMITTED) {
                         return o;
                     }
+                    found.reused();
+                } // (any other SYN is sent again for the entry's connection: not a new connection)
+                if (found.adopt()) { // a synced entry meets its first local packet: this director's own now
+                    found.admission().adopt(found, r.isV6(), r.clientHigh(), r.clientLow());
                 }
-                found.adopt(); // a synced entry meets its first local packet: this director's own now
                 found.inbound(event, r.packetBytes());
                 r.connection(found);
                 return Outcome.FOUND;
@@ -160,22 +175,33 @@ public final class ServiceEntry implements RunningService {
         if (!tcp && placement.isOnePacket()) {
             return onePacket(r, flags);
         }
-        // 2. admission
-        Outcome o = admission.admitNew(r.isV6(), r.clientHigh(), r.clientLow(), true, tcp);
+        // 2. admission, under one snapshot of its rules until the entry holds what it acquired
+        Admission.Rules rules = admission.rules();
+        Outcome o = admission.admitNew(rules, r.isV6(), r.clientHigh(), r.clientLow(), true, tcp);
         if (o != Outcome.ADMITTED) {
             return o;
         }
-        ConnectionEntry c = new ConnectionEntry(this, proto, flags, r.clientHigh(), r.clientLow(), r.clientPort(),
-                r.virtualHigh(), r.virtualLow(), r.virtualPort());
-        admission.hold(c);
-        // 3. placement
-        o = placement.place(c, true);
+        // 3. placement, on this thread's key: a refused flow allocates nothing
+        FlowKey k = FlowKey.of(r);
+        o = placement.place(k, true);
+        Semaphore flows = r.flowLimit();
+        if (o == Outcome.PLACED && flows != null && !flows.tryAcquire()) {
+            o = Outcome.FLOW_LIMIT; // the data path's own limit: the last check
+            if (k.template != null) {
+                k.template.unlink();
+            }
+        }
         if (o != Outcome.PLACED) {
-            c.releaseHolds();
+            k.clear();
+            admission.giveBack(rules, r.isV6(), r.clientHigh(), r.clientLow());
             return admission.count(o);
         }
-        DestinationEntry d = c.dest();
-        ForwardingMethod method = d.server().forwardingMethod();
+        ConnectionEntry c = new ConnectionEntry(table, id, admission, proto, flags, r.clientHigh(), r.clientLow(),
+                r.clientPort(), r.virtualHigh(), r.virtualLow(), r.virtualPort());
+        c.place(k.dest, k.dport, k.template);
+        k.clear();
+        admission.hold(rules, c);
+        ForwardingMethod method = c.dest().server().forwardingMethod();
         if (method == ForwardingMethod.DR || method == ForwardingMethod.TUN) {
             c.markNoOutput(); // replies bypass the director
         }
@@ -208,6 +234,9 @@ public final class ServiceEntry implements RunningService {
                 template.unlink();
             }
             c.releaseHolds();
+            if (r.flowLimit() != null) {
+                r.flowLimit().release(); // no new flow after all
+            }
             if (full) {
                 if (log.due()) {
                     log.write(Level.WARNING, settings.schedulerName() + ": " + id + " - connection table full ("
@@ -230,18 +259,29 @@ public final class ServiceEntry implements RunningService {
         return Outcome.PLACED;
     }
 
-    /** One-packet scheduling: a connection for one datagram, never in the table, counted as scheduled. */
+    /**
+     * One-packet scheduling: a connection for one datagram, never in the table, counted as scheduled. Placed on this
+     * thread's key first: a refused datagram allocates nothing, a placed one its connection.
+     */
     private Outcome onePacket(FlowRequest r, int flags) {
-        Outcome o = admission.admitNew(r.isV6(), r.clientHigh(), r.clientLow(), false, false);
+        Outcome o = admission.admitNew(admission.rules(), r.isV6(), r.clientHigh(), r.clientLow(), false, false);
         if (o != Outcome.ADMITTED) {
             return o;
         }
-        ConnectionEntry c = new ConnectionEntry(this, r.protocol(), flags | ConnectionEntry.ONE_PACKET, r.clientHigh(),
-                r.clientLow(), r.clientPort(), r.virtualHigh(), r.virtualLow(), r.virtualPort());
-        o = placement.place(c, false);
+        FlowKey k = FlowKey.of(r);
+        o = placement.place(k, false);
+        Semaphore flows = r.flowLimit();
+        if (o == Outcome.PLACED && flows != null && !flows.tryAcquire()) {
+            o = Outcome.FLOW_LIMIT; // the data path's own limit: the last check
+        }
         if (o != Outcome.PLACED) {
+            k.clear();
             return admission.count(o);
         }
+        ConnectionEntry c = new ConnectionEntry(table, id, admission, r.protocol(), flags | ConnectionEntry.ONE_PACKET, r.clientHigh(),
+                r.clientLow(), r.clientPort(), r.virtualHigh(), r.virtualLow(), r.virtualPort());
+        c.place(k.dest, k.dport, null);
+        k.clear();
         stats.connection();
         c.dest().stats().connection();
         if (r.packetBytes() >= 0) {
@@ -346,6 +386,7 @@ public final class ServiceEntry implements RunningService {
         return destinations;
     }
 
+    /** The real server with {@code address}, or null: the control thread, and the sync stream's threads. */
     DestinationEntry find(InetSocketAddress address) {
         return byAddress.get(address);
     }

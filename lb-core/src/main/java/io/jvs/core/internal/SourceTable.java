@@ -106,40 +106,13 @@ final class SourceTable {
         long l = v6 ? lo & maskV6Lo : lo & maskV4;
         int base = set(k, h, l) * WAYS;
         synchronized (locks[(base / WAYS) & lockMask]) {
-            int slot = -1;
-            int free = -1;
-            int oldest = -1;
-            for (int i = base; i < base + WAYS; i++) {
-                byte ki = kind[i];
-                if (ki == k && keyHi[i] == h && keyLo[i] == l) {
-                    slot = i;
-                    break;
-                }
-                if (free < 0) {
-                    if (ki == EMPTY || (open[i] == 0 && arrival[i] - now <= 0)) {
-                        free = i;
-                    } else if (open[i] == 0 && (oldest < 0 || arrival[i] - arrival[oldest] < 0)) {
-                        oldest = i;
-                    }
-                }
+            int slot = slot(k, h, l, base, now);
+            if (slot < 0) {
+                return TABLE_FULL;
             }
-            long at;
-            if (slot >= 0) {
-                at = arrival[slot] - now > 0 ? arrival[slot] : now;
-                if (maxOpen > 0 && count && open[slot] >= maxOpen) {
-                    return TOO_MANY_CONNECTIONS;
-                }
-            } else {
-                slot = free >= 0 ? free : oldest;
-                if (slot < 0) {
-                    return TABLE_FULL;
-                }
-                kind[slot] = k;
-                keyHi[slot] = h;
-                keyLo[slot] = l;
-                open[slot] = 0;
-                arrival[slot] = now;
-                at = now;
+            long at = arrival[slot] - now > 0 ? arrival[slot] : now;
+            if (maxOpen > 0 && count && open[slot] >= maxOpen) {
+                return TOO_MANY_CONNECTIONS;
             }
             if (interval > 0) {
                 if (at - now > tolerance) {
@@ -151,6 +124,61 @@ final class SourceTable {
                 open[slot]++;
             }
             return ADMITTED;
+        }
+    }
+
+    /**
+     * The slot of a source in its set (the set's lock held): its own; else a free one, or the one whose bucket was
+     * refilled earliest among those with nothing open, taken for it (nothing open, a full bucket); -1 when every slot
+     * of the set holds open connections of other sources.
+     */
+    private int slot(byte k, long h, long l, int base, long now) {
+        int free = -1;
+        int oldest = -1;
+        for (int i = base; i < base + WAYS; i++) {
+            byte ki = kind[i];
+            if (ki == k && keyHi[i] == h && keyLo[i] == l) {
+                return i;
+            }
+            if (free < 0) {
+                if (ki == EMPTY || (open[i] == 0 && arrival[i] - now <= 0)) {
+                    free = i;
+                } else if (open[i] == 0 && (oldest < 0 || arrival[i] - arrival[oldest] < 0)) {
+                    oldest = i;
+                }
+            }
+        }
+        int slot = free >= 0 ? free : oldest;
+        if (slot >= 0) {
+            kind[slot] = k;
+            keyHi[slot] = h;
+            keyLo[slot] = l;
+            open[slot] = 0;
+            arrival[slot] = now;
+        }
+        return slot;
+    }
+
+    /**
+     * Counts one connection that this director took over from another (connection sync) as open, whatever the limit:
+     * it is not refused, it lives, and new connections of its source meet the limit it pushed up. Takes no token (it
+     * is not a new connection).
+     *
+     * @return {@link #ADMITTED} (counted, within {@code maxOpen}), {@link #TOO_MANY_CONNECTIONS} (counted, over it),
+     *     or {@link #TABLE_FULL} (not counted: every slot of its set holds another source's open connections)
+     */
+    int adopt(boolean v6, long hi, long lo, long now, int maxOpen) {
+        byte k = v6 ? V6 : V4;
+        long h = v6 ? hi & maskV6Hi : 0;
+        long l = v6 ? lo & maskV6Lo : lo & maskV4;
+        int base = set(k, h, l) * WAYS;
+        synchronized (locks[(base / WAYS) & lockMask]) {
+            int slot = slot(k, h, l, base, now);
+            if (slot < 0) {
+                return TABLE_FULL;
+            }
+            open[slot]++;
+            return maxOpen > 0 && open[slot] > maxOpen ? TOO_MANY_CONNECTIONS : ADMITTED;
         }
     }
 

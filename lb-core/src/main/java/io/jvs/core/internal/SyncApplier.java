@@ -97,7 +97,8 @@ public final class SyncApplier implements SyncTarget {
         }
         int flags = bits | (template ? TableEntry.TEMPLATE : 0) | (r.isIpv6() ? TableEntry.V6 : 0)
                 | ((r.flags() & SyncRecord.F_NOOUTPUT) != 0 ? TableEntry.NOOUTPUT : 0);
-        ConnectionEntry c = new ConnectionEntry(svc, proto, flags, caHi, caLo, cport, vaHi, vaLo, vport);
+        ConnectionEntry c = new ConnectionEntry(t, svc.id(), template ? null : svc.admission(), proto, flags, caHi,
+                caLo, cport, vaHi, vaLo, vport);
         c.place(d, dport, null);
         c.owner(owner);
         c.inPackets(threshold);

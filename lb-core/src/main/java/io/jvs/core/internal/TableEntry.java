@@ -26,6 +26,8 @@ abstract class TableEntry {
     static final int V6 = 1 << 11;
     /** The entry holds a place under its service's connection limit ({@link Admission}). */
     static final int PLACE = 1 << 12;
+    /** The data path's sockets of the connection closed ({@code Connection.onClosed}): its key may be reused. */
+    static final int CLOSED = 1 << 13;
 
     /** IP protocol numbers; 0 (IP) is the protocol of firewall-mark templates. */
     static final int IP = 0;
@@ -36,6 +38,7 @@ abstract class TableEntry {
     private static final VarHandle EXPIRES;
     private static final VarHandle IN_PKTS;
     private static final VarHandle SYNC_END;
+    private static final VarHandle OWNER;
 
     static {
         try {
@@ -44,6 +47,7 @@ abstract class TableEntry {
             EXPIRES = l.findVarHandle(TableEntry.class, "expiresAt", long.class);
             IN_PKTS = l.findVarHandle(TableEntry.class, "inPkts", int.class);
             SYNC_END = l.findVarHandle(TableEntry.class, "syncEnd", long.class);
+            OWNER = l.findVarHandle(TableEntry.class, "owner", String.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -115,11 +119,13 @@ abstract class TableEntry {
         owner = director;
     }
 
-    /** A local packet met this entry: it is this director's own from now on. */
-    void adopt() {
-        if (owner != null) {
-            owner = null;
-        }
+    /**
+     * A local packet met this entry: it is this director's own from now on. Whether this call made it so (it was
+     * another director's, and no other thread adopted it first).
+     */
+    boolean adopt() {
+        String o = owner;
+        return o != null && OWNER.compareAndSet(this, o, (String) null);
     }
 
     /** Counts one inbound packet; returns the count (IPVS {@code atomic_add_return(1, &cp->in_pkts)}). */
@@ -232,6 +238,21 @@ abstract class TableEntry {
                 return;
             }
         } while (!FLAGS.compareAndSet(this, f, f | flag));
+    }
+
+    /** Sets {@code flag} unless the entry has expired; whether the flag is set now. */
+    boolean setFlagIfLive(int flag) {
+        int f;
+        do {
+            f = flags;
+            if ((f & DEAD) != 0) {
+                return false;
+            }
+            if ((f & flag) != 0) {
+                return true;
+            }
+        } while (!FLAGS.compareAndSet(this, f, f | flag));
+        return true;
     }
 
     /** Clears {@code flag}; whether this call cleared it (it was set). */

@@ -209,4 +209,64 @@ class ConcurrencyTest {
             }
         }
     }
+    /**
+     * Issue 13 review, bug 4: the sync stream's receive threads find a service's real servers by address while the
+     * control thread changes them. A real server that stays must be found every time, also while the control thread
+     * grows the service's index from one server to thousands (a reload). Bounded: 300 services or 5 s.
+     */
+    @Test
+    void realServerLookup_fromAnotherThread_whileTheControlThreadChangesTheServers() throws Exception {
+        try (Fixture f = new Fixture()) {
+            InetSocketAddress stays = addr("192.168.0.1", 80);
+            List<RealServer> reload = new ArrayList<>();
+            reload.add(RealServer.of(stays));
+            for (int i = 0; i < 4000; i++) {
+                reload.add(RealServer.of(new InetSocketAddress(InetAddress.getByAddress(new byte[] {10, 20,
+                        (byte) (i >> 8), (byte) i}), 80)));
+            }
+            AtomicBoolean done = new AtomicBoolean();
+            AtomicLong misses = new AtomicLong();
+            AtomicLong looks = new AtomicLong();
+            java.util.concurrent.atomic.AtomicReference<ServiceEntry> current =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            Thread reader = new Thread(() -> {
+                while (!done.get()) {
+                    ServiceEntry e = current.get();
+                    if (e != null) {
+                        looks.incrementAndGet();
+                        try {
+                            if (e.find(stays) == null) {
+                                misses.incrementAndGet();
+                            }
+                        } catch (RuntimeException ex) { // a HashMap read during a resize may throw as well
+                            misses.incrementAndGet();
+                        }
+                    }
+                }
+            }, "sync-receive");
+            reader.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            try {
+                for (int k = 0; k < 300 && System.nanoTime() < deadline && misses.get() == 0; k++) {
+                    InetSocketAddress vip = new InetSocketAddress(InetAddress.getByAddress(new byte[] {10, 0,
+                            (byte) (k >> 8), (byte) k}), 80);
+                    RunningService s = f.start(VirtualService.tcp(vip).scheduler("rr").realServer(RealServer.of(stays))
+                            .build());
+                    ServiceEntry e = (ServiceEntry) s;
+                    current.set(e);
+                    synchronized (f.director) { // as the director's control thread would
+                        e.replaceDestinations(reload, a -> null);
+                        e.replaceDestinations(List.of(RealServer.of(stays)), a -> null);
+                    }
+                    f.director.stop(s.id()).join();
+                }
+            } finally {
+                done.set(true);
+                reader.join(10_000);
+            }
+            assertTrue(looks.get() > 0, "the reader ran");
+            assertEquals(0, misses.get(), "a real server that stayed was not found " + misses.get() + " times in "
+                    + looks.get() + " look-ups");
+        }
+    }
 }

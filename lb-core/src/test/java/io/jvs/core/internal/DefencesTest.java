@@ -369,4 +369,57 @@ class DefencesTest {
             assertEquals(0, defences(f).refused());
         }
     }
+    /**
+     * Issue 13 review, bug 5: an edit ({@code -E}) that replaces the per-source table while a new connection is
+     * admitted and placed: the connection is counted in the table it was admitted in, and given back there, so the
+     * new table's counts stay right. The scheduler makes the edit during the connection's placement.
+     */
+    @Test
+    void sourceLimit_tableReplacedWhileAConnectionIsPlaced_countsItInTheTableItWasAdmittedIn() {
+        try (Fixture f = new Fixture()) {
+            java.util.concurrent.atomic.AtomicReference<Runnable> duringSelect =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            io.jvs.api.Scheduler.Factory rr = io.jvs.api.Scheduler.Factory.byName("rr");
+            io.jvs.api.Scheduler.Factory hooked = new io.jvs.api.Scheduler.Factory() {
+                @Override
+                public String name() {
+                    return "rr";
+                }
+
+                @Override
+                public io.jvs.api.Scheduler create(io.jvs.api.Scheduler.Context context) {
+                    io.jvs.api.Scheduler inner = rr.create(context);
+                    return new io.jvs.api.Scheduler() {
+                        @Override
+                        public void update(List<io.jvs.api.Destination> destinations) {
+                            inner.update(destinations);
+                        }
+
+                        @Override
+                        public io.jvs.api.Destination select(io.jvs.api.ConnectionKey key) {
+                            Runnable r = duringSelect.getAndSet(null);
+                            if (r != null) {
+                                r.run();
+                            }
+                            return inner.select(key);
+                        }
+                    };
+                }
+            };
+            VirtualService before = VirtualService.tcp(VIP).scheduler(hooked).realServer(RealServer.of(RS1))
+                    .sourceLimit(SourceLimit.maxConnections(5)).build();
+            VirtualService after = before.toBuilder().sourceLimit(SourceLimit.maxConnections(1).withMaxSources(128))
+                    .build();
+            RunningService b = f.start(before);
+            duringSelect.set(() -> f.director.update(after));
+            Connection a = tcp(b, "10.1.1.1", 40000, VIP); // admitted in the old table, placed after the edit
+            Connection second = tcp(b, "10.1.1.1", 40001, VIP); // the first in the new table (limit 1)
+            assertEquals(1, ((ServiceEntry) b).openFromSource(ip("10.1.1.1")));
+            a.onClosed(); // given back to the old table: the new one still counts the second connection
+            assertEquals(1, ((ServiceEntry) b).openFromSource(ip("10.1.1.1")));
+            assertNull(Opens.open(b, Protocol.TCP, addr("10.1.1.1", 40002), VIP), "one at once from the source");
+            second.onClosed();
+            assertNotNull(Opens.open(b, Protocol.TCP, addr("10.1.1.1", 40003), VIP));
+        }
+    }
 }

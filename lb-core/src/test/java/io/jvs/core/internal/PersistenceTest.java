@@ -190,6 +190,51 @@ class PersistenceTest {
         }
     }
 
+    /** Issue 13 review, bug 2: a rescheduled persistent connection keeps the port rule, and its template follows. */
+    @Test
+    void reschedule_keepsThePersistentPortRule_andRepointsTheTemplate() {
+        try (Fixture f = new Fixture()) {
+            InetSocketAddress rs1 = addr("192.168.1.2", 8080);
+            InetSocketAddress rs2 = addr("192.168.1.3", 8080);
+            VirtualService vs = VirtualService.fwmark(7).endpoint(Protocol.TCP, addr("10.0.0.1", 443))
+                    .scheduler("rr").persistence(Duration.ofSeconds(300))
+                    .realServer(RealServer.of(rs1)).realServer(RealServer.of(rs2)).build();
+            RunningService b = f.start(vs);
+            Connection c = tcp(b, "10.1.1.7", 5555, addr("10.0.0.1", 443));
+            InetSocketAddress failed = c.destination().address();
+            InetSocketAddress other = failed.equals(rs1) ? rs2 : rs1;
+            assertEquals(443, c.destinationAddress().getPort(), "a persistent group keeps the port reached");
+            assertEquals(failed.getAddress(), f.templates().get(0).destination().getAddress());
+            assertTrue(c.reschedule());
+            assertEquals(other, c.destination().address());
+            assertEquals(new InetSocketAddress(other.getAddress(), 443), c.destinationAddress(),
+                    "the port rule of the placement, not the server's port");
+            ConnectionStatus t = f.templates().get(0);
+            assertEquals(other.getAddress(), t.destination().getAddress(), "the template follows the connection");
+            assertEquals(0, f.server(vs.id(), failed).persistentConnections());
+            assertEquals(1, f.server(vs.id(), other).persistentConnections());
+            assertEquals(other, tcp(b, "10.1.1.7", 5556, addr("10.0.0.1", 443)).destination().address(),
+                    "the client's next connection goes where the last one went");
+        }
+    }
+
+    /** A service on a port: the rescheduled connection goes to the new server's port, the template too. */
+    @Test
+    void reschedule_servicePort_usesTheNewServersPort() {
+        try (Fixture f = new Fixture()) {
+            InetSocketAddress rs1 = addr("192.168.1.2", 8080);
+            InetSocketAddress rs2 = addr("192.168.1.3", 9090);
+            VirtualService vs = VirtualService.tcp(VIP).scheduler("rr").persistence(Duration.ofSeconds(300))
+                    .realServer(RealServer.of(rs1)).realServer(RealServer.of(rs2)).build();
+            RunningService b = f.start(vs);
+            Connection c = tcp(b, "10.1.1.7", 5555, VIP);
+            InetSocketAddress other = c.destination().address().equals(rs1) ? rs2 : rs1;
+            assertTrue(c.reschedule());
+            assertEquals(other, c.destinationAddress());
+            assertEquals(other, f.templates().get(0).destination());
+        }
+    }
+
     @Test
     void templatesBypassTheUpperThreshold() {
         try (Fixture f = new Fixture()) {

@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -246,6 +247,140 @@ class PipelineTest {
                 }
             });
             assertTrue(bytes < 1024, "10,000 packets of a live flow allocated " + bytes + " bytes");
+        }
+    }
+
+    /**
+     * Issue 13 review, bug 10: a socket data path's questions about IPv6 flows allocate nothing: a flow's own request,
+     * set once, asked for each datagram, and the listener's request set for a client with the listener's own endpoint
+     * (the virtual address's words are read once, not copied per datagram).
+     */
+    @Test
+    void socketPath_ipv6Datagrams_allocateNothing() {
+        Allocations.assumeCounted();
+        InetSocketAddress vip6 = addr("2001:db8::1", 53);
+        try (Fixture f = new Fixture()) {
+            RunningService s = f.start(VirtualService.udp(vip6).scheduler("rr")
+                    .realServer(RealServer.of("2001:db8::2", 53)).build());
+            FlowRequest flow = new FlowRequest().set(Protocol.UDP, addr("2001:db8:1::7", 5353), vip6);
+            InetSocketAddress v4client = addr("10.8.1.1", 5353); // an IPv4 client of a dual-stack listener
+            FlowRequest listener = new FlowRequest();
+            assertEquals(Outcome.PLACED, s.open(flow));
+            assertEquals(Outcome.PLACED, s.open(listener.set(Protocol.UDP, v4client, vip6)));
+            long bytes = Allocations.leastOf(10, () -> {
+                for (int i = 0; i < 10_000; i++) {
+                    assertEquals(Outcome.FOUND, s.open(flow));
+                    assertEquals(Outcome.FOUND, s.open(listener.set(Protocol.UDP, v4client, vip6)));
+                }
+            });
+            assertTrue(bytes < 1024, "20,000 datagrams of two live flows allocated " + bytes + " bytes");
+        }
+    }
+
+    /**
+     * Issue 13 review, bug 3: a SYN sent again for a flow still in SYN_RECV (its SYN-ACK was lost) finds the flow; it
+     * is not a new connection, so no source limit, rate or count, applies to it.
+     */
+    @Test
+    void packetPath_retransmittedSyn_isFound_notAdmittedAgain() {
+        try (Fixture f = new Fixture()) {
+            RunningService s = f.start(tcp().sourceLimit(SourceLimit.rate(1, 1)).build());
+            FlowRequest r = new FlowRequest();
+            assertEquals(Outcome.PLACED, s.open(r.setV4(6, 0x01010101, 5555, VIP_V4, 80).packetBytes(60)));
+            for (int i = 0; i < 3; i++) {
+                assertEquals(Outcome.FOUND, s.open(r.setV4(6, 0x01010101, 5555, VIP_V4, 80).packetBytes(60)),
+                        "retransmission " + i);
+            }
+            assertEquals("SYN_RECV", f.connections().get(0).state());
+            assertEquals(0, defences(f).sourceRateRefused());
+            RunningService c = f.start(VirtualService.tcp(addr("10.0.0.2", 80)).scheduler("rr")
+                    .realServer(RealServer.of("192.168.1.2", 80)).sourceLimit(SourceLimit.maxConnections(1)).build());
+            assertEquals(Outcome.PLACED, c.open(r.setV4(6, 0x01010101, 5555, 0x0A000002, 80)));
+            assertEquals(Outcome.FOUND, c.open(r.setV4(6, 0x01010101, 5555, 0x0A000002, 80)));
+            assertEquals(1, ((ServiceEntry) c).openFromSource(Fixture.ip("1.1.1.1")), "counted once");
+        }
+    }
+
+    /**
+     * The same key reused by a new connection once the old one is finished (TIME_WAIT, kept because a template
+     * controls it) is a new connection: the source rate applies to it again.
+     */
+    @Test
+    void packetPath_synOnAFinishedEntry_isANewConnection() {
+        try (Fixture f = new Fixture()) {
+            RunningService s = f.start(tcp().persistence(Duration.ofSeconds(300))
+                    .sourceLimit(SourceLimit.rate(1, 1)).build());
+            FlowRequest r = new FlowRequest();
+            assertEquals(Outcome.PLACED, s.open(r.setV4(6, 0x01010101, 5555, VIP_V4, 80)));
+            s.open(r.setV4(6, 0x01010101, 5555, VIP_V4, 80).tcpFlags(FlowRequest.ACK));
+            s.open(r.setV4(6, 0x01010101, 5555, VIP_V4, 80).tcpFlags(FlowRequest.FIN | FlowRequest.ACK));
+            s.open(r.setV4(6, 0x01010101, 5555, VIP_V4, 80).tcpFlags(FlowRequest.RST));
+            assertEquals("CLOSE", f.connections().get(0).state());
+            assertEquals(Outcome.SOURCE_RATE, s.open(r.setV4(6, 0x01010101, 5555, VIP_V4, 80)),
+                    "a new connection within the same second");
+            f.ticker.advance(Duration.ofSeconds(1));
+            assertEquals(Outcome.FOUND, s.open(r.setV4(6, 0x01010101, 5555, VIP_V4, 80)));
+            assertEquals("SYN_RECV", f.connections().get(0).state());
+            assertEquals(1, defences(f).sourceRateRefused());
+        }
+    }
+
+    /**
+     * Issue 13 review, bug 9: a refused new flow allocates nothing, so a SYN flood to a service without a usable
+     * server, or datagrams to a one-packet service without one, cost no garbage; only a placed flow's entry is new.
+     */
+    @Test
+    void refusedNewFlows_allocateNothing() {
+        Allocations.assumeCounted();
+        try (Fixture f = new Fixture()) {
+            RunningService tcp = f.start(VirtualService.tcp(VIP).scheduler("wlc")
+                    .realServer(RealServer.of("192.168.1.2", 80).withWeight(0)).build());
+            RunningService persistent = f.start(VirtualService.tcp(addr("10.0.0.2", 80)).scheduler("rr")
+                    .persistence(Duration.ofSeconds(60)).realServer(RealServer.of("192.168.1.2", 80).withWeight(0))
+                    .build());
+            RunningService onePacket = f.start(VirtualService.udp(DNS).scheduler("rr").onePacket()
+                    .realServer(RealServer.of("192.168.1.2", 53).withWeight(0)).build());
+            FlowRequest r = new FlowRequest();
+            long bytes = Allocations.leastOf(10, () -> {
+                for (int i = 0; i < 10_000; i++) {
+                    int client = 0x0B000000 + i;
+                    assertEquals(Outcome.NO_DESTINATION, tcp.open(r.setV4(6, client, 1000 + i, VIP_V4, 80)));
+                    assertEquals(Outcome.NO_DESTINATION, persistent.open(r.setV4(6, client, 1000 + i, 0x0A000002, 80)));
+                    assertEquals(Outcome.NO_DESTINATION, onePacket.open(r.setV4(17, client, 1000 + i, VIP_V4, 53)
+                            .packetBytes(60)));
+                }
+            });
+            assertTrue(bytes < 1024, "30,000 refused new flows allocated " + bytes + " bytes");
+            assertEquals(0, f.director.connections().size());
+        }
+    }
+
+    /**
+     * Issue 13 review, bug 6: a data path's flow limit ({@link FlowRequest#flowLimit(Semaphore)}) is admission's last
+     * check: a permit is taken only for a flow that passed every other check and has a server, and given back when
+     * the table refuses the flow.
+     */
+    @Test
+    void flowLimit_isTheLastCheck_andGivenBackWhenTheTableIsFull() {
+        try (Fixture f = new Fixture(b -> b.maxConnections(2))) {
+            RunningService s = f.start(VirtualService.udp(DNS).scheduler("rr").deny(List.of(Cidr.parse("10.9.0.0/16")))
+                    .realServer(RealServer.of("192.168.1.2", 53)).build());
+            Semaphore flows = new Semaphore(0);
+            FlowRequest r = new FlowRequest();
+            assertEquals(Outcome.ACCESS_DENIED, s.open(r.set(Protocol.UDP, addr("10.9.1.1", 1), DNS).flowLimit(flows)));
+            assertEquals(0, defences(f).refused(Refusal.FLOW_LIMIT), "a denied client never meets the flow limit");
+            assertEquals(Outcome.FLOW_LIMIT, s.open(r.set(Protocol.UDP, addr("10.8.1.1", 1), DNS).flowLimit(flows)));
+            assertEquals(1, defences(f).refused(Refusal.FLOW_LIMIT));
+            assertEquals(0, f.director.connections().size(), "no entry for a flow over the limit");
+            flows.release(3);
+            assertEquals(Outcome.PLACED, s.open(r.set(Protocol.UDP, addr("10.8.1.1", 1), DNS).flowLimit(flows)));
+            assertEquals(2, flows.availablePermits(), "a placed flow holds a permit");
+            assertEquals(Outcome.FOUND, s.open(r.set(Protocol.UDP, addr("10.8.1.1", 1), DNS).flowLimit(flows)));
+            assertEquals(2, flows.availablePermits(), "a flow found takes none");
+            assertEquals(Outcome.PLACED, s.open(r.set(Protocol.UDP, addr("10.8.1.2", 1), DNS).flowLimit(flows)));
+            assertEquals(Outcome.TABLE_FULL, s.open(r.set(Protocol.UDP, addr("10.8.1.3", 1), DNS).flowLimit(flows)));
+            assertEquals(1, flows.availablePermits(), "the permit of a flow the table refused goes back");
+            assertEquals(Outcome.NO_ENTRY, s.lookup(r.set(Protocol.UDP, addr("10.8.1.3", 1), DNS)));
         }
     }
 

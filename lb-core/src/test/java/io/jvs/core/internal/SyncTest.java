@@ -217,6 +217,42 @@ class SyncTest {
         }
     }
 
+    /**
+     * Issue 13 review, bug 7: connections taken over after a failover count toward the service's connection limit and
+     * the per-source limit from their first local packet; over a limit they live all the same, and new connections
+     * meet the limit they pushed up until they end.
+     */
+    @Test
+    void adoptedEntries_takeAPlaceAndASourceCount_andLiveOverTheLimit() {
+        try (Fixture b = new Fixture()) {
+            RunningService s = b.start(VirtualService.tcp(VIP).scheduler("rr")
+                    .realServer(RealServer.of(RS1).withForwardingMethod(ForwardingMethod.DR))
+                    .maxConnections(2).sourceLimit(io.jvs.api.SourceLimit.maxConnections(1)).build());
+            for (int port = 41000; port < 41003; port++) {
+                assertEquals(SyncTarget.Result.CREATED, b.director.syncTarget().apply(new SyncRecord(6,
+                        SyncRecord.F_DROUTE, 1, addr("10.9.0.7", port), VIP, RS1, 0, 900, null, null, null), "d2"));
+            }
+            ServiceEntry e = (ServiceEntry) s;
+            assertEquals(0, b.director.defences().services().get(0).openConnections(), "synced: not this director's");
+            FlowRequest r = new FlowRequest();
+            for (int port = 41000; port < 41003; port++) {
+                assertEquals(Outcome.FOUND, s.open(r.setV4(6, 0x0A090007, port, 0x0A000001, 80)
+                        .tcpFlags(FlowRequest.ACK).packetBytes(60)), "never dropped: port " + port);
+                s.open(r.setV4(6, 0x0A090007, port, 0x0A000001, 80).tcpFlags(FlowRequest.ACK).packetBytes(60));
+            }
+            assertEquals(3, b.director.defences().services().get(0).openConnections(), "over the limit of 2");
+            assertEquals(3, e.openFromSource(Fixture.ip("10.9.0.7")), "over the source's limit of 1");
+            assertEquals(Outcome.SERVICE_LIMIT, s.open(r.setV4(6, 0x0A090008, 1, 0x0A000001, 80)), "a new client waits");
+            for (int port = 41000; port < 41003; port++) {
+                s.open(r.setV4(6, 0x0A090007, port, 0x0A000001, 80).tcpFlags(FlowRequest.RST));
+            }
+            b.advanceSeconds(11); // CLOSE: 10 s
+            assertEquals(0, b.director.defences().services().get(0).openConnections());
+            assertEquals(0, e.openFromSource(Fixture.ip("10.9.0.7")));
+            assertEquals(Outcome.PLACED, s.open(r.setV4(6, 0x0A090008, 1, 0x0A000001, 80)));
+        }
+    }
+
     @Test
     void theSnapshotGivesOwnEntriesFirstWithTheTimeLeft() {
         try (Fixture b = new Fixture()) {

@@ -137,7 +137,7 @@ class TcpStateMachineTest {
             if (c.destination().address().equals(server)) {
                 return c;
             }
-            c.service.table.expireNow(c);
+            c.table().expireNow(c);
         }
     }
 

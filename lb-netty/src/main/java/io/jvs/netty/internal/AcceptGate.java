@@ -19,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -35,8 +36,11 @@ final class AcceptGate {
     private final EventLoop firstLoop;
     private final Map<EventExecutor, LoopState> loopStates;
     private final Map<RunningService, ServiceState> services = new ConcurrentHashMap<>();
-    /** Places taken under the data path's {@code maxUdpFlows} (a flow takes one before it is made). */
-    private final java.util.concurrent.atomic.AtomicInteger udpFlowPlaces = new java.util.concurrent.atomic.AtomicInteger();
+    /**
+     * The data path's {@code maxUdpFlows}, a permit a UDP flow: the director takes one for a new flow as admission's
+     * last check ({@code FlowRequest.flowLimit}); the flow gives it back when it ends.
+     */
+    private Semaphore udpFlows;
     private RelayContext context;
     private volatile boolean outOfFiles;
     private volatile boolean closed;
@@ -50,6 +54,7 @@ final class AcceptGate {
     /** Completes the gate with the context its relays get (which holds the gate itself). */
     void context(RelayContext context) {
         this.context = context;
+        this.udpFlows = new Semaphore(context.setup().config().maxUdpFlows());
     }
 
     /** The state of {@code service}, made at its first endpoint. */
@@ -228,27 +233,36 @@ final class AcceptGate {
 
     // ---- the data path's limit on UDP flows
 
-    /**
-     * Takes a place for a new UDP flow under the data path's {@code maxUdpFlows}; false (counted, logged at most every
-     * ten seconds) when the data path holds that many.
-     */
-    boolean acquireUdpFlow(ServiceState svc) {
-        DataPathCounters counters = context.counters();
-        int max = context.setup().config().maxUdpFlows();
-        if (udpFlowPlaces.incrementAndGet() > max) {
-            udpFlowPlaces.decrementAndGet();
-            counters.count(io.jvs.api.Refusal.FLOW_LIMIT);
-            svc.service.refused(io.jvs.api.Refusal.FLOW_LIMIT);
-            counters.udpLimitLog.log(() -> "the data path holds its limit of " + max
-                    + " UDP flows (maxUdpFlows): datagrams of new UDP clients are dropped");
-            return false;
-        }
-        return true;
+    /** The data path's limit on UDP flows, for the director to take a new flow's permit of. */
+    Semaphore udpFlows() {
+        return udpFlows;
     }
 
-    /** Gives back a place {@link #acquireUdpFlow} took: the flow ended, or was never made. */
+    /**
+     * Takes a place for a UDP flow of a client the director admitted with an entry it already had (no new flow for the
+     * director, a new one for the data path); false, counted under {@link io.jvs.api.Refusal#FLOW_LIMIT} here and for
+     * the service, when the data path holds its most flows.
+     */
+    boolean acquireUdpFlow(ServiceState svc) {
+        if (udpFlows.tryAcquire()) {
+            return true;
+        }
+        context.counters().count(io.jvs.api.Refusal.FLOW_LIMIT);
+        svc.service.refused(io.jvs.api.Refusal.FLOW_LIMIT);
+        udpFlowLimitReached();
+        return false;
+    }
+
+    /** Logs, at most every ten seconds, that a new UDP client met the data path's flow limit. */
+    void udpFlowLimitReached() {
+        context.counters().udpLimitLog.log(() -> "the data path holds its limit of "
+                + context.setup().config().maxUdpFlows()
+                + " UDP flows (maxUdpFlows): datagrams of new UDP clients are dropped");
+    }
+
+    /** Gives back the place of a UDP flow: the flow ended, or was never made. */
     void udpFlowClosed(ServiceState svc) {
-        udpFlowPlaces.decrementAndGet();
+        udpFlows.release();
         placeFreed(svc);
     }
 

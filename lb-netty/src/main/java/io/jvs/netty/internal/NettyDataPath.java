@@ -5,6 +5,7 @@ import io.jvs.api.ForwardingMethod;
 import io.jvs.api.LoadBalancerException;
 import io.jvs.api.LoadBalancerException.Reason;
 import io.jvs.api.Protocol;
+import io.jvs.api.Ticker;
 import io.jvs.api.Timeouts;
 import io.jvs.api.VirtualService;
 import io.jvs.api.internal.Addresses;
@@ -118,6 +119,11 @@ public final class NettyDataPath implements DataPath {
     /** The source of the {@code udp} timeout (the director's {@code --set}), for one-packet clients. */
     public void timeouts(Supplier<Timeouts> source) {
         setup.timeouts(source);
+    }
+
+    /** The director's clock: one-packet clients' idle time is measured on it, as the entries' timeouts are. */
+    public void ticker(Ticker ticker) {
+        setup.ticker(ticker);
     }
 
     /** The counters, as {@link DataPathStats}. */

@@ -2,6 +2,7 @@ package io.jvs.netty.internal;
 
 import io.jvs.api.ForwardingMethod;
 import io.jvs.api.RealServer;
+import io.jvs.api.Ticker;
 import io.jvs.api.Timeouts;
 import io.jvs.core.Connection;
 import io.jvs.netty.Transport;
@@ -53,6 +54,8 @@ final class SocketSetup {
     private final String natUnavailable;
     private final boolean rearmHalfClosed;
     private volatile Supplier<Timeouts> timeouts = () -> Timeouts.DEFAULT;
+    /** The director's clock, for one-packet clients' idle time. */
+    private volatile Ticker ticker = Ticker.system();
 
     SocketSetup(DataPathConfig config, Map<EventExecutor, LoopState> loopStates) {
         this.config = config;
@@ -130,6 +133,16 @@ final class SocketSetup {
     /** The source of the {@code udp} timeout (the director's {@code --set}), for one-packet clients. */
     void timeouts(Supplier<Timeouts> source) {
         this.timeouts = source;
+    }
+
+    /** The director's clock ({@code NettyLoadBalancer.Builder.ticker}), so that a fake one drives idle expiry. */
+    void ticker(Ticker ticker) {
+        this.ticker = ticker;
+    }
+
+    /** The director's time, in nanoseconds. */
+    long nanoTime() {
+        return ticker.nanoTime();
     }
 
     long udpTimeoutNanos() {

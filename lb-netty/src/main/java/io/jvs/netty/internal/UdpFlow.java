@@ -1,7 +1,9 @@
 package io.jvs.netty.internal;
 
+import io.jvs.api.Protocol;
 import io.jvs.api.ProxyProtocol;
 import io.jvs.core.Connection;
+import io.jvs.core.FlowRequest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
@@ -29,6 +31,11 @@ final class UdpFlow implements Connection.Closer {
 
     final UdpListener listener;
     final InetSocketAddress client;
+    /**
+     * The question the listener asks the director for each of this flow's datagrams: set once, so that a datagram
+     * reads no address again (an IPv6 address is read as a copy of its bytes).
+     */
+    final FlowRequest request = new FlowRequest();
     /** The flow's entry in the connection table; null for a one-packet client (each datagram has its own). */
     private final Connection conn;
     /** The socket to {@link #conn}'s server; null before the first datagram and after a server failed. */
@@ -38,7 +45,7 @@ final class UdpFlow implements Connection.Closer {
     private int legCount;
     /** The PROXY protocol v2 header of this flow's datagrams, made when first needed. */
     private byte[] proxyHeader;
-    /** One-packet clients: when a datagram last passed, either way (System.nanoTime()). */
+    /** One-packet clients: when a datagram last passed, either way (the director's ticker). */
     private long lastActive;
     private ScheduledFuture<?> idleTimer;
     private volatile boolean closed;
@@ -47,12 +54,13 @@ final class UdpFlow implements Connection.Closer {
         this.listener = listener;
         this.client = client;
         this.conn = conn;
+        request.set(Protocol.UDP, client, listener.virtual);
         listener.counters.udpFlows.incrementAndGet();
         if (conn != null) {
             conn.attach(this);
         } else {
             legs = new UdpLeg[2];
-            lastActive = System.nanoTime();
+            lastActive = listener.context.setup().nanoTime();
             armIdleTimer(listener.context.setup().udpTimeoutNanos());
         }
     }
@@ -120,7 +128,7 @@ final class UdpFlow implements Connection.Closer {
         c.countInbound(n);
         if (conn == null) {
             l.last = c;
-            lastActive = System.nanoTime();
+            lastActive = listener.context.setup().nanoTime();
         }
         l.channel.write(out, l.channel.voidPromise());
         return l;
@@ -173,7 +181,7 @@ final class UdpFlow implements Connection.Closer {
         Connection c = conn != null ? conn : l.last;
         c.countOutbound(n);
         if (conn == null) {
-            lastActive = System.nanoTime();
+            lastActive = listener.context.setup().nanoTime();
         }
         listener.reply(client, data);
     }
@@ -275,7 +283,7 @@ final class UdpFlow implements Connection.Closer {
             return;
         }
         long timeout = listener.context.setup().udpTimeoutNanos();
-        long idle = System.nanoTime() - lastActive;
+        long idle = listener.context.setup().nanoTime() - lastActive;
         if (idle >= timeout) {
             closeNow(true);
         } else {

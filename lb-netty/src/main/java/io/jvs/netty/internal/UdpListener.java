@@ -23,9 +23,10 @@ import java.util.Map;
  * clients whose datagrams it receives. Confined to its event loop: every flow it creates, and every socket of those
  * flows, lives on the same loop, so no datagram or reply crosses threads.
  *
- * <p>Per datagram: the client's flow is looked up here (a new client is first checked against the data path's flow limit, so
- * that a flood of new source ports never creates entries it would have to drop), then the director is asked as for every datagram
- * ({@code RunningService.open}), and the datagram is written to the flow's socket toward its
+ * <p>Per datagram: the client's flow is looked up here, then the director is asked as for every datagram
+ * ({@code RunningService.open}; for a client without a flow here the data path's flow limit goes with the request, as
+ * admission's last check, so a flood of new source ports never creates entries it would have to drop, and a client
+ * refused for another reason is counted under that reason), and the datagram is written to the flow's socket toward its
  * real server. Those writes are flushed together when the read batch ends (one {@code recvmmsg} in, the sends
  * out). Replies leave through this socket, so their source is the virtual address and port the client sent to;
  * they are flushed at the end of the event loop's round, or every {@value #FLUSH_BATCH} replies, so replies of many
@@ -109,7 +110,7 @@ final class UdpListener extends ChannelInboundHandlerAdapter {
             place(client, data, false, null);
             return;
         }
-        FlowRequest r = request.set(Protocol.UDP, client, virtual);
+        FlowRequest r = f.request; // the flow's own, set once: no address is read per datagram
         Outcome o = service.service.open(r);
         if (!o.admitted()) {
             counters.count(o); // (a flow whose server was deleted: dropped until it expires, as in IPVS)
@@ -138,23 +139,32 @@ final class UdpListener extends ChannelInboundHandlerAdapter {
      */
     private void place(InetSocketAddress client, ByteBuf data, boolean slotHeld, Connection c) {
         AcceptGate gate = context.gate();
-        if (!slotHeld && !gate.acquireUdpFlow(service)) {
-            data.release();
-            return;
-        }
         if (c == null) {
-            FlowRequest r = request.set(Protocol.UDP, client, virtual);
+            // The data path's flow limit is admission's last check: a new flow takes its permit in the director,
+            // after every other check, so a client refused for another reason is counted under that reason.
+            FlowRequest r = request.set(Protocol.UDP, client, virtual).flowLimit(gate.udpFlows());
             Outcome o = service.service.open(r);
             if (!o.admitted()) {
-                gate.udpFlowClosed(service);
-                counters.count(o);
+                counters.count(o); // the director counted it for its service
+                if (o == Outcome.FLOW_LIMIT) {
+                    gate.udpFlowLimitReached();
+                }
                 data.release();
                 return;
             }
             c = r.connection();
+            // PLACED: the new flow took its permit. FOUND: the director had the client's entry already (its flow
+            // lives on another listener, or ended while the entry stays): the data path's flow takes a permit here.
+            if (o != Outcome.PLACED && !gate.acquireUdpFlow(service)) {
+                data.release();
+                return;
+            }
             if (service.service.atConnectionLimit()) {
                 service.refresh(); // a firewall-mark group's TCP listeners stop accepting too
             }
+        } else if (!slotHeld && !gate.acquireUdpFlow(service)) {
+            data.release();
+            return;
         }
         Connection.Closer owner = c.attached();
         if (owner instanceof UdpFlow && !((UdpFlow) owner).isClosed()) {

@@ -40,6 +40,9 @@ final class RecordingBinding implements RunningService {
 
     @Override
     public Outcome open(FlowRequest r) {
+        if (r.flowLimit() != null && !r.flowLimit().tryAcquire()) {
+            return Outcome.FLOW_LIMIT; // the data path's limit, as the director checks it
+        }
         RecordingConnection c = new RecordingConnection(this, r.client(), r.virtual());
         opened.add(c);
         r.connection(c);

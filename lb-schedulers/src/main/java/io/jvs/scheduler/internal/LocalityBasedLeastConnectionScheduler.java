@@ -17,8 +17,9 @@ import io.jvs.api.Destination;
  *
  * <p>The wlc choice is the root of a {@link RankedTable}, which also counts the servers under half their weight,
  * so a pick is O(1) where the kernel scans the list up to twice. A pick allocates only when it caches an address
- * for the first time. Addresses are keyed by their 32-bit fold ({@link ConnectionKey#virtualAddressFold()}): exact for
- * IPv4; two IPv6 addresses with the same fold share an entry.
+ * for the first time. Addresses are keyed by their 32-bit fold
+ * ({@link io.jvs.api.ConnectionKey#virtualAddressFold()}): exact for IPv4; two IPv6 addresses with the same fold share
+ * an entry.
  */
 public final class LocalityBasedLeastConnectionScheduler
         extends LocalityScheduler<LocalityBasedLeastConnectionScheduler.Entry> {

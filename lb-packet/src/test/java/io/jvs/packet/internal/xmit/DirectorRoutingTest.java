@@ -55,6 +55,7 @@ class DirectorRoutingTest {
     private final ServiceMap services = new ServiceMap();
     private Director director;
     private PacketProcessor processor;
+    private PacketRouter router;
 
     /** Binds services into the map, as PacketDataPath does. */
     private final DataPath path = new DataPath() {
@@ -90,7 +91,8 @@ class DirectorRoutingTest {
         neighbours.learn(SERVER, SERVER_MAC, now.get());
         neighbours.learn(SERVER2, SERVER2_MAC, now.get());
         processor = new PacketProcessor(DIRECTOR_MAC, DIRECTOR, 0, 0, 1500, vips, new VipSet(),
-                new PacketRouter(services, new RouteTable(ip -> ip)), neighbours, new PacketCounters(), now::get);
+                router = new PacketRouter(services, new RouteTable(ip -> ip)), neighbours, new PacketCounters(),
+                now::get);
     }
 
     @AfterEach
@@ -140,6 +142,24 @@ class DirectorRoutingTest {
         assertEquals(-1, send(TestFrames.tcp(CLIENT, 40000, VIP, 80, 0x10, 10, 64, true)));
         assertEquals(1, processor.counters().get(Counter.REFUSED));
         assertEquals(1L, director.defences().services().get(0).refusals().get(io.jvs.api.Refusal.NOT_SYN));
+    }
+
+    /**
+     * Issue 13 review, bug 8: the packet path counts the director's refusals by reason, not only as one REFUSED; a SYN
+     * dropped at the service's connection limit is a refusal, counted for the service too.
+     */
+    @Test
+    void refusals_countedByReason_aSynAtTheServiceLimitToo() {
+        director.start(VirtualService.tcp(VIP80).realServer(dr("10.99.0.11")).maxConnections(1).build()).join();
+        assertEquals(SERVER_MAC, send(TestFrames.tcp(CLIENT, 40000, VIP, 80, 0x02, 0, 64, true)));
+        assertEquals(-1, send(TestFrames.tcp(CLIENT, 40001, VIP, 80, 0x02, 0, 64, true)), "at the service's limit");
+        assertEquals(-1, send(TestFrames.tcp(CLIENT, 40001, VIP, 80, 0x02, 0, 64, true)), "its SYN again");
+        assertEquals(-1, send(TestFrames.tcp(CLIENT, 40002, VIP, 80, 0x10, 10, 64, true)), "no entry, no SYN");
+        assertEquals(3, processor.counters().get(Counter.REFUSED));
+        assertEquals(2, router.refused(io.jvs.api.Refusal.SERVICE_LIMIT));
+        assertEquals(1, router.refused(io.jvs.api.Refusal.NOT_SYN));
+        assertEquals(2L, director.defences().services().get(0).refusals().get(io.jvs.api.Refusal.SERVICE_LIMIT),
+                "the service counts the dropped SYNs");
     }
 
     @Test

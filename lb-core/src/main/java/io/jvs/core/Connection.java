@@ -187,15 +187,6 @@ public interface Connection {
     }
 
     /**
-     * The data path closed the client because it sent nothing within its service's
-     * {@linkplain io.jvs.api.Defences#clientDataTimeout() client data timeout}, before any real server was
-     * contacted; counted in the service's defences. Report it before {@link #onClosed()}. The default does nothing.
-     *
-     * @since 0.1
-     */
-    default void onClientDataTimeout() {}
-
-    /**
      * Both sockets are closed: the closer is detached. The entry stays in the table until its state's timeout
      * (see above).
      */

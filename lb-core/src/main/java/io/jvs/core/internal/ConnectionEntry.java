@@ -1,9 +1,7 @@
 package io.jvs.core.internal;
 
-import io.jvs.api.ConnectionStatus;
 import io.jvs.api.Destination;
 import io.jvs.api.ConnectionKey;
-import io.jvs.api.Protocol;
 import io.jvs.api.ServiceId;
 import io.jvs.api.internal.Addresses;
 import io.jvs.core.Connection;
@@ -11,7 +9,6 @@ import io.jvs.core.StateSync;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -128,11 +125,6 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
             dest = next;
             dport = (char) port;
         }
-    }
-
-    /** The port connections of this template go to (the server's port, or 0). */
-    int templatePort() {
-        return dport;
     }
 
     /** Replies will not pass the director (DR, TUN): client segments use the INPUT-ONLY table. */
@@ -340,38 +332,6 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
         setFlag(INVALID);
     }
 
-    // ---- ConnectionKey
-
-    @Override
-    public Protocol protocol() {
-        return protocol == TCP ? Protocol.TCP : protocol == UDP ? Protocol.UDP : null;
-    }
-
-    @Override
-    public int clientAddressFold() {
-        return fold(caHi, caLo);
-    }
-
-    @Override
-    public int clientPort() {
-        return ports >>> 16;
-    }
-
-    @Override
-    public int virtualAddressFold() {
-        return fold(vaHi, vaLo);
-    }
-
-    @Override
-    public int virtualPort() {
-        return ports & 0xFFFF;
-    }
-
-    private int fold(long hi, long lo) {
-        return AddressWords.fold(isV6(), hi, lo);
-    }
-
-
     // ---- Connection
 
     @Override
@@ -508,11 +468,6 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
     }
 
     @Override
-    public void onClientDataTimeout() {
-        admission.count(io.jvs.api.Refusal.CLIENT_DATA_TIMEOUT);
-    }
-
-    @Override
     public void onClosed() {
         closer = null;
         closed();
@@ -584,21 +539,12 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
         packet(TcpStates.OUTPUT);
     }
 
-    /** A data segment (an ACK) or datagram: state machine and timer, with no atomic operation unless the state changes. */
+    /** A data segment (an ACK) or datagram: state machine and timer. */
     private void packet(int direction) {
         if (protocol != TCP) {
             datagram(direction);
-            return;
-        }
-        ConnectionTable t = table;
-        int f = flags();
-        int s = f & STATE_MASK;
-        boolean noOutput = (f & NOOUTPUT) != 0;
-        int dir = noOutput && direction == TcpStates.INPUT ? TcpStates.INPUT_ONLY : direction;
-        if (t.tcpTable[dir * 4 + TcpStates.ACK][s] != s || (noOutput && direction == TcpStates.OUTPUT)) {
-            segment(direction, TcpStates.ACK);
         } else {
-            expireIn(t.now(), t.timeoutNanos[s]);
+            ack(direction);
         }
     }
 
@@ -638,23 +584,6 @@ final class ConnectionEntry extends TableEntry implements Connection, Connection
         }
         long[] t = table.timeoutNanos;
         return (protocol == TCP ? t[f & STATE_MASK] : t[ConnectionTable.UDP_TIMEOUT]) / 1_000_000_000L;
-    }
-
-    // ---- listing
-
-    /** The entry as {@code ipvsadm -L -c} lists it. */
-    ConnectionStatus status(long now) {
-        int f = flags();
-        boolean template = (f & TEMPLATE) != 0;
-        boolean invalid = (f & INVALID) != 0;
-        String state = template ? ((f & ASSURED) != 0 ? "ASSURED" : "NONE")
-                : protocol == UDP ? "UDP" : TcpStates.name(f & STATE_MASK);
-        Duration left = Duration.ofNanos(Math.max(0, expiresAt() - now));
-        InetSocketAddress client = new InetSocketAddress(AddressWords.address(isV6(), caHi, caLo), clientPort());
-        InetSocketAddress virtual = new InetSocketAddress(AddressWords.address(isV6(), vaHi, vaLo),
-                invalid ? 0xFFFF : virtualPort());
-        InetSocketAddress destination = new InetSocketAddress(dest.address().getAddress(), invalid ? 0xFFFF : dport);
-        return new ConnectionStatus(serviceId, protocol(), left, state, client, virtual, destination, template);
     }
 
     @Override

@@ -11,6 +11,8 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -522,10 +524,27 @@ public final class ConnectionTable {
         for (int i = 0; i < buckets.length; i++) {
             for (ConnectionEntry e = (ConnectionEntry) BUCKETS.getAcquire(buckets, i); e != null; e = e.next) {
                 if (!e.isDead()) {
-                    out.add(e.status(now));
+                    out.add(status(e, now));
                 }
             }
         }
         return out;
+    }
+
+    /** {@code e} as {@code ipvsadm -L -c} lists it. */
+    private static ConnectionStatus status(ConnectionEntry e, long now) {
+        int f = e.flags();
+        boolean template = (f & TableEntry.TEMPLATE) != 0;
+        boolean invalid = (f & TableEntry.INVALID) != 0;
+        String state = template ? ((f & TableEntry.ASSURED) != 0 ? "ASSURED" : "NONE")
+                : e.protocol == TableEntry.UDP ? "UDP" : TcpStates.name(f & TableEntry.STATE_MASK);
+        Duration left = Duration.ofNanos(Math.max(0, e.expiresAt() - now));
+        InetSocketAddress client = new InetSocketAddress(AddressWords.address(e.isV6(), e.caHi, e.caLo),
+                e.clientPort());
+        InetSocketAddress virtual = new InetSocketAddress(AddressWords.address(e.isV6(), e.vaHi, e.vaLo),
+                invalid ? 0xFFFF : e.virtualPort());
+        InetSocketAddress destination = new InetSocketAddress(e.dest().address().getAddress(),
+                invalid ? 0xFFFF : e.destinationPort());
+        return new ConnectionStatus(e.service(), e.protocol(), left, state, client, virtual, destination, template);
     }
 }

@@ -273,7 +273,7 @@ final class Placement {
         }
         ConnectionEntry template = c.control();
         if (template != null) {
-            int templatePort = template.templatePort() != 0 ? next.address().getPort() : 0;
+            int templatePort = template.destinationPort() != 0 ? next.address().getPort() : 0;
             synchronized (t.lock(template.hash)) {
                 template.repoint(failed, next, templatePort);
             }

@@ -1,5 +1,6 @@
 package io.jvs.core.internal;
 
+import io.jvs.api.Protocol;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -308,6 +309,23 @@ abstract class TableEntry {
         return next;
     }
 
+    /**
+     * A TCP data segment (an ACK) in {@code direction}: the state machine, with no atomic operation unless the state
+     * changes; else only the timer is re-armed.
+     */
+    void ack(int direction) {
+        ConnectionTable t = table();
+        int f = flags;
+        int s = f & STATE_MASK;
+        boolean noOutput = (f & NOOUTPUT) != 0;
+        int dir = noOutput && direction == TcpStates.INPUT ? TcpStates.INPUT_ONLY : direction;
+        if (t.tcpTable[dir * 4 + TcpStates.ACK][s] != s || (noOutput && direction == TcpStates.OUTPUT)) {
+            segment(direction, TcpStates.ACK);
+        } else {
+            expireIn(t.now(), t.timeoutNanos[s]);
+        }
+    }
+
     /** Sets the TCP state directly (when the data path ends a connection without a FIN or reset; tests). */
     void forceState(int state) {
         ConnectionTable t = table();
@@ -356,5 +374,31 @@ abstract class TableEntry {
 
     public long virtualLow() {
         return vaLo;
+    }
+
+    // ---- the key as a scheduler reads it (ConnectionKey, implemented by ConnectionEntry)
+
+    public Protocol protocol() {
+        return protocol == TCP ? Protocol.TCP : protocol == UDP ? Protocol.UDP : null;
+    }
+
+    public int clientAddressFold() {
+        return fold(caHi, caLo);
+    }
+
+    public int clientPort() {
+        return ports >>> 16;
+    }
+
+    public int virtualAddressFold() {
+        return fold(vaHi, vaLo);
+    }
+
+    public int virtualPort() {
+        return ports & 0xFFFF;
+    }
+
+    private int fold(long hi, long lo) {
+        return AddressWords.fold(isV6(), hi, lo);
     }
 }

@@ -351,7 +351,7 @@ class DefencesTest {
             assertNull(Opens.open(b, Protocol.TCP, addr("10.0.0.9", 1), VIP));
             Connection c = tcp(b, "192.0.2.1", 1, VIP);
             assertNull(Opens.open(b, Protocol.TCP, addr("192.0.2.1", 2), VIP));
-            c.onClientDataTimeout();
+            b.refused(io.jvs.api.Refusal.CLIENT_DATA_TIMEOUT);
             c.onClosed();
             ServiceDefenceStatus d = defences(f);
             assertEquals(vs.id(), d.service());

@@ -226,7 +226,7 @@ final class LeanRelay extends Relay {
             return;
         }
         dataWait = false;
-        conn.onClientDataTimeout();
+        service.service.refused(Refusal.CLIENT_DATA_TIMEOUT);
         context.counters().count(Refusal.CLIENT_DATA_TIMEOUT);
         LOG.log(Level.DEBUG, () -> conn + ": no data from the client within "
                 + service.service.settings().defences().clientDataTimeout().toMillis() + " ms: reset");

@@ -152,7 +152,7 @@ final class TcpRelay extends Relay implements ProxyHeaderHandler.Listener, Clien
         if (finished || aborted) {
             return;
         }
-        conn.onClientDataTimeout();
+        service.service.refused(Refusal.CLIENT_DATA_TIMEOUT);
         context.counters().count(Refusal.CLIENT_DATA_TIMEOUT);
         LOG.log(Level.DEBUG, () -> conn + ": no data from the client within "
                 + service.service.settings().defences().clientDataTimeout().toMillis() + " ms: reset");

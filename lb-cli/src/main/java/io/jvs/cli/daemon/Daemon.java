@@ -56,7 +56,7 @@ final class Daemon implements AutoCloseable {
     }
 
     private final NettyLoadBalancer lb;
-    /** The table jvsadm and the status page see: the clustered load balancer with --cluster, else {@link #lb}. */
+    /** The table jvsadm sees: the clustered load balancer with --cluster, else {@link #lb}. */
     private final LoadBalancer table;
     private final ClusteredLoadBalancer cluster;
     private final HealthChecker checker;
@@ -253,7 +253,9 @@ final class Daemon implements AutoCloseable {
     }
 
     private void startHttp(InetSocketAddress address) throws StartException {
-        StatusPage page = new StatusPage(table, checker, config == null ? () -> null : config::last,
+        // The data path's own table: a member without a majority still shows what it serves (reads through the
+        // cluster would be refused).
+        StatusPage page = new StatusPage(lb, checker, config == null ? () -> null : config::last,
                 lb.transport().name().toLowerCase(Locale.ROOT), hostName(),
                 cluster == null ? List::of : () -> ClusterPart.lines(cluster));
         try {

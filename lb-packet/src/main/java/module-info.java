@@ -4,6 +4,7 @@
  */
 module io.jvs.packet {
     requires transitive io.jvs.api;
+    requires transitive io.jvs.core;
 
     exports io.jvs.packet;
 }

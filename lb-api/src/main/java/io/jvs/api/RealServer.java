@@ -33,15 +33,28 @@ public final class RealServer {
     private final int upperThreshold;
     private final int lowerThreshold;
     private final ProxyProtocol proxyProtocol;
+    private final TunnelType tunnelType;
+    private final int tunnelPort;
+    private final TunnelChecksum tunnelChecksum;
 
     private RealServer(InetSocketAddress address, int weight, ForwardingMethod forwardingMethod, int upperThreshold,
             int lowerThreshold, ProxyProtocol proxyProtocol) {
+        this(address, weight, forwardingMethod, upperThreshold, lowerThreshold, proxyProtocol, TunnelType.IPIP, 0,
+                TunnelChecksum.NONE);
+    }
+
+    private RealServer(InetSocketAddress address, int weight, ForwardingMethod forwardingMethod, int upperThreshold,
+            int lowerThreshold, ProxyProtocol proxyProtocol, TunnelType tunnelType, int tunnelPort,
+            TunnelChecksum tunnelChecksum) {
         this.address = address;
         this.weight = weight;
         this.forwardingMethod = forwardingMethod;
         this.upperThreshold = upperThreshold;
         this.lowerThreshold = lowerThreshold;
         this.proxyProtocol = proxyProtocol;
+        this.tunnelType = tunnelType;
+        this.tunnelPort = tunnelPort;
+        this.tunnelChecksum = tunnelChecksum;
     }
 
     /**
@@ -138,7 +151,8 @@ public final class RealServer {
      */
     public RealServer withProxyProtocol(ProxyProtocol version) {
         Checks.checkNotNull(version, "proxyProtocol");
-        return new RealServer(address, weight, forwardingMethod, upperThreshold, lowerThreshold, version);
+        return new RealServer(address, weight, forwardingMethod, upperThreshold, lowerThreshold, version, tunnelType,
+                tunnelPort, tunnelChecksum);
     }
 
     /**
@@ -148,7 +162,8 @@ public final class RealServer {
      */
     public RealServer withWeight(int weight) {
         Checks.checkInRange(weight, 0, MAX_WEIGHT, "weight");
-        return new RealServer(address, weight, forwardingMethod, upperThreshold, lowerThreshold, proxyProtocol);
+        return new RealServer(address, weight, forwardingMethod, upperThreshold, lowerThreshold, proxyProtocol,
+                tunnelType, tunnelPort, tunnelChecksum);
     }
 
     /**
@@ -159,7 +174,8 @@ public final class RealServer {
      */
     public RealServer withForwardingMethod(ForwardingMethod method) {
         Checks.checkNotNull(method, "forwardingMethod");
-        return new RealServer(address, weight, method, upperThreshold, lowerThreshold, proxyProtocol);
+        return new RealServer(address, weight, method, upperThreshold, lowerThreshold, proxyProtocol, tunnelType,
+                tunnelPort, tunnelChecksum);
     }
 
     /**
@@ -172,7 +188,67 @@ public final class RealServer {
     public RealServer withThresholds(int upper, int lower) {
         Checks.checkInRange(upper, 0, Integer.MAX_VALUE, "upperThreshold");
         Checks.checkInRange(lower, 0, upper, "lowerThreshold");
-        return new RealServer(address, weight, forwardingMethod, upper, lower, proxyProtocol);
+        return new RealServer(address, weight, forwardingMethod, upper, lower, proxyProtocol, tunnelType, tunnelPort,
+                tunnelChecksum);
+    }
+
+    /**
+     * How packets to this server are encapsulated when its method is {@link ForwardingMethod#TUN}; the default is
+     * {@link TunnelType#IPIP}. Ignored for other methods.
+     *
+     * @since 0.1
+     */
+    public TunnelType tunnelType() {
+        return tunnelType;
+    }
+
+    /** The UDP port of a {@link TunnelType#GUE} tunnel, 1-65535; 0 for IPIP (ipvsadm {@code --tun-port}). */
+    public int tunnelPort() {
+        return tunnelPort;
+    }
+
+    /** Whether a GUE tunnel's UDP header carries a checksum; {@link TunnelChecksum#NONE} for IPIP. */
+    public TunnelChecksum tunnelChecksum() {
+        return tunnelChecksum;
+    }
+
+    /**
+     * A copy with other tunnel settings (ipvsadm 1.31 {@code --tun-type}, {@code --tun-port}, {@code --tun-nocsum} or
+     * {@code --tun-csum}), used when the forwarding method is {@link ForwardingMethod#TUN}:
+     * {@code withTunnel(TunnelType.IPIP, 0, TunnelChecksum.NONE)} (the default) or, for example,
+     * {@code withTunnel(TunnelType.GUE, 6080, TunnelChecksum.NONE)}. The method is not changed.
+     *
+     * @param port 0 for IPIP; 1-65535 for GUE (it has no default port)
+     * @param checksum {@link TunnelChecksum#NONE} for IPIP
+     * @throws NullPointerException if {@code type} or {@code checksum} is null
+     * @throws IllegalArgumentException if the port or the checksum does not fit the tunnel type
+     * @since 0.1
+     */
+    public RealServer withTunnel(TunnelType type, int port, TunnelChecksum checksum) {
+        Checks.checkNotNull(type, "tunnelType");
+        Checks.checkNotNull(checksum, "tunnelChecksum");
+        if (type == TunnelType.GUE) {
+            Checks.checkInRange(port, 1, 65535, "tunnelPort");
+        } else {
+            Checks.checkArgument(port == 0, "tunnelPort", port, "0 for an IPIP tunnel");
+            Checks.checkArgument(checksum == TunnelChecksum.NONE, "tunnelChecksum", checksum,
+                    "NONE for an IPIP tunnel");
+        }
+        return new RealServer(address, weight, forwardingMethod, upperThreshold, lowerThreshold, proxyProtocol, type,
+                port, checksum);
+    }
+
+    /**
+     * The TunnelInfo column of {@code ipvsadm -L --tun-info}: {@code ipip}, {@code gue:<port>:<-c|+c>} for a tunnel
+     * server, {@code n/a} for other methods.
+     *
+     * @since 0.1
+     */
+    public String tunnelInfo() {
+        if (forwardingMethod != ForwardingMethod.TUN) {
+            return "n/a";
+        }
+        return tunnelType == TunnelType.IPIP ? "ipip" : "gue:" + tunnelPort + ":" + tunnelChecksum.listingName();
     }
 
     @Override
@@ -186,21 +262,26 @@ public final class RealServer {
         RealServer that = (RealServer) o;
         return weight == that.weight && upperThreshold == that.upperThreshold
                 && lowerThreshold == that.lowerThreshold && forwardingMethod == that.forwardingMethod
-                && proxyProtocol == that.proxyProtocol && address.equals(that.address);
+                && proxyProtocol == that.proxyProtocol && address.equals(that.address) && tunnelType == that.tunnelType
+                && tunnelPort == that.tunnelPort && tunnelChecksum == that.tunnelChecksum;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(address, weight, forwardingMethod, upperThreshold, lowerThreshold, proxyProtocol);
+        return Objects.hash(address, weight, forwardingMethod, upperThreshold, lowerThreshold, proxyProtocol, tunnelType,
+                tunnelPort, tunnelChecksum);
     }
 
     /**
      * For example {@code 10.0.0.11:8080 FullNat weight 5}, with {@code thresholds 1000/800} and
-     * {@code proxy-protocol V2} when set.
+     * {@code proxy-protocol V2} when set; a tunnel server adds its tunnel, for example {@code tunnel gue:6080:-c}.
      */
     @Override
     public String toString() {
         String s = Addresses.toString(address) + " " + forwardingMethod.listingName() + " weight " + weight;
+        if (forwardingMethod == ForwardingMethod.TUN) {
+            s += " tunnel " + tunnelInfo();
+        }
         if (upperThreshold != 0 || lowerThreshold != 0) {
             s += " thresholds " + upperThreshold + "/" + lowerThreshold;
         }

@@ -31,9 +31,9 @@ import java.util.Set;
  *         .build();
  * }</pre>
  *
- * <p>Each builder option may be set once; a second call throws {@link IllegalStateException}. Values are
- * checked as they are set, and {@link Builder#build()} checks the combination; a rejected value leaves the
- * builder as it was.
+ * <p>Each builder option may be set once; a second call throws {@link IllegalStateException} (a defence set
+ * alone, or all of them with {@link Builder#defences}, counts as set). Values are checked as they are set, and
+ * {@link Builder#build()} checks the combination; a rejected value leaves the builder as it was.
  *
  * @since 0.1
  */
@@ -169,8 +169,6 @@ public final class VirtualService {
     /**
      * The service's defences beyond IPVS: access lists, per-source limits, the connection limit, PROXY protocol
      * sources, the client data timeout ({@link Defences#NONE} by default).
-     *
-     * @since 0.1
      */
     public Defences defences() {
         return defences;
@@ -213,14 +211,7 @@ public final class VirtualService {
 
     @Override
     public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (!(o instanceof VirtualService)) {
-            return false;
-        }
-        VirtualService that = (VirtualService) o;
-        return netmask.equals(that.netmask) && onePacket == that.onePacket
+        return o instanceof VirtualService that && netmask.equals(that.netmask) && onePacket == that.onePacket
                 && id.equals(that.id) && endpoints.equals(that.endpoints)
                 && scheduler.name().equals(that.scheduler.name()) && persistence.equals(that.persistence)
                 && schedulerFlags.equals(that.schedulerFlags) && realServers.equals(that.realServers)
@@ -312,7 +303,6 @@ public final class VirtualService {
          * Sets the scheduler by name (ipvsadm {@code -s}); the default is {@value #DEFAULT_SCHEDULER}.
          *
          * @throws IllegalArgumentException naming the registered schedulers if none has this name
-         * @throws IllegalStateException if the scheduler was already set
          */
         public Builder scheduler(String name) {
             Checks.checkNotNull(name, "scheduler");
@@ -321,8 +311,6 @@ public final class VirtualService {
 
         /**
          * Sets the scheduler by factory, for schedulers that are not registered by name.
-         *
-         * @throws IllegalStateException if the scheduler was already set
          */
         public Builder scheduler(Scheduler.Factory factory) {
             Checks.checkNotNull(factory, "scheduler");
@@ -337,7 +325,6 @@ public final class VirtualService {
          *
          * @param timeout whole seconds, 1 s to 31 days (ipvsadm's range)
          * @throws IllegalArgumentException if the timeout is out of range or not whole seconds
-         * @throws IllegalStateException if persistence was already set
          */
         public Builder persistence(Duration timeout) {
             Checks.checkNotNull(timeout, "persistence");
@@ -353,7 +340,6 @@ public final class VirtualService {
          * 1-128 for an IPv6 one. {@code 24} makes all clients of a /24 share one real server.
          *
          * @throws IllegalArgumentException if the length is out of range for the service's family
-         * @throws IllegalStateException if the netmask was already set
          */
         public Builder persistenceNetmask(int prefixLength) {
             return netmask(PersistenceMask.ofPrefix(id.family() == StandardProtocolFamily.INET, prefixLength));
@@ -365,7 +351,6 @@ public final class VirtualService {
          *
          * @throws IllegalArgumentException if the mask's family differs from the service's, or an IPv6 mask is
          *     not a prefix
-         * @throws IllegalStateException if the netmask was already set
          */
         public Builder persistenceNetmask(InetAddress mask) {
             return netmask(PersistenceMask.ofAddress(id.family() == StandardProtocolFamily.INET, mask));
@@ -383,8 +368,6 @@ public final class VirtualService {
         /**
          * Schedules every datagram on its own and keeps no flow entry (ipvsadm {@code -o}). Only for UDP services
          * and firewall-mark groups (where it applies to their UDP traffic).
-         *
-         * @throws IllegalStateException if one-packet scheduling was already set
          */
         public Builder onePacket() {
             setOnce(Option.ONE_PACKET, "onePacket", onePacket ? Boolean.TRUE : null);
@@ -395,8 +378,6 @@ public final class VirtualService {
         /**
          * Sets the scheduler flags (ipvsadm {@code -b}); {@link SchedulerFlag#parse(String, String)} turns
          * ipvsadm's names into flags.
-         *
-         * @throws IllegalStateException if the flags were already set
          */
         public Builder schedulerFlags(Set<SchedulerFlag> flags) {
             Checks.checkNotNull(flags, "schedulerFlags");
@@ -414,8 +395,6 @@ public final class VirtualService {
          *
          * @param max 1 to {@link Integer#MAX_VALUE}
          * @throws IllegalArgumentException if {@code max} is less than 1
-         * @throws IllegalStateException if the limit (or the defences) was already set
-         * @since 0.1
          */
         public Builder maxConnections(int max) {
             Checks.checkInRange(max, 1, Integer.MAX_VALUE, "maxConnections");
@@ -431,8 +410,6 @@ public final class VirtualService {
          *
          * @param trusted the upstream balancers' networks, at least one
          * @throws IllegalArgumentException if {@code trusted} is empty
-         * @throws IllegalStateException if the trusted networks (or the defences) were already set
-         * @since 0.1
          */
         public Builder acceptProxyProtocol(Iterable<Cidr> trusted) {
             List<Cidr> list = networks(trusted, "acceptProxyProtocol", "at least one trusted network");
@@ -447,11 +424,9 @@ public final class VirtualService {
          *
          * @param networks at least one network
          * @throws IllegalArgumentException if {@code networks} is empty
-         * @throws IllegalStateException if the allow list (or the defences) was already set
-         * @since 0.1
          */
         public Builder allow(Iterable<Cidr> networks) {
-            List<Cidr> list = networks(networks, "allow");
+            List<Cidr> list = networks(networks, "allow", "at least one network");
             setOnce(Option.ALLOW, "allow", defences.allow());
             defences = defences.withAllow(list);
             return this;
@@ -462,36 +437,24 @@ public final class VirtualService {
          *
          * @param networks at least one network
          * @throws IllegalArgumentException if {@code networks} is empty
-         * @throws IllegalStateException if the deny list (or the defences) was already set
-         * @since 0.1
          */
         public Builder deny(Iterable<Cidr> networks) {
-            List<Cidr> list = networks(networks, "deny");
+            List<Cidr> list = networks(networks, "deny", "at least one network");
             setOnce(Option.DENY, "deny", defences.deny());
             defences = defences.withDeny(list);
             return this;
         }
 
-        private static List<Cidr> networks(Iterable<Cidr> networks, String name) {
-            return networks(networks, name, "at least one network");
-        }
-
+        /** The networks as {@link Defences} keeps them, refused when there are none. */
         private static List<Cidr> networks(Iterable<Cidr> networks, String name, String expected) {
-            Checks.checkNotNull(networks, name);
-            List<Cidr> list = new ArrayList<>();
-            for (Cidr c : networks) {
-                list.add(Checks.checkNotNull(c, "cidr"));
-            }
+            List<Cidr> list = Defences.networks(networks, name);
             Checks.checkArgument(!list.isEmpty(), name, list, expected);
-            return List.copyOf(new LinkedHashSet<>(list));
+            return list;
         }
 
         /**
          * Limits what one client source may open: connections at once and new connections per second
          * ({@link SourceLimit}, {@link Defences#sourceLimit()}).
-         *
-         * @throws IllegalStateException if the limit (or the defences) was already set
-         * @since 0.1
          */
         public Builder sourceLimit(SourceLimit limit) {
             Checks.checkNotNull(limit, "sourceLimit");
@@ -505,7 +468,6 @@ public final class VirtualService {
          * the client data timeout), for example to carry a running service's defences over to an edited copy.
          *
          * @throws IllegalStateException if the defences, or any one of them, were already set
-         * @since 0.1
          */
         public Builder defences(Defences defences) {
             Checks.checkNotNull(defences, "defences");
@@ -526,8 +488,6 @@ public final class VirtualService {
          *
          * @param timeout 1 ms to 1 hour
          * @throws IllegalArgumentException if the timeout is out of range
-         * @throws IllegalStateException if it was already set
-         * @since 0.1
          */
         public Builder awaitClientData(Duration timeout) {
             Checks.checkNotNull(timeout, "awaitClientData");

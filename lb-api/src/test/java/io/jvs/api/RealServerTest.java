@@ -117,4 +117,57 @@ class RealServerTest {
         assertEquals("Route", ForwardingMethod.DR.listingName());
         assertEquals("Tunnel", ForwardingMethod.TUN.listingName());
     }
+
+    @Test
+    void tunnel_defaults() {
+        RealServer rs = RealServer.of("10.0.0.11", 80).withForwardingMethod(ForwardingMethod.TUN);
+        assertEquals(TunnelType.IPIP, rs.tunnelType());
+        assertEquals(0, rs.tunnelPort());
+        assertEquals(TunnelChecksum.NONE, rs.tunnelChecksum());
+        assertEquals("ipip", rs.tunnelInfo());
+        assertEquals("10.0.0.11:80 Tunnel weight 1 tunnel ipip", rs.toString());
+        assertEquals("n/a", RealServer.of("10.0.0.11", 80).tunnelInfo());
+    }
+
+    @Test
+    void tunnel_gue() {
+        RealServer rs = RealServer.of("10.0.0.11", 80).withForwardingMethod(ForwardingMethod.TUN)
+                .withTunnel(TunnelType.GUE, 6080, TunnelChecksum.CHECKSUM).withWeight(3);
+        assertEquals(TunnelType.GUE, rs.tunnelType());
+        assertEquals(6080, rs.tunnelPort());
+        assertEquals(TunnelChecksum.CHECKSUM, rs.tunnelChecksum());
+        assertEquals("gue:6080:+c", rs.tunnelInfo());
+        assertEquals("gue:6080:-c", rs.withTunnel(TunnelType.GUE, 6080, TunnelChecksum.NONE).tunnelInfo());
+        assertNotEquals(rs, rs.withTunnel(TunnelType.GUE, 6081, TunnelChecksum.CHECKSUM));
+        assertEquals(rs, rs.withWeight(3));
+        assertEquals(rs.hashCode(), rs.withWeight(3).hashCode());
+    }
+
+    @Test
+    void tunnel_guePortZero() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RealServer.of("10.0.0.11", 80).withTunnel(TunnelType.GUE, 0, TunnelChecksum.NONE));
+        assertEquals("tunnelPort: 0 (expected: 1-65535)", e.getMessage());
+    }
+
+    @Test
+    void tunnel_ipipWithPort() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RealServer.of("10.0.0.11", 80).withTunnel(TunnelType.IPIP, 6080, TunnelChecksum.NONE));
+        assertEquals("tunnelPort: 6080 (expected: 0 for an IPIP tunnel)", e.getMessage());
+    }
+
+    @Test
+    void tunnel_ipipWithChecksum() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RealServer.of("10.0.0.11", 80).withTunnel(TunnelType.IPIP, 0, TunnelChecksum.CHECKSUM));
+        assertEquals("tunnelChecksum: CHECKSUM (expected: NONE for an IPIP tunnel)", e.getMessage());
+    }
+
+    @Test
+    void tunnel_null() {
+        NullPointerException e = assertThrows(NullPointerException.class,
+                () -> RealServer.of("10.0.0.11", 80).withTunnel(null, 0, TunnelChecksum.NONE));
+        assertEquals("tunnelType", e.getMessage());
+    }
 }

@@ -50,6 +50,45 @@ public interface DataPath {
     void close();
 
     /**
+     * Called by the director, under its control lock, just before a running service's real servers change to
+     * {@code next}'s ({@code ipvsadm -a}, {@code -e}, {@code -d}, or an update), after {@link #check} accepted
+     * {@code next}. A data path that serves services by their servers' forwarding methods
+     * ({@link #byForwardingMethod}) moves the service to another data path here. Throwing refuses the change, which
+     * then leaves everything as it was. The default does nothing.
+     *
+     * @throws LoadBalancerException if the service cannot be served as {@code next} asks
+     * @since 0.1
+     */
+    default void serversChanging(RunningService service, VirtualService next) {}
+
+    /**
+     * One data path made of several that carry different forwarding methods, for a load balancer that serves
+     * socket services (FULLNAT, NAT) and packet services (DR, TUN) side by side. Each service is bound to the data
+     * path that carries the method of its real servers:
+     *
+     * <ul>
+     *   <li>all real servers of one service use methods of one data path: a mix is refused with an error naming both
+     *       ({@link LoadBalancerException.Reason#UNSUPPORTED});</li>
+     *   <li>a service with no real server yet ({@code ipvsadm -A} before {@code -a}) is bound to the data path of
+     *       the default method, {@link ForwardingMethod#DR} when one of the paths carries it (ipvsadm's default,
+     *       {@code -g}), else the first path's; when its first real server of another data path's method is added
+     *       the service moves there (bound on the new path before it is released on the old one); when its last
+     *       server is deleted it stays where it is;</li>
+     *   <li>one virtual address belongs to one data path: a packet data path takes every packet to its virtual
+     *       addresses, so a service on another path may not use the same address (refused as a mix).</li>
+     * </ul>
+     *
+     * {@link #close()} closes every path.
+     *
+     * @param paths two or more data paths whose {@linkplain #supportedForwardingMethods() methods} do not overlap
+     * @throws IllegalArgumentException if fewer than two paths are given or two carry the same method
+     * @since 0.1
+     */
+    static DataPath byForwardingMethod(DataPath... paths) {
+        return new io.jvs.core.internal.MethodDataPaths(java.util.List.of(paths));
+    }
+
+    /**
      * A data path that listens nowhere and supports every forwarding method: for tests and tools that drive the
      * director's connections themselves through {@link Director#service}.
      *

@@ -2,6 +2,7 @@ package io.jvs.ipvsadm;
 
 import io.jvs.api.LoadBalancer;
 import io.jvs.api.internal.Checks;
+import io.jvs.ipvsadm.internal.Command;
 import io.jvs.ipvsadm.internal.CommandLine;
 import io.jvs.ipvsadm.internal.Engine;
 import io.jvs.ipvsadm.internal.Names;
@@ -110,12 +111,12 @@ public final class Ipvsadm {
      * command is looked at.
      */
     public static boolean readsStdin(List<String> args) {
-        return CommandLine.peek(args) == CommandLine.Cmd.RESTORE;
+        return CommandLine.peek(args) == Command.RESTORE;
     }
 
     /** Whether the command line is one that changes the table (anything but a listing, -S, -h and -v). */
     public static boolean modifies(List<String> args) {
-        CommandLine.Cmd cmd = CommandLine.peek(args);
+        Command cmd = CommandLine.peek(args);
         return cmd != null && cmd.modifies();
     }
 

@@ -9,6 +9,8 @@ import static io.jvs.keepalived.KeywordValues.requireBlock;
 import io.jvs.api.ForwardingMethod;
 import io.jvs.api.RealServer;
 import io.jvs.api.Scheduler;
+import io.jvs.api.TunnelChecksum;
+import io.jvs.api.TunnelType;
 import io.jvs.health.CheckedService;
 import io.jvs.keepalived.CheckerDef.Kind;
 import io.jvs.keepalived.SettingsReader.Level;
@@ -210,7 +212,17 @@ final class Interpreter {
         return "a scheduler JVS has: " + KeywordValues.or(new ArrayList<>(names));
     }
 
-    private ForwardingMethod method(Node n) {
+    /** {@code lb_kind} and its tunnel settings: {@code TUN [type ipip | type gue port N [nocsum|csum]]}. */
+    record Method(ForwardingMethod method, TunnelType tunnelType, int tunnelPort, TunnelChecksum tunnelChecksum) {
+
+        /** {@code rs} with this method and, for TUN, its tunnel. */
+        RealServer apply(RealServer rs) {
+            RealServer r = rs.withForwardingMethod(method);
+            return method == ForwardingMethod.TUN ? r.withTunnel(tunnelType, tunnelPort, tunnelChecksum) : r;
+        }
+    }
+
+    private Method method(Node n) {
         args(n, 1, Integer.MAX_VALUE, "NAT or FULLNAT");
         noBlock(n);
         Token t = n.args.get(0);
@@ -220,6 +232,12 @@ final class Interpreter {
         }
         if (methods.contains(ForwardingMethod.FULLNAT)) {
             supported.add("FULLNAT");
+        }
+        if (methods.contains(ForwardingMethod.DR)) {
+            supported.add("DR");
+        }
+        if (methods.contains(ForwardingMethod.TUN)) {
+            supported.add("TUN");
         }
         String expected = KeywordValues.or(supported);
         ForwardingMethod m;
@@ -231,23 +249,76 @@ final class Interpreter {
                 m = ForwardingMethod.FULLNAT;
                 break;
             case "DR":
-                throw bad(t, n.name(), expected + "; direct routing (Route) rewrites packets below the socket "
-                        + "layer and needs a packet data path, which JVS does not have yet");
+                m = ForwardingMethod.DR;
+                break;
             case "TUN":
-                throw bad(t, n.name(), expected + "; tunnelling (Tunnel) needs a packet data path, which JVS "
-                        + "does not have yet");
+                m = ForwardingMethod.TUN;
+                break;
             default:
                 throw bad(t, n.name(), expected);
         }
         if (!methods.contains(m)) {
             throw bad(t, n.name(), expected + "; this load balancer cannot forward with " + m + " ("
-                    + m.listingName() + ")");
+                    + m.listingName() + ")" + (m == ForwardingMethod.DR || m == ForwardingMethod.TUN
+                            ? ": direct routing and tunnelling need the packet data path (jvs daemon --interface)"
+                            : ""));
+        }
+        if (m == ForwardingMethod.TUN) {
+            return tunnel(n);
         }
         if (n.args.size() > 1) {
             throw error(n.args.get(1), n.name() + ": unexpected '" + n.args.get(1).text + "' (expected: " + expected
                     + " and nothing after it)");
         }
-        return m;
+        return new Method(m, TunnelType.IPIP, 0, TunnelChecksum.NONE);
+    }
+
+    /** {@code TUN}, {@code TUN type ipip}, {@code TUN type gue port N [nocsum|csum]} (keepalived 2.1+). */
+    private Method tunnel(Node n) {
+        List<Token> a = n.args;
+        if (a.size() == 1) {
+            return new Method(ForwardingMethod.TUN, TunnelType.IPIP, 0, TunnelChecksum.NONE);
+        }
+        if (!a.get(1).text.equals("type") || a.size() < 3) {
+            throw error(a.get(1), n.name() + ": unexpected '" + a.get(1).text + "' (expected: TUN, TUN type ipip or "
+                    + "TUN type gue port N [nocsum|csum])");
+        }
+        Token type = a.get(2);
+        switch (type.text) {
+            case "ipip":
+                if (a.size() > 3) {
+                    throw error(a.get(3), n.name() + ": unexpected '" + a.get(3).text + "' (expected: nothing after "
+                            + "TUN type ipip)");
+                }
+                return new Method(ForwardingMethod.TUN, TunnelType.IPIP, 0, TunnelChecksum.NONE);
+            case "gue":
+                break;
+            case "gre":
+                throw bad(type, n.name() + " TUN type", "ipip or gue; GRE tunnels are not supported");
+            default:
+                throw bad(type, n.name() + " TUN type", "ipip or gue");
+        }
+        if (a.size() < 5 || !a.get(3).text.equals("port")) {
+            throw error(a.size() > 3 ? a.get(3) : type, n.name() + ": a gue tunnel needs its port (expected: TUN type "
+                    + "gue port N [nocsum|csum])");
+        }
+        int port = KeywordValues.port(a.get(4), "port", false);
+        TunnelChecksum checksum = TunnelChecksum.NONE;
+        if (a.size() > 5) {
+            Token c = a.get(5);
+            switch (c.text) {
+                case "nocsum" -> checksum = TunnelChecksum.NONE;
+                case "csum" -> checksum = TunnelChecksum.CHECKSUM;
+                case "remcsum" -> throw bad(c, n.name() + " checksum", "nocsum or csum; remote checksum offload "
+                        + "(remcsum) is not supported");
+                default -> throw bad(c, n.name() + " checksum", "nocsum or csum");
+            }
+        }
+        if (a.size() > 6) {
+            throw error(a.get(6), n.name() + ": unexpected '" + a.get(6).text + "' (expected: nothing after the "
+                    + "checksum)");
+        }
+        return new Method(ForwardingMethod.TUN, TunnelType.GUE, port, checksum);
     }
 
     // ---- real_server

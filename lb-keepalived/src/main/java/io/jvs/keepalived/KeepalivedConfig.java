@@ -28,8 +28,9 @@ import java.util.Set;
  * <p>What is read: {@code virtual_server} (address and port, {@code fwmark}, {@code group}),
  * {@code virtual_server_group} (addresses, ranges {@code A-B} and {@code A/len}, fwmarks), {@code delay_loop},
  * {@code lb_algo}/{@code lvs_sched} (the schedulers JVS has), {@code lb_kind}/{@code lvs_method}
- * ({@code NAT}, and the JVS extension {@code FULLNAT}; {@code DR} and {@code TUN} are refused until JVS has a
- * packet data path), {@code persistence_timeout}, {@code persistence_granularity}, {@code protocol} (without
+ * ({@code NAT}, the JVS extension {@code FULLNAT}, and where the load balancer has a packet data path {@code DR}
+ * and {@code TUN} with keepalived's tunnel words {@code TUN type ipip} or {@code TUN type gue port N [nocsum|csum]}),
+ * {@code persistence_timeout}, {@code persistence_granularity}, {@code protocol} (without
  * it a service given by address is UDP, with keepalived's warning {@code no protocol set - defaulting to UDP}),
  * {@code quorum}, {@code hysteresis}, {@code sorry_server} (with {@code sorry_server_inhibit},
  * {@code sorry_server_lvs_method}), {@code ops}, the scheduler flags, {@code weight}, {@code ip_family},
@@ -120,16 +121,15 @@ public final class KeepalivedConfig {
         /**
          * The forwarding methods the load balancer can carry out ({@link
          * io.jvs.api.LoadBalancer#supportedForwardingMethods()}): an {@code lb_kind} outside them is an error at
-         * its line, and a virtual server without {@code lb_kind} gets NAT if allowed, else FULLNAT. The default
-         * is NAT and FULLNAT.
+         * its line, and a virtual server without {@code lb_kind} gets NAT if allowed (keepalived's default), else
+         * FULLNAT, else DR. The default is NAT and FULLNAT.
          *
-         * @throws IllegalArgumentException if neither NAT nor FULLNAT is among them
+         * @throws IllegalArgumentException if the set is empty
          * @throws IllegalStateException if they were already set
          */
         public Parser forwardingMethods(Set<ForwardingMethod> methods) {
             Checks.checkNotNull(methods, "forwardingMethods");
-            Checks.checkArgument(methods.contains(ForwardingMethod.NAT) || methods.contains(ForwardingMethod.FULLNAT),
-                    "forwardingMethods", methods, "NAT or FULLNAT among them");
+            Checks.checkArgument(!methods.isEmpty(), "forwardingMethods", methods, "at least one method");
             Checks.checkNotSet(methodsSet ? this.methods : null, "forwardingMethods");
             this.methods = EnumSet.copyOf(methods);
             methodsSet = true;

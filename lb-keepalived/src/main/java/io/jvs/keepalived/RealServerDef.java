@@ -1,6 +1,5 @@
 package io.jvs.keepalived;
 
-import io.jvs.api.ForwardingMethod;
 import io.jvs.keepalived.SettingsReader.InheritedSettings;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -17,7 +16,7 @@ final class RealServerDef {
     final InheritedSettings settings = new InheritedSettings();
     final List<CheckerDef> checks = new ArrayList<>();
     Integer weight;
-    ForwardingMethod method;
+    Interpreter.Method method;
     Long upper;
     Long lower;
     Token lowerToken;

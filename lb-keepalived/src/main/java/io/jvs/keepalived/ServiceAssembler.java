@@ -10,6 +10,8 @@ import io.jvs.api.Protocol;
 import io.jvs.api.RealServer;
 import io.jvs.api.SchedulerFlag;
 import io.jvs.api.ServiceId;
+import io.jvs.api.TunnelChecksum;
+import io.jvs.api.TunnelType;
 import io.jvs.api.VirtualService;
 import io.jvs.health.CheckSettings;
 import io.jvs.health.CheckedServer;
@@ -66,12 +68,15 @@ final class ServiceAssembler {
             warnings.warn(n, "virtual_server " + vs.label() + " has no real servers; ignored (as keepalived does)");
             return null;
         }
-        ForwardingMethod method = vs.method;
+        Interpreter.Method method = vs.method;
         if (method == null) {
-            method = methods.contains(ForwardingMethod.NAT) ? ForwardingMethod.NAT : ForwardingMethod.FULLNAT;
+            method = new Interpreter.Method(methods.contains(ForwardingMethod.NAT) ? ForwardingMethod.NAT
+                    : methods.contains(ForwardingMethod.FULLNAT) ? ForwardingMethod.FULLNAT : ForwardingMethod.DR,
+                    TunnelType.IPIP, 0, TunnelChecksum.NONE);
             if (vs.servers.stream().anyMatch(r -> r.method == null)) {
-                warnings.warn(n, "virtual_server " + vs.label() + " sets no lb_kind; using " + method
-                        + (method == ForwardingMethod.NAT ? " (keepalived's default)" : " (what this load balancer does)"));
+                warnings.warn(n, "virtual_server " + vs.label() + " sets no lb_kind; using " + method.method()
+                        + (method.method() == ForwardingMethod.NAT ? " (keepalived's default)"
+                                : " (what this load balancer does)"));
             }
         }
         int vsPort = ids.get(0).isFwmark() ? 0 : ids.size() == 1 ? ids.get(0).address().getPort() : 0;
@@ -95,9 +100,8 @@ final class ServiceAssembler {
                         + " is the same as the one at line " + same.node.keyword.line
                         + " once the virtual server's port is applied");
             }
-            RealServer rs = RealServer.of(address)
-                    .withWeight(r.weight != null ? r.weight : vs.weight != null ? vs.weight : 1)
-                    .withForwardingMethod(r.method != null ? r.method : method);
+            RealServer rs = (r.method != null ? r.method : method).apply(RealServer.of(address)
+                    .withWeight(r.weight != null ? r.weight : vs.weight != null ? vs.weight : 1));
             if (r.upper != null || r.lower != null) {
                 long upper = r.upper == null ? 0 : r.upper;
                 long lower = r.lower == null ? 0 : r.lower;
@@ -144,7 +148,7 @@ final class ServiceAssembler {
                 throw error(vs.sorryToken, "sorry_server: " + KeywordValues.text(vs.sorryAddress)
                         + " (expected: a server that is not also a real server of the virtual server)");
             }
-            b.sorryServer(RealServer.of(sa).withForwardingMethod(vs.sorryMethod != null ? vs.sorryMethod : method));
+            b.sorryServer((vs.sorryMethod != null ? vs.sorryMethod : method).apply(RealServer.of(sa)));
             b.sorryServerInhibit(vs.sorryInhibit != null);
         } else if (vs.sorryInhibit != null) {
             warnings.warn(vs.sorryInhibit, "sorry_server_inhibit without a sorry_server; ignored");

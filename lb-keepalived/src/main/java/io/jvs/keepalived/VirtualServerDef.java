@@ -1,6 +1,5 @@
 package io.jvs.keepalived;
 
-import io.jvs.api.ForwardingMethod;
 import io.jvs.api.Protocol;
 import io.jvs.keepalived.SettingsReader.InheritedSettings;
 import java.net.InetAddress;
@@ -19,7 +18,7 @@ final class VirtualServerDef {
     /** The real servers by address and port as written (0: none), to find duplicates without a quadratic search. */
     final Map<InetSocketAddress, RealServerDef> serversByAddress = new HashMap<>();
     Token scheduler;
-    ForwardingMethod method;
+    Interpreter.Method method;
     Integer persistence;
     Token granularity;
     Protocol protocol;
@@ -30,7 +29,7 @@ final class VirtualServerDef {
     Token sorryToken;
     InetAddress sorryAddress;
     int sorryPort;
-    ForwardingMethod sorryMethod;
+    Interpreter.Method sorryMethod;
     Node sorryInhibit;
     StandardProtocolFamily family;
     Node ops;

@@ -352,6 +352,43 @@ class KeepalivedConfigTest {
                 v.realServers());
     }
 
+    private static final java.util.Set<ForwardingMethod> ALL = EnumSet.allOf(ForwardingMethod.class);
+
+    private static io.jvs.api.RealServer server(String body) {
+        return KeepalivedConfig.parser().forwardingMethods(ALL).parse(vs(body), "k.conf").services().get(0).servers()
+                .get(0).server();
+    }
+
+    @Test
+    void lbKind_drAndTun_withTheirTunnels() {
+        assertEquals(ForwardingMethod.DR, server("lb_kind DR").forwardingMethod());
+        assertEquals("ipip", server("lb_kind TUN").tunnelInfo());
+        assertEquals("ipip", server("lvs_method TUN type ipip").tunnelInfo());
+        assertEquals("gue:6080:-c", server("lvs_method TUN type gue port 6080").tunnelInfo());
+        assertEquals("gue:6080:-c", server("lvs_method TUN type gue port 6080 nocsum").tunnelInfo());
+        assertEquals("gue:6081:+c", server("lvs_method TUN type gue port 6081 csum").tunnelInfo());
+        assertEquals(ForwardingMethod.DR, KeepalivedConfig.parser().forwardingMethods(EnumSet.of(ForwardingMethod.DR,
+                ForwardingMethod.TUN)).parse("virtual_server 10.0.0.1 80 {\n real_server 10.0.1.1 80\n protocol TCP\n}",
+                "k.conf").services().get(0).servers().get(0).server().forwardingMethod(), "no lb_kind, no NAT: DR");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '#', value = {
+        "lb_kind TUN type gre#2:18: lb_kind TUN type: gre (expected: ipip or gue; GRE tunnels are not supported)",
+        "lb_kind TUN type gue#2:18: lb_kind: a gue tunnel needs its port (expected: TUN type gue port N [nocsum|csum])",
+        "lb_kind TUN type gue port 0#2:27: port: 0 (expected: a port 1-65535)",
+        "lb_kind TUN type gue port 6080 remcsum#2:32: lb_kind checksum: remcsum (expected: nocsum or csum; remote "
+                + "checksum offload (remcsum) is not supported)",
+        "lb_kind TUN type ipip port 6080#2:23: lb_kind: unexpected 'port' (expected: nothing after TUN type ipip)",
+        "lb_kind TUN ipip#2:13: lb_kind: unexpected 'ipip' (expected: TUN, TUN type ipip or TUN type gue port N "
+                + "[nocsum|csum])",
+    })
+    void lbKind_tunnelErrors(String body, String message) {
+        KeepalivedParseException e = assertThrows(KeepalivedParseException.class,
+                () -> KeepalivedConfig.parser().forwardingMethods(ALL).parse(vs(body), "k.conf"));
+        assertEquals("k.conf:" + message, e.getMessage());
+    }
+
     @Test
     void bracesMayBeAttachedOrOnTheNextLine_andCommentCharactersMayBeEscaped() {
         CheckedService s = only("virtual_server 10.0.0.1 80\n{\nreal_server 10.0.1.1 80{weight 2}\n"
@@ -374,8 +411,10 @@ class KeepalivedConfigTest {
         assertEquals(2, e.line());
         assertEquals(9, e.column());
         assertEquals("k.conf", e.file());
-        assertThrows(IllegalArgumentException.class,
-                () -> KeepalivedConfig.parser().forwardingMethods(EnumSet.of(ForwardingMethod.DR)));
+        // A packet-only load balancer (DR and TUN) is one too since the packet data path; an empty set is refused.
+        assertEquals("forwardingMethods: [] (expected: at least one method)", assertThrows(
+                IllegalArgumentException.class, () -> KeepalivedConfig.parser().forwardingMethods(
+                        EnumSet.noneOf(ForwardingMethod.class))).getMessage());
     }
 
     // ---- warnings: exactly one line each, with its line number
@@ -538,10 +577,11 @@ class KeepalivedConfigTest {
         "connect_timeout 7200|2:17: connect_timeout: 7200 (expected: seconds, 0.001-3600)",
         "delay_loop|2:11: delay_loop: missing value (expected: seconds, 0.001-86400)",
         "retry -1|2:7: retry: -1 (expected: 1-1000)",
-        "lb_kind DR|2:9: lb_kind: DR (expected: NAT or FULLNAT; direct routing (Route) rewrites packets below the "
-                + "socket layer and needs a packet data path, which JVS does not have yet)",
-        "lvs_method TUN type gue port 6080|2:12: lvs_method: TUN (expected: NAT or FULLNAT; tunnelling (Tunnel) needs a"
-                + " packet data path, which JVS does not have yet)",
+        "lb_kind DR|2:9: lb_kind: DR (expected: NAT or FULLNAT; this load balancer cannot forward with DR (Route): "
+                + "direct routing and tunnelling need the packet data path (jvs daemon --interface))",
+        "lvs_method TUN type gue port 6080|2:12: lvs_method: TUN (expected: NAT or FULLNAT; this load balancer cannot "
+                + "forward with TUN (Tunnel): direct routing and tunnelling need the packet data path (jvs daemon "
+                + "--interface))",
         "lb_kind MASQ|2:9: lb_kind: MASQ (expected: NAT or FULLNAT)",
         "lb_kind NAT extra|2:13: lb_kind: unexpected 'extra' (expected: NAT or FULLNAT and nothing after it)",
         "protocol SCTP|2:10: protocol: SCTP (expected: TCP or UDP; JVS does not carry SCTP)",
@@ -574,8 +614,8 @@ class KeepalivedConfigTest {
         "weight 1 2|4:10: weight: unexpected '2' (expected: 0-65535)",
         "weight|4:7: weight: missing value (expected: 0-65535)",
         "uthreshold 5\\nlthreshold 6|5:12: lthreshold: 6 (expected: 0-5, at most uthreshold)",
-        "lvs_method DR|4:12: lvs_method: DR (expected: NAT or FULLNAT; direct routing (Route) rewrites packets below "
-                + "the socket layer and needs a packet data path, which JVS does not have yet)",
+        "lvs_method DR|4:12: lvs_method: DR (expected: NAT or FULLNAT; this load balancer cannot forward with DR "
+                + "(Route): direct routing and tunnelling need the packet data path (jvs daemon --interface))",
         "TCP_CHECK {\\n connect_port 0\\n}|5:15: connect_port: 0 (expected: a port 1-65535)",
         "TCP_CHECK {\\n connect_ip host\\n}|5:13: connect_ip: host (expected: an IPv4 or IPv6 address)",
         "TCP_CHECK {\\n connect_ip 10.0.1.9\\n bindto ::1\\n}|6:9: bindto: ::1 (expected: an address of the family of "

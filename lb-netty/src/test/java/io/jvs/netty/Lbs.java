@@ -19,7 +19,11 @@ public final class Lbs {
 
     private Lbs() {}
 
-    /** The transports to run each suite on: epoll and io_uring where available, and NIO. */
+    /**
+     * The transports to run each suite on: epoll and io_uring where available, and NIO; only those the system property
+     * {@code jvs.test.transports} names, if set (a comma-separated list, as the build's run of the relay suites on
+     * epoll's channel relay sets it).
+     */
     public static Stream<Transport> transports() {
         List<Transport> list = new ArrayList<>();
         if (Transports.isAvailable(Transport.EPOLL)) {
@@ -28,6 +32,11 @@ public final class Lbs {
         list.add(Transport.NIO);
         if (Transports.isAvailable(Transport.IO_URING)) {
             list.add(Transport.IO_URING);
+        }
+        String only = System.getProperty("jvs.test.transports", "");
+        if (!only.isBlank()) {
+            List<String> names = List.of(only.toUpperCase(java.util.Locale.ROOT).split("\\s*,\\s*"));
+            list.removeIf(t -> !names.contains(t.name()));
         }
         return list.stream();
     }

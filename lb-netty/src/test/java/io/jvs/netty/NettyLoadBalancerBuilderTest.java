@@ -37,6 +37,64 @@ class NettyLoadBalancerBuilderTest {
         }
     }
 
+    /** A data path for DR and TUN that records what it is asked. */
+    private static final class PacketLike implements io.jvs.core.DataPath {
+        final List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public java.util.Set<ForwardingMethod> supportedForwardingMethods() {
+            return java.util.EnumSet.of(ForwardingMethod.DR, ForwardingMethod.TUN);
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Void> bind(io.jvs.core.RunningService s,
+                io.jvs.api.Endpoint e) {
+            events.add("bind " + e);
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Void> unbind(io.jvs.core.RunningService s,
+                io.jvs.api.Endpoint e) {
+            events.add("unbind " + e);
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public void close() {
+            events.add("close");
+        }
+    }
+
+    @Test
+    void additionalDataPath_servesPacketServicesBesideSocketOnes() throws Exception {
+        PacketLike packet = new PacketLike();
+        int port = Net.freePort();
+        try (NettyLoadBalancer lb = NettyLoadBalancer.builder().transport(Transport.NIO).ioThreads(1)
+                .additionalDataPath(packet).build()) {
+            assertEquals(java.util.EnumSet.of(ForwardingMethod.FULLNAT, ForwardingMethod.DR, ForwardingMethod.TUN),
+                    lb.supportedForwardingMethods());
+            lb.start(io.jvs.api.VirtualService.tcp("10.99.7.1", 80).realServer(io.jvs.api.RealServer.of("10.99.7.2",
+                    80).withForwardingMethod(ForwardingMethod.DR)).build()).join();
+            Lbs.start(lb, io.jvs.api.VirtualService.tcp("127.0.0.1", port).realServer(io.jvs.api.RealServer.of(
+                    "127.0.0.1", Net.freePort())).build());
+            assertEquals(List.of("bind TCP 10.99.7.1:80"), packet.events);
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                assertTrue(s.isConnected(), "the socket service listens on Netty");
+            }
+        }
+        assertEquals(List.of("bind TCP 10.99.7.1:80", "unbind TCP 10.99.7.1:80", "close"), packet.events);
+    }
+
+    @Test
+    void additionalDataPath_overlapping() {
+        io.jvs.core.DataPath nat = io.jvs.core.DataPath.detached();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NettyLoadBalancer.builder().additionalDataPath(nat));
+        assertTrue(e.getMessage().startsWith("additionalDataPath: ["), e.getMessage());
+        assertTrue(e.getMessage().endsWith("(expected: methods other than FULLNAT and NAT)"), e.getMessage());
+    }
+
     @Test
     void transport_twice() {
         IllegalStateException e = assertThrows(IllegalStateException.class,

@@ -98,6 +98,35 @@ class ProxyProtocolTest {
         }
     }
 
+    /**
+     * The header's destination is where the client went at the upstream, not this service: a persistent service
+     * (whose port rule would take a foreign port as the connection's) still connects to its real server's port,
+     * and the table shows the service's own address. The header to the server passes the upstream's on.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(TRANSPORTS)
+    void acceptedHeadersDestination_isNotTheVirtualAddress(Transport t) throws Exception {
+        CompletableFuture<Header> header = new CompletableFuture<>();
+        try (Backend server = headerThenEcho(header, ProxyProtocol.V1);
+                NettyLoadBalancer lb = Lbs.builder(t).build()) {
+            int port = Lbs.start(lb, VirtualService.tcp("127.0.0.1", Net.freePort())
+                    .persistence(Duration.ofSeconds(60))
+                    .acceptProxyProtocol(List.of(Cidr.parse("127.0.0.0/8")))
+                    .realServer(RealServer.of(server.address()).withProxyProtocol(ProxyProtocol.V1)).build());
+            try (Socket s = Net.connect(port)) {
+                s.getOutputStream().write("PROXY TCP4 192.0.2.7 198.51.100.9 4242 443\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                assertEchoes(s);
+                Header h = header.get(10, TimeUnit.SECONDS);
+                assertEquals(new InetSocketAddress("198.51.100.9", 443), h.destination(), "passed on to the server");
+                ConnectionStatus c = lb.connections().stream().filter(x -> !x.template()).findFirst().orElseThrow();
+                assertEquals(new InetSocketAddress("127.0.0.1", port), c.virtual(), "the service's own address");
+                assertEquals(server.address(), c.destination(), "the real server's port, not the header's 443");
+            }
+            Lbs.awaitIdle(lb);
+        }
+    }
+
     @Test
     void acceptsV2FromTrustedUpstream_ipv6Client() throws Exception {
         try (Backend server = Backend.echo(); NettyLoadBalancer lb = Lbs.builder(Transport.AUTO).build()) {

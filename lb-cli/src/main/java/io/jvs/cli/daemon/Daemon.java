@@ -145,6 +145,12 @@ final class Daemon implements AutoCloseable {
     }
 
     private static NettyLoadBalancer build(DaemonCommand.Options o, SyncHook hook) throws StartException {
+        String packetsUnavailable = o.interfaces.isEmpty() ? null : PacketPath.unavailable();
+        if (packetsUnavailable != null) {
+            throw new StartException(2, "jvs daemon: " + packetsUnavailable);
+        }
+        LOG.log(Level.INFO, "jvs daemon on Java " + Runtime.version() + " (" + System.getProperty("java.home") + ")"
+                + (o.interfaces.isEmpty() ? "" : ", packet data path on " + String.join(", ", o.interfaces)));
         try {
             return build(o, true, hook);
         } catch (IllegalStateException e) {
@@ -156,7 +162,8 @@ final class Daemon implements AutoCloseable {
         }
     }
 
-    private static NettyLoadBalancer build(DaemonCommand.Options o, boolean freeBind, SyncHook hook) {
+    private static NettyLoadBalancer build(DaemonCommand.Options o, boolean freeBind, SyncHook hook)
+            throws StartException {
         NettyLoadBalancer.Builder b = NettyLoadBalancer.builder().transport(o.transport).freeBind(freeBind);
         if (hook != null) {
             b.director(d -> d.stateSync(hook));
@@ -167,7 +174,19 @@ final class Daemon implements AutoCloseable {
         if (o.threads != null) {
             b.ioThreads(o.threads);
         }
-        return b.build();
+        io.jvs.core.DataPath packets = null;
+        if (!o.interfaces.isEmpty()) {
+            packets = PacketPath.open(o.interfaces);
+            b.additionalDataPath(packets);
+        }
+        try {
+            return b.build();
+        } catch (RuntimeException e) {
+            if (packets != null) {
+                packets.close();
+            }
+            throw e;
+        }
     }
 
     private void startParts(DaemonCommand.Options o, String rules, CheckedLoadBalancer table) throws StartException {

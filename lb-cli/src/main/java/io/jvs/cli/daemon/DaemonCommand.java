@@ -42,6 +42,7 @@ public final class DaemonCommand {
     static final String USAGE = String.join("\n",
             "usage: jvs daemon [--config FILE | --rules FILE] [--admin PATH|HOST:PORT] [--admin-token-file FILE]",
             "                  [--http [HOST:]PORT] [--transport auto|epoll|io_uring|nio] [--threads N]",
+            "                  [--interface IFACE]...",
             "                  [--cluster NAME --cluster-bind IP:PORT --cluster-peers IP:PORT,... [--cluster-log DIR]",
             "                   [--sync-daemon both|master|backup|none]]",
             "       jvs daemon --reload [--allow-empty] [--admin PATH|HOST:PORT] [--admin-token-file FILE]",
@@ -57,7 +58,10 @@ public final class DaemonCommand {
             "            Raft log in DIR; --sync-daemon starts the sync roles (default both: active-active); with",
             "            --config every member runs the same file and the leader's health checks change the table",
             "  --reload  make the running daemon at --admin re-read its --config, as SIGHUP does (also where SIGHUP",
-            "            is ignored, under nohup); a file without virtual servers is refused unless --allow-empty");
+            "            is ignored, under nohup); a file without virtual servers is refused unless --allow-empty",
+            "  --interface  serve direct routing (-g) and tunnelling (-i) on this interface (repeatable): the packet",
+            "            data path, on Java 22+ as root; a VIP configured on the director is kept from its kernel by",
+            "            an nftables rule, any other is answered for by ARP (see docs/packet-path.md)");
 
     private static final java.util.Set<String> FLAGS = java.util.Set.of("-h", "--help", Daemon.RELOAD,
             Daemon.ALLOW_EMPTY);
@@ -75,6 +79,8 @@ public final class DaemonCommand {
         InetSocketAddress http;
         Transport transport = Transport.AUTO;
         Integer threads;
+        /** --interface, in order; empty: no packet data path. */
+        final java.util.List<String> interfaces = new java.util.ArrayList<>();
         boolean help;
         boolean reload;
         boolean allowEmpty;
@@ -109,6 +115,13 @@ public final class DaemonCommand {
                 case "--cluster-peers" -> o.clusterPeers = peers(v);
                 case "--cluster-log" -> o.clusterLog = Path.of(v);
                 case "--sync-daemon" -> o.syncDaemon = syncRoles(v);
+                case "--interface" -> {
+                    if (v.isBlank() || v.length() > 15 || v.contains("/") || o.interfaces.contains(v)) {
+                        throw new IllegalArgumentException("--interface: " + v + " (expected: an interface name of "
+                                + "1-15 characters, each interface once)");
+                    }
+                    o.interfaces.add(v);
+                }
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");
             }
         });
@@ -141,7 +154,8 @@ public final class DaemonCommand {
         if (o.allowEmpty && !o.reload) {
             throw new IllegalArgumentException(Daemon.ALLOW_EMPTY + ": only with " + Daemon.RELOAD);
         }
-        if (o.reload && (o.rules != null || o.config != null || o.http != null || o.threads != null)) {
+        if (o.reload && (o.rules != null || o.config != null || o.http != null || o.threads != null
+                || !o.interfaces.isEmpty())) {
             throw new IllegalArgumentException(Daemon.RELOAD + ": talks to a running daemon; it takes only --admin, "
                     + "--admin-token-file and --allow-empty");
         }

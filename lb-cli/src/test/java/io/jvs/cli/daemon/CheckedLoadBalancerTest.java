@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jvs.api.RealServer;
 import io.jvs.api.ServiceId;
 import io.jvs.api.VirtualService;
-import io.jvs.core.DataPath;
 import io.jvs.core.Director;
 import io.jvs.health.CheckSettings;
 import io.jvs.health.CheckedServer;
@@ -50,7 +49,7 @@ class CheckedLoadBalancerTest {
 
     @BeforeEach
     void setUp() {
-        director = Director.builder().dataPath(DataPath.detached()).rateEstimator(false).connectionTimer(false)
+        director = Director.builder().dataPath(new SocketDataPath()).rateEstimator(false).connectionTimer(false)
                 .build();
         checker = HealthChecker.builder(director).randomSeed(7).build();
         jvsadm = Ipvsadm.of(new CheckedLoadBalancer(director, checker));

@@ -8,7 +8,6 @@ import io.jvs.api.RealServer;
 import io.jvs.api.ServiceId;
 import io.jvs.api.VirtualService;
 import io.jvs.cli.status.ConfigLoad;
-import io.jvs.core.DataPath;
 import io.jvs.core.Director;
 import io.jvs.core.ForwardingLoadBalancer;
 import io.jvs.ipvsadm.AdminClient;
@@ -131,7 +130,7 @@ class DaemonOperationsTest {
     @Test
     void rules_startEachServiceWithItsRealServers() throws Exception {
         List<String> calls = new CopyOnWriteArrayList<>();
-        try (Director d = Director.builder().dataPath(DataPath.detached()).rateEstimator(false)
+        try (Director d = Director.builder().dataPath(new SocketDataPath()).rateEstimator(false)
                 .connectionTimer(false).build()) {
             ForwardingLoadBalancer recording = new ForwardingLoadBalancer() {
                 @Override

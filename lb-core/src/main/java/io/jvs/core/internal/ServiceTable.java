@@ -356,6 +356,7 @@ public final class ServiceTable {
                 checkServer(service, rs);
             }
             dataPath.check(service);
+            dataPath.serversChanging(entry, service);
             // Everything is checked: apply. Deletions, then edits, then additions in order, as one new list.
             unknownSchedulerRefused(() -> {
                 entry.setSettings(service);
@@ -402,6 +403,9 @@ public final class ServiceTable {
                         + Addresses.toString(server.address()) + " in " + id);
             }
             checkServer(entry.settings(), server);
+            VirtualService next = withServers(entry, server, null);
+            dataPath.check(next);
+            dataPath.serversChanging(entry, next);
             entry.addDestination(server, revive(id, server.address()));
             LOG.log(Level.INFO, "added real server " + server + " to " + id);
         }
@@ -412,6 +416,9 @@ public final class ServiceTable {
             ServiceEntry entry = existing(id);
             DestinationEntry d = existingDestination(entry, server.address());
             checkServer(entry.settings(), server);
+            VirtualService next = withServers(entry, server, server.address());
+            dataPath.check(next);
+            dataPath.serversChanging(entry, next);
             entry.editDestination(d, server);
             LOG.log(Level.INFO, "edited real server " + server + " in " + id);
         }
@@ -421,6 +428,7 @@ public final class ServiceTable {
         synchronized (lock) {
             ServiceEntry entry = existing(id);
             DestinationEntry d = existingDestination(entry, server);
+            dataPath.serversChanging(entry, withServers(entry, null, server));
             entry.removeDestination(d);
             trashed(id, d);
             LOG.log(Level.INFO, "deleted real server " + Addresses.toString(server) + " from " + id);
@@ -533,6 +541,30 @@ public final class ServiceTable {
                     + methods.stream().map(m -> m + " (" + m.listingName() + ")").collect(Collectors.joining(", "))
                     + ")");
         }
+    }
+
+    /**
+     * The service as it will be once {@code added} is added (replacing the server at {@code replaced}), or once the
+     * server at {@code replaced} is deleted when {@code added} is null: what the data path checks before a change.
+     */
+    private static VirtualService withServers(ServiceEntry entry, RealServer added, InetSocketAddress replaced) {
+        VirtualService current = entry.service();
+        List<RealServer> servers = new ArrayList<>();
+        boolean placed = false;
+        for (RealServer rs : current.realServers()) {
+            if (rs.address().equals(replaced)) {
+                if (added != null) {
+                    servers.add(added);
+                    placed = true;
+                }
+            } else {
+                servers.add(rs);
+            }
+        }
+        if (added != null && !placed) {
+            servers.add(added);
+        }
+        return current.withRealServers(servers);
     }
 
     private ServiceEntry existing(ServiceId id) {

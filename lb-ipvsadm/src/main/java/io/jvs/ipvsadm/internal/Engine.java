@@ -1,14 +1,14 @@
 package io.jvs.ipvsadm.internal;
 
-import static io.jvs.ipvsadm.internal.CommandLine.AF_INET6;
-import static io.jvs.ipvsadm.internal.CommandLine.FMT_RULE;
-import static io.jvs.ipvsadm.internal.CommandLine.IPPROTO_TCP;
-import static io.jvs.ipvsadm.internal.CommandLine.IPPROTO_UDP;
-import static io.jvs.ipvsadm.internal.CommandLine.SERVICE;
-import static io.jvs.ipvsadm.internal.CommandLine.SVC_F_ONEPACKET;
-import static io.jvs.ipvsadm.internal.CommandLine.SVC_F_SCHED1;
-import static io.jvs.ipvsadm.internal.CommandLine.SVC_F_SCHED2;
-import static io.jvs.ipvsadm.internal.CommandLine.SVC_F_SCHED3;
+import static io.jvs.ipvsadm.internal.CommandEntry.AF_INET6;
+import static io.jvs.ipvsadm.internal.CommandEntry.FMT_RULE;
+import static io.jvs.ipvsadm.internal.CommandEntry.IPPROTO_TCP;
+import static io.jvs.ipvsadm.internal.CommandEntry.IPPROTO_UDP;
+import static io.jvs.ipvsadm.internal.CommandEntry.SVC_F_ONEPACKET;
+import static io.jvs.ipvsadm.internal.CommandEntry.SVC_F_SCHED1;
+import static io.jvs.ipvsadm.internal.CommandEntry.SVC_F_SCHED2;
+import static io.jvs.ipvsadm.internal.CommandEntry.SVC_F_SCHED3;
+import static io.jvs.ipvsadm.internal.OptionTable.SERVICE;
 
 import io.jvs.api.Endpoint;
 import io.jvs.api.ForwardingMethod;
@@ -22,10 +22,10 @@ import io.jvs.api.SchedulerFlag;
 import io.jvs.api.ServiceId;
 import io.jvs.api.ServiceStatus;
 import io.jvs.api.Timeouts;
+import io.jvs.api.TunnelChecksum;
+import io.jvs.api.TunnelType;
 import io.jvs.api.VirtualService;
 import io.jvs.ipvsadm.SyncDaemon;
-import io.jvs.ipvsadm.internal.CommandLine.Cmd;
-import io.jvs.ipvsadm.internal.CommandLine.Command;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.Inet4Address;
@@ -134,7 +134,7 @@ public final class Engine {
 
     /** ipvsadm's {@code process_options}: 0, or -1 after a printed error; throws {@link Exit} where ipvsadm exits. */
     private int process(String[] argv, boolean readingStdin, String stdin) {
-        Command ce = new CommandLine(names, out).parse(argv);
+        CommandEntry ce = new CommandLine(names, out).parse(argv);
         if (ce == null) {
             return -1;
         }
@@ -151,7 +151,7 @@ public final class Engine {
             case STOPDAEMON:
                 if (daemon == null) {
                     throw out.fail(2, "Connection sync daemon not supported: JVS has no state synchronisation ("
-                            + (ce.cmd == Cmd.STARTDAEMON ? "--start-daemon" : "--stop-daemon") + ")");
+                            + (ce.cmd == Command.STARTDAEMON ? "--start-daemon" : "--stop-daemon") + ")");
                 }
                 return daemonCommand(ce);
             case ADDDEST:
@@ -184,9 +184,9 @@ public final class Engine {
         }
     }
 
-    private void list(Command ce) {
+    private void list(CommandEntry ce) {
         Render render = new Render(names, out.stdout);
-        if (ce.has(CommandLine.CONNECTION)) {
+        if (ce.has(OptionTable.CONNECTION)) {
             render.listConnections(lb.connections(), ce.format);
         } else if (ce.has(SERVICE)) {
             Optional<ServiceStatus> s = serviceId(ce).flatMap(lb::service);
@@ -194,9 +194,9 @@ public final class Engine {
                 throw out.fail(1, "No such service");
             }
             render.listService(s.get(), ce.format);
-        } else if (ce.has(CommandLine.TIMEOUT)) {
+        } else if (ce.has(OptionTable.TIMEOUT)) {
             render.listTimeout(lb.timeouts());
-        } else if (ce.has(CommandLine.DAEMON)) {
+        } else if (ce.has(OptionTable.DAEMON)) {
             if (daemon != null) {
                 for (SyncDaemon.Settings s : daemon.running()) {
                     out.stdout.append(s.listingLine()).append('\n');
@@ -208,10 +208,10 @@ public final class Engine {
     }
 
     /** ipvsadm's {@code ipvs_start_daemon} / {@code ipvs_stop_daemon} and the messages of {@code ipvs_strerror}. */
-    private int daemonCommand(Command ce) {
+    private int daemonCommand(CommandEntry ce) {
         SyncDaemon.Role role = ce.daemonMaster ? SyncDaemon.Role.MASTER : SyncDaemon.Role.BACKUP;
         try {
-            if (ce.cmd == Cmd.STARTDAEMON) {
+            if (ce.cmd == Command.STARTDAEMON) {
                 daemon.start(new SyncDaemon.Settings(role, ce.mcastInterface, ce.syncId, ce.syncMaxlen, ce.mcastGroup,
                         ce.mcastPort, ce.mcastTtl));
             } else {
@@ -256,7 +256,7 @@ public final class Engine {
     }
 
     /** The forwarding method must be one the load balancer carries out; checked like an argument. */
-    private void checkMethod(Command ce) {
+    private void checkMethod(CommandEntry ce) {
         Set<ForwardingMethod> supported = lb.supportedForwardingMethods();
         ForwardingMethod m = method(ce);
         if (m == null || !supported.contains(m)) {
@@ -265,21 +265,49 @@ public final class Engine {
                     + supported.stream().sorted().map(s -> Render.saveSwitch(s) + " (" + s.listingName() + ")")
                             .collect(Collectors.joining(", ")));
         }
+        if (m == ForwardingMethod.TUN) {
+            if (ce.tunType == TUN_GRE) {
+                throw out.fail(2, "Tunnel type gre is not supported by this director (expected: ipip or gue)");
+            }
+            if (ce.has(OptionTable.TUN_REMCSUM)) {
+                throw out.fail(2, "The 'tun-remcsum' option is not supported by this director (expected: tun-nocsum "
+                        + "or tun-csum)");
+            }
+        }
     }
 
-    /** The method asked for, or the director's default: full NAT where supported, else its first method. */
-    private ForwardingMethod method(Command ce) {
+    /** ipvsadm's tunnel type numbers (kernel {@code IP_VS_CONN_F_TUNNEL_TYPE_*}). */
+    private static final int TUN_GUE = 1;
+    private static final int TUN_GRE = 2;
+
+    /** {@code rs} with the command's tunnel settings when its method is TUN. */
+    private static RealServer tunnel(RealServer rs, CommandEntry ce) {
+        if (rs.forwardingMethod() != ForwardingMethod.TUN || ce.tunType != TUN_GUE) {
+            return rs;
+        }
+        return rs.withTunnel(TunnelType.GUE, ce.tunPort, ce.has(OptionTable.TUN_CSUM) ? TunnelChecksum.CHECKSUM
+                : TunnelChecksum.NONE);
+    }
+
+    /**
+     * The method asked for, or the director's default: direct routing where supported (ipvsadm's default, {@code -g}),
+     * else full NAT where supported, else its first method.
+     */
+    private ForwardingMethod method(CommandEntry ce) {
         if (ce.fwd != null) {
             return ce.fwd;
         }
         Set<ForwardingMethod> supported = lb.supportedForwardingMethods();
+        if (supported.contains(ForwardingMethod.DR)) {
+            return ForwardingMethod.DR;
+        }
         if (supported.contains(ForwardingMethod.FULLNAT) || supported.isEmpty()) {
             return ForwardingMethod.FULLNAT;
         }
         return EnumSet.copyOf(supported).iterator().next();
     }
 
-    private void apply(Command ce) {
+    private void apply(CommandEntry ce) {
         switch (ce.cmd) {
             case FLUSH:
                 await(lb.clear());
@@ -317,7 +345,7 @@ public final class Engine {
         return a == null || a.isAnyLocalAddress();
     }
 
-    private void addService(Command ce) {
+    private void addService(CommandEntry ce) {
         ServiceId id = serviceId(ce).orElseThrow(() -> new Refusal("Protocol not available"));
         if (lb.service(id).isPresent()) {
             throw new Refusal("Service already exists");
@@ -326,7 +354,7 @@ public final class Engine {
         await(lb.start(vs));
     }
 
-    private void editService(Command ce) {
+    private void editService(CommandEntry ce) {
         ServiceId id = serviceId(ce).orElseThrow(() -> new Refusal("No such service"));
         ServiceStatus current = lb.service(id).orElseThrow(() -> new Refusal("No such service"));
         VirtualService now = current.service();
@@ -346,14 +374,14 @@ public final class Engine {
     }
 
     /** The service ipvsadm's options describe: every field from the command, defaults for the rest. */
-    private VirtualService build(Command ce, ServiceId id, List<RealServer> servers, List<Endpoint> endpoints) {
+    private VirtualService build(CommandEntry ce, ServiceId id, List<RealServer> servers, List<Endpoint> endpoints) {
         Scheduler.Factory factory = Scheduler.Factory.find(ce.sched).filter(f -> f.name().equals(ce.sched))
                 .orElseThrow(() -> new Refusal(ENOENT_SCHED));
         if (!ce.pe.isEmpty()) {
             throw new Refusal(ENOENT_SCHED); // JVS has no persistence engines (IPVS: sip)
         }
         VirtualService.Builder b = VirtualService.builder(id).scheduler(factory);
-        if ((ce.flags & CommandLine.SVC_F_PERSISTENT) != 0) {
+        if ((ce.flags & CommandEntry.SVC_F_PERSISTENT) != 0) {
             b.persistence(Duration.ofSeconds(ce.timeout));
         }
         if (id.family() == StandardProtocolFamily.INET) {
@@ -387,15 +415,19 @@ public final class Engine {
         return b.realServers(servers).build();
     }
 
-    private void server(Command ce) {
+    private void server(CommandEntry ce) {
         ServiceId id = serviceId(ce).orElseThrow(() -> new Refusal("Service not defined"));
         ServiceStatus status = lb.service(id).orElseThrow(() -> new Refusal("Service not defined"));
+        ForwardingMethod m = ce.cmd == Command.DELDEST ? null : method(ce);
+        if (!ce.isFwmark() && (m == ForwardingMethod.DR || m == ForwardingMethod.TUN)) {
+            ce.destPort = ce.port; // as ipvsadm forces for -g (its default) and -i
+        }
         InetSocketAddress address = new InetSocketAddress(ce.destAddr, ce.destPort);
         boolean exists = false;
         for (RealServerStatus r : status.realServers()) {
             exists |= r.server().address().equals(address);
         }
-        if (ce.cmd == Cmd.DELDEST) {
+        if (ce.cmd == Command.DELDEST) {
             if (!exists) {
                 throw new Refusal("No such destination");
             }
@@ -405,7 +437,7 @@ public final class Engine {
         if (ce.lThreshold > ce.uThreshold) {
             throw new Refusal(ERANGE);
         }
-        if (ce.cmd == Cmd.ADDDEST) {
+        if (ce.cmd == Command.ADDDEST) {
             if (exists) {
                 throw new Refusal("Destination already exists");
             }
@@ -415,9 +447,9 @@ public final class Engine {
         } else if (!exists) {
             throw new Refusal("No such destination");
         }
-        RealServer rs = RealServer.of(address).withWeight(ce.weight).withForwardingMethod(method(ce))
-                .withThresholds(ce.uThreshold, ce.lThreshold);
-        if (ce.cmd == Cmd.ADDDEST) {
+        RealServer rs = tunnel(RealServer.of(address).withWeight(ce.weight).withForwardingMethod(method(ce))
+                .withThresholds(ce.uThreshold, ce.lThreshold), ce);
+        if (ce.cmd == Command.ADDDEST) {
             lb.addRealServer(id, rs);
         } else {
             lb.editRealServer(id, rs);
@@ -436,7 +468,7 @@ public final class Engine {
     }
 
     /** The id the options name; empty for a protocol JVS does not have (SCTP). */
-    static Optional<ServiceId> serviceId(Command ce) {
+    static Optional<ServiceId> serviceId(CommandEntry ce) {
         if (ce.isFwmark()) {
             return Optional.of(ServiceId.fwmark((int) ce.fwmark,
                     ce.af == AF_INET6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET));
@@ -473,8 +505,8 @@ public final class Engine {
     }
 
     /** The line ipvsadm prints for the kernel's refusal of {@code cmd}. */
-    static String message(LoadBalancerException e, Cmd cmd) {
-        boolean dest = cmd == Cmd.ADDDEST || cmd == Cmd.EDITDEST || cmd == Cmd.DELDEST;
+    static String message(LoadBalancerException e, Command cmd) {
+        boolean dest = cmd == Command.ADDDEST || cmd == Command.EDITDEST || cmd == Command.DELDEST;
         switch (e.reason()) {
             case SERVICE_EXISTS:
                 return "Service already exists";
@@ -500,7 +532,7 @@ public final class Engine {
     /** For tests: the current listing of {@code ipvsadm -S -n}. */
     List<String> saveLines() {
         StringBuilder sb = new StringBuilder();
-        new Render(names, sb).listAll(lb.services(), lb.connectionTableSize(), FMT_RULE | CommandLine.FMT_NUMERIC);
+        new Render(names, sb).listAll(lb.services(), lb.connectionTableSize(), FMT_RULE | CommandEntry.FMT_NUMERIC);
         return new ArrayList<>(List.of(sb.toString().split("\n")));
     }
 

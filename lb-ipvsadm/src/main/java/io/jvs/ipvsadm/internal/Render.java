@@ -1,25 +1,28 @@
 package io.jvs.ipvsadm.internal;
 
-import static io.jvs.ipvsadm.internal.CommandLine.FMT_EXACT;
-import static io.jvs.ipvsadm.internal.CommandLine.FMT_NOSORT;
-import static io.jvs.ipvsadm.internal.CommandLine.FMT_NUMERIC;
-import static io.jvs.ipvsadm.internal.CommandLine.FMT_PERSISTENTCONN;
-import static io.jvs.ipvsadm.internal.CommandLine.FMT_RATE;
-import static io.jvs.ipvsadm.internal.CommandLine.FMT_RULE;
-import static io.jvs.ipvsadm.internal.CommandLine.FMT_STATS;
-import static io.jvs.ipvsadm.internal.CommandLine.FMT_THRESHOLDS;
-import static io.jvs.ipvsadm.internal.CommandLine.FMT_TUN_INFO;
+import static io.jvs.ipvsadm.internal.CommandEntry.FMT_EXACT;
+import static io.jvs.ipvsadm.internal.CommandEntry.FMT_NOSORT;
+import static io.jvs.ipvsadm.internal.CommandEntry.FMT_NUMERIC;
+import static io.jvs.ipvsadm.internal.CommandEntry.FMT_PERSISTENTCONN;
+import static io.jvs.ipvsadm.internal.CommandEntry.FMT_RATE;
+import static io.jvs.ipvsadm.internal.CommandEntry.FMT_RULE;
+import static io.jvs.ipvsadm.internal.CommandEntry.FMT_STATS;
+import static io.jvs.ipvsadm.internal.CommandEntry.FMT_THRESHOLDS;
+import static io.jvs.ipvsadm.internal.CommandEntry.FMT_TUN_INFO;
 
 import io.jvs.api.ConnectionStatus;
 import io.jvs.api.ForwardingMethod;
 import io.jvs.api.Protocol;
 import io.jvs.api.Rates;
+import io.jvs.api.RealServer;
 import io.jvs.api.RealServerStatus;
 import io.jvs.api.SchedulerFlag;
 import io.jvs.api.ServiceId;
 import io.jvs.api.ServiceStatus;
 import io.jvs.api.Stats;
 import io.jvs.api.Timeouts;
+import io.jvs.api.TunnelChecksum;
+import io.jvs.api.TunnelType;
 import io.jvs.api.VirtualService;
 import io.jvs.api.internal.Addresses;
 import java.net.Inet4Address;
@@ -55,7 +58,7 @@ public final class Render {
         out.append(String.format(Locale.ROOT, format, args));
     }
 
-    /** {@code ipvsadm -L} (and {@code -S} with {@link CommandLine#FMT_RULE}): every service. */
+    /** {@code ipvsadm -L} (and {@code -S} with {@link CommandEntry#FMT_RULE}): every service. */
     public void listAll(List<ServiceStatus> services, int connectionTableSize, int format) {
         if ((format & FMT_RULE) == 0) {
             printf("IP Virtual Server version %s (size=%d)\n", VERSION, connectionTableSize);
@@ -162,7 +165,7 @@ public final class Render {
             }
             if (id.isFwmark() && !se.endpoints().isEmpty()) {
                 // Always numeric: a name in brackets would not restore (ipvsadm resolves names as IPv4 only).
-                out.append(" --endpoints ").append(se.endpoints().stream().map(CommandLine::endpointText)
+                out.append(" --endpoints ").append(se.endpoints().stream().map(Operands::endpointText)
                         .collect(Collectors.joining(",")));
             }
         } else if ((format & FMT_STATS) != 0) {
@@ -204,7 +207,7 @@ public final class Render {
             ForwardingMethod fwd = e.server().forwardingMethod();
             if ((format & FMT_RULE) != 0) {
                 printf("-a %s -r %s %s -w %d%s\n", svcName, dname, saveSwitch(fwd), e.server().weight(),
-                        fwd == ForwardingMethod.TUN ? " --tun-type ipip" : "");
+                        saveTunnel(e.server()));
             } else if ((format & FMT_STATS) != 0) {
                 printf("  -> %-28s", dname);
                 stats(e.stats(), format);
@@ -224,13 +227,25 @@ public final class Render {
                         u(e.persistentConnections()), u(e.activeConnections()), u(e.inactiveConnections()));
             } else if ((format & FMT_TUN_INFO) != 0) {
                 printf("  -> %-28s %-7s %-13s %-6d %-10s %-10s\n", dname, fwd.listingName(),
-                        fwd == ForwardingMethod.TUN ? "ipip" : "n/a", e.server().weight(), u(e.activeConnections()),
+                        e.server().tunnelInfo(), e.server().weight(), u(e.activeConnections()),
                         u(e.inactiveConnections()));
             } else {
                 printf("  -> %-28s %-7s %-6d %-10s %-10s\n", dname, fwd.listingName(), e.server().weight(),
                         u(e.activeConnections()), u(e.inactiveConnections()));
             }
         }
+    }
+
+    /** What {@code -S} appends for a tunnel server (ipvsadm 1.31), or nothing. */
+    private static String saveTunnel(RealServer rs) {
+        if (rs.forwardingMethod() != ForwardingMethod.TUN) {
+            return "";
+        }
+        if (rs.tunnelType() == TunnelType.IPIP) {
+            return " --tun-type ipip";
+        }
+        return " --tun-type gue --tun-port " + rs.tunnelPort()
+                + (rs.tunnelChecksum() == TunnelChecksum.CHECKSUM ? " --tun-csum" : " --tun-nocsum");
     }
 
     /** C {@code %u} of an int. */
@@ -397,11 +412,11 @@ public final class Render {
     };
 
     private static int af(StandardProtocolFamily f) {
-        return f == StandardProtocolFamily.INET6 ? CommandLine.AF_INET6 : CommandLine.AF_INET;
+        return f == StandardProtocolFamily.INET6 ? CommandEntry.AF_INET6 : CommandEntry.AF_INET;
     }
 
     private static int protocol(ServiceId id) {
-        return id.isFwmark() ? CommandLine.IPPROTO_TCP : id.protocol().number();
+        return id.isFwmark() ? CommandEntry.IPPROTO_TCP : id.protocol().number();
     }
 
     /** Addresses compare as 32-bit words, each difference cut to a C int (not a total order: as ipvsadm sorts). */

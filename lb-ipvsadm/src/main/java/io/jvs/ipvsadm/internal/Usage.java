@@ -54,7 +54,7 @@ final class Usage {
         sb.append("Options:\n"
                 + "  --ipv6         -6                   fwmark entry uses IPv6\n"
                 + "  --scheduler    -s scheduler         one of rr|wrr|lc|wlc|lblc|lblcr|dh|sh|sed|nq|fo|ovf|mh,\n"
-                + "                                      the default scheduler is " + CommandLine.DEF_SCHED + ".\n"
+                + "                                      the default scheduler is " + CommandEntry.DEF_SCHED + ".\n"
                 + "  --pe            engine              alternate persistence engine may be sip,\n"
                 + "                                      not set by default.\n"
                 + "  --persistent   -p [timeout]         persistent service\n"

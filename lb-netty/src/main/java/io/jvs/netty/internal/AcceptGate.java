@@ -99,6 +99,40 @@ final class AcceptGate {
         }
     }
 
+    /**
+     * A client accepted by a {@link LeanListener} on its loop (descriptor {@code fd}, address as {@code accept4}
+     * reported it; {@code virtual} the listener's address, null for a wildcard one): relayed by a {@link LeanRelay},
+     * or, for a service that reads PROXY protocol headers, handed to a channel relay.
+     */
+    void acceptLean(ServiceState svc, LeanListener listener, int fd, byte[] accepted, InetSocketAddress virtual) {
+        if (svc.service.settings().defences().acceptsProxyProtocol()) {
+            Channel child;
+            try {
+                child = new io.netty.channel.epoll.EpollSocketChannel(fd);
+            } catch (RuntimeException e) {
+                context.counters().accepted.increment();
+                context.counters().acceptErrorLog.log(() -> "cannot make a channel of an accepted client: " + e);
+                LeanSockets.resetAndClose(fd);
+                return;
+            }
+            accept(svc, child, listener.loop.loop);
+            return;
+        }
+        DataPathCounters counters = context.counters();
+        counters.accepted.increment();
+        if (closed) {
+            LeanSockets.resetAndClose(fd);
+            return;
+        }
+        counters.open.incrementAndGet();
+        new LeanRelay(context, svc, listener.loop, fd, accepted, virtual).start();
+    }
+
+    /** An accept failed for another reason than a lack of descriptors. */
+    void acceptFailed(Throwable cause) {
+        context.counters().acceptErrorLog.log(() -> "accept failed: " + cause);
+    }
+
     private void accept(ServiceState svc, Channel child, EventLoop loop) {
         DataPathCounters counters = context.counters();
         counters.accepted.increment();
@@ -140,7 +174,7 @@ final class AcceptGate {
      * {@code relay}'s client met its service's connection limit: it waits, accepted but not relayed, until a place is
      * free, and the listeners stop accepting meanwhile (later clients wait in the kernel's listen backlog).
      */
-    void hold(ServiceState svc, TcpRelay relay) {
+    void hold(ServiceState svc, Relay relay) {
         DataPathCounters counters = context.counters();
         counters.serviceLimitHeld.increment();
         relay.held = true;
@@ -151,7 +185,7 @@ final class AcceptGate {
     }
 
     /** {@code relay} no longer waits (it is asked again, or it ended): an open connection again. */
-    void unheld(TcpRelay relay) {
+    void unheld(Relay relay) {
         if (relay.held) {
             relay.held = false;
             context.counters().open.incrementAndGet();
@@ -168,7 +202,7 @@ final class AcceptGate {
 
     private void admitHeld(ServiceState svc) {
         while (svc.hasHeld() && !svc.service.atConnectionLimit()) {
-            TcpRelay r = svc.nextHeld();
+            Relay r = svc.nextHeld();
             if (r == null) {
                 return;
             }

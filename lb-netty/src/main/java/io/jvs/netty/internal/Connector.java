@@ -1,6 +1,5 @@
 package io.jvs.netty.internal;
 
-import io.jvs.api.ForwardingMethod;
 import io.jvs.api.ProxyProtocol;
 import io.jvs.api.internal.Addresses;
 import io.jvs.core.Connection;
@@ -15,9 +14,6 @@ import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
-import java.lang.System.Logger;
-import java.lang.System.Logger.Level;
-import java.net.BindException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -32,20 +28,19 @@ import java.net.InetSocketAddress;
  */
 final class Connector {
 
-    private static final Logger LOG = System.getLogger(Connector.class.getName());
     private static final String PROXY_ENCODER = "proxy-protocol-encoder";
 
     private final TcpRelay relay;
     private final RelayContext context;
     private final ChannelFutureListener connected = this::connectDone;
-    private int attempts;
-    private int localFailures;
+    private final ConnectAttempts attempts;
     /** The socket of the current attempt. */
     private Channel server;
 
     Connector(TcpRelay relay, RelayContext context) {
         this.relay = relay;
         this.context = context;
+        this.attempts = new ConnectAttempts(context);
     }
 
     /** The socket of the current attempt, or null before the first. */
@@ -55,7 +50,7 @@ final class Connector {
 
     /** Starts an attempt to connect {@code relay}'s connection to its server. */
     void connect() {
-        attempts++;
+        attempts.started();
         Connection conn = relay.connection();
         SocketSetup setup = context.setup();
         DataPathCounters counters = context.counters();
@@ -120,28 +115,8 @@ final class Connector {
             relay.abortClient();
             return;
         }
-        Connection conn = relay.connection();
-        DataPathCounters counters = context.counters();
-        if (isLocalAddressFailure(cause)) {
-            counters.localAddressFailures.increment();
-            SourceAddresses s = context.setup().sources();
-            localFailures++;
-            counters.localAddressLog.log(() -> conn + ": no local address for the connection to the real server ("
-                    + cause.getMessage() + "): local ports exhausted (net.ipv4.ip_local_port_range), or a source "
-                    + "address that is not local; the client is reset");
-            if (s != null && conn.destination().server().forwardingMethod() == ForwardingMethod.FULLNAT
-                    && localFailures < s.count(conn.destinationAddress())) {
-                attempts--;
-                connect(); // the next source address
-            } else {
-                relay.abortClient();
-            }
-            return;
-        }
-        counters.connectFailures.increment();
-        LOG.log(Level.DEBUG, () -> conn + ": connect failed: " + cause);
-        if (attempts < context.setup().config().connectAttempts() && conn.reschedule()) {
-            connect(); // the next server; the client never sees the failure
+        if (attempts.retry(relay.connection(), cause)) {
+            connect(); // the next server or source address; the client never sees the failure
         } else {
             relay.abortClient();
         }
@@ -150,17 +125,8 @@ final class Connector {
     /** Writes the PROXY protocol header {@code pp} to the connected server (not flushed). */
     void writeProxyHeader(Channel ch, ProxyProtocol pp) {
         ch.pipeline().addFirst(PROXY_ENCODER, HAProxyMessageEncoder.INSTANCE);
-        ch.write(proxyHeader(pp, relay.clientAddress(), relay.virtualAddress()), ch.voidPromise());
+        ch.write(proxyHeader(pp, relay.clientAddress(), relay.proxiedDestination()), ch.voidPromise());
         ch.pipeline().remove(PROXY_ENCODER);
-    }
-
-    /** Whether a connect failed for want of a local address or port, which is not the real server's fault. */
-    static boolean isLocalAddressFailure(Throwable cause) {
-        if (cause instanceof BindException) {
-            return true;
-        }
-        String m = cause.getMessage();
-        return m != null && (m.contains("Cannot assign requested address") || m.contains("Address already in use"));
     }
 
     private static HAProxyMessage proxyHeader(ProxyProtocol pp, InetSocketAddress client, InetSocketAddress virtual) {

@@ -7,20 +7,28 @@ import java.util.List;
 
 /**
  * The relays that live on one event loop, in an intrusive list, so that closing the data path can reach every
- * connection without a shared collection, the buffers its UDP flows reuse, and the request its relays and listeners
- * ask the director with. Confined to its loop's thread.
+ * connection without a shared collection, the buffers its UDP flows reuse, the request its relays and listeners
+ * ask the director with, and what its lean relays share. Confined to its loop's thread.
  */
 final class LoopState {
 
     final EventLoop loop;
+    /** What this loop's lean relays share; null where the lean relay is not used. */
+    private final LeanLoop lean;
     /** The question relays and listeners of this loop ask the director, set anew each time. */
     private final FlowRequest request = new FlowRequest();
-    private TcpRelay head;
+    private Relay head;
     /** The read (and PROXY header) buffers of the UDP flows on this loop; made at the first flow. */
     private volatile DatagramReadBuffers udpBuffers;
 
-    LoopState(EventLoop loop) {
+    LoopState(EventLoop loop, LeanLoop lean) {
         this.loop = loop;
+        this.lean = lean;
+    }
+
+    /** What this loop's lean relays share; null where the lean relay is not used. */
+    LeanLoop lean() {
+        return lean;
     }
 
     /** This loop's {@link FlowRequest}: for its own thread only, valid until the next question. */
@@ -28,7 +36,7 @@ final class LoopState {
         return request;
     }
 
-    void link(TcpRelay r) {
+    void link(Relay r) {
         r.next = head;
         if (head != null) {
             head.prev = r;
@@ -36,7 +44,7 @@ final class LoopState {
         head = r;
     }
 
-    void unlink(TcpRelay r) {
+    void unlink(Relay r) {
         if (r.prev != null) {
             r.prev.next = r.next;
         } else if (head == r) {
@@ -62,9 +70,9 @@ final class LoopState {
     }
 
     /** A copy of the live relays (the list changes while they are closed). */
-    List<TcpRelay> relays() {
-        List<TcpRelay> out = new ArrayList<>();
-        for (TcpRelay r = head; r != null; r = r.next) {
+    List<Relay> relays() {
+        List<Relay> out = new ArrayList<>();
+        for (Relay r = head; r != null; r = r.next) {
             out.add(r);
         }
         return out;

@@ -11,6 +11,7 @@ import io.jvs.api.internal.Addresses;
 import io.jvs.core.DataPath;
 import io.jvs.core.RunningService;
 import io.jvs.netty.DataPathStats;
+import io.jvs.netty.Transport;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
@@ -67,24 +68,35 @@ public final class NettyDataPath implements DataPath {
     private final MultiThreadIoEventLoopGroup group;
     private final EventLoop[] loops;
     private final Map<EventExecutor, LoopState> loopStates;
-    private final Map<Key, List<Channel>> listeners = new ConcurrentHashMap<>();
+    private final Map<Key, List<ListenSocket>> listeners = new ConcurrentHashMap<>();
     private final WriteBufferWaterMark udpListenerWaterMark = new WriteBufferWaterMark(1 << 20, 2 << 20);
     private final SocketSetup setup;
     private final DataPathCounters counters = new DataPathCounters();
     private final AcceptGate gate;
     private final RelayContext context;
+    /** Whether TCP is relayed by {@link LeanRelay}s (epoll, unless turned off by {@link #LEAN_RELAY_PROPERTY}). */
+    private final boolean lean;
     private volatile boolean closed;
+
+    /**
+     * The system property that turns the lean TCP relay off ({@code false}): TCP is then relayed over Netty channels
+     * on epoll too, as on the other transports. For comparisons, and as a way back should the lean relay misbehave.
+     */
+    public static final String LEAN_RELAY_PROPERTY = "io.jvs.netty.leanRelay";
 
     public NettyDataPath(DataPathConfig config) {
         this.config = config;
         this.transports = config.transports();
         this.group = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("jvs-io", true),
                 transports.ioHandlerFactory());
+        this.lean = transports.transport() == Transport.EPOLL
+                && !"false".equalsIgnoreCase(System.getProperty(LEAN_RELAY_PROPERTY, "true"));
         List<EventLoop> list = new ArrayList<>();
         Map<EventExecutor, LoopState> states = new IdentityHashMap<>();
         for (EventExecutor e : group) {
             list.add((EventLoop) e);
-            states.put(e, new LoopState((EventLoop) e));
+            states.put(e, new LoopState((EventLoop) e, lean
+                    ? new LeanLoop((io.netty.channel.IoEventLoop) e, config.connectTimeoutMillis()) : null));
         }
         this.loops = list.toArray(new EventLoop[0]);
         this.loopStates = Collections.unmodifiableMap(states);
@@ -92,7 +104,8 @@ public final class NettyDataPath implements DataPath {
         this.gate = new AcceptGate(group, loops[0], loopStates);
         this.context = new RelayContext(setup, counters, gate);
         gate.context(context);
-        LOG.log(Level.INFO, "JVS data path: " + transports + " transport, " + loops.length + " event loops, "
+        LOG.log(Level.INFO, "JVS data path: " + transports + " transport" + (lean ? " (lean TCP relay)" : "") + ", "
+                + loops.length + " event loops, "
                 + (transports.reusePort() ? "a listening socket per event loop (SO_REUSEPORT)" : "one listening socket "
                 + "per endpoint") + ", relay buffer " + config.relayBuffer() + " bytes per direction, NAT forwarding "
                 + (setup.nat() ? "available (IP_TRANSPARENT)" : "unavailable: " + setup.natUnavailable())
@@ -153,47 +166,79 @@ public final class NettyDataPath implements DataPath {
         }
         ServiceState svc = gate.service(service);
         int n = transports.reusePort() ? loops.length : 1;
-        List<Channel> channels = new ArrayList<>(n);
+        List<ListenSocket> sockets = new ArrayList<>(n);
         List<CompletableFuture<Void>> bound = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             EventLoop loop = loops[i];
-            Channel sc = endpoint.protocol() == Protocol.UDP ? datagramListener(svc, endpoint)
-                    : serverListener(svc, transports.reusePort() ? loop : null);
-            channels.add(sc);
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            bound.add(done);
-            loop.register(sc).addListener((ChannelFutureListener) r -> {
-                if (!r.isSuccess()) {
-                    done.completeExceptionally(r.cause());
-                    return;
-                }
-                sc.bind(endpoint.address()).addListener((ChannelFutureListener) b -> {
-                    if (b.isSuccess()) {
-                        done.complete(null);
-                    } else {
-                        done.completeExceptionally(b.cause());
-                    }
-                });
-            });
+            if (endpoint.protocol() == Protocol.UDP) {
+                Channel ch = datagramListener(svc, endpoint);
+                sockets.add(ListenSocket.of(ch));
+                bound.add(registerAndBind(ch, loop, endpoint.address()));
+                svc.addDatagramListener(sockets.get(i));
+            } else if (lean) {
+                CompletableFuture<Void> done = new CompletableFuture<>();
+                bound.add(done);
+                int index = i;
+                sockets.add(null);
+                LeanListener.open(gate, svc, loopStates.get(loop), endpoint.address(), config.freeBind())
+                        .whenComplete((l, failure) -> {
+                            if (failure != null) {
+                                done.completeExceptionally(failure);
+                            } else {
+                                synchronized (sockets) {
+                                    sockets.set(index, l);
+                                }
+                                done.complete(null);
+                            }
+                        });
+            } else {
+                Channel ch = serverListener(svc, transports.reusePort() ? loop : null);
+                sockets.add(ListenSocket.of(ch));
+                svc.addListener(sockets.get(i)); // (paused now if the service is)
+                bound.add(registerAndBind(ch, loop, endpoint.address()));
+            }
         }
         CompletableFuture<Void> result = new CompletableFuture<>();
         CompletableFuture.allOf(bound.toArray(new CompletableFuture<?>[0])).whenComplete((ok, failure) -> {
             if (failure == null) {
-                listeners.put(new Key(service, endpoint), channels);
+                listeners.put(new Key(service, endpoint), sockets);
                 LOG.log(Level.INFO, "listening on " + endpoint + (endpoint.equals(soleEndpoint(service)) ? ""
                         : " for " + service.id()) + (n > 1 ? " (" + n + " sockets)" : ""));
                 result.complete(null);
                 return;
             }
             Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
-            for (Channel ch : channels) {
-                svc.removeListener(ch);
-                ch.close();
+            synchronized (sockets) {
+                for (ListenSocket l : sockets) {
+                    if (l != null) {
+                        svc.removeListener(l);
+                        l.closeAsync();
+                    }
+                }
             }
             result.completeExceptionally(new LoadBalancerException(Reason.BIND_FAILED, "cannot listen on " + endpoint
                     + " for " + service.id() + ": " + cause.getMessage(), cause));
         });
         return result;
+    }
+
+    /** Registers listening channel {@code ch} with {@code loop} and binds it to {@code address}. */
+    private static CompletableFuture<Void> registerAndBind(Channel ch, EventLoop loop, InetSocketAddress address) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        loop.register(ch).addListener((ChannelFutureListener) r -> {
+            if (!r.isSuccess()) {
+                done.completeExceptionally(r.cause());
+                return;
+            }
+            ch.bind(address).addListener((ChannelFutureListener) b -> {
+                if (b.isSuccess()) {
+                    done.complete(null);
+                } else {
+                    done.completeExceptionally(b.cause());
+                }
+            });
+        });
+        return done;
     }
 
     /** The one endpoint of a TCP or UDP service (its id says it all in logs), or null for a firewall-mark group. */
@@ -251,7 +296,6 @@ public final class NettyDataPath implements DataPath {
             sc.config().setOption(transports.freeBindOption(), true);
         }
         sc.pipeline().addLast(gate.acceptor(svc, childLoop));
-        svc.addListener(sc);
         return sc;
     }
 
@@ -285,25 +329,22 @@ public final class NettyDataPath implements DataPath {
             c.setOption(transports.freeBindOption(), true);
         }
         ch.pipeline().addLast(new UdpListener(context, svc, endpoint.address(), slot));
-        svc.addDatagramListener(ch);
         return ch;
     }
 
     @Override
     public CompletableFuture<Void> unbind(RunningService service, Endpoint endpoint) {
-        List<Channel> channels = listeners.remove(new Key(service, endpoint));
-        if (channels == null) {
+        List<ListenSocket> sockets = listeners.remove(new Key(service, endpoint));
+        if (sockets == null) {
             return CompletableFuture.completedFuture(null);
         }
         ServiceState svc = gate.existing(service);
         List<CompletableFuture<Void>> closing = new ArrayList<>();
-        for (Channel ch : channels) {
+        for (ListenSocket l : sockets) {
             if (svc != null) {
-                svc.removeListener(ch);
+                svc.removeListener(l);
             }
-            CompletableFuture<Void> f = new CompletableFuture<>();
-            ch.close().addListener((ChannelFutureListener) c -> f.complete(null));
-            closing.add(f);
+            closing.add(l.closeAsync());
         }
         if (svc != null && !svc.hasListeners()) {
             gate.forget(service, svc);
@@ -315,7 +356,7 @@ public final class NettyDataPath implements DataPath {
     }
 
     private static void resetHeld(ServiceState svc) {
-        for (TcpRelay r; (r = svc.nextHeld()) != null; ) {
+        for (Relay r; (r = svc.nextHeld()) != null; ) {
             r.retryAfterHold(true);
         }
     }
@@ -331,9 +372,9 @@ public final class NettyDataPath implements DataPath {
         }
         closed = true;
         gate.close();
-        for (List<Channel> channels : listeners.values()) {
-            for (Channel ch : channels) {
-                ch.close();
+        for (List<ListenSocket> sockets : listeners.values()) {
+            for (ListenSocket l : sockets) {
+                l.closeAsync();
             }
         }
         listeners.clear();
@@ -355,7 +396,7 @@ public final class NettyDataPath implements DataPath {
                     + config.drainTimeoutMillis() + " ms");
             for (LoopState s : loopStates.values()) {
                 s.loop.execute(() -> {
-                    for (TcpRelay r : s.relays()) {
+                    for (Relay r : s.relays()) {
                         r.close(true);
                     }
                 });
@@ -365,6 +406,13 @@ public final class NettyDataPath implements DataPath {
             }
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        group.terminationFuture().addListener(f -> {
+            for (LoopState s : loopStates.values()) {
+                if (s.lean() != null) {
+                    s.lean().release(); // the loops have ended: nothing reads into their buffers any more
+                }
+            }
+        });
         if (!onLoop) {
             group.terminationFuture().awaitUninterruptibly(10, TimeUnit.SECONDS);
         }
@@ -386,9 +434,10 @@ public final class NettyDataPath implements DataPath {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("NettyDataPath[" + transports);
-        for (List<Channel> channels : listeners.values()) {
-            if (!channels.isEmpty() && channels.get(0).localAddress() != null) {
-                sb.append(' ').append(Addresses.toString((InetSocketAddress) channels.get(0).localAddress()));
+        for (List<ListenSocket> sockets : listeners.values()) {
+            InetSocketAddress a = sockets.isEmpty() ? null : sockets.get(0).localAddress();
+            if (a != null) {
+                sb.append(' ').append(Addresses.toString(a));
             }
         }
         return sb.append(']').toString();

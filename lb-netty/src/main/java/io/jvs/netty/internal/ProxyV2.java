@@ -6,8 +6,10 @@ import java.net.InetSocketAddress;
 
 /**
  * The binary PROXY protocol version 2 header for UDP (the {@code DGRAM} transport), which JVS puts in front of every
- * datagram it relays to a real server that asks for one. The header of a flow never changes (its client and the
- * address it reached), so it is made once per flow and copied in front of each datagram.
+ * datagram it relays to a real server that asks for one (the header of a flow never changes: its client and the
+ * address it reached, so it is made once per flow and copied in front of each datagram), and for TCP ({@code STREAM})
+ * where the lean relay writes it before the client's bytes, as Netty's {@code HAProxyMessageEncoder} does for the
+ * channel relay; and the text header of version 1 for TCP.
  */
 final class ProxyV2 {
 
@@ -17,6 +19,8 @@ final class ProxyV2 {
     private static final int VERSION_LOCAL = 0x20;
     private static final int UDP4 = 0x12; // AF_INET, DGRAM
     private static final int UDP6 = 0x22; // AF_INET6, DGRAM
+    private static final int TCP4 = 0x11; // AF_INET, STREAM
+    private static final int TCP6 = 0x21; // AF_INET6, STREAM
     private static final int UNSPEC = 0x00;
 
     /** The longest header this class makes: IPv6 addresses. */
@@ -30,6 +34,30 @@ final class ProxyV2 {
      * addresses, as for the TCP data path.
      */
     static byte[] udp(InetSocketAddress client, InetSocketAddress virtual) {
+        return header(client, virtual, UDP4, UDP6);
+    }
+
+    /** The header of a TCP connection from {@code client} that reached {@code virtual}, as {@link #udp} for UDP. */
+    static byte[] tcp(InetSocketAddress client, InetSocketAddress virtual) {
+        return header(client, virtual, TCP4, TCP6);
+    }
+
+    /**
+     * The version 1 (text) header of a TCP connection: {@code PROXY TCP4 client virtual cport vport}, or
+     * {@code PROXY UNKNOWN} when the two addresses are of different families.
+     */
+    static byte[] tcpV1(InetSocketAddress client, InetSocketAddress virtual) {
+        InetAddress src = client.getAddress();
+        InetAddress dst = virtual.getAddress();
+        boolean v4 = src instanceof Inet4Address;
+        String line = v4 != (dst instanceof Inet4Address) ? "PROXY UNKNOWN\r\n"
+                : "PROXY " + (v4 ? "TCP4 " : "TCP6 ") + io.jvs.api.internal.Addresses.toString(src) + ' '
+                        + io.jvs.api.internal.Addresses.toString(dst) + ' ' + client.getPort() + ' '
+                        + virtual.getPort() + "\r\n";
+        return line.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] header(InetSocketAddress client, InetSocketAddress virtual, int family4, int family6) {
         InetAddress src = client.getAddress();
         InetAddress dst = virtual.getAddress();
         boolean v4 = src instanceof Inet4Address;
@@ -42,7 +70,7 @@ final class ProxyV2 {
         byte[] d = dst.getAddress();
         int addresses = 2 * s.length + 4;
         byte[] h = new byte[16 + addresses];
-        start(h, VERSION_PROXY, v4 ? UDP4 : UDP6, addresses);
+        start(h, VERSION_PROXY, v4 ? family4 : family6, addresses);
         System.arraycopy(s, 0, h, 16, s.length);
         System.arraycopy(d, 0, h, 16 + s.length, d.length);
         int p = 16 + 2 * s.length;

@@ -1,7 +1,6 @@
 package io.jvs.netty.internal;
 
 import io.jvs.core.RunningService;
-import io.netty.channel.Channel;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -19,10 +18,10 @@ final class ServiceState {
     final RunningService service;
     /** Whether the process is out of file descriptors now. */
     private final BooleanSupplier outOfFiles;
-    private final List<Channel> listeners = new CopyOnWriteArrayList<>();
+    private final List<ListenSocket> listeners = new CopyOnWriteArrayList<>();
     /** UDP listeners: never paused (a flow's datagrams arrive on them too); new flows are refused at the limit. */
-    private final List<Channel> datagramListeners = new CopyOnWriteArrayList<>();
-    private final Queue<TcpRelay> held = new ConcurrentLinkedQueue<>();
+    private final List<ListenSocket> datagramListeners = new CopyOnWriteArrayList<>();
+    private final Queue<Relay> held = new ConcurrentLinkedQueue<>();
     /** Whether the listeners read (accept); changed under this object's lock. */
     private volatile boolean accepting = true;
 
@@ -37,12 +36,12 @@ final class ServiceState {
     }
 
     /** Holds a client that met the service's limit until a place is free. */
-    void hold(TcpRelay relay) {
+    void hold(Relay relay) {
         held.add(relay);
     }
 
     /** The longest-waiting held client, or null. */
-    TcpRelay nextHeld() {
+    Relay nextHeld() {
         return held.poll();
     }
 
@@ -58,21 +57,9 @@ final class ServiceState {
         boolean want = !outOfFiles.getAsBoolean() && !service.atConnectionLimit();
         if (want != accepting) {
             accepting = want;
-            for (Channel ch : listeners) {
-                apply(ch);
+            for (ListenSocket l : listeners) {
+                l.accepting(want); // on the listener's own loop
             }
-        }
-    }
-
-    /**
-     * Gives listener {@code ch} the current state, on its own event loop: a change made from another thread would
-     * queue a read that can outlive a later pause (and, out of descriptors, spin the loop on accept()).
-     */
-    private void apply(Channel ch) {
-        if (!ch.isRegistered() || ch.eventLoop().inEventLoop()) { // (not registered yet: nothing can be pending)
-            ch.config().setAutoRead(accepting);
-        } else {
-            ch.eventLoop().execute(() -> ch.config().setAutoRead(accepting)); // the state when it runs
         }
     }
 
@@ -84,20 +71,20 @@ final class ServiceState {
         accepting = false;
     }
 
-    /** Adds a listening channel before it is bound, paused if the service is. */
-    synchronized void addListener(Channel ch) {
-        ch.config().setAutoRead(accepting);
-        listeners.add(ch);
+    /** Adds a TCP listening socket before it is bound, paused if the service is. */
+    synchronized void addListener(ListenSocket l) {
+        l.accepting(accepting);
+        listeners.add(l);
     }
 
-    /** Adds a UDP listening channel. */
-    void addDatagramListener(Channel ch) {
-        datagramListeners.add(ch);
+    /** Adds a UDP listening socket. */
+    void addDatagramListener(ListenSocket l) {
+        datagramListeners.add(l);
     }
 
-    void removeListener(Channel ch) {
-        listeners.remove(ch);
-        datagramListeners.remove(ch);
+    void removeListener(ListenSocket l) {
+        listeners.remove(l);
+        datagramListeners.remove(l);
     }
 
     boolean hasListeners() {

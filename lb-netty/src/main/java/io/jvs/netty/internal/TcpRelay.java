@@ -6,7 +6,6 @@ import io.jvs.api.Refusal;
 import io.jvs.api.internal.Addresses;
 import io.jvs.core.Connection;
 import io.jvs.core.FlowRequest;
-import io.jvs.core.Outcome;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -35,13 +34,10 @@ import java.net.InetSocketAddress;
  * event: backend connected, client FIN, server FIN, reset, closed. The director closes the relay through it
  * ({@link #close(boolean)}: idle timeout, table flush, shutdown).
  */
-final class TcpRelay implements Connection.Closer, ProxyHeaderHandler.Listener, ClientDataHandler.Listener {
+final class TcpRelay extends Relay implements ProxyHeaderHandler.Listener, ClientDataHandler.Listener {
 
     private static final Logger LOG = System.getLogger(TcpRelay.class.getName());
 
-    final RelayContext context;
-    final ServiceState service;
-    private final LoopState loop;
     final Channel client;
     final RelayLeg clientLeg;
     /** The server leg's handler; a new one for every connect attempt (a handler belongs to one pipeline). */
@@ -54,6 +50,8 @@ final class TcpRelay implements Connection.Closer, ProxyHeaderHandler.Listener, 
     /** The client and the address it reached, from the socket or from an accepted PROXY header. */
     private InetSocketAddress clientAddress;
     private InetSocketAddress virtualAddress;
+    /** The destination an upstream's PROXY header named, passed on in the header to the server; else null. */
+    private InetSocketAddress proxiedDestination;
     /** Client bytes read before the real server was connected. */
     private ByteBuf early;
     boolean backendUp;
@@ -63,17 +61,10 @@ final class TcpRelay implements Connection.Closer, ProxyHeaderHandler.Listener, 
     boolean toClientShut;
     boolean aborted;
     boolean finished;
-    /** Whether the client waits at its service's connection limit ({@link AcceptGate#hold}). */
-    boolean held;
-    /** Links in {@link LoopState}'s list of live relays. */
-    TcpRelay prev;
-    TcpRelay next;
 
     TcpRelay(RelayContext context, ServiceState service, Channel client, LoopState loop, boolean acceptProxy) {
-        this.context = context;
-        this.service = service;
+        super(context, service, loop);
         this.client = client;
-        this.loop = loop;
         this.acceptProxy = acceptProxy;
         this.connector = new Connector(this, context);
         this.clientLeg = new RelayLeg(this, true);
@@ -96,32 +87,30 @@ final class TcpRelay implements Connection.Closer, ProxyHeaderHandler.Listener, 
         return virtualAddress;
     }
 
+    /** The destination to name in a PROXY header to the server: the upstream's, else the virtual address. */
+    InetSocketAddress proxiedDestination() {
+        return proxiedDestination != null ? proxiedDestination : virtualAddress;
+    }
+
     /** The client channel is registered and active: ask the director, or wait for the PROXY header first. */
     void activated() {
         loop.link(this);
+        virtualAddress = (InetSocketAddress) client.localAddress();
         if (!acceptProxy) {
-            open((InetSocketAddress) client.remoteAddress(), (InetSocketAddress) client.localAddress());
+            clientAddress = (InetSocketAddress) client.remoteAddress();
+            open();
         }
     }
 
     // ---- admission
 
-    private void open(InetSocketAddress from, InetSocketAddress to) {
-        clientAddress = from;
-        virtualAddress = to;
-        FlowRequest r = loop.request().set(Protocol.TCP, from, to);
-        Outcome o = service.service.open(r);
-        if (o == Outcome.SERVICE_LIMIT) {
-            context.gate().hold(service, this); // it asks again when a place is free
+    @Override
+    void open() {
+        FlowRequest r = loop.request().set(Protocol.TCP, clientAddress, virtualAddress);
+        conn = admit(r);
+        if (conn == null) {
             return;
         }
-        if (!o.admitted()) {
-            context.counters().count(o); // the director counted it for its service already
-            abortClient(); // refused, as IPVS refuses with an ICMP unreachable or a reset
-            return;
-        }
-        conn = r.connection();
-        conn.attach(this);
         long wait = service.service.settings().defences().clientDataTimeout().toMillis();
         if (wait > 0 && early == null) {
             client.pipeline().addBefore(client.pipeline().context(clientLeg).name(), null,
@@ -131,29 +120,12 @@ final class TcpRelay implements Connection.Closer, ProxyHeaderHandler.Listener, 
         connector.connect();
     }
 
-    /** A place under the service's limit may be free: ask the director again, on the client's loop. */
-    void retryAfterHold(boolean dataPathClosed) {
-        EventLoop l = client.eventLoop();
-        Runnable retry = () -> {
-            context.gate().unheld(this);
-            if (finished || aborted || !client.isActive() || dataPathClosed) {
-                abortClient();
-                context.gate().placeFreed(service); // pass the place on to the next held client
-                return;
-            }
-            open(clientAddress, virtualAddress);
-        };
-        if (l.inEventLoop()) {
-            retry.run();
-        } else {
-            l.execute(retry);
-        }
-    }
-
     @Override
     public void headerReceived(InetSocketAddress from, InetSocketAddress to) {
         if (!finished && !aborted) {
-            open(from, to);
+            clientAddress = from; // the client is the header's; the service is the one it reached here
+            proxiedDestination = to;
+            open();
         }
     }
 
@@ -216,6 +188,7 @@ final class TcpRelay implements Connection.Closer, ProxyHeaderHandler.Listener, 
     }
 
     /** Whether the connection is over: ended, reset, or its client gone. */
+    @Override
     boolean isOver() {
         return finished || aborted || !client.isActive();
     }
@@ -254,7 +227,7 @@ final class TcpRelay implements Connection.Closer, ProxyHeaderHandler.Listener, 
 
     // ---- endings
 
-    /** Resets the client (a refusal, or no real server could be had). */
+    @Override
     void abortClient() {
         abort(client);
     }
@@ -269,14 +242,7 @@ final class TcpRelay implements Connection.Closer, ProxyHeaderHandler.Listener, 
             early.release();
             early = null;
         }
-        loop.unlink(this);
-        if (conn != null) {
-            conn.onClosed();
-        }
-        if (held) {
-            context.gate().unheld(this); // it waited and left: it is counted open again for the moment it ends
-        }
-        context.gate().relayFinished(service, backendUp);
+        ended(conn, backendUp);
     }
 
     /** The client could not be registered with its event loop: it never started. */

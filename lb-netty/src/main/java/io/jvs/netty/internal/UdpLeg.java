@@ -93,7 +93,7 @@ final class UdpLeg extends ChannelInboundHandlerAdapter {
             Throwable cause = f.cause();
             DataPathCounters counters = flow.listener.counters;
             counters.udpDropped.increment();
-            if (Connector.isLocalAddressFailure(cause)) {
+            if (ConnectAttempts.isLocalAddressFailure(cause)) {
                 counters.localAddressFailures.increment();
                 counters.localAddressLog.log(() -> flow + ": no local address for the socket to " + remote + " ("
                         + cause.getMessage() + "): local ports exhausted (net.ipv4.ip_local_port_range), or a "

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jvs.packet.PacketSupport;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -18,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -36,15 +34,9 @@ class NetnsPacketPathTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        String why = PacketLab.unavailable();
-        Assumptions.assumeTrue(why == null, () -> "packet path namespace test skipped: " + why);
-        String support = PacketSupport.unavailableReason();
-        Assumptions.assumeTrue(support == null, () -> "packet path namespace test skipped: " + support);
+        PacketLab.assumeAvailable();
         lab = new PacketLab();
-        for (String[] r : new String[][] {{lab.r1, "r1"}, {lab.r2, "r2"}}) {
-            Process p = lab.java(r[0], NameServer.class, r[1], "80");
-            assertEquals("ready", PacketLab.readLine(p, PacketLab.stdout(p), 30));
-        }
+        lab.startWebServers();
     }
 
     @AfterAll
@@ -240,7 +232,7 @@ class NetnsPacketPathTest {
 
     @Test
     void tunnel_ipip() throws Exception {
-        List<Process> decaps = decapsulators("jtun0", "ipip");
+        List<Process> decaps = lab.decapsulators("jtun0", "ipip");
         try {
             Director d = director("A", "ipip");
             requestsAlternate("IPIP");
@@ -256,13 +248,13 @@ class NetnsPacketPathTest {
                     "the client learnt the path MTU: " + lab.run(lab.client, "ip", "route", "get", VIP));
             d.stop();
         } finally {
-            stopAll(decaps);
+            PacketLab.stopAll(decaps);
         }
     }
 
     @Test
     void tunnel_gue_withAndWithoutChecksum() throws Exception {
-        List<Process> decaps = decapsulators("jtun1", "gue", "6080");
+        List<Process> decaps = lab.decapsulators("jtun1", "gue", "6080");
         try {
             for (String method : List.of("gue", "gue-csum")) {
                 Director d = director("A", method, "6080");
@@ -271,34 +263,8 @@ class NetnsPacketPathTest {
                 d.stop();
             }
         } finally {
-            stopAll(decaps);
+            PacketLab.stopAll(decaps);
         }
     }
 
-    private static List<Process> decapsulators(String tun, String... args) throws Exception {
-        Process p1 = null;
-        Process p2 = null;
-        String[] full = new String[args.length + 1];
-        full[0] = args[0];
-        full[1] = tun;
-        System.arraycopy(args, 1, full, 2, args.length - 1);
-        p1 = lab.java(lab.r1, Decapsulator.class, full);
-        p2 = lab.java(lab.r2, Decapsulator.class, full);
-        for (Process p : List.of(p1, p2)) {
-            assertEquals("ready", PacketLab.readLine(p, PacketLab.stdout(p), 30), lab.logs());
-        }
-        for (String r : List.of(lab.r1, lab.r2)) {
-            lab.run(r, "ip", "link", "set", tun, "up");
-            // the kernel takes max(all, device): strict rp_filter would drop clients routed via eth0
-            lab.run(r, "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf." + tun + ".rp_filter=0");
-        }
-        return List.of(p1, p2);
-    }
-
-    private static void stopAll(List<Process> processes) throws InterruptedException {
-        for (Process p : processes) {
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-        }
-    }
 }

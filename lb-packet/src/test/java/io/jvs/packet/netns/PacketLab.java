@@ -34,15 +34,15 @@ final class PacketLab implements AutoCloseable {
     static final String R1_6 = "fd99::11";
     static final String R2_6 = "fd99::12";
 
-    final String prefix = "jvsp" + ProcessHandle.current().pid();
-    final String lan = prefix + "lan";
-    final String client = prefix + "c";
-    final String director = prefix + "d";
-    final String r1 = prefix + "r1";
-    final String r2 = prefix + "r2";
+    final String prefix;
+    final String lan;
+    final String client;
+    final String director;
+    final String r1;
+    final String r2;
     private final List<String> namespaces = new ArrayList<>();
     private final List<Process> processes = new ArrayList<>();
-    private final File logDir = new File("target/netns-logs", prefix);
+    private final File logDir;
 
     /** Why the lab cannot be made here, or null: root, iproute2, ethtool and nftables are needed. */
     static String unavailable() {
@@ -66,8 +66,75 @@ final class PacketLab implements AutoCloseable {
         return null;
     }
 
-    /** Builds the topology; real servers get the VIP on lo with arp_ignore=1, arp_announce=2 (lvs_rs.sh). */
+    /** Skips the calling test class (a JUnit assumption) where the lab or the packet data path cannot be had. */
+    static void assumeAvailable() {
+        String why = unavailable();
+        org.junit.jupiter.api.Assumptions.assumeTrue(why == null, () -> "packet path namespace test skipped: " + why);
+        String support = io.jvs.packet.PacketSupport.unavailableReason();
+        org.junit.jupiter.api.Assumptions.assumeTrue(support == null,
+                () -> "packet path namespace test skipped: " + support);
+    }
+
+    /** Starts a {@link NameServer} on port 80 of each real server (it answers its name and the client's address). */
+    void startWebServers() throws Exception {
+        for (String[] r : new String[][] {{r1, "r1"}, {r2, "r2"}}) {
+            Process p = java(r[0], NameServer.class, r[1], "80");
+            String ready = readLine(p, stdout(p), 30);
+            if (!ready.equals("ready")) {
+                throw new IOException("the web server of " + r[1] + " said " + ready + "\n" + logs());
+            }
+        }
+    }
+
+    /**
+     * Starts a {@link Decapsulator} ({@code args}: {@code ipip} or {@code gue PORT}) writing into TUN device {@code tun}
+     * on each real server, with the device up and rp_filter relaxed (the kernel takes max(all, device): strict
+     * filtering would drop clients routed via eth0).
+     */
+    List<Process> decapsulators(String tun, String... args) throws Exception {
+        String[] full = new String[args.length + 1];
+        full[0] = args[0];
+        full[1] = tun;
+        System.arraycopy(args, 1, full, 2, args.length - 1);
+        List<Process> started = List.of(java(r1, Decapsulator.class, full), java(r2, Decapsulator.class, full));
+        for (Process p : started) {
+            String ready = readLine(p, stdout(p), 30);
+            if (!ready.equals("ready")) {
+                throw new IOException("a decapsulator said " + ready + "\n" + logs());
+            }
+        }
+        for (String r : List.of(r1, r2)) {
+            run(r, "ip", "link", "set", tun, "up");
+            run(r, "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf." + tun + ".rp_filter=0");
+        }
+        return started;
+    }
+
+    /** Kills {@code processes} and waits for them (10 s each at most). */
+    static void stopAll(List<Process> processes) throws InterruptedException {
+        for (Process p : processes) {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Builds the topology with names starting {@code jvsp} (phase 1's tests). */
     PacketLab() throws IOException {
+        this("jvsp");
+    }
+
+    /**
+     * Builds the topology, names starting with {@code tag} and the JVM's PID; real servers get the VIP on lo with
+     * arp_ignore=1, arp_announce=2 (lvs_rs.sh).
+     */
+    PacketLab(String tag) throws IOException {
+        prefix = tag + ProcessHandle.current().pid();
+        lan = prefix + "lan";
+        client = prefix + "c";
+        director = prefix + "d";
+        r1 = prefix + "r1";
+        r2 = prefix + "r2";
+        logDir = new File("target/netns-logs", prefix);
         try {
             add(lan);
             run(lan, "ip", "link", "add", "br0", "type", "bridge");

@@ -98,11 +98,21 @@ public final class Bytes {
         if (b.length != 16 || !text.contains(":")) {
             throw new IllegalArgumentException("address: " + text + " (expected: an IPv6 literal)");
         }
+        return word(b, from);
+    }
+
+    /** The 8 bytes of {@code b} from {@code from} as a big-endian long (an IPv6 address's half). */
+    public static long word(byte[] b, int from) {
         long v = 0;
         for (int i = from; i < from + 8; i++) {
             v = v << 8 | (b[i] & 0xff);
         }
         return v;
+    }
+
+    /** The address of an {@link java.net.Inet4Address}, or the first 4 bytes of {@code b}, as an int. */
+    public static int ipv4(byte[] b) {
+        return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
     }
 
     /** {@code a.b.c.d} of an IPv4 address held in an int (for messages and tests, not the hot path). */

@@ -58,13 +58,8 @@ public final class Interfaces {
                 int rank = (a.isLinkLocalAddress() ? 1000 : 0) + ia.getNetworkPrefixLength();
                 if (rank < bestRank) {
                     byte[] b = a.getAddress();
-                    long hi = 0;
-                    long lo = 0;
-                    for (int i = 0; i < 8; i++) {
-                        hi = hi << 8 | (b[i] & 0xff);
-                        lo = lo << 8 | (b[8 + i] & 0xff);
-                    }
-                    best = new long[] {hi, lo};
+                    best = new long[] {io.jvs.packet.internal.frame.Bytes.word(b, 0),
+                        io.jvs.packet.internal.frame.Bytes.word(b, 8)};
                     bestRank = rank;
                 }
             }

@@ -22,9 +22,10 @@ import java.util.function.IntFunction;
  * each worker has a {@link FlowRouter} of its own (phase 2: one reusable {@code FlowRequest} per worker). The entry point phase 2's {@code PacketDataPath} drives: {@link #start}, {@link #addVip}
  * and {@link #removeVip} (bind/unbind), {@link #resolve} (a destination added), {@link #counters}, {@link #close}.
  *
- * <p>Mode A ({@code answerArp}): refused when the kernel forwards IPv4 on the interface; the VIPs are announced
- * with a gratuitous ARP. Mode B: an {@link NftIngressGuard} keeps the kernel off the VIPs while the engine runs
- * (a table left by a crashed run is replaced at start) and is removed by {@link #close}.
+ * <p>Each VIP is served in one of two modes ({@link #addVip(int, boolean)}). Mode A (the director answers ARP for
+ * it): refused when the kernel forwards on the interface; the VIP is announced with a gratuitous ARP. Mode B (the
+ * kernel holds the VIP): an {@link NftIngressGuard} keeps the kernel off it while the engine runs (installed with the
+ * first mode B VIP; a table left by a crashed run is removed at start) and is removed by {@link #close}.
  */
 public final class PacketEngine implements AutoCloseable {
 
@@ -32,20 +33,24 @@ public final class PacketEngine implements AutoCloseable {
 
     private final String interfaceName;
     private final VipSet vips;
+    private final VipSet arpVips;
     private final NeighbourCache neighbours;
     private final boolean answerArp;
     private final List<PacketWorker> workers;
     private final List<Thread> threads;
     private final int address;
     private final int mtu;
-    private final NftIngressGuard guard;
+    private NftIngressGuard guard;
+    private boolean modeAChecked;
+    private boolean allMulticast;
     private boolean closed;
 
-    private PacketEngine(String interfaceName, VipSet vips, NeighbourCache neighbours, boolean answerArp,
-                         List<PacketWorker> workers, int address, int mtu, NftIngressGuard guard) {
+    private PacketEngine(String interfaceName, VipSet vips, VipSet arpVips, NeighbourCache neighbours,
+                         boolean answerArp, List<PacketWorker> workers, int address, int mtu, NftIngressGuard guard) {
         this.guard = guard;
         this.interfaceName = interfaceName;
         this.vips = vips;
+        this.arpVips = arpVips;
         this.neighbours = neighbours;
         this.answerArp = answerArp;
         this.workers = workers;
@@ -65,6 +70,21 @@ public final class PacketEngine implements AutoCloseable {
      */
     public static PacketEngine start(PortOptions options, int workerCount, VipSet vips,
                                      IntFunction<? extends FlowRouter> routers, boolean answerArp) throws IOException {
+        return start(options, workerCount, vips, routers, answerArp, false);
+    }
+
+    /**
+     * Opens the ports and starts the workers with no VIP yet; each VIP is then added in its own mode with
+     * {@link #addVip(int, boolean)}. An nftables table left on the interface by a crashed run is removed now.
+     */
+    public static PacketEngine start(PortOptions options, int workerCount, IntFunction<? extends FlowRouter> routers)
+            throws IOException {
+        return start(options, workerCount, new VipSet(), routers, false, true);
+    }
+
+    private static PacketEngine start(PortOptions options, int workerCount, VipSet vips,
+                                      IntFunction<? extends FlowRouter> routers, boolean answerArp, boolean perVip)
+            throws IOException {
         checkNotNull(options, "options");
         checkNotNull(vips, "vips");
         checkNotNull(routers, "routers");
@@ -77,6 +97,20 @@ public final class PacketEngine implements AutoCloseable {
         if (answerArp) {
             HostSettings.checkModeA(name);
         }
+        if (perVip) {
+            try {
+                if (NftIngressGuard.removeStale(name)) {
+                    LOG.log(System.Logger.Level.WARNING, "removed the nftables table " + NftIngressGuard.tableName(name)
+                            + " that an earlier run left on " + name + " (it did not stop cleanly)");
+                }
+            } catch (IOException e) {
+                if (!e.getMessage().startsWith("cannot run nft")) {
+                    throw e;
+                }
+                // no nft here: no run could have left a table either
+            }
+        }
+        VipSet arpVips = answerArp ? vips : new VipSet();
         NeighbourCache neighbours = new NeighbourCache(name);
         neighbours.loadKernelTable(System.nanoTime());
         int group = workerCount > 1 && options.fanoutGroup() < 0
@@ -92,7 +126,7 @@ public final class PacketEngine implements AutoCloseable {
                 }
                 FlowRouter router = checkNotNull(routers.apply(i), "router " + i);
                 PacketProcessor p = new PacketProcessor(port.mac(), address, address6[0], address6[1], port.mtu(),
-                        vips, router, neighbours, new PacketCounters(), answerArp, System::nanoTime);
+                        vips, arpVips, router, neighbours, new PacketCounters(), System::nanoTime);
                 workers.set(i, new PacketWorker(port, p));
             }
         } catch (IOException | RuntimeException e) {
@@ -106,7 +140,7 @@ public final class PacketEngine implements AutoCloseable {
             throw e;
         }
         NftIngressGuard guard = null;
-        if (!answerArp) {
+        if (!answerArp && !perVip) {
             try {
                 guard = NftIngressGuard.install(name, vips.toArray());
                 long[] v6 = vips.toArray6();
@@ -124,8 +158,10 @@ public final class PacketEngine implements AutoCloseable {
                 throw e;
             }
         }
-        PacketEngine engine = new PacketEngine(name, vips, neighbours, answerArp, workers, address,
+        PacketEngine engine = new PacketEngine(name, vips, arpVips, neighbours, answerArp, workers, address,
                 workers.get(0).port().mtu(), guard);
+        engine.modeAChecked = answerArp;
+        engine.allMulticast = answerArp;
         for (int i = 0; i < workers.size(); i++) {
             Thread t = new Thread(workers.get(i), "jvs-packet-" + name + "-" + i);
             t.setDaemon(true);
@@ -142,7 +178,8 @@ public final class PacketEngine implements AutoCloseable {
             }
         }
         LOG.log(System.Logger.Level.INFO, "packet data path on {0}: {1} worker(s), mtu {2}, {3}", name,
-                workerCount, engine.mtu, answerArp ? "answering ARP for the VIPs (mode A)" : "VIPs held by the kernel (mode B)");
+                workerCount, engine.mtu, perVip ? "VIP modes chosen per VIP" : answerArp
+                        ? "answering ARP for the VIPs (mode A)" : "VIPs held by the kernel (mode B)");
         return engine;
     }
 
@@ -151,29 +188,79 @@ public final class PacketEngine implements AutoCloseable {
         return vips;
     }
 
-    /** Serves {@code vip}: mode A announces it, mode B adds it to the ingress guard first. */
+    /** Serves {@code vip} in the engine's mode (the one it was started with). */
     public void addVip(int vip) throws IOException {
-        if (guard != null) {
-            guard.add(vip);
-        }
-        if (vips.add(vip) && answerArp) {
-            announce(vip);
+        addVip(vip, answerArp);
+    }
+
+    /**
+     * Serves {@code vip}: in mode A ({@code answerArp}) the director answers ARP for it and announces it (refused
+     * while the kernel forwards on the interface); in mode B it is added to the ingress guard first, which is
+     * installed with the first mode B VIP.
+     *
+     * @throws IllegalStateException when mode A is refused (the message names the setting)
+     * @throws IOException when the guard cannot be installed or changed
+     */
+    public synchronized void addVip(int vip, boolean answerArp) throws IOException {
+        if (answerArp) {
+            checkModeA();
+            boolean fresh = !vips.contains(vip);
+            arpVips.add(vip); // (the same set as vips in an engine started in mode A)
+            vips.add(vip);
+            if (fresh) {
+                announce(vip);
+            }
+        } else {
+            guard().add(vip);
+            vips.add(vip);
         }
     }
 
-    /** Serves the IPv6 VIP {@code hi:lo}: mode A announces it, mode B adds it to the ingress guard first. */
+    /** Serves the IPv6 VIP {@code hi:lo} in the engine's mode. */
     public void addVip(long hi, long lo) throws IOException {
-        if (guard != null) {
-            guard.add6(hi, lo);
+        addVip(hi, lo, answerArp);
+    }
+
+    /** Serves the IPv6 VIP {@code hi:lo} in mode A (answering neighbour solicitations) or mode B (the guard). */
+    public synchronized void addVip(long hi, long lo, boolean answerArp) throws IOException {
+        if (answerArp) {
+            checkModeA();
+            if (!allMulticast) {
+                for (PacketWorker w : workers) {
+                    w.port().joinAllMulticast(); // solicitations go to the VIP's solicited-node group
+                }
+                allMulticast = true;
+            }
+            boolean fresh = !vips.contains(hi, lo);
+            arpVips.add(hi, lo);
+            vips.add(hi, lo);
+            if (fresh) {
+                workers.get(0).announce6(hi, lo);
+            }
+        } else {
+            guard().add6(hi, lo);
+            vips.add(hi, lo);
         }
-        if (vips.add(hi, lo) && answerArp) {
-            workers.get(0).announce6(hi, lo);
+    }
+
+    private void checkModeA() throws IOException {
+        if (!modeAChecked) {
+            HostSettings.checkModeA(interfaceName);
+            modeAChecked = true;
         }
+    }
+
+    private NftIngressGuard guard() throws IOException {
+        if (guard == null) {
+            guard = NftIngressGuard.install(interfaceName);
+        }
+        return guard;
     }
 
     /** Stops serving the IPv6 VIP {@code hi:lo}. */
-    public void removeVip(long hi, long lo) throws IOException {
-        if (vips.remove(hi, lo) && guard != null) {
+    public synchronized void removeVip(long hi, long lo) throws IOException {
+        boolean arp = arpVips.remove(hi, lo);
+        if (vips.remove(hi, lo) && !arp && guard != null) {
             guard.delete6(hi, lo);
         }
     }
@@ -184,14 +271,15 @@ public final class PacketEngine implements AutoCloseable {
     }
 
     /** Stops serving {@code vip} (mode B: the kernel gets its packets again). */
-    public void removeVip(int vip) throws IOException {
-        if (vips.remove(vip) && guard != null) {
+    public synchronized void removeVip(int vip) throws IOException {
+        boolean arp = arpVips.remove(vip);
+        if (vips.remove(vip) && !arp && guard != null) {
             guard.delete(vip);
         }
     }
 
     /** Packets the mode B guard kept from the kernel so far (0 in mode A). */
-    public long guardDroppedPackets() throws IOException {
+    public synchronized long guardDroppedPackets() throws IOException {
         return guard == null ? 0 : guard.droppedPackets();
     }
 

@@ -27,7 +27,8 @@ public final class PacketProcessor {
     private final FlowRouter router;
     private final NeighbourCache neighbours;
     private final PacketCounters counters;
-    private final boolean answerArp;
+    /** The VIPs the director answers ARP and neighbour solicitations for (mode A); a subset of {@code vips}. */
+    private final VipSet arpVips;
     private final LongSupplier nanoTime;
     private final long address6Hi;
     private final long address6Lo;
@@ -51,6 +52,17 @@ public final class PacketProcessor {
     public PacketProcessor(long mac, int address, long address6Hi, long address6Lo, int mtu, VipSet vips,
                            FlowRouter router, NeighbourCache neighbours, PacketCounters counters, boolean answerArp,
                            LongSupplier nanoTime) {
+        this(mac, address, address6Hi, address6Lo, mtu, vips, answerArp ? vips : new VipSet(), router, neighbours,
+                counters, nanoTime);
+    }
+
+    /**
+     * A processor whose VIPs are in both modes: it answers ARP and neighbour solicitations for those of
+     * {@code arpVips} (mode A, not configured on the director) and leaves the others' to the kernel (mode B).
+     */
+    public PacketProcessor(long mac, int address, long address6Hi, long address6Lo, int mtu, VipSet vips,
+                           VipSet arpVips, FlowRouter router, NeighbourCache neighbours, PacketCounters counters,
+                           LongSupplier nanoTime) {
         this.address6Hi = address6Hi;
         this.address6Lo = address6Lo;
         this.mac = mac;
@@ -60,7 +72,7 @@ public final class PacketProcessor {
         this.router = router;
         this.neighbours = neighbours;
         this.counters = counters;
-        this.answerArp = answerArp;
+        this.arpVips = arpVips;
         this.nanoTime = nanoTime;
     }
 
@@ -270,7 +282,7 @@ public final class PacketProcessor {
         if (!fromUnspecified && sourceMac >= 0 && neighbours.isTracked(view.srcHi(), view.srcLo())) {
             neighbours.learn(view.srcHi(), view.srcLo(), sourceMac, nanoTime.getAsLong());
         }
-        if (answerArp && !fromUnspecified && vips.contains(targetHi, targetLo)) {
+        if (!fromUnspecified && arpVips.contains(targetHi, targetLo)) {
             long out = tx.nextTx();
             if (out < 0) {
                 counters.increment(Counter.TX_RING_FULL);
@@ -346,7 +358,7 @@ public final class PacketProcessor {
                 && ((op == 2 && view.arpTargetIp() == address) || neighbours.isTracked(senderIp))) {
             neighbours.learn(senderIp, senderMac, nanoTime.getAsLong());
         }
-        if (answerArp && op == 1 && vips.contains(view.arpTargetIp()) && senderIp != view.arpTargetIp()) {
+        if (op == 1 && arpVips.contains(view.arpTargetIp()) && senderIp != view.arpTargetIp()) {
             long out = tx.nextTx();
             if (out < 0) {
                 counters.increment(Counter.TX_RING_FULL);

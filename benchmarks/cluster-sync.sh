@@ -9,8 +9,8 @@
 # and publishes its entries; the other members apply them (backup) and hold the configuration with it.
 # The client is benchmarks' ConnectionRate: CLIENTS threads, each a new TCP connection per request (connect, read
 # the server's 3 bytes, close). Each measurement starts the directors afresh; the modes alternate for ROUNDS rounds,
-# so other work on the box hits both alike. Reported per measurement: connections/s, director 1's CPU microseconds
-# per connection (its JVM's utime+stime), and the sync stream's status line of every member (sent, received, lost,
+# so other work on the box hits both alike. Reported per measurement: connections/s, every director's CPU
+# microseconds per connection (its JVM's utime+stime: director 1 carries the connections, the others apply), and the sync stream's status line of every member (sent, received, lost,
 # queue drops, lag). At the end: the mean rate of each mode and sync on / sync off.
 #
 # Usage:
@@ -20,7 +20,7 @@
 #
 # Environment (defaults in brackets): MEMBERS [2] (2-5)  ROUNDS [2]  DUR [10] seconds measured  WARMUP [5] seconds
 #   CLIENTS [8] client threads  THREADS [1] director event loops  MODES ["none both"]
-#   THREAD_CPU [unset]: set, director 1's CPU per connection is also printed by thread (where the cost is)
+#   THREAD_CPU [unset]: set, every director's CPU per connection is also printed by thread (where the cost is)
 #   JVS_JAVA_OPTS [-Xms256m -Xmx256m -XX:+UseSerialGC] for the directors   JAVA_HOME [the java on PATH]
 #
 # Safety: addresses only inside the namespaces made here; every process is stopped by PID and every namespace
@@ -159,22 +159,32 @@ for round in $(seq 1 "$ROUNDS"); do
   for mode in $MODES; do
     start_directors "$mode"
     client "$WARMUP" >/dev/null
-    before=$(cpu_ticks "${DIRECTOR_PIDS[0]}")
-    [ -n "${THREAD_CPU:-}" ] && thread_ticks "${DIRECTOR_PIDS[0]}" >"$TMP/threads.before"
+    declare -a before=() after=()
+    for i in $(seq 1 "$MEMBERS"); do
+      before[i]=$(cpu_ticks "${DIRECTOR_PIDS[i-1]}")
+      [ -n "${THREAD_CPU:-}" ] && thread_ticks "${DIRECTOR_PIDS[i-1]}" >"$TMP/threads.$i.before"
+    done
     line=$(client "$DUR")
-    after=$(cpu_ticks "${DIRECTOR_PIDS[0]}")
-    [ -n "${THREAD_CPU:-}" ] && thread_ticks "${DIRECTOR_PIDS[0]}" >"$TMP/threads.after"
+    for i in $(seq 1 "$MEMBERS"); do
+      after[i]=$(cpu_ticks "${DIRECTOR_PIDS[i-1]}")
+      [ -n "${THREAD_CPU:-}" ] && thread_ticks "${DIRECTOR_PIDS[i-1]}" >"$TMP/threads.$i.after"
+    done
     conns=$(echo "$line" | awk '{print $2}')
     rate=$(echo "$line" | sed -E 's/.*rate ([0-9.]+).*/\1/')
-    cpu_us=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="$conns" 'BEGIN { printf "%.1f", (n > 0 ? t / hz * 1e6 / n : 0) }')
-    printf 'round %d sync %-4s %s; director 1: %s us CPU per connection\n' "$round" "$mode" "$line" "$cpu_us"
+    per_conn() { awk -v t="$1" -v hz="$CLK_TCK" -v n="$conns" 'BEGIN { printf "%.1f", (n > 0 ? t / hz * 1e6 / n : 0) }'; }
+    cpus=""
+    for i in $(seq 1 "$MEMBERS"); do cpus="$cpus d$i $(per_conn $((after[i] - before[i])))"; done
+    printf 'round %d sync %-4s %s; us CPU per connection:%s\n' "$round" "$mode" "$line" "$cpus"
     if [ "$mode" != none ]; then
       for i in $(seq 1 "$MEMBERS"); do echo "  d$i $(status_line "$i")"; done
     fi
-    if [ -n "${THREAD_CPU:-}" ]; then # director 1's CPU by thread during the measurement, microseconds per connection
-      join -a 2 -e 0 -o 0,1.2,2.2 "$TMP/threads.before" "$TMP/threads.after" | awk -v hz="$CLK_TCK" -v n="$conns" \
-        '{ d = ($3 - $2) / hz * 1e6 / (n > 0 ? n : 1); if (d >= 1) printf "    %-40s %6.1f us/connection\n", $1, d }' \
-        | sort -k2 -nr
+    if [ -n "${THREAD_CPU:-}" ]; then # every director's CPU by thread during the measurement, us per connection
+      for i in $(seq 1 "$MEMBERS"); do
+        echo "  d$i by thread:"
+        join -a 2 -e 0 -o 0,1.2,2.2 "$TMP/threads.$i.before" "$TMP/threads.$i.after" | awk -v hz="$CLK_TCK" -v n="$conns" \
+          '{ d = ($3 - $2) / hz * 1e6 / (n > 0 ? n : 1); if (d >= 1) printf "    %-40s %6.1f us/connection\n", $1, d }' \
+          | sort -k2 -nr
+      done
     fi
     SUM[$mode]=$(awk -v a="${SUM[$mode]:-0}" -v b="$rate" 'BEGIN { print a + b }')
     COUNT[$mode]=$(( ${COUNT[$mode]:-0} + 1 ))

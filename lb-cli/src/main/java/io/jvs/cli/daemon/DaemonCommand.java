@@ -214,7 +214,9 @@ public final class DaemonCommand {
                     : "SIGHUP cannot be caught in this JVM") + ", so kill -HUP will not reload " + o.config
                     + "; reload with: jvs daemon --reload --admin " + daemon.admin().address());
         }
-        LoadBalancer lb = daemon.table();
+        // The services this director serves now: on a cluster its local copy of the table, since the cluster's own
+        // listing is a linearizable read that a member started before its peers cannot make yet.
+        LoadBalancer lb = daemon.loadBalancer();
         out.println("jvs daemon: admin socket " + daemon.admin().address() + (daemon.adminTokenFile() != null
                 ? " (token in " + daemon.adminTokenFile() + ")" : daemon.admin().requiresToken() ? " (token required)"
                 : "") + ", " + lb.services().size()

@@ -47,7 +47,10 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>a director cut off the LAN and reconnected ends with the majority's configuration, and the stream lost
  *       nothing (reliable mode).</li>
  * </ol>
- * Needs root and iproute2 (CI runs as root); skipped with a message otherwise. Every wait is bounded; the lab and
+ * A second lab shows the packet data path's side: DR connections of a killed director continue through the others
+ * ({@link #drFlowsOfAKilledDirectorContinueThroughTheOthers}).
+ *
+ * <p>Needs root and iproute2 (CI runs as root); skipped with a message otherwise. Every wait is bounded; the lab and
  * its processes are removed also on failure.
  */
 class ClusterHarnessTest {
@@ -58,6 +61,9 @@ class ClusterHarnessTest {
     private static final String PERSISTENT = DirectorLab.VIP + ":81";
     private static final String STREAMS = DirectorLab.VIP + ":82";
     private static final String LATER = DirectorLab.VIP + ":83";
+    /** The DR service (the second lab's): the real servers' port is the service's, as direct routing needs. */
+    private static final String DR = DirectorLab.VIP + ":80";
+    private static final String ROUTER_LAN = "10.201.0.254";
     private static final String RS1 = EcmpLab.realServerAddress(1) + ":80";
     private static final String RS2 = EcmpLab.realServerAddress(2) + ":80";
     /** A line of {@code -L -n -c}: a template has client port 0. */
@@ -94,6 +100,159 @@ class ClusterHarnessTest {
             lab.close();
         }
         assertEquals(List.of(), ecmp.existing(), "every namespace of the lab deleted");
+    }
+
+    /**
+     * Direct routing on a cluster: the router also joins the back-end LAN, and its resilient ECMP group for the VIP
+     * is over the directors' LAN addresses; each director runs {@code jvs daemon --cluster --interface e1} (the VIP on
+     * its loopback: the packet path's mode B); the real servers have the VIP on lo with {@code arp_ignore=1},
+     * {@code arp_announce=2} and answer the client through the router, not a director. 24 long-lived streams, each
+     * client source pinned to a director by a policy rule on the router (so that the test knows which director
+     * carries which stream: {@code ip route get} with ports does not tell the group's real choice for forwarded
+     * packets); once every survivor knows every flow from the sync stream, d2 is killed (kill -9) and withdrawn: its
+     * pins are deleted and the group replaced by the survivors, so its streams go to them, which forward them to the
+     * same real server, and no stream breaks. (Without connection sync a third of the streams break here: the
+     * survivors drop packets of flows they do not know, as IPVS does.)
+     */
+    @Test
+    void drFlowsOfAKilledDirectorContinueThroughTheOthers() throws Exception {
+        String why = EcmpLab.unavailable("jvsx");
+        assumeTrue(why == null, () -> "DR cluster harness skipped: " + why);
+        String noPackets = PacketPath.unavailable();
+        assumeTrue(noPackets == null, () -> "DR cluster harness skipped: " + noPackets);
+        for (String tool : List.of("nft", "ethtool")) {
+            try {
+                EcmpLab.exec(tool, "--version");
+            } catch (java.io.IOException e) {
+                assumeTrue(false, "DR cluster harness skipped: " + tool + " is not installed");
+            }
+        }
+        EcmpLab ecmp = EcmpLab.create("jvsx", 3, 2, 6);
+        DirectorLab lab = new DirectorLab(ecmp, dir);
+        try {
+            directRoutingLab(ecmp);
+            lab.packetPath("e1");
+            lab.startPeers(2, true);
+            lab.start(1, 2, 3);
+            lab.ok(1, "-A", "-t", DR, "-s", "rr");
+            lab.ok(2, "-a", "-t", DR, "-r", RS1, "-g");
+            lab.ok(3, "-a", "-t", DR, "-r", RS2, "-g");
+            String table = lab.ok(1, "-S", "-n");
+            assertTrue(table.contains("-a -t " + DR + " -r " + RS2 + " -g"), "the DR service on d1: " + table);
+            for (int d = 2; d <= 3; d++) {
+                assertEquals(table, lab.ok(d, "-S", "-n"), "d" + d + " has the DR service");
+            }
+
+            List<String> from = new ArrayList<>();
+            for (int round = 0; round < 4; round++) {
+                from.addAll(sources(1, 6));
+            }
+            for (int k = 1; k <= 6; k++) {
+                drPin(ecmp, "add", EcmpLab.clientAddress(k), drDirector(k));
+            }
+            String[] hp = DR.split(":");
+            List<String> opened = lab.client("open " + hp[0] + " " + hp[1] + " " + String.join(" ", from));
+            for (String g : opened) {
+                assertTrue(g.matches("rs[12]@10\\.200\\.0\\.\\d+"), "every DR stream opened, and its server sees "
+                        + "the client's own address: " + opened);
+            }
+            List<String> ports = lab.client("ports");
+            int victim = 2;
+            List<Integer> survivors = List.of(1, 3);
+            for (int d : survivors) {
+                assertTrue(DirectorLab.await(PATIENCE, () -> {
+                    String conns = lab.ok(d, "-L", "-n", "-c");
+                    for (int k = 0; k < from.size(); k++) {
+                        if (!conns.contains(from.get(k) + ":" + ports.get(k) + " ")) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }), "the survivor d" + d + " knows every stream's flow (connection sync): "
+                        + lab.ok(d, "-L", "-n", "-c"));
+            }
+            Thread.sleep(1000);
+            List<String> before = lab.client("report");
+            lab.kill(victim);
+            for (int k = 1; k <= 6; k++) {
+                if (drDirector(k) == victim) {
+                    drPin(ecmp, "del", EcmpLab.clientAddress(k), victim);
+                }
+            }
+            drWithdraw(ecmp, survivors);
+            Thread.sleep(3000);
+            List<String> after = lab.client("report");
+            assertEquals("closed", lab.client("close").get(0));
+            for (int k = 0; k < after.size(); k++) {
+                int d = drDirector(k % 6 + 1);
+                String how = d == victim ? "a DR stream of the killed d" + d + " continues through a survivor"
+                        : "a DR stream through d" + d + " survives the kill of d" + victim;
+                String[] b = before.get(k).split(":");
+                String[] a = after.get(k).split(":");
+                assertEquals("ok", a[2], how + ": " + after.get(k));
+                assertTrue(Integer.parseInt(a[1]) > Integer.parseInt(b[1]) + 5, how + " and kept echoing: "
+                        + before.get(k) + " then " + after.get(k));
+            }
+        } catch (AssertionError | Exception e) {
+            for (int d = 1; d <= 3; d++) {
+                String log = lab.log(d);
+                e.addSuppressed(new Exception("d" + d + "'s log (the end):\n"
+                        + log.substring(Math.max(0, log.length() - 4000))));
+            }
+            throw e;
+        } finally {
+            lab.close();
+        }
+        assertEquals(List.of(), ecmp.existing(), "every namespace of the DR lab deleted");
+    }
+
+    /** The router's leg on the LAN, its DR group over the directors' LAN addresses, the real servers as lvs_rs.sh. */
+    private static void directRoutingLab(EcmpLab ecmp) throws Exception {
+        ecmp.batch(null, List.of("link add r-lan netns " + ecmp.ns("r") + " type veth peer name rt netns "
+                + ecmp.ns("lan")));
+        ecmp.batch("lan", List.of("link set rt master br0 up"));
+        List<String> r = new ArrayList<>(List.of("addr add " + ROUTER_LAN + "/24 dev r-lan", "link set r-lan up"));
+        for (int d = 1; d <= 3; d++) {
+            r.add("nexthop add id " + (20 + d) + " via " + EcmpLab.directorLanAddress(d) + " dev r-lan");
+        }
+        r.add("nexthop add id 200 group 21/22/23 type resilient buckets 128 idle_timer 60");
+        for (int d = 1; d <= 3; d++) {
+            r.add("route add " + DirectorLab.VIP + "/32 via " + EcmpLab.directorLanAddress(d) + " dev r-lan table "
+                    + (200 + d));
+        }
+        r.add("route replace " + DirectorLab.VIP + "/32 nhid 200");
+        ecmp.batch("r", r);
+        for (int j = 1; j <= 2; j++) {
+            ecmp.batch("rs" + j, List.of("addr add " + DirectorLab.VIP + "/32 dev lo", "route add default via "
+                    + ROUTER_LAN));
+            ecmp.run("rs" + j, "sysctl", "-qw", "net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.lo.arp_ignore=1",
+                    "net.ipv4.conf.all.arp_announce=2", "net.ipv4.conf.lo.arp_announce=2");
+            ecmp.run("rs" + j, "ethtool", "-K", "e0", "tso", "off", "gso", "off");
+        }
+        ecmp.run("c", "ethtool", "-K", "c0", "tso", "off", "gso", "off");
+        for (int d = 1; d <= 3; d++) {
+            ecmp.run("d" + d, "ethtool", "-K", "e1", "gro", "off");
+        }
+    }
+
+    /** Withdraws the dead director from the DR group (its buckets go to the survivors, the others' stay). */
+    private static void drWithdraw(EcmpLab ecmp, List<Integer> survivors) throws Exception {
+        StringBuilder g = new StringBuilder();
+        for (int d : survivors) {
+            g.append(g.length() == 0 ? "" : "/").append(20 + d);
+        }
+        ecmp.batch("r", List.of("nexthop replace id 200 group " + g + " type resilient buckets 128 idle_timer 60"));
+    }
+
+    /** The director client source {@code k} (1-6) is pinned to in the DR lab: 1, 2, 3, 1, 2, 3. */
+    private static int drDirector(int k) {
+        return (k - 1) % 3 + 1;
+    }
+
+    /** Adds or deletes the router's rule that sends {@code source}'s flows to the VIP through director {@code d}. */
+    private static void drPin(EcmpLab ecmp, String op, String source, int d) throws Exception {
+        ecmp.batch("r", List.of("rule " + op + " from " + source + " iif r-c lookup " + (200 + d) + " pref "
+                + (2000 + d)));
     }
 
     private static List<String> sources(int from, int to) {

@@ -40,6 +40,9 @@ final class DirectorLab implements AutoCloseable {
     private final Path dir;
     private final Process[] directors;
     private Process client;
+    /** What every director's command and JVM get besides the cluster's options (the packet data path's). */
+    private final List<String> moreArgs = new ArrayList<>();
+    private final List<String> moreJvmOptions = new ArrayList<>();
     private BufferedReader clientOut;
     private PrintWriter clientIn;
 
@@ -49,10 +52,25 @@ final class DirectorLab implements AutoCloseable {
         this.directors = new Process[lab.directors() + 1];
     }
 
+    /** Every director also serves direct routing on {@code iface} ({@code --interface}), from the next start. */
+    void packetPath(String iface) {
+        moreArgs.addAll(List.of("--interface", iface));
+        moreJvmOptions.add("--enable-native-access=ALL-UNNAMED");
+    }
+
     /** Starts the real servers {@code rs1}, {@code rs2} (port 80) and the client. */
     void startPeers(int realServers) throws Exception {
+        startPeers(realServers, false);
+    }
+
+    /**
+     * Starts the real servers {@code rs1}, {@code rs2} (port 80; {@code anyAddress}: on every address, the VIP on
+     * their loopback too, as direct routing needs) and the client.
+     */
+    void startPeers(int realServers, boolean anyAddress) throws Exception {
         for (int j = 1; j <= realServers; j++) {
-            Process p = lab.java("rs" + j, LabPeer.class, "server", "rs" + j, EcmpLab.realServerAddress(j), "80");
+            Process p = lab.java("rs" + j, LabPeer.class, "server", "rs" + j,
+                    anyAddress ? "0.0.0.0" : EcmpLab.realServerAddress(j), "80");
             String line = Lines.readLine(p, 60);
             if (!line.equals("ready")) {
                 throw new IOException("rs" + j + ": " + line);
@@ -77,9 +95,12 @@ final class DirectorLab implements AutoCloseable {
                 peers.add(EcmpLab.directorLanAddress(j) + ":7800");
             }
         }
-        return new String[] {"daemon", "--cluster", CLUSTER, "--cluster-bind", EcmpLab.directorLanAddress(i) + ":7800",
-            "--cluster-peers", String.join(",", peers), "--cluster-log", dir.resolve("raft-d" + i).toString(),
-            "--admin", admin(i), "--http", "127.0.0.1:8080", "--threads", "1"};
+        List<String> cmd = new ArrayList<>(List.of("daemon", "--cluster", CLUSTER, "--cluster-bind",
+                EcmpLab.directorLanAddress(i) + ":7800", "--cluster-peers", String.join(",", peers), "--cluster-log",
+                dir.resolve("raft-d" + i).toString(), "--admin", admin(i), "--http", "127.0.0.1:8080", "--threads",
+                "1"));
+        cmd.addAll(moreArgs);
+        return cmd.toArray(new String[0]);
     }
 
     String admin(int i) {
@@ -89,7 +110,9 @@ final class DirectorLab implements AutoCloseable {
     /** Starts directors {@code ids} at once and waits (bounded) until each has opened its admin socket. */
     void start(int... ids) throws Exception {
         for (int i : ids) {
-            directors[i] = lab.java("d" + i, List.of("-Xmx128m"), Jvs.class.getName(), command(i));
+            List<String> jvm = new ArrayList<>(List.of("-Xmx128m"));
+            jvm.addAll(moreJvmOptions);
+            directors[i] = lab.java("d" + i, jvm, Jvs.class.getName(), command(i));
         }
         for (int i : ids) {
             String banner;

@@ -29,6 +29,7 @@ import java.util.StringJoiner;
  *       <li>{@code open HOST PORT SRC...}: a long-lived stream from each source, which sends a line every 100 ms and
  *           reads its echo (2 s at most); answers the greetings as {@code ask} does;
  *       <li>{@code report}: per stream opened, {@code NAME@PEER:ECHOED:ok} or {@code NAME@PEER:ECHOED:broken-REASON};
+ *       <li>{@code ports}: per stream opened, its local (source) port;
  *       <li>{@code close}: closes every stream; answers {@code closed}.
  *     </ul>
  * </ul>
@@ -204,6 +205,7 @@ public final class LabPeer {
                     }
                 }
                 case "report" -> streams.forEach(s -> answer.add(s.report()));
+                case "ports" -> streams.forEach(s -> answer.add(Integer.toString(s.socket.getLocalPort())));
                 case "close" -> {
                     for (Stream s : streams) {
                         s.closing = true;

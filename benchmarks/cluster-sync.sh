@@ -18,7 +18,7 @@
 #   sudo benchmarks/cluster-sync.sh                             # ~2 minutes with the defaults
 #   ROUNDS=3 DUR=20 MEMBERS=3 sudo -E benchmarks/cluster-sync.sh # what the figures in benchmarks/README.md use
 #
-# Environment (defaults in brackets): MEMBERS [2] (2-5)  ROUNDS [2]  DUR [10] seconds measured  WARMUP [5] seconds
+# Environment (defaults in brackets): MEMBERS [2] (2-5)  ROUNDS [2]  DUR [10] seconds measured  WARMUP [10] seconds (the JIT compiles the sync path late: 4-5 s left it in the measurement)
 #   CLIENTS [8] client threads  THREADS [1] director event loops  MODES ["none both"]
 #   THREAD_CPU [unset]: set, every director's CPU per connection is also printed by thread (where the cost is)
 #   JVS_JAVA_OPTS [-Xms256m -Xmx256m -XX:+UseSerialGC] for the directors   JAVA_HOME [the java on PATH]
@@ -33,7 +33,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 MEMBERS=${MEMBERS:-2}
 ROUNDS=${ROUNDS:-2}
 DUR=${DUR:-10}
-WARMUP=${WARMUP:-5}
+WARMUP=${WARMUP:-10}
 CLIENTS=${CLIENTS:-8}
 THREADS=${THREADS:-1}
 MODES=${MODES:-"none both"}

@@ -35,6 +35,7 @@ import org.jgroups.JChannel;
 import org.jgroups.View;
 import org.jgroups.protocols.DISCARD;
 import org.jgroups.protocols.raft.RAFT;
+import org.jgroups.protocols.raft.Role;
 import org.jgroups.raft.RaftHandle;
 
 /**
@@ -90,6 +91,7 @@ public final class ClusteredLoadBalancer extends ForwardingLoadBalancer {
     private final ConfigStateMachine machine;
     private final StreamDaemon daemon;
     private final Proposer proposer;
+    private final LeaderView leaderView = new LeaderView(this);
     private volatile boolean closed;
 
     private ClusteredLoadBalancer(Builder b) throws Exception {
@@ -111,6 +113,11 @@ public final class ClusteredLoadBalancer extends ForwardingLoadBalancer {
         this.channel = new JChannel(Stacks.config(t, new Stacks.RaftLog(self, members, b.logDirectory)));
         channel.setName(self);
         this.raft = new RaftHandle(channel, machine);
+        raft.addRoleListener(role -> {
+            if (role == Role.Leader) {
+                leaderView.becameLeader(); // the new leader's checker makes the table match its verdicts
+            }
+        });
         this.proposer = new Proposer(this, raft, machine, cluster, commitTimeout, attemptTimeout);
         channel.connect("jvs-config-" + cluster);
         this.daemon = b.hook == null ? null : new StreamDaemon(b.hook, cluster, b.syncBind(), b.syncPeers(),
@@ -157,10 +164,11 @@ public final class ClusteredLoadBalancer extends ForwardingLoadBalancer {
      * This load balancer as a health checker should drive it: its verdicts (real-server changes) are committed only
      * while this member is the leader, so one checker, the leader's, changes the table and every member changes it
      * at the same log index. Run a checker on every member over its own view: whichever member leads commits.
-     * Closing the view does nothing.
+     * A member that becomes the leader makes the table match its checker's verdicts (a server its checker sees
+     * down is taken out, whatever the old leader committed). One view per member; closing it does nothing.
      */
     public LoadBalancer leaderView() {
-        return new LeaderView(this);
+        return leaderView;
     }
 
     /** Whether this member orders the cluster's changes now (the Raft leader). */

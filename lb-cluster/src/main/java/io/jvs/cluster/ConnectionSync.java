@@ -37,10 +37,12 @@ import org.jgroups.View;
  * <p>A member sends what its data path {@linkplain #publish publishes} when it is a master, and applies what the
  * others send to its {@link LocalConnectionTable} when it is a backup; it may be both (active-active, as keepalived
  * runs IPVS). Entries are batched as the kernel batches them: appended to a message of at most
- * {@link Builder#maxLength} bytes, sent when it is full or {@link Builder#flushInterval} after its first entry.
+ * {@link Builder#maxLength} bytes, sealed when it is full or {@link Builder#flushInterval} after its first entry,
+ * and sent by a thread woken as the kernel's master thread is (8 messages queued, else within 20 ms), every queued
+ * message in one JGroups message.
  *
- * <p>Each JGroups message carries a small header (sequence number and send time) before the IPVS message, so a
- * receiver counts lost messages and measures the lag from sending to applying.
+ * <p>Each IPVS message travels with a small header (sequence number and send time), so a receiver counts lost
+ * messages and measures the lag from sending to applying.
  *
  * @since 0.1
  */
@@ -127,7 +129,7 @@ public final class ConnectionSync implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        flusher.scheduleAtFixedRate(this::flush, flushMillis, flushMillis, TimeUnit.MILLISECONDS);
+        flusher.scheduleAtFixedRate(() -> outbox.flush(false), flushMillis, flushMillis, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -174,9 +176,14 @@ public final class ConnectionSync implements AutoCloseable {
         return outbox.add(entry);
     }
 
+    /** How many JGroups messages (frames of one or more IPVS messages) this member sent. */
+    long framesSent() {
+        return outbox.sentFrames.get();
+    }
+
     /** Sends the entries queued so far now, rather than at the next flush. */
     public void flush() {
-        outbox.flush();
+        outbox.flush(true);
     }
 
     private void send(byte[] payload, int count) throws Exception {
@@ -278,22 +285,43 @@ public final class ConnectionSync implements AutoCloseable {
             byte[] b = msg.getArray();
             int off = msg.getOffset();
             int len = msg.getLength();
-            if (len < HEADER || b[off] != MAGIC || b[off + 1] != 1) {
+            int version = len < HEADER ? 0 : b[off + 1];
+            if (len < HEADER || b[off] != MAGIC || version != 1 && version != Outbox.VERSION) {
                 ignoredMessages.incrementAndGet();
                 return;
             }
-            long seq = getLong(b, off + 2);
-            long sentMicros = getLong(b, off + 10);
-            Long last = lastSequence.put(msg.src(), seq);
+            // A frame: one or more messages, each its sequence number, time and IPVS message (version 1: just one).
+            String owner = msg.src().toString();
+            int end = off + len;
+            for (int p = off + 2; p < end; ) {
+                int size = end - p - (HEADER - 2); // the rest; at least 4 bytes hold the IPVS size field
+                if (size >= 4 && version != 1) {
+                    size = (b[p + HEADER - 2 + 2] & 0xff) << 8 | b[p + HEADER - 2 + 3] & 0xff;
+                }
+                if (size < 4 || p + HEADER - 2 + size > end) {
+                    ignoredMessages.incrementAndGet();
+                    LOG.log(Level.WARNING, "invalid sync frame from " + msg.src() + ": the rest dropped");
+                    return;
+                }
+                message(msg.src(), owner, b, p, size);
+                p += HEADER - 2 + size;
+            }
+        }
+
+        /** One message of a frame at {@code p}: its sequence number, time, and the IPVS message of {@code size}. */
+        private void message(Address src, String owner, byte[] b, int p, int size) {
+            long seq = getLong(b, p);
+            long sentMicros = getLong(b, p + 8);
+            Long last = lastSequence.put(src, seq);
             if (last != null && seq > last + 1) {
                 lostMessages.addAndGet(seq - last - 1);
             }
             receivedMessages.incrementAndGet();
             try {
-                applyMessage(b, off + HEADER, len - HEADER, msg.src().toString());
+                applyMessage(b, p + 16, size, owner);
             } catch (IllegalArgumentException e) {
                 ignoredMessages.incrementAndGet();
-                LOG.log(Level.WARNING, "invalid sync message from " + msg.src() + " dropped: " + e.getMessage());
+                LOG.log(Level.WARNING, "invalid sync message from " + src + " dropped: " + e.getMessage());
                 return;
             }
             long lag = nowMicros() - sentMicros;

@@ -85,6 +85,10 @@ class ConnectionSyncTest {
         assertTrue(s.ready());
         assertEquals(ConnectionSync.StateTransfer.NONE, m.get(0).status().stateTransfer());
         assertEquals(n, m.get(0).status().sentEntries());
+        long messages = m.get(0).status().sentMessages();
+        assertTrue(m.get(0).framesSent() < messages, "several IPVS messages to a JGroups message (the sender woken "
+                + "every " + Outbox.WAKEUP_RATE + "): " + m.get(0).framesSent() + " frames for " + messages
+                + " messages");
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jvs.testing.EcmpLab;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -22,9 +23,9 @@ class EcmpLabTest {
 
     @Test
     void theRouterSpreadsFlowsAndAWithdrawnDirectorMovesOnlyItsOwn() throws Exception {
-        String why = EcmpLab.unavailable();
+        String why = EcmpLab.unavailable("jvsk");
         assumeTrue(why == null, () -> "skipped: " + why);
-        EcmpLab lab = EcmpLab.create(3, 2, 20);
+        EcmpLab lab = EcmpLab.create("jvsk", 3, 2, 20);
         try {
             Map<String, Integer> before = new HashMap<>();
             Set<Integer> used = new HashSet<>();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jvs.testing.EcmpLab;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -57,9 +58,9 @@ class NamespaceClusterTest {
 
     @Test
     void threeDirectorsInNamespacesAgreeSurviveAKillAndRefuseWithoutAMajority() throws Exception {
-        String why = EcmpLab.unavailable();
+        String why = EcmpLab.unavailable("jvsk");
         assumeTrue(why == null, () -> "skipped: " + why);
-        try (EcmpLab lab = EcmpLab.create(3, 1, 0)) {
+        try (EcmpLab lab = EcmpLab.create("jvsk", 3, 1, 0)) {
             List<Member> m = new ArrayList<>();
             for (int i = 1; i <= 3; i++) {
                 List<String> peers = new ArrayList<>();

@@ -210,6 +210,25 @@ class ErrorMessagesTest extends DirectorTestBase {
         assertEquals(new Ipvsadm.Result("", "Memory allocation problem\n", 255), r);
     }
 
+    /** A load balancer that refuses reads (a cluster member without a majority): its message, exit 255. */
+    @Test
+    void refusedListing_printsTheRefusal() {
+        LoadBalancer noQuorum = new ForwardingLoadBalancer() {
+            @Override
+            protected LoadBalancer delegate() {
+                return director;
+            }
+
+            @Override
+            public java.util.List<io.jvs.api.ServiceStatus> services() {
+                throw new LoadBalancerException(LoadBalancerException.Reason.NO_QUORUM, "no quorum in cluster web");
+            }
+        };
+        Ipvsadm ipvsadm = Ipvsadm.of(noQuorum, GoldenFixture.names());
+        assertEquals(new Ipvsadm.Result("", "no quorum in cluster web\n", 255), ipvsadm.execute("-S", "-n"));
+        assertEquals(new Ipvsadm.Result("", "no quorum in cluster web\n", 255), ipvsadm.execute("-L", "-n"));
+    }
+
     @Test
     void closedDirector() {
         director.close();

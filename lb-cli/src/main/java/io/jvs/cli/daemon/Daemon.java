@@ -56,7 +56,7 @@ final class Daemon implements AutoCloseable {
     }
 
     private final NettyLoadBalancer lb;
-    /** The table jvsadm and the status page see: the clustered load balancer with --cluster, else {@link #lb}. */
+    /** The table jvsadm sees: the clustered load balancer with --cluster, else {@link #lb}. */
     private final LoadBalancer table;
     private final ClusteredLoadBalancer cluster;
     private final HealthChecker checker;
@@ -118,9 +118,15 @@ final class Daemon implements AutoCloseable {
             lb.close();
             throw new StartException(1, "jvs daemon: --cluster: " + e.getMessage());
         }
-        HealthChecker checker = o.config == null ? null : HealthChecker.create(lb);
-        CheckedLoadBalancer table = checker == null ? null : new CheckedLoadBalancer(lb, checker);
-        KeepalivedFile config = checker == null ? null : new KeepalivedFile(o.config, lb, checker, table);
+        // On a cluster every member checks the same file's servers over the leader view (only the leader's verdicts
+        // are committed), and jvsadm goes straight to the cluster: a CheckedLoadBalancer would route changes of
+        // checked servers through this member's checker, which drops them unless it leads.
+        HealthChecker checker = o.config == null ? null
+                : HealthChecker.create(cluster != null ? cluster.leaderView() : lb);
+        CheckedLoadBalancer table = checker == null || cluster != null ? null : new CheckedLoadBalancer(lb, checker);
+        KeepalivedFile config = checker == null ? null : cluster != null
+                ? new KeepalivedFile(o.config, cluster, checker, new Object(), true)
+                : new KeepalivedFile(o.config, lb, checker, table, false);
         Daemon d = new Daemon(lb, cluster, checker, config);
         d.closeables.add(cluster != null ? cluster : lb); // the clustered one closes lb too
         if (checker != null) {
@@ -272,7 +278,9 @@ final class Daemon implements AutoCloseable {
     }
 
     private void startHttp(InetSocketAddress address) throws StartException {
-        StatusPage page = new StatusPage(table, checker, config == null ? () -> null : config::last,
+        // The data path's own table: a member without a majority still shows what it serves (reads through the
+        // cluster would be refused).
+        StatusPage page = new StatusPage(lb, checker, config == null ? () -> null : config::last,
                 lb.transport().name().toLowerCase(Locale.ROOT), hostName(),
                 cluster == null ? List::of : () -> ClusterPart.lines(cluster));
         try {

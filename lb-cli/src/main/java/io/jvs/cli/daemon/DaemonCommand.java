@@ -55,7 +55,8 @@ public final class DaemonCommand {
             "            binds 127.0.0.1",
             "  --cluster one service table with the directors at --cluster-peers, through consensus (Raft); jvsadm",
             "            works on any member; the connection-sync stream uses the next port; --cluster-log keeps the",
-            "            Raft log in DIR; --sync-daemon starts the sync roles (default both: active-active)",
+            "            Raft log in DIR; --sync-daemon starts the sync roles (default both: active-active); with",
+            "            --config every member runs the same file and the leader's health checks change the table",
             "  --reload  make the running daemon at --admin re-read its --config, as SIGHUP does (also where SIGHUP",
             "            is ignored, under nohup); a file without virtual servers is refused unless --allow-empty",
             "  --interface  serve direct routing (-g) and tunnelling (-i) on this interface (repeatable): the packet",
@@ -142,9 +143,12 @@ public final class DaemonCommand {
                 throw new IllegalArgumentException("--cluster: needs --cluster-bind IP:PORT and --cluster-peers "
                         + "IP:PORT,...");
             }
-            if (o.rules != null || o.config != null) {
-                throw new IllegalArgumentException("--cluster: the table comes from the cluster; --rules and --config "
-                        + "are not taken with it (restore rules with jvsadm -R on one member)");
+            if (o.rules != null) {
+                // A rules file restored at every start would add its services again on each member that starts,
+                // on top of the cluster's table, which already has them (or refuse them: "Service already exists").
+                throw new IllegalArgumentException("--cluster: the table comes from the cluster, so --rules is not "
+                        + "taken with it (a restore at every member's start would add the services again); restore "
+                        + "the rules once with jvsadm -R on one member");
             }
         }
         if (o.allowEmpty && !o.reload) {
@@ -210,7 +214,9 @@ public final class DaemonCommand {
                     : "SIGHUP cannot be caught in this JVM") + ", so kill -HUP will not reload " + o.config
                     + "; reload with: jvs daemon --reload --admin " + daemon.admin().address());
         }
-        LoadBalancer lb = daemon.table();
+        // The services this director serves now: on a cluster its local copy of the table, since the cluster's own
+        // listing is a linearizable read that a member started before its peers cannot make yet.
+        LoadBalancer lb = daemon.loadBalancer();
         out.println("jvs daemon: admin socket " + daemon.admin().address() + (daemon.adminTokenFile() != null
                 ? " (token in " + daemon.adminTokenFile() + ")" : daemon.admin().requiresToken() ? " (token required)"
                 : "") + ", " + lb.services().size()

@@ -44,17 +44,21 @@ final class KeepalivedFile {
     private final HealthChecker checker;
     private final Object lock;
     private final KeepalivedConfig.Parser parser;
+    private final boolean clustered;
     private volatile ConfigLoad last;
     private volatile Instant applied;
 
     /**
      * @param lock the monitor jvsadm's changes hold ({@link CheckedLoadBalancer})
+     * @param clustered whether every member of a cluster runs this file: a service the table already has is then
+     *     the file's (another member's checker started it), not one added with jvsadm
      */
-    KeepalivedFile(Path file, LoadBalancer lb, HealthChecker checker, Object lock) {
+    KeepalivedFile(Path file, LoadBalancer lb, HealthChecker checker, Object lock, boolean clustered) {
         this.file = file;
         this.lb = lb;
         this.checker = checker;
         this.lock = lock;
+        this.clustered = clustered;
         Set<ForwardingMethod> methods = lb.supportedForwardingMethods();
         this.parser = KeepalivedConfig.parser().forwardingMethods(methods);
     }
@@ -159,6 +163,9 @@ final class KeepalivedFile {
      * @throws IllegalStateException naming the service
      */
     private void refuseCollisions(List<CheckedService> services) {
+        if (clustered) {
+            return; // the cluster's services of this file are adopted (LeaderView.start)
+        }
         Set<ServiceId> checked = new HashSet<>();
         checker.services().forEach(c -> checked.addAll(c.ids()));
         for (CheckedService c : services) {

@@ -71,7 +71,11 @@ class DaemonClusterTest {
         assertEquals("--sync-daemon: all (expected: both, master, backup or none)", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> DaemonCommand.parse(new String[] {"--cluster", "web",
             "--cluster-bind", "127.0.0.1:7800", "--cluster-peers", "127.0.0.1:7810", "--rules", "x"}));
-        assertTrue(e.getMessage().startsWith("--cluster: the table comes from the cluster"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("--cluster: the table comes from the cluster, so --rules is not taken "
+                + "with it (a restore at every member's start would add the services again)"), e.getMessage());
+        DaemonCommand.Options o = DaemonCommand.parse(new String[] {"--cluster", "web", "--cluster-bind",
+            "127.0.0.1:7800", "--cluster-peers", "127.0.0.1:7810", "--config", "keepalived.conf"});
+        assertEquals(Path.of("keepalived.conf"), o.config, "--config is taken with --cluster");
     }
 
     @Test
@@ -140,6 +144,153 @@ class DaemonClusterTest {
             for (CompletableFuture<Daemon> f : starting) {
                 f.thenAccept(Daemon::close);
             }
+        }
+    }
+
+    /** Starts three members in this JVM, each with {@code extra} arguments; their admin sockets in {@link #dir}. */
+    private List<Daemon> startThree(String... extra) throws Exception {
+        List<String> binds = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            binds.add("127.0.0.1:" + portPair());
+        }
+        List<CompletableFuture<Daemon>> starting = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            List<String> peers = new ArrayList<>(binds);
+            peers.remove(i);
+            List<String> args = new ArrayList<>(List.of("--cluster", "web", "--cluster-bind", binds.get(i),
+                    "--cluster-peers", String.join(",", peers), "--admin", dir.resolve("k" + i + ".sock").toString(),
+                    "--threads", "1"));
+            args.addAll(List.of(extra));
+            starting.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    DaemonCommand.Options o = DaemonCommand.parse(args.toArray(new String[0]));
+                    o.sharePorts = true;
+                    return Daemon.start(o);
+                } catch (Daemon.StartException e) {
+                    throw new IllegalStateException(e.getMessage(), e);
+                }
+            }));
+        }
+        List<Daemon> d = new ArrayList<>();
+        try {
+            for (CompletableFuture<Daemon> f : starting) {
+                d.add(f.get(90, TimeUnit.SECONDS));
+            }
+            return d;
+        } catch (Exception e) {
+            d.forEach(Daemon::close);
+            starting.forEach(f -> f.thenAccept(Daemon::close));
+            throw e;
+        }
+    }
+
+    private static boolean await(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + patience().toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(100);
+        }
+        return true;
+    }
+
+    /** Whether every running member's {@code -S -n} has (or lacks) {@code server}. */
+    private static boolean everywhere(List<Daemon> d, String server, boolean present) {
+        for (Daemon x : d) {
+            String[] r = jvsadm(x.admin().address(), "-S", "-n");
+            if (!r[2].equals("0") || r[0].contains(" -r " + server + " ") != present) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * One keepalived.conf on three members: a real server that stops answering is taken out once (one committed
+     * change), on every member; back, it is put back everywhere. A server the table has although the checks see it
+     * down (added by hand with jvsadm) is taken out by the new leader's checker when the leader changes.
+     */
+    @Test
+    void keepalivedConfOnACluster_leaderVerdictsEverywhere_newLeaderTakesOutWhatItSeesDown() throws Exception {
+        EchoServer rs1 = new EchoServer();
+        EchoServer rs2 = new EchoServer();
+        int vport = Ports.tcp();
+        Path conf = dir.resolve("keepalived.conf");
+        java.nio.file.Files.writeString(conf, StatusClient.config(vport, new int[] {rs1.port(), rs2.port()},
+                new int[] {1, 1}));
+        List<Daemon> d = startThree("--config", conf.toString());
+        try {
+            String rs2Address = rs2.hostPort();
+            assertTrue(await(() -> everywhere(d, rs1.hostPort(), true) && everywhere(d, rs2Address, true)),
+                    "every member serves the file's two servers: " + jvsadm(d.get(0).admin().address(), "-S", "-n")[0]);
+            long before = d.get(0).cluster().configEpoch();
+            int rs2Port = rs2.port();
+            rs2.close();
+            assertTrue(await(() -> everywhere(d, rs2Address, false)), "rs2 stopped answering: taken out on every "
+                    + "member: " + jvsadm(d.get(1).admin().address(), "-S", "-n")[0]);
+            assertTrue(everywhere(d, rs1.hostPort(), true), "rs1 stays");
+            Thread.sleep(1000); // the other members' checkers saw it down too: nothing more may be committed
+            for (Daemon x : d) {
+                assertEquals(before + 1, x.cluster().configEpoch(), "taken out once (one committed change) on "
+                        + x.cluster().status().self());
+            }
+            rs2 = new EchoServer(rs2Port);
+            assertTrue(await(() -> everywhere(d, rs2Address, true)), "rs2 answers again: back on every member");
+            Thread.sleep(1000);
+            for (Daemon x : d) {
+                assertEquals(before + 2, x.cluster().configEpoch(), "put back once on " + x.cluster().status().self());
+            }
+
+            rs2.close();
+            assertTrue(await(() -> everywhere(d, rs2Address, false)), "rs2 down again: taken out everywhere");
+            int leader = -1;
+            for (int i = 0; i < 3; i++) {
+                if (d.get(i).cluster().isLeader()) {
+                    leader = i;
+                }
+            }
+            assertTrue(leader >= 0, "a member leads");
+            int other = (leader + 1) % 3;
+            String[] r = jvsadm(d.get(other).admin().address(), "-a", "-t", "127.0.0.1:" + vport, "-r", rs2Address,
+                    "--fullnat");
+            assertEquals("0", r[2], "jvsadm on a member goes straight to the cluster: " + r[1]);
+            assertTrue(everywhere(d, rs2Address, true), "the hand-added server is on every member");
+            d.get(leader).close();
+            List<Daemon> rest = new ArrayList<>(d);
+            rest.remove(leader);
+            assertTrue(await(() -> rest.stream().anyMatch(x -> x.cluster().isLeader())), "a new leader");
+            assertTrue(await(() -> everywhere(rest, rs2Address, false)), "the new leader's checker sees rs2 down and "
+                    + "takes it out of the table: " + jvsadm(rest.get(0).admin().address(), "-S", "-n")[0]);
+            assertTrue(everywhere(rest, rs1.hostPort(), true), "rs1 stays");
+        } finally {
+            d.forEach(Daemon::close);
+            rs1.close();
+            rs2.close();
+        }
+    }
+
+    @Test
+    void reload_reappliesTheFileOnThatMember() throws Exception {
+        EchoServer rs1 = new EchoServer();
+        EchoServer rs2 = new EchoServer();
+        int vport = Ports.tcp();
+        Path conf = dir.resolve("keepalived.conf");
+        java.nio.file.Files.writeString(conf, StatusClient.config(vport, new int[] {rs1.port()}, new int[] {1}));
+        List<Daemon> d = startThree("--config", conf.toString());
+        try {
+            assertTrue(await(() -> everywhere(d, rs1.hostPort(), true)), "the file's server everywhere");
+            java.nio.file.Files.writeString(conf, StatusClient.config(vport, new int[] {rs1.port(), rs2.port()},
+                    new int[] {1, 1}));
+            for (Daemon x : d) {
+                String[] r = jvsadm(x.admin().address(), "--reload");
+                assertEquals("0", r[2], "reload on " + x.cluster().status().self() + ": " + r[1]);
+            }
+            assertTrue(await(() -> everywhere(d, rs2.hostPort(), true)), "the reloaded file's new server everywhere");
+        } finally {
+            d.forEach(Daemon::close);
+            rs1.close();
+            rs2.close();
         }
     }
 

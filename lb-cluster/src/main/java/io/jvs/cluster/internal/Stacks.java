@@ -108,6 +108,12 @@ public final class Stacks {
         tcp.setBindAddress(t.bind().getAddress());
         tcp.setBindPort(t.bind().getPort());
         tcp.setPortRange(0);
+        // A member cut off the network (its link down: connection attempts get no answer at all) must not stall the
+        // others: with the default single bundler thread every message waited behind each 2 s connect to it, so
+        // heartbeats to the members still reachable stopped and the majority split too (seen in the namespace
+        // harness). One sender per destination, and connects bounded by the failure-detection time.
+        tcp.setBundlerType("per-destination");
+        tcp.setSockConnTimeout((int) Math.max(200, Math.min(2000, fd / 5)));
         p.add(tcp);
         if (t.partitionable()) {
             p.add(new DISCARD());

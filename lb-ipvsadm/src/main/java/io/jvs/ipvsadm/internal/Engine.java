@@ -116,6 +116,11 @@ public final class Engine {
             }
         } catch (Exit e) {
             status = e.status & 0xff;
+        } catch (LoadBalancerException e) {
+            // A listing the load balancer refuses (a cluster member without a majority refuses linearizable reads):
+            // its message, as a refused change prints it, not an internal error.
+            out.error(String.valueOf(e.getMessage()));
+            status = 255;
         } catch (RuntimeException e) {
             // A bug, not a refusal: report it in one line as ipvsadm reports errors, and keep the details in the log.
             LOG.log(Level.ERROR, "ipvsadm " + args + " failed", e);

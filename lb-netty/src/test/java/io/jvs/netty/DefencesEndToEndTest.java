@@ -199,11 +199,11 @@ class DefencesEndToEndTest {
             int port = Lbs.start(lb, VirtualService.tcp("127.0.0.1", Net.freePort())
                     .awaitClientData(Duration.ofMillis(300))
                     .realServer(RealServer.of(server.address())).build());
+            long start = System.nanoTime(); // before connect(): the director's timer starts when it accepts
             try (Socket slow = Net.connect(port)) {
-                long start = System.nanoTime();
                 assertEquals("reset", Net.readToEnd(slow.getInputStream()));
                 long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-                assertTrue(ms >= 250 && ms < 5000, "reset after " + ms + " ms");
+                assertTrue(ms >= 300 && ms < 15_000, "reset after " + ms + " ms");
             }
             try (Socket quiet = Net.connect(port)) { // connects and leaves without a word
                 quiet.shutdownOutput();

@@ -43,10 +43,7 @@ class FdExhaustionTest {
             Thread server = new Thread(() -> serve(echo), "echo");
             server.setDaemon(true);
             server.start();
-            int port;
-            try (ServerSocket s = new ServerSocket(0, 1, lo)) {
-                port = s.getLocalPort();
-            }
+            int port = io.jvs.testing.Ports.tcp();
             Process dir = lab.java(null, List.of(), Jvs.class, "proxy", "--listen", "127.0.0.1:" + port, "--backend",
                     "127.0.0.1:" + echo.getLocalPort(), "--threads", "2", "--drain-timeout", "0", "--transport", transport);
             String banner = Netns.readLine(dir, Netns.stdout(dir), 30);
@@ -60,12 +57,15 @@ class FdExhaustionTest {
             List<Socket> clients = new ArrayList<>();
             int served = 0;
             try {
+                // A served client's echo may take a while on a busy box (the first through a fresh JVM): the clients
+                // share a budget of 5 s to answer, spent by the first left waiting in the backlog; 150 ms each after.
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
                 for (int i = 0; i < 30; i++) {
                     Socket c = new Socket();
                     clients.add(c);
                     try {
                         c.connect(new InetSocketAddress(lo, port), 2000); // completes in the kernel's backlog
-                        c.setSoTimeout(150);
+                        c.setSoTimeout((int) Math.max(150, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime())));
                         c.getOutputStream().write('x');
                     } catch (IOException e) {
                         // The director accepted this client and reset it at once (no descriptor left for its

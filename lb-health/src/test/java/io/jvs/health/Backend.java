@@ -132,7 +132,7 @@ final class Backend implements Closeable {
         kill();
     }
 
-    /** A port nothing listens on (bound and released). */
+    /** A port nothing listens on (bound and released), outside the ephemeral range: no outbound connection takes it. */
     static int freePort() throws IOException {
         return io.jvs.testing.Ports.tcp();
     }

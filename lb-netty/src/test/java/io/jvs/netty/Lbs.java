@@ -94,13 +94,7 @@ public final class Lbs {
 
     /** The live event-loop threads of every load balancer in this JVM now. */
     public static java.util.Set<Thread> ioThreads() {
-        java.util.Set<Thread> out = new java.util.HashSet<>();
-        for (Thread th : Thread.getAllStackTraces().keySet()) {
-            if (th.getName().startsWith("jvs-io") && th.isAlive()) {
-                out.add(th);
-            }
-        }
-        return out;
+        return io.jvs.testing.LbThreads.live(io.jvs.testing.LbThreads.IO);
     }
 
     /**
@@ -108,14 +102,7 @@ public final class Lbs {
      * may still be stopping theirs) have all ended, waiting up to 10 s for each.
      */
     public static void assertIoThreadsEnded(java.util.Set<Thread> before) throws InterruptedException {
-        for (Thread th : ioThreads()) {
-            if (!before.contains(th)) {
-                th.join(10_000);
-                if (th.isAlive()) {
-                    fail("event-loop thread " + th.getName() + " still runs after close()");
-                }
-            }
-        }
+        io.jvs.testing.LbThreads.assertEnded(before, io.jvs.testing.LbThreads.IO, Duration.ofSeconds(10));
     }
 
     /** Builds with the lean relay on or off (off: the channel relay, as {@code -Dio.jvs.netty.leanRelay=false}). */

@@ -50,7 +50,9 @@ class OperationsTest {
             Socket fourth = Net.connect(port); // completes in the kernel's backlog; not accepted yet
             Socket fifth = Net.connect(port);
             fourth.getOutputStream().write('4');
-            Thread.sleep(300);
+            // The director accepts the fourth, meets the limit and holds it (then stops accepting): once it is held,
+            // nothing more can reach the server until a place is free.
+            Lbs.await(() -> lb.stats().serviceLimitHeld() >= 1, Duration.ofSeconds(10), lb.stats()::toString);
             assertEquals(3, echo.accepted(), "the limit held");
             assertEquals(3, lb.stats().openConnections());
             first.get(0).close();

@@ -86,10 +86,7 @@ class DaemonUdpTest {
     void jvsadmAddsAUdpService_datagramsFlow_listingsShowTheFlows() throws Exception {
         String b1 = udpServer("one");
         String b2 = udpServer("two");
-        int vport;
-        try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            vport = probe.getLocalPort();
-        }
+        int vport = io.jvs.testing.Ports.udp();
         String vip = "127.0.0.1:" + vport;
         Path socket = dir.resolve("admin.sock");
         daemon = Jvm.java("io.jvs.cli.Jvs", "daemon", "--admin", socket.toString(), "--threads", "2")

@@ -7,11 +7,13 @@ import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.longs;
 
 import io.jvs.cli.ArgumentVectors;
+import io.jvs.testing.LbThreads;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -68,13 +70,13 @@ class ProxyArgumentsPropertyTest {
     @Test
     void refusedCommandLine_exits2WithOneLineAndTheUsage_startingNothing() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int threads = Thread.activeCount();
+        Set<Thread> before = LbThreads.live(LbThreads.ALL);
         int status = ProxyCommand.run(new String[] {"--listen", "127.0.0.1:8080", "--backend", "127.0.0.1:9001",
                 "--source-rate", "0"}, new PrintStream(new ByteArrayOutputStream()),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(2, status);
         String e = err.toString(StandardCharsets.UTF_8);
         assertTrue(e.startsWith("jvs proxy: --source-rate: 0 (expected: 1-1000000)\nusage: jvs proxy"), e);
-        assertEquals(threads, Thread.activeCount(), "no event loop started");
+        assertEquals(Set.of(), LbThreads.startedSince(before, LbThreads.ALL), "no event loop or other thread started");
     }
 }

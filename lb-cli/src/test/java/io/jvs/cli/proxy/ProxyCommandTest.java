@@ -136,10 +136,7 @@ class ProxyCommandTest {
             });
             t.setDaemon(true);
             t.start();
-            int port;
-            try (ServerSocket probe = new ServerSocket(0, 1, lo)) {
-                port = probe.getLocalPort();
-            }
+            int port = io.jvs.testing.Ports.tcp();
             Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
             Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
                     "io.jvs.cli.Jvs", "proxy", "--listen", "127.0.0.1:" + port, "--backend",

@@ -81,8 +81,14 @@ class LoadBalancerMetricsTest {
         assertEquals(100, registry.get("lb.connection.table.capacity.entries").gauge().value());
         assertEquals(0, registry.get("lb.connection.table.refused.connections").functionCounter().count());
 
-        // the table of 100 holds 2: 99 more fit, as the ended connection of port 40001 makes room; 101 are refused
-        for (int port = 41000; port < 41200; port++) {
+        // the table of 100 holds 2 (one of them ended): 98 more fill it; the timer then makes room ahead by expiring
+        // the ended connection of port 40001; of 102 more, one fits and 101 are refused
+        for (int port = 41000; port < 41098; port++) {
+            open(b, Protocol.TCP, new InetSocketAddress(InetAddress.getLoopbackAddress(), port), VIP)
+                    .onBackendConnected();
+        }
+        director.runTimers();
+        for (int port = 41098; port < 41200; port++) {
             Connection more = open(b, Protocol.TCP, new InetSocketAddress(InetAddress.getLoopbackAddress(), port), VIP);
             if (more != null) {
                 more.onBackendConnected();

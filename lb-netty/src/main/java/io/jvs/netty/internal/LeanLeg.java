@@ -171,18 +171,14 @@ final class LeanLeg implements EpollIoHandle {
                 return;
             }
             if (n < asked) { // read dry (0: nothing at all)
-                if (rdhup) {
-                    if (n == 0) {
-                        // Nothing to read, no end either: the FIN reported was not this socket's (a stale event of
-                        // a descriptor number closed and reused within one batch, by a channel on this loop).
-                        rdhup = false;
-                        readable = false;
-                        return;
-                    }
-                    continue; // the FIN came with the edge: the next read ends the input (-1)
+                if (!rdhup || n == 0) {
+                    // With a FIN reported and nothing to read, no end either: the FIN was not this socket's (a stale
+                    // event of a descriptor number closed and reused within one batch, by a channel on this loop).
+                    rdhup = false;
+                    readable = false;
+                    return;
                 }
-                readable = false;
-                return;
+                // the FIN came with the edge: the next read (this turn or the next) ends the input (-1)
             }
             if (--turns == 0) {
                 resumeLater();
